@@ -1,0 +1,127 @@
+//! Conversation ids: one conversation per (student, teacher) pair, written
+//! `<studentId>+<teacherId>` — the order of both examples in the original notes.
+
+use crate::error::{ChatError, ErrorCode};
+use crate::ids::UserId;
+use std::fmt;
+
+/// The canonical id of the conversation between one student and one teacher.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConversationId {
+    student: UserId,
+    teacher: UserId,
+}
+
+impl ConversationId {
+    /// The conversation of this student with this teacher.
+    pub fn new(student: UserId, teacher: UserId) -> Self {
+        Self { student, teacher }
+    }
+
+    /// The student taking part.
+    pub fn student(&self) -> &UserId {
+        &self.student
+    }
+
+    /// The teacher taking part.
+    pub fn teacher(&self) -> &UserId {
+        &self.teacher
+    }
+
+    /// Whether `user` is one of the two participants.
+    pub fn has_participant(&self, user: &UserId) -> bool {
+        &self.student == user || &self.teacher == user
+    }
+
+    /// The participant that is not `user` (the teacher if `user` is neither).
+    pub fn peer_of(&self, user: &UserId) -> &UserId {
+        if &self.teacher == user {
+            &self.student
+        } else {
+            &self.teacher
+        }
+    }
+}
+
+impl fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}+{}", self.student, self.teacher)
+    }
+}
+
+/// A conversationId as a client wrote it: two distinct userIds, in either order. Which one
+/// is the student is only known once the store has been asked about their roles, so the
+/// service turns this into a [`ConversationId`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRef {
+    /// The id written first.
+    pub first: UserId,
+    /// The id written second.
+    pub second: UserId,
+}
+
+impl ConversationRef {
+    /// Parses `a+b`. Also accepts `a b`, because a `+` in a query string decodes to a space
+    /// and userIds never contain either.
+    pub fn parse(raw: &str) -> Result<Self, ChatError> {
+        let malformed = || {
+            ChatError::invalid(
+                ErrorCode::InvalidConversationId,
+                "a conversationId is <studentId>+<teacherId>",
+            )
+        };
+        let mut parts = raw.split(['+', ' ']);
+        let (Some(first), Some(second), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(malformed());
+        };
+        let first = UserId::parse(first).map_err(|_| malformed())?;
+        let second = UserId::parse(second).map_err(|_| malformed())?;
+        if first == second {
+            return Err(malformed());
+        }
+        Ok(Self { first, second })
+    }
+
+    /// Whether `user` is one of the two ids.
+    pub fn mentions(&self, user: &UserId) -> bool {
+        &self.first == user || &self.second == user
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(raw: &str) -> UserId {
+        UserId::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn displays_student_first() {
+        let conversation = ConversationId::new(id("abc"), id("123"));
+        assert_eq!(conversation.to_string(), "abc+123");
+        assert_eq!(conversation.peer_of(&id("abc")), &id("123"));
+        assert_eq!(conversation.peer_of(&id("123")), &id("abc"));
+        assert!(conversation.has_participant(&id("abc")));
+        assert!(!conversation.has_participant(&id("zzz")));
+    }
+
+    #[test]
+    fn parses_plus_and_space_forms() {
+        let plus = ConversationRef::parse("abc+123").unwrap();
+        let space = ConversationRef::parse("abc 123").unwrap();
+        assert_eq!(plus, space);
+        assert_eq!((plus.first.as_str(), plus.second.as_str()), ("abc", "123"));
+        assert!(plus.mentions(&id("123")));
+    }
+
+    #[test]
+    fn rejects_zero_one_or_three_parts_and_bad_ids() {
+        for raw in [
+            "", "abc", "+", "abc+", "+abc", "a+b+c", "abc+abc", "a/b+c", "a++b", "a  b",
+        ] {
+            let err = ConversationRef::parse(raw).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidConversationId, "{raw:?}");
+        }
+    }
+}

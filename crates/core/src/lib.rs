@@ -1,0 +1,35 @@
+//! The domain core of classchat: who may say what to whom, and the use-cases that do it.
+//!
+//! # Layout
+//! - [`ids`]: validated identifiers (`UserId`, `MessageId`, `ClientMessageId`).
+//! - [`user`]: roles, users, display names and password hashing.
+//! - [`conversation`]: `ConversationId`, always `<studentId>+<teacherId>`.
+//! - [`time`]: fixed-width microsecond UTC timestamps and the `Clock` port.
+//! - [`message`]: the message body rules and the stored `Message`.
+//! - [`policy`]: the access rules, pure functions over roles and ids.
+//! - [`store`]: the `Store` port every storage backend implements.
+//! - [`service`]: `ChatService`, the one place the use-cases live.
+//! - [`error`]: `ChatError`, the one error type transports map to their wire format.
+//!
+//! # Invariant
+//! This crate does no I/O of its own: no sockets, no SQL, no files, no HTTP types.
+//! Everything outside is reached through the [`store::Store`] and [`time::Clock`] ports.
+
+pub mod conversation;
+pub mod error;
+pub mod ids;
+pub mod message;
+pub mod policy;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod user;
+
+pub use conversation::ConversationId;
+pub use error::{ChatError, ErrorCode};
+pub use ids::{ClientMessageId, MessageId, UserId};
+pub use message::{Message, MessageBody};
+pub use service::ChatService;
+pub use store::Store;
+pub use time::{Clock, SystemClock, Timestamp};
+pub use user::{DisplayName, Password, Role, User};

@@ -1,0 +1,234 @@
+//! The chat use-cases: contact lists, reading, sending, read markers.
+
+use super::{ChatService, DEFAULT_PAGE_LIMIT, parse_limit};
+use crate::conversation::ConversationId;
+use crate::error::{ChatError, ErrorCode};
+use crate::ids::{ClientMessageId, MessageId, UserId};
+use crate::message::{Message, MessageBody, NewMessage};
+use crate::policy::{self, ReadAccess};
+use crate::store::{Appended, AuditAction, Contact, Link, MessagePage, PageRequest};
+use crate::time::Timestamp;
+use crate::user::{Role, User};
+
+/// A send as it arrived from a client, not yet validated.
+#[derive(Debug, Clone, Copy)]
+pub struct SendRequest<'a> {
+    /// The conversation, in either id order.
+    pub conversation_id: &'a str,
+    /// Who the client says is writing; must be the caller.
+    pub author: &'a str,
+    /// The text.
+    pub message_body: &'a str,
+    /// The client's id for idempotent retries.
+    pub client_message_id: Option<&'a str>,
+}
+
+/// The outcome of a send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The stored message.
+    pub message: Message,
+    /// `false` when this was a retry and the message had been stored before: nothing new
+    /// was written, so nothing new should be delivered.
+    pub created: bool,
+}
+
+/// Page parameters as they arrived from a client, not yet validated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageQuery<'a> {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<&'a str>,
+    /// Exclusive upper bound timestamp.
+    pub before: Option<&'a str>,
+    /// Exclusive lower bound timestamp.
+    pub after: Option<&'a str>,
+}
+
+/// A read marker that moved: who has read which conversation up to when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMarker {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Whose marker it is.
+    pub user: UserId,
+    /// Everything up to and including this instant is read.
+    pub timestamp: Timestamp,
+}
+
+impl ChatService {
+    /// The teachers a student is linked to, with each conversation's state — every linked
+    /// teacher, even before the first message. `user_name` defaults to the caller.
+    pub async fn list_teachers(
+        &self,
+        caller: &User,
+        user_name: Option<&str>,
+    ) -> Result<Vec<Contact>, ChatError> {
+        let target = self
+            .contacts_target(caller, user_name, Role::Student)
+            .await?;
+        Ok(self.store.linked_contacts(&target, Role::Student).await?)
+    }
+
+    /// The students a teacher is linked to, like [`Self::list_teachers`], so that a teacher
+    /// can open a conversation before its first message.
+    pub async fn list_students(
+        &self,
+        caller: &User,
+        user_name: Option<&str>,
+    ) -> Result<Vec<Contact>, ChatError> {
+        let target = self
+            .contacts_target(caller, user_name, Role::Teacher)
+            .await?;
+        Ok(self.store.linked_contacts(&target, Role::Teacher).await?)
+    }
+
+    /// A teacher's conversations that have messages, newest activity first.
+    pub async fn list_chats(
+        &self,
+        caller: &User,
+        user_name: Option<&str>,
+    ) -> Result<Vec<Contact>, ChatError> {
+        let target = self
+            .contacts_target(caller, user_name, Role::Teacher)
+            .await?;
+        Ok(self.store.active_conversations(&target).await?)
+    }
+
+    /// Checks who may list whose contacts and that the target has the expected role.
+    async fn contacts_target(
+        &self,
+        caller: &User,
+        user_name: Option<&str>,
+        role: Role,
+    ) -> Result<UserId, ChatError> {
+        let target = match user_name {
+            Some(raw) => UserId::parse(raw)?,
+            None => caller.id.clone(),
+        };
+        let access = policy::contacts_access(caller, &target)?;
+        let user = self.known_user(caller, &target).await?;
+        if user.role != role {
+            return Err(ChatError::invalid(
+                ErrorCode::InvalidRequest,
+                format!("{target} is a {}, not a {role}", user.role),
+            ));
+        }
+        if access == ReadAccess::Audited {
+            self.audit(
+                caller.id.as_str(),
+                AuditAction::ReadContacts,
+                target.to_string(),
+            )
+            .await?;
+        }
+        Ok(target)
+    }
+
+    /// A page of a conversation, ascending. Without cursors it is the newest page. An
+    /// admin's read is written to the audit log before anything is returned.
+    pub async fn read_page(
+        &self,
+        caller: &User,
+        conversation: &str,
+        query: PageQuery<'_>,
+    ) -> Result<(ConversationId, MessagePage), ChatError> {
+        let page = PageRequest {
+            limit: parse_limit(query.limit, DEFAULT_PAGE_LIMIT)?,
+            before: query.before.map(Timestamp::parse).transpose()?,
+            after: query.after.map(Timestamp::parse).transpose()?,
+        };
+        let conversation = self.resolve_conversation(caller, conversation).await?;
+        let linked = self.store.is_linked(&link_of(&conversation)).await?;
+        let has_history = !linked && self.store.has_messages(&conversation).await?;
+        if policy::read_access(caller, &conversation, linked, has_history)? == ReadAccess::Audited {
+            self.audit(
+                caller.id.as_str(),
+                AuditAction::ReadConversation,
+                conversation.to_string(),
+            )
+            .await?;
+        }
+        let messages = self.store.read_messages(&conversation, &page).await?;
+        Ok((conversation, messages))
+    }
+
+    /// Stores a message and returns it once it is durable. A retry with the same
+    /// clientMessageId returns the message stored the first time.
+    pub async fn send(&self, caller: &User, request: SendRequest<'_>) -> Result<Sent, ChatError> {
+        if caller.role == Role::Admin {
+            return Err(ChatError::forbidden("admins do not send messages"));
+        }
+        let author = UserId::parse(request.author)
+            .map_err(|_| ChatError::forbidden("author must be the signed-in user"))?;
+        if author != caller.id {
+            return Err(ChatError::forbidden("author must be the signed-in user"));
+        }
+        let body = MessageBody::parse(request.message_body)?;
+        let client_message_id = request
+            .client_message_id
+            .map(ClientMessageId::parse)
+            .transpose()?;
+        let conversation = self
+            .resolve_conversation(caller, request.conversation_id)
+            .await?;
+        let linked = self.store.is_linked(&link_of(&conversation)).await?;
+        policy::may_send(caller, &author, &conversation, linked)?;
+
+        let new_message = NewMessage {
+            conversation_id: conversation.clone(),
+            proposed: self.clock.now(),
+            author,
+            body,
+            message_id: MessageId::generate(),
+            client_message_id,
+        };
+        match self.store.append_message(&new_message).await? {
+            Appended::Created(message) => Ok(Sent {
+                message,
+                created: true,
+            }),
+            Appended::Existing(message) if message.conversation_id == conversation => Ok(Sent {
+                message,
+                created: false,
+            }),
+            Appended::Existing(_) => Err(ChatError::Conflict {
+                code: ErrorCode::ClientMessageIdReused,
+                message: "this clientMessageId was already used for another conversation".into(),
+            }),
+        }
+    }
+
+    /// Moves the caller's read marker forward to `timestamp` (never back, never past the
+    /// newest message). `None` when the conversation has no messages yet.
+    pub async fn mark_read(
+        &self,
+        caller: &User,
+        conversation: &str,
+        timestamp: &str,
+    ) -> Result<Option<ReadMarker>, ChatError> {
+        let up_to = Timestamp::parse(timestamp).map_err(|_| {
+            ChatError::invalid(
+                ErrorCode::InvalidCursor,
+                "timestamp is RFC 3339 UTC, e.g. 2026-11-24T14:01:02.123456Z",
+            )
+        })?;
+        let conversation = self.resolve_conversation(caller, conversation).await?;
+        policy::may_mark_read(caller, &conversation)?;
+        let marker = self
+            .store
+            .mark_read(&caller.id, &conversation, up_to)
+            .await?;
+        Ok(marker.map(|timestamp| ReadMarker {
+            conversation_id: conversation,
+            user: caller.id.clone(),
+            timestamp,
+        }))
+    }
+}
+
+fn link_of(conversation: &ConversationId) -> Link {
+    Link {
+        teacher: conversation.teacher().clone(),
+        student: conversation.student().clone(),
+    }
+}

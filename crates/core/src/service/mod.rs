@@ -1,0 +1,212 @@
+//! `ChatService`: the use-cases of classchat, each a method that reads like its name.
+//!
+//! Transports hand in raw strings from the wire and an authenticated [`User`]; the service
+//! validates, applies the [`policy`](crate::policy), talks to the [`Store`], writes the audit
+//! log, and returns domain values. No transport ever reaches into the store directly.
+
+mod admin;
+mod chat;
+
+pub use admin::{Actor, NewUser, UserChanges};
+pub use chat::{PageQuery, ReadMarker, SendRequest, Sent};
+
+use crate::conversation::{ConversationId, ConversationRef};
+use crate::error::{ChatError, ErrorCode};
+use crate::ids::UserId;
+use crate::store::{AuditAction, AuditEntry, Store};
+use crate::time::Clock;
+use crate::user::{Password, Role, User, UserRecord};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Default page size of `read`.
+pub const DEFAULT_PAGE_LIMIT: usize = 50;
+/// Largest page size of any listing.
+pub const MAX_PAGE_LIMIT: usize = 200;
+
+/// The application: one instance per process, shared by every transport.
+pub struct ChatService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// Monotonic within the process, so audit entries written in the same millisecond still
+    /// sort in the order they happened.
+    audit_ids: Mutex<ulid::Generator>,
+}
+
+impl ChatService {
+    /// A service over `store`, telling time by `clock`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            audit_ids: Mutex::new(ulid::Generator::new()),
+        }
+    }
+
+    /// Succeeds when the store answers (for readiness probes).
+    pub async fn ready(&self) -> Result<(), ChatError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Checks a userId and password; the user on success. Unknown users cost the same
+    /// hashing work as known ones, so response time does not reveal which ids exist.
+    pub async fn login(&self, user_id: &str, password: &str) -> Result<User, ChatError> {
+        let bad_credentials = || ChatError::Unauthorized {
+            code: ErrorCode::InvalidCredentials,
+            message: "wrong userId or password".into(),
+        };
+        let attempt = Password::attempt(password)?;
+        let record = match UserId::parse(user_id) {
+            Ok(id) => self.store.get_user(&id).await?,
+            Err(_) => None,
+        };
+        let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
+        let matches = run_blocking(move || {
+            let hash = stored_hash.as_deref().unwrap_or_else(|| dummy_hash());
+            attempt.verify(hash)
+        })
+        .await?;
+        let Some(UserRecord { user, .. }) = record.filter(|_| matches) else {
+            return Err(bad_credentials());
+        };
+        ensure_enabled(user)
+    }
+
+    /// The user behind an already-verified token subject. Looked up on every request so
+    /// that disabling an account or changing a role takes effect at once.
+    pub async fn authenticate(&self, user_id: &str) -> Result<User, ChatError> {
+        let id = UserId::parse(user_id).map_err(|_| ChatError::unauthorized("invalid token"))?;
+        match self.store.get_user(&id).await? {
+            Some(record) => ensure_enabled(record.user),
+            None => Err(ChatError::unauthorized("the account no longer exists")),
+        }
+    }
+
+    /// Turns a client-written conversationId into the canonical one, checking that both
+    /// users exist and are one student and one teacher. `caller` is checked first, so a
+    /// non-participant learns nothing about other users.
+    async fn resolve_conversation(
+        &self,
+        caller: &User,
+        raw: &str,
+    ) -> Result<ConversationId, ChatError> {
+        let reference = ConversationRef::parse(raw)?;
+        crate::policy::may_address(caller, &reference.first, &reference.second)?;
+        let first = self.known_user(caller, &reference.first).await?;
+        let second = self.known_user(caller, &reference.second).await?;
+        match (first.role, second.role) {
+            (Role::Student, Role::Teacher) => Ok(ConversationId::new(first.id, second.id)),
+            (Role::Teacher, Role::Student) => Ok(ConversationId::new(second.id, first.id)),
+            _ => Err(ChatError::invalid(
+                ErrorCode::InvalidConversationId,
+                "a conversation is between one student and one teacher",
+            )),
+        }
+    }
+
+    /// The user `id`, reusing `caller` when it is them; 404 if unknown.
+    async fn known_user(&self, caller: &User, id: &UserId) -> Result<User, ChatError> {
+        if &caller.id == id {
+            return Ok(caller.clone());
+        }
+        self.store
+            .get_user(id)
+            .await?
+            .map(|record| record.user)
+            .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))
+    }
+
+    /// Writes one audit entry. Callers write it *before* doing what it records, so nothing
+    /// audited can happen unrecorded.
+    async fn audit(
+        &self,
+        actor: &str,
+        action: AuditAction,
+        target: String,
+    ) -> Result<(), ChatError> {
+        let at = self.clock.now();
+        let id = {
+            let mut generator = self
+                .audit_ids
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            generator.generate().unwrap_or_else(|_| ulid::Ulid::new())
+        };
+        let entry = AuditEntry {
+            id: id.to_string(),
+            at,
+            actor: actor.to_owned(),
+            action,
+            target,
+        };
+        Ok(self.store.append_audit(&entry).await?)
+    }
+}
+
+/// Parses an optional page size, defaulting to `default`, allowing 1–[`MAX_PAGE_LIMIT`].
+fn parse_limit(raw: Option<&str>, default: usize) -> Result<usize, ChatError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.trim().parse::<usize>() {
+        Ok(limit) if (1..=MAX_PAGE_LIMIT).contains(&limit) => Ok(limit),
+        _ => Err(ChatError::invalid(
+            ErrorCode::InvalidLimit,
+            format!("limit is a whole number from 1 to {MAX_PAGE_LIMIT}"),
+        )),
+    }
+}
+
+fn ensure_enabled(user: User) -> Result<User, ChatError> {
+    if user.disabled {
+        Err(ChatError::Forbidden {
+            code: ErrorCode::AccountDisabled,
+            message: "this account is disabled".into(),
+        })
+    } else {
+        Ok(user)
+    }
+}
+
+/// A hash of a password nobody has, verified against when the user is unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        Password::attempt("classchat-timing-equaliser")
+            .and_then(|password| password.hash())
+            .unwrap_or_default()
+    })
+}
+
+/// Runs CPU-heavy work (password hashing) off the async executor.
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ChatError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ChatError::Internal(format!("blocking task failed: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_default_and_stay_in_range() {
+        assert_eq!(parse_limit(None, 50), Ok(50));
+        assert_eq!(parse_limit(Some("1"), 50), Ok(1));
+        assert_eq!(parse_limit(Some("200"), 50), Ok(200));
+        for bad in [
+            "0",
+            "201",
+            "abc",
+            "-1",
+            "",
+            "1.5",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                parse_limit(Some(bad), 50).unwrap_err().code(),
+                ErrorCode::InvalidLimit,
+                "{bad}"
+            );
+        }
+    }
+}

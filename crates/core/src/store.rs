@@ -1,0 +1,236 @@
+//! The `Store` port: everything the service needs to persist, and nothing about how.
+//!
+//! Implementations (SQLite, DynamoDB) live in their own crates and must pass the shared
+//! conformance suite. The contract each method documents is what that suite checks.
+
+use crate::conversation::ConversationId;
+use crate::ids::UserId;
+use crate::message::{Message, NewMessage};
+use crate::time::Timestamp;
+use crate::user::{DisplayName, Role, User, UserRecord};
+use async_trait::async_trait;
+
+/// Why a store operation failed, in the terms the service can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or is overloaded; the operation did not happen and may
+    /// be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A create collided with an existing item.
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else: corruption, a bug, an unexpected answer.
+    #[error("store failure: {0}")]
+    Internal(String),
+}
+
+/// Which slice of a conversation to read. Cursors are exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Only messages strictly older than this.
+    pub before: Option<Timestamp>,
+    /// Only messages strictly newer than this. When set, the page is the *oldest* matching
+    /// messages (catching up forwards); otherwise it is the *newest* (scrolling back).
+    pub after: Option<Timestamp>,
+    /// At most this many messages (1–200, checked by the service).
+    pub limit: usize,
+}
+
+/// A page of messages, always in ascending timestamp order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Whether more messages lie beyond the page in the direction of reading (older ones
+    /// without `after`, newer ones with it).
+    pub has_more: bool,
+}
+
+/// The result of appending a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// The message is new and now durably stored.
+    Created(Message),
+    /// The author had already sent a message with this clientMessageId; this is it, and
+    /// nothing was written.
+    Existing(Message),
+}
+
+/// One line of a contact list: a peer, the conversation with them, and its state as seen
+/// by the user the list is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The other participant.
+    pub peer: User,
+    /// The conversation with them.
+    pub conversation_id: ConversationId,
+    /// The newest message of the conversation, if any.
+    pub last_message: Option<Message>,
+    /// Messages from the peer newer than the user's read marker.
+    pub unread_count: u64,
+}
+
+/// An enrollment: this student may chat with this teacher.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    /// The teacher.
+    pub teacher: UserId,
+    /// The student.
+    pub student: UserId,
+}
+
+/// What an admin (or the operator, through the CLI) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// Read a page of a conversation they do not take part in.
+    ReadConversation,
+    /// Listed another user's contacts or chats (which shows last messages).
+    ReadContacts,
+    /// Created a user.
+    CreateUser,
+    /// Changed a user's profile, role, password or disabled flag.
+    UpdateUser,
+    /// Linked a teacher and a student.
+    AddLink,
+    /// Removed a link.
+    RemoveLink,
+}
+
+impl AuditAction {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadConversation => "conversation.read",
+            Self::ReadContacts => "contacts.read",
+            Self::CreateUser => "user.create",
+            Self::UpdateUser => "user.update",
+            Self::AddLink => "link.add",
+            Self::RemoveLink => "link.remove",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::ReadConversation,
+            Self::ReadContacts,
+            Self::CreateUser,
+            Self::UpdateUser,
+            Self::AddLink,
+            Self::RemoveLink,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == raw)
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// A ULID: entries sort by it, newest last.
+    pub id: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who did it: an admin's userId, or `cli` for the operator.
+    pub actor: String,
+    /// What they did.
+    pub action: AuditAction,
+    /// What they did it to: a conversationId, userId or `teacher+student` link.
+    pub target: String,
+}
+
+/// A change to a user; `None` fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    /// New display name.
+    pub display_name: Option<DisplayName>,
+    /// New role.
+    pub role: Option<Role>,
+    /// New password hash.
+    pub password_hash: Option<String>,
+    /// Enable or disable the account.
+    pub disabled: Option<bool>,
+}
+
+/// Durable state of classchat. All methods are atomic: they happen entirely or not at all.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the store can serve requests (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The user with this id, with their password hash.
+    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Creates a user; [`StoreError::Conflict`] if the id is taken.
+    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError>;
+
+    /// Applies `patch`; `None` if there is no such user.
+    async fn update_user(&self, id: &UserId, patch: &UserPatch)
+    -> Result<Option<User>, StoreError>;
+
+    /// Users in userId order, after `after`, optionally of one role, at most `limit`.
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError>;
+
+    /// Links a teacher and a student; [`StoreError::Conflict`] if they are linked already.
+    async fn add_link(&self, link: &Link) -> Result<(), StoreError>;
+
+    /// Removes a link; whether it existed.
+    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError>;
+
+    /// Whether the link exists.
+    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError>;
+
+    /// The links of one user (either side), or every link when `user` is `None`, sorted.
+    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError>;
+
+    /// Every peer `user` is linked to, with the conversation state as `user` sees it, in
+    /// peer display-name order. `role` is `user`'s role and says which side of the links
+    /// they are on.
+    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError>;
+
+    /// The conversations of `user` that have at least one message, newest activity first.
+    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError>;
+
+    /// Whether the conversation has at least one message.
+    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError>;
+
+    /// Durably stores a message and updates both participants' summaries in the same
+    /// atomic step, then returns it. Its timestamp is `proposed`, or one microsecond after
+    /// the conversation's newest message if that is not earlier — so timestamps are unique
+    /// and strictly increasing per conversation. If the author already stored a message
+    /// with the same clientMessageId, nothing is written and that message is returned.
+    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError>;
+
+    /// A page of a conversation, see [`PageRequest`].
+    async fn read_messages(
+        &self,
+        conversation: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<MessagePage, StoreError>;
+
+    /// Moves `user`'s read marker in the conversation forward to `up_to` (never back, never
+    /// past the newest message) and recounts their unread messages. Returns the marker now
+    /// in force, or `None` if the conversation has no messages yet.
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Appends an entry to the audit log.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Audit entries newest first, strictly before the entry id `before`, at most `limit`.
+    async fn list_audit(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+}
