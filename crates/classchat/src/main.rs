@@ -1,1 +1,47 @@
-fn main() {}
+//! The `classchat` binary: reads configuration, opens the store, and runs a command.
+//!
+//! # Layout
+//! - `cli`: flags and environment variables (clap).
+//! - `serve`: opening the store and running the HTTP server until a signal.
+//! - `demo`: seeding a fresh demo school.
+//! - `admin`: the `user` and `link` commands.
+//! - `secret`: the token signing secret, generated once and kept beside the database.
+
+mod admin;
+mod cli;
+mod demo;
+mod secret;
+mod serve;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::serve(args).await,
+        Command::Demo(args) => demo::demo(args).await,
+        Command::User(command) => admin::user(command).await,
+        Command::Link(command) => admin::link(command).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("classchat: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: info).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -18,6 +18,13 @@ impl ConversationId {
         Self { student, teacher }
     }
 
+    /// Parses an id a store wrote itself, trusting that it is in canonical
+    /// `<studentId>+<teacherId>` order.
+    pub fn parse_canonical(raw: &str) -> Result<Self, ChatError> {
+        let reference = ConversationRef::parse(raw)?;
+        Ok(Self::new(reference.first, reference.second))
+    }
+
     /// The student taking part.
     pub fn student(&self) -> &UserId {
         &self.student

@@ -1,1 +1,30 @@
-//! placeholder
+//! The HTTP transport of classchat: a thin axum layer over [`ChatService`].
+//!
+//! # Layout
+//! - [`app`]: builds the router (routes, limits, CORS, tracing) and the bindable [`Server`].
+//! - `routes`: one module per resource (`session`, `chat`, `admin`, `ops`); handlers parse,
+//!   call the service, serialise.
+//! - [`auth`]: JWT issue/verify and the `AuthUser` extractor.
+//! - [`dto`]: the JSON shapes of DESIGN.md with their OpenAPI schemas.
+//! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
+//! - `extract`: JSON body and query extractors that reject with that same error shape.
+//! - [`openapi`]: the generated OpenAPI 3.1 document.
+//!
+//! # Invariant
+//! No business rule lives here: who may do what is decided in `classchat-core`.
+//!
+//! [`ChatService`]: classchat_core::ChatService
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod dto;
+mod error;
+mod extract;
+pub mod openapi;
+mod routes;
+mod state;
+
+pub use app::{Server, build_app};
+pub use config::ServerConfig;
+pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;

@@ -1,1 +1,216 @@
-//! placeholder
+//! The embedded SQLite implementation of classchat's [`Store`]: one file, no other process.
+//!
+//! # Layout
+//! - [`connection`]: connection set-up, the single writer thread, the reader pool.
+//! - `migrations`: the versioned, embedded schema.
+//! - `users`, `messages`, `contacts`, `audit`: the queries, one file per concern, each a
+//!   plain function over a `rusqlite::Connection`.
+//! - `rows`, `error`: row decoding and error classification.
+//!
+//! # Durability
+//! A message is acknowledged only after its transaction commits. With the default
+//! [`Synchronous::Full`] the commit fsyncs the write-ahead log, so an acknowledged message
+//! survives `kill -9` and power loss.
+
+mod audit;
+pub mod connection;
+mod contacts;
+mod error;
+mod messages;
+mod migrations;
+mod rows;
+mod users;
+
+pub use connection::Synchronous;
+
+use async_trait::async_trait;
+use classchat_core::message::NewMessage;
+use classchat_core::store::{
+    Appended, AuditEntry, Contact, Link, MessagePage, PageRequest, Store, StoreError, UserPatch,
+};
+use classchat_core::user::UserRecord;
+use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
+use connection::{Readers, Writer, open_connection};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Options of [`SqliteStore::open`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteOptions {
+    /// fsync policy; see [`Synchronous`].
+    pub synchronous: Synchronous,
+}
+
+/// A classchat store in one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: Arc<Readers>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it to the current
+    /// schema. Blocking: call it at start-up, or from `spawn_blocking`.
+    pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut connection = open_connection(&path, options.synchronous)?;
+        migrations::migrate(&mut connection)?;
+        Ok(Self {
+            writer: Writer::start(connection)?,
+            readers: Arc::new(Readers::new(path.clone(), options.synchronous)),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.readers
+            .run(|connection| {
+                connection
+                    .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .map_err(error::classify)
+            })
+            .await
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+        let id = id.clone();
+        self.readers
+            .run(move |connection| users::get(connection, &id))
+            .await
+    }
+
+    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.writer
+            .run(move |connection| users::create(connection, &record))
+            .await
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, StoreError> {
+        let (id, patch) = (id.clone(), patch.clone());
+        self.writer
+            .run(move |connection| users::update(connection, &id, &patch))
+            .await
+    }
+
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let after = after.cloned();
+        self.readers
+            .run(move |connection| users::list(connection, role, after.as_ref(), limit))
+            .await
+    }
+
+    async fn add_link(&self, link: &Link) -> Result<(), StoreError> {
+        let link = link.clone();
+        self.writer
+            .run(move |connection| users::add_link(connection, &link))
+            .await
+    }
+
+    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
+        let link = link.clone();
+        self.writer
+            .run(move |connection| users::remove_link(connection, &link))
+            .await
+    }
+
+    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
+        let link = link.clone();
+        self.readers
+            .run(move |connection| users::is_linked(connection, &link))
+            .await
+    }
+
+    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
+        let user = user.cloned();
+        self.readers
+            .run(move |connection| users::list_links(connection, user.as_ref()))
+            .await
+    }
+
+    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| contacts::linked(connection, &user, role))
+            .await
+    }
+
+    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| contacts::active(connection, &user))
+            .await
+    }
+
+    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |connection| messages::has_any(connection, &conversation))
+            .await
+    }
+
+    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError> {
+        let message = message.clone();
+        self.writer
+            .run(move |connection| messages::append(connection, &message))
+            .await
+    }
+
+    async fn read_messages(
+        &self,
+        conversation: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<MessagePage, StoreError> {
+        let (conversation, page) = (conversation.clone(), *page);
+        self.readers
+            .run(move |connection| messages::read(connection, &conversation, &page))
+            .await
+    }
+
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let (user, conversation) = (user.clone(), conversation.clone());
+        self.writer
+            .run(move |connection| messages::mark_read(connection, &user, &conversation, up_to))
+            .await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.writer
+            .run(move |connection| audit::append(connection, &entry))
+            .await
+    }
+
+    async fn list_audit(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let before = before.map(str::to_owned);
+        self.readers
+            .run(move |connection| audit::list(connection, before.as_deref(), limit))
+            .await
+    }
+}

@@ -1,0 +1,144 @@
+//! The command line: flags beat environment variables beat defaults (DESIGN.md).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use classchat_store_sqlite::Synchronous;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// classchat: teacher–student messaging for schools.
+#[derive(Debug, Parser)]
+#[command(name = "classchat", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and web client.
+    Serve(ServeArgs),
+    /// Create a fresh demo school (teachers, students, links, messages) and serve it.
+    Demo(DemoArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage teacher–student links.
+    #[command(subcommand)]
+    Link(LinkCommand),
+}
+
+/// Which store to use and where it is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The store backend.
+    #[arg(long, env = "CLASSCHAT_STORE", value_enum, default_value_t = StoreKind::Sqlite)]
+    pub store: StoreKind,
+    /// The SQLite database file.
+    #[arg(long, env = "CLASSCHAT_DB", default_value = "./classchat.db")]
+    pub db: PathBuf,
+    /// SQLite fsync policy: full (acknowledged messages survive power loss), normal or off.
+    #[arg(long, env = "CLASSCHAT_SQLITE_SYNCHRONOUS", default_value = "full", value_parser = parse_synchronous)]
+    pub sqlite_synchronous: Synchronous,
+}
+
+/// The store backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// Embedded SQLite file (default).
+    Sqlite,
+    /// Amazon DynamoDB (or a compatible endpoint).
+    Dynamodb,
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLASSCHAT_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Browser origins allowed to call the API (comma-separated); none by default.
+    #[arg(long, env = "CLASSCHAT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// How long a login token stays valid, e.g. 12h, 30m.
+    #[arg(long, env = "CLASSCHAT_TOKEN_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub token_ttl: Duration,
+    /// Token signing secret; when unset, one is generated once and kept beside the database.
+    #[arg(long, env = "CLASSCHAT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+}
+
+/// `classchat serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Store settings.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// HTTP settings.
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// `classchat demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The demo database file; it is deleted and created afresh.
+    #[arg(long, default_value = "./classchat-demo.db")]
+    pub db: PathBuf,
+    /// HTTP settings.
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// `classchat user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        /// The userId: 1–128 characters of letters, digits, '.', '_', '@', '-'.
+        #[arg(long)]
+        id: String,
+        /// student, teacher or admin.
+        #[arg(long)]
+        role: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input (required, so that
+        /// passwords never appear in shell history or process lists).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List every user.
+    List {
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// `classchat link …`.
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Link a teacher and a student so they can chat.
+    Add {
+        /// The teacher's userId.
+        #[arg(long)]
+        teacher: String,
+        /// The student's userId.
+        #[arg(long)]
+        student: String,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn parse_synchronous(raw: &str) -> Result<Synchronous, String> {
+    raw.parse()
+}

@@ -1,0 +1,162 @@
+//! `classchat demo`: a fresh demo school, served at once.
+
+use crate::cli::{DemoArgs, StoreArgs, StoreKind};
+use crate::serve::{open_service, run_server};
+use anyhow::Context;
+use classchat_core::ChatService;
+use classchat_core::service::{Actor, NewUser, SendRequest};
+use classchat_store_sqlite::Synchronous;
+use std::path::Path;
+
+/// The password of every demo account.
+const DEMO_PASSWORD: &str = "classchat-demo";
+
+const ADMIN: (&str, &str) = ("admin", "School Office");
+const TEACHERS: [(&str, &str); 3] = [
+    ("ms.rivera", "Ms Rivera (Maths)"),
+    ("mr.okafor", "Mr Okafor (Science)"),
+    ("mrs.chen", "Mrs Chen (English)"),
+];
+const STUDENTS: [(&str, &str); 10] = [
+    ("alice", "Alice Martin"),
+    ("ben", "Ben Osei"),
+    ("chloe", "Chloé Dubois"),
+    ("david", "David Kim"),
+    ("emma", "Emma Novak"),
+    ("farid", "Farid Haddad"),
+    ("grace", "Grace O'Neill"),
+    ("hiro", "Hiro Tanaka"),
+    ("isla", "Isla Murray"),
+    ("jonas", "Jonas Weber"),
+];
+
+/// A few conversations, as (student, teacher, author is the student?, text).
+const MESSAGES: [(&str, &str, bool, &str); 9] = [
+    (
+        "alice",
+        "ms.rivera",
+        true,
+        "Hi Ms Rivera, I'm stuck on question 4 of the homework.",
+    ),
+    (
+        "alice",
+        "ms.rivera",
+        false,
+        "Hi Alice! Start by factorising the left-hand side. What do you get?",
+    ),
+    (
+        "alice",
+        "ms.rivera",
+        true,
+        "(x + 3)(x - 2)... so x = -3 or x = 2?",
+    ),
+    (
+        "ben",
+        "mrs.chen",
+        true,
+        "Can I hand in the essay on Monday instead of Friday?",
+    ),
+    ("ben", "mr.okafor", true, "Is the lab report due this week?"),
+    (
+        "ben",
+        "mr.okafor",
+        false,
+        "Yes, Thursday. Remember to include your error analysis.",
+    ),
+    (
+        "chloe",
+        "mrs.chen",
+        false,
+        "Chloé, your essay on Macbeth was excellent. Well done!",
+    ),
+    (
+        "chloe",
+        "mrs.chen",
+        true,
+        "Thank you! Could you recommend something similar to read next?",
+    ),
+    (
+        "david",
+        "mr.okafor",
+        true,
+        "I was ill today, what did I miss?",
+    ),
+];
+
+/// Runs `classchat demo`.
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    remove_database(&args.db)?;
+    let store = StoreArgs {
+        store: StoreKind::Sqlite,
+        db: args.db.clone(),
+        sqlite_synchronous: Synchronous::Full,
+    };
+    let service = open_service(&store).await?;
+    seed(&service)
+        .await
+        .context("cannot seed the demo school")?;
+    println!("Demo school ready in {}.", args.db.display());
+    println!(
+        "Sign in at http://{}/auth/login as any of these (password: {DEMO_PASSWORD}):",
+        args.http.addr
+    );
+    println!("  admin:    {}", ADMIN.0);
+    println!("  teachers: {}", TEACHERS.map(|(id, _)| id).join(", "));
+    println!("  students: {}", STUDENTS.map(|(id, _)| id).join(", "));
+    println!(
+        "The API is described at http://{}/openapi.json.",
+        args.http.addr
+    );
+    run_server(service, &args.http, &args.db).await
+}
+
+/// Deletes the demo database and its WAL files, so every demo starts from the same state.
+fn remove_database(db: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_os_string();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot remove {}", db.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn seed(service: &ChatService) -> anyhow::Result<()> {
+    let people = std::iter::once((ADMIN, "admin"))
+        .chain(TEACHERS.iter().map(|teacher| (*teacher, "teacher")))
+        .chain(STUDENTS.iter().map(|student| (*student, "student")));
+    for ((user_id, display_name), role) in people {
+        let new = NewUser {
+            user_id,
+            display_name,
+            role,
+            password: DEMO_PASSWORD,
+        };
+        service.create_user(Actor::Operator, new).await?;
+    }
+    // Every student has two of the three teachers.
+    for (index, (student, _)) in STUDENTS.iter().enumerate() {
+        for offset in 0..2 {
+            let (teacher, _) = TEACHERS[(index + offset) % TEACHERS.len()];
+            service.add_link(Actor::Operator, teacher, student).await?;
+        }
+    }
+    for (student, teacher, from_student, text) in MESSAGES {
+        let author = if from_student { student } else { teacher };
+        let caller = service.authenticate(author).await?;
+        let conversation_id = format!("{student}+{teacher}");
+        let request = SendRequest {
+            conversation_id: &conversation_id,
+            author,
+            message_body: text,
+            client_message_id: None,
+        };
+        service.send(&caller, request).await?;
+    }
+    Ok(())
+}

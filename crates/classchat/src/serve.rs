@@ -1,0 +1,89 @@
+//! `classchat serve`: open the store, build the app, serve until SIGINT/SIGTERM.
+
+use crate::cli::{HttpArgs, ServeArgs, StoreArgs, StoreKind};
+use crate::secret;
+use anyhow::{Context, bail};
+use classchat_core::{ChatService, SystemClock};
+use classchat_server::{Server, ServerConfig, build_app};
+use classchat_store_sqlite::{SqliteOptions, SqliteStore};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Runs `classchat serve`.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let service = open_service(&args.store).await?;
+    run_server(service, &args.http, &args.store.db).await
+}
+
+/// Opens the configured store and wraps it in the service.
+pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> {
+    if args.store == StoreKind::Dynamodb {
+        bail!("the DynamoDB store is not part of this build yet; use --store sqlite");
+    }
+    let path = args.db.clone();
+    let options = SqliteOptions {
+        synchronous: args.sqlite_synchronous,
+    };
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, options))
+        .await
+        .context("store start-up task failed")?
+        .with_context(|| format!("cannot open the database {}", args.db.display()))?;
+    Ok(Arc::new(ChatService::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+    )))
+}
+
+/// Serves `service` over HTTP until a shutdown signal, then drains in-flight requests.
+pub async fn run_server(
+    service: Arc<ChatService>,
+    http: &HttpArgs,
+    db: &Path,
+) -> anyhow::Result<()> {
+    let config = ServerConfig {
+        jwt_secret: secret::load_or_create(http.jwt_secret.as_deref(), db)?,
+        token_ttl: http.token_ttl,
+        cors_origins: http.cors_origins.clone(),
+    };
+    let server = Server::bind(http.addr, build_app(service, &config))
+        .await
+        .with_context(|| format!("cannot listen on {}", http.addr))?;
+    let addr = server.local_addr()?;
+    // Printed on stdout (logs go to stderr) so scripts and tests can find the port.
+    println!("classchat listening on http://{addr}");
+    server
+        .run(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,127 @@
+//! Bearer tokens: HS256 JWTs signed with the server's secret, and the extractor that turns
+//! one into the signed-in [`User`].
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use classchat_core::{ChatError, Timestamp, User};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a token says.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The userId.
+    pub sub: String,
+    /// The role when the token was issued (informational: the current role is looked up).
+    pub role: String,
+    /// Issued at, Unix seconds.
+    pub iat: u64,
+    /// Expires at, Unix seconds.
+    pub exp: u64,
+}
+
+/// Issues and verifies tokens.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+/// A freshly issued token.
+pub struct IssuedToken {
+    /// The JWT.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: Timestamp,
+}
+
+impl Tokens {
+    /// Tokens signed with `secret`, valid for `ttl`.
+    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Expiry is enforced to the second: a token is either valid or not.
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    /// Issues a token for `user`.
+    pub fn issue(&self, user: &User) -> Result<IssuedToken, ChatError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| ChatError::Internal("system clock before 1970".into()))?;
+        let expires = now + self.ttl;
+        let claims = Claims {
+            sub: user.id.to_string(),
+            role: user.role.to_string(),
+            iat: now.as_secs(),
+            exp: expires.as_secs(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ChatError::Internal(format!("cannot sign token: {error}")))?;
+        let expires_micros =
+            i64::try_from(expires.as_secs()).unwrap_or(i64::MAX / 1_000_000) * 1_000_000;
+        let expires_at = Timestamp::from_micros(expires_micros)
+            .ok_or_else(|| ChatError::Internal("token expiry out of range".into()))?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// The claims of a valid, unexpired token signed with our secret.
+    pub fn verify(&self, token: &str) -> Result<Claims, ChatError> {
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ChatError::unauthorized("the token has expired; sign in again")
+                }
+                _ => ChatError::unauthorized("the token is not valid"),
+            })
+    }
+
+    /// The user behind a token, looked up so disabled accounts stop at once.
+    pub async fn authenticate(&self, state: &AppState, token: &str) -> Result<User, ChatError> {
+        let claims = self.verify(token)?;
+        state.service.authenticate(&claims.sub).await
+    }
+}
+
+/// The signed-in user of a request (`Authorization: Bearer <token>`).
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ChatError::unauthorized("missing Authorization: Bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(|| {
+                ChatError::unauthorized("the Authorization header must be 'Bearer <token>'")
+            })?;
+        let user = state.tokens.authenticate(state, token).await?;
+        Ok(Self(user))
+    }
+}

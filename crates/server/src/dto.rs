@@ -1,0 +1,363 @@
+//! The JSON shapes of the API (DESIGN.md), camelCase on the wire, each with its OpenAPI
+//! schema. Conversions from domain values live here so handlers stay one-liners and the
+//! WebSocket transport can reuse the same shapes.
+
+use classchat_core::store::{AuditEntry, Contact, Link};
+use classchat_core::{Message, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `{"error":{"code","message"}}`: the body of every non-2xx response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The detail of an error.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_message_body`.
+    #[schema(example = "invalid_message_body")]
+    pub code: String,
+    /// Human-readable explanation.
+    #[schema(example = "messageBody must not be empty")]
+    pub message: String,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDto {
+    /// `<studentId>+<teacherId>`.
+    #[schema(example = "abc+123")]
+    pub conversation_id: String,
+    /// Fixed-width RFC 3339 UTC with microseconds; unique and increasing per conversation.
+    #[schema(example = "2026-11-24T14:01:02.123456Z")]
+    pub timestamp: String,
+    /// The author's userId.
+    #[schema(example = "abc")]
+    pub author: String,
+    /// The text, trimmed, 1–4000 characters.
+    #[schema(example = "i am the student!")]
+    pub message_body: String,
+    /// Server-assigned ULID.
+    #[schema(example = "01JDQ1Z8X4V9P3K2M5N7R8T6W0")]
+    pub message_id: String,
+    /// The client's idempotency id, if it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+}
+
+impl From<&Message> for MessageDto {
+    fn from(message: &Message) -> Self {
+        Self {
+            conversation_id: message.conversation_id.to_string(),
+            timestamp: message.timestamp.to_string(),
+            author: message.author.to_string(),
+            message_body: message.body.as_str().to_owned(),
+            message_id: message.message_id.to_string(),
+            client_message_id: message.client_message_id.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A user as shown to others.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDto {
+    /// Their id.
+    pub user_id: String,
+    /// Their display name.
+    pub display_name: String,
+    /// `student`, `teacher` or `admin`.
+    pub role: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(user: &User) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            display_name: user.display_name.to_string(),
+            role: user.role.to_string(),
+        }
+    }
+}
+
+/// A user as admins see them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserDto {
+    /// Their id.
+    pub user_id: String,
+    /// Their display name.
+    pub display_name: String,
+    /// `student`, `teacher` or `admin`.
+    pub role: String,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+}
+
+impl From<&User> for AdminUserDto {
+    fn from(user: &User) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            display_name: user.display_name.to_string(),
+            role: user.role.to_string(),
+            disabled: user.disabled,
+        }
+    }
+}
+
+/// `POST /auth/login` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    /// The user's id.
+    pub user_id: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// `POST /auth/login` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginResponse {
+    /// HS256 JWT for `Authorization: Bearer …` and `/chat/ws?token=…`.
+    pub token: String,
+    /// When the token stops working (RFC 3339 UTC).
+    pub expires_at: String,
+    /// Who signed in.
+    pub user: UserDto,
+}
+
+/// One linked peer in `get_teachers` / `get_students`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDto {
+    /// The peer's id.
+    pub user_id: String,
+    /// The peer's display name.
+    pub display_name: String,
+    /// The conversation with them.
+    pub conversation_id: String,
+    /// The newest message, or null before the first.
+    pub last_message: Option<MessageDto>,
+    /// Messages from the peer after the caller's read marker.
+    pub unread_count: u64,
+}
+
+impl From<&Contact> for ContactDto {
+    fn from(contact: &Contact) -> Self {
+        Self {
+            user_id: contact.peer.id.to_string(),
+            display_name: contact.peer.display_name.to_string(),
+            conversation_id: contact.conversation_id.to_string(),
+            last_message: contact.last_message.as_ref().map(MessageDto::from),
+            unread_count: contact.unread_count,
+        }
+    }
+}
+
+/// `GET /chat/get_teachers` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeachersResponse {
+    /// Every linked teacher, by display name.
+    pub teachers: Vec<ContactDto>,
+}
+
+/// `GET /chat/get_students` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StudentsResponse {
+    /// Every linked student, by display name.
+    pub students: Vec<ContactDto>,
+}
+
+/// A student as shown in a teacher's chat list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerDto {
+    /// Their id.
+    pub user_id: String,
+    /// Their display name.
+    pub display_name: String,
+}
+
+/// One conversation in `get_chats`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDto {
+    /// The conversation.
+    pub conversation_id: String,
+    /// The student in it.
+    pub student: PeerDto,
+    /// Its newest message.
+    pub last_message: Option<MessageDto>,
+    /// Messages from the student after the teacher's read marker.
+    pub unread_count: u64,
+}
+
+impl From<&Contact> for ChatDto {
+    fn from(contact: &Contact) -> Self {
+        Self {
+            conversation_id: contact.conversation_id.to_string(),
+            student: PeerDto {
+                user_id: contact.peer.id.to_string(),
+                display_name: contact.peer.display_name.to_string(),
+            },
+            last_message: contact.last_message.as_ref().map(MessageDto::from),
+            unread_count: contact.unread_count,
+        }
+    }
+}
+
+/// `GET /chat/get_chats` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatsResponse {
+    /// Conversations with at least one message, newest activity first.
+    pub chats: Vec<ChatDto>,
+}
+
+/// `GET /chat/read` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadResponse {
+    /// The canonical conversation id.
+    pub conversation_id: String,
+    /// The page, oldest first.
+    pub messages: Vec<MessageDto>,
+    /// Whether more messages lie beyond the page in the reading direction.
+    pub has_more: bool,
+}
+
+/// `POST /chat/send` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessageRequest {
+    /// The conversation, either id order.
+    pub conversation_id: String,
+    /// Must be the signed-in user.
+    pub author: String,
+    /// 1–4000 characters after trimming.
+    pub message_body: String,
+    /// Optional idempotency id (≤ 64 characters), unique per author.
+    pub client_message_id: Option<String>,
+}
+
+/// `POST /chat/mark_read` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkReadRequest {
+    /// The conversation.
+    pub conversation_id: String,
+    /// Everything up to this timestamp is read.
+    pub timestamp: String,
+}
+
+/// `POST /admin/users` request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    /// 1–128 characters of `[A-Za-z0-9._@-]`.
+    pub user_id: String,
+    /// 1–100 characters.
+    pub display_name: String,
+    /// `student`, `teacher` or `admin`.
+    pub role: String,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// `PATCH /admin/users/{userId}` request; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUserRequest {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New role (refused while the user has links).
+    pub role: Option<String>,
+    /// New password.
+    pub password: Option<String>,
+    /// Disable or re-enable.
+    pub disabled: Option<bool>,
+}
+
+/// `GET /admin/users` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsersResponse {
+    /// Users in userId order.
+    pub users: Vec<AdminUserDto>,
+    /// Whether more follow (pass the last userId as `after`).
+    pub has_more: bool,
+}
+
+/// A link between a teacher and a student.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkDto {
+    /// The teacher.
+    pub teacher_id: String,
+    /// The student.
+    pub student_id: String,
+}
+
+impl From<&Link> for LinkDto {
+    fn from(link: &Link) -> Self {
+        Self {
+            teacher_id: link.teacher.to_string(),
+            student_id: link.student.to_string(),
+        }
+    }
+}
+
+/// `GET /admin/links` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LinksResponse {
+    /// Links sorted by teacher, then student.
+    pub links: Vec<LinkDto>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryDto {
+    /// ULID; pass as `before` to page back.
+    pub id: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// The admin's userId, or `cli`.
+    pub actor: String,
+    /// `conversation.read`, `contacts.read`, `user.create`, `user.update`, `link.add`, `link.remove`.
+    pub action: String,
+    /// The conversationId, userId or link it was done to.
+    pub target: String,
+}
+
+impl From<&AuditEntry> for AuditEntryDto {
+    fn from(entry: &AuditEntry) -> Self {
+        Self {
+            id: entry.id.clone(),
+            at: entry.at.to_string(),
+            actor: entry.actor.clone(),
+            action: entry.action.as_str().to_owned(),
+            target: entry.target.clone(),
+        }
+    }
+}
+
+/// `GET /admin/audit` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditResponse {
+    /// Entries newest first.
+    pub entries: Vec<AuditEntryDto>,
+    /// Whether older entries follow.
+    pub has_more: bool,
+}
+
+/// `GET /healthz` and `GET /readyz` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusResponse {
+    /// `ok` or `ready`.
+    pub status: String,
+}

@@ -1,0 +1,90 @@
+//! The one place where failures become HTTP responses.
+
+use crate::dto::{ErrorBody, ErrorDetail};
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use classchat_core::{ChatError, ErrorCode};
+
+/// Every way a request can fail: a domain error, or one only HTTP knows about.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A use-case refused or failed.
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    /// The body is not JSON of the expected shape.
+    #[error("{0}")]
+    MalformedBody(String),
+    /// The query string does not parse.
+    #[error("{0}")]
+    MalformedQuery(String),
+    /// The body exceeds the limit.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// No route has this path.
+    #[error("no such route")]
+    RouteNotFound,
+    /// The route exists, but not with this method.
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+}
+
+impl ApiError {
+    /// Status and stable code for this error.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Chat(error) => (status_of(error), error.code().as_str()),
+            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            Self::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        }
+    }
+}
+
+/// The HTTP status of a domain error.
+pub fn status_of(error: &ChatError) -> StatusCode {
+    match error {
+        ChatError::Invalid { .. } => StatusCode::BAD_REQUEST,
+        ChatError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ChatError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+        ChatError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        ChatError::NotFound(_) => StatusCode::NOT_FOUND,
+        ChatError::Conflict { .. } => StatusCode::CONFLICT,
+        ChatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ChatError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            Self::Chat(ChatError::Internal(detail)) => tracing::error!(%detail, "internal error"),
+            Self::Chat(ChatError::Unavailable) => tracing::warn!("store unavailable"),
+            _ => tracing::debug!(%status, code, error = %self, "request refused"),
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.to_string(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if matches!(&self, Self::Chat(error) if error.code() == ErrorCode::Unauthorized) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,63 @@
+//! Extractors that turn every malformed request into an [`ApiError`] with our JSON error
+//! body, instead of axum's plain-text rejections.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// The largest request body accepted. A 4000-character message is at most 24 KiB of JSON
+/// even with every character escaped, so this leaves room without inviting abuse.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON body. Any `Content-Type` is accepted (curl's `-d` sends a form type), but the
+/// bytes must be a JSON value of the expected shape.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection: BytesRejection| {
+                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::PayloadTooLarge(BODY_LIMIT)
+                    } else {
+                        ApiError::MalformedBody(rejection.body_text())
+                    }
+                })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|error| ApiError::MalformedBody(describe_json_error(&error)))
+    }
+}
+
+fn describe_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof => format!("the body is not valid JSON: {error}"),
+        Category::Data => format!("the body does not have the expected fields: {error}"),
+        Category::Io => "the body could not be read".to_owned(),
+    }
+}
+
+/// Query-string parameters.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(QueryParams)
+            .map_err(|error| {
+                ApiError::MalformedQuery(format!("the query string is malformed: {error}"))
+            })
+    }
+}

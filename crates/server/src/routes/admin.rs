@@ -1,0 +1,255 @@
+//! `/admin/*`: users, links and the audit log. Admin tokens only; every change is audited.
+
+use crate::auth::AuthUser;
+use crate::dto::{
+    AdminUserDto, AuditEntryDto, AuditResponse, CreateUserRequest, ErrorBody, LinkDto,
+    LinksResponse, UpdateUserRequest, UsersResponse,
+};
+use crate::error::ApiResult;
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use classchat_core::service::{Actor, NewUser, UserChanges};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// The admin routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list_users).post(create_user))
+        .route("/admin/users/{user_id}", patch(update_user))
+        .route(
+            "/admin/links",
+            get(list_links).post(add_link).delete(remove_link),
+        )
+        .route("/admin/audit", get(list_audit))
+}
+
+/// `GET /admin/users` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UsersQuery {
+    /// Only this role.
+    role: Option<String>,
+    /// Page size, 1–200, default 100.
+    limit: Option<String>,
+    /// Only userIds after this one (the last of the previous page).
+    after: Option<String>,
+}
+
+/// Users in userId order.
+#[utoipa::path(get, path = "/admin/users", tag = "admin", params(UsersQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UsersResponse),
+        (status = 400, description = "bad role, limit or cursor", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+    ))]
+async fn list_users(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<UsersQuery>,
+) -> ApiResult<Json<UsersResponse>> {
+    let (users, has_more) = state
+        .service
+        .list_users(
+            Actor::User(&caller),
+            query.role.as_deref(),
+            query.after.as_deref(),
+            query.limit.as_deref(),
+        )
+        .await?;
+    Ok(Json(UsersResponse {
+        users: users.iter().map(AdminUserDto::from).collect(),
+        has_more,
+    }))
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = CreateUserRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = AdminUserDto),
+        (status = 400, description = "malformed JSON, userId or role", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 409, description = "the userId exists", body = ErrorBody),
+        (status = 422, description = "display name or password breaks a rule", body = ErrorBody),
+    ))]
+async fn create_user(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    JsonBody(body): JsonBody<CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<AdminUserDto>)> {
+    let new = NewUser {
+        user_id: &body.user_id,
+        display_name: &body.display_name,
+        role: &body.role,
+        password: &body.password,
+    };
+    let user = state.service.create_user(Actor::User(&caller), new).await?;
+    Ok((StatusCode::CREATED, Json(AdminUserDto::from(&user))))
+}
+
+/// Changes a user's display name, role, password or disabled flag.
+#[utoipa::path(patch, path = "/admin/users/{userId}", tag = "admin", request_body = UpdateUserRequest,
+    params(("userId" = String, Path, description = "the user to change")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminUserDto),
+        (status = 400, description = "malformed JSON, userId or role", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 409, description = "role change while linked, or disabling yourself", body = ErrorBody),
+        (status = 422, description = "display name or password breaks a rule", body = ErrorBody),
+    ))]
+async fn update_user(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<UpdateUserRequest>,
+) -> ApiResult<Json<AdminUserDto>> {
+    let changes = UserChanges {
+        display_name: body.display_name.as_deref(),
+        role: body.role.as_deref(),
+        password: body.password.as_deref(),
+        disabled: body.disabled,
+    };
+    let user = state
+        .service
+        .update_user(Actor::User(&caller), &user_id, changes)
+        .await?;
+    Ok(Json(AdminUserDto::from(&user)))
+}
+
+/// `GET /admin/links` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct LinksQuery {
+    /// Only the links of this user (teacher or student); all links when absent.
+    user_id: Option<String>,
+}
+
+/// Links, sorted by teacher then student.
+#[utoipa::path(get, path = "/admin/links", tag = "admin", params(LinksQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = LinksResponse),
+        (status = 400, description = "bad userId", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+    ))]
+async fn list_links(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<LinksQuery>,
+) -> ApiResult<Json<LinksResponse>> {
+    let links = state
+        .service
+        .list_links(Actor::User(&caller), query.user_id.as_deref())
+        .await?;
+    Ok(Json(LinksResponse {
+        links: links.iter().map(LinkDto::from).collect(),
+    }))
+}
+
+/// Links a teacher and a student so they can chat.
+#[utoipa::path(post, path = "/admin/links", tag = "admin", request_body = LinkDto,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = LinkDto),
+        (status = 400, description = "malformed JSON or userId", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 409, description = "already linked", body = ErrorBody),
+        (status = 422, description = "the users are not a teacher and a student", body = ErrorBody),
+    ))]
+async fn add_link(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    JsonBody(body): JsonBody<LinkDto>,
+) -> ApiResult<(StatusCode, Json<LinkDto>)> {
+    let link = state
+        .service
+        .add_link(Actor::User(&caller), &body.teacher_id, &body.student_id)
+        .await?;
+    Ok((StatusCode::CREATED, Json(LinkDto::from(&link))))
+}
+
+/// `DELETE /admin/links` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct UnlinkQuery {
+    /// The teacher.
+    teacher_id: Option<String>,
+    /// The student.
+    student_id: Option<String>,
+}
+
+/// Removes a link: the conversation stays readable, but nobody can send to it.
+#[utoipa::path(delete, path = "/admin/links", tag = "admin", params(UnlinkQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 400, description = "bad userId", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 404, description = "not linked", body = ErrorBody),
+    ))]
+async fn remove_link(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<UnlinkQuery>,
+) -> ApiResult<StatusCode> {
+    let teacher = query.teacher_id.as_deref().unwrap_or_default();
+    let student = query.student_id.as_deref().unwrap_or_default();
+    state
+        .service
+        .remove_link(Actor::User(&caller), teacher, student)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /admin/audit` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Page size, 1–200, default 100.
+    limit: Option<String>,
+    /// Only entries older than this entry id.
+    before: Option<String>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AuditResponse),
+        (status = 400, description = "bad limit or cursor", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not an admin", body = ErrorBody),
+    ))]
+async fn list_audit(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<AuditQuery>,
+) -> ApiResult<Json<AuditResponse>> {
+    let (entries, has_more) = state
+        .service
+        .list_audit(
+            Actor::User(&caller),
+            query.before.as_deref(),
+            query.limit.as_deref(),
+        )
+        .await?;
+    Ok(Json(AuditResponse {
+        entries: entries.iter().map(AuditEntryDto::from).collect(),
+        has_more,
+    }))
+}

@@ -1,0 +1,214 @@
+//! `/chat/*`: the four routes of the original notes, plus get_students and mark_read.
+
+use crate::auth::AuthUser;
+use crate::dto::{
+    ChatDto, ChatsResponse, ContactDto, ErrorBody, MarkReadRequest, MessageDto, ReadResponse,
+    SendMessageRequest, StudentsResponse, TeachersResponse,
+};
+use crate::error::ApiResult;
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use classchat_core::service::{PageQuery, SendRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Set on a `201` that replays an earlier send with the same clientMessageId.
+pub const IDEMPOTENT_REPLAY_HEADER: &str = "idempotent-replayed";
+
+/// The chat routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chat/get_teachers", get(get_teachers))
+        .route("/chat/get_students", get(get_students))
+        .route("/chat/get_chats", get(get_chats))
+        .route("/chat/read", get(read))
+        .route("/chat/send", post(send))
+        .route("/chat/mark_read", post(mark_read))
+}
+
+/// `?user_name=`: whose list; defaults to the caller.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UserNameQuery {
+    /// The userId whose list to show; someone else's needs an admin token (audited).
+    user_name: Option<String>,
+}
+
+/// Every teacher the student is linked to, even before the first message.
+#[utoipa::path(get, path = "/chat/get_teachers", tag = "chat", params(UserNameQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TeachersResponse),
+        (status = 400, description = "user_name is invalid or not a student", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
+        (status = 404, description = "no such user", body = ErrorBody),
+    ))]
+async fn get_teachers(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<UserNameQuery>,
+) -> ApiResult<Json<TeachersResponse>> {
+    let contacts = state
+        .service
+        .list_teachers(&caller, query.user_name.as_deref())
+        .await?;
+    Ok(Json(TeachersResponse {
+        teachers: contacts.iter().map(ContactDto::from).collect(),
+    }))
+}
+
+/// Every student the teacher is linked to, so a conversation can start before its first
+/// message.
+#[utoipa::path(get, path = "/chat/get_students", tag = "chat", params(UserNameQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StudentsResponse),
+        (status = 400, description = "user_name is invalid or not a teacher", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
+        (status = 404, description = "no such user", body = ErrorBody),
+    ))]
+async fn get_students(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<UserNameQuery>,
+) -> ApiResult<Json<StudentsResponse>> {
+    let contacts = state
+        .service
+        .list_students(&caller, query.user_name.as_deref())
+        .await?;
+    Ok(Json(StudentsResponse {
+        students: contacts.iter().map(ContactDto::from).collect(),
+    }))
+}
+
+/// The teacher's conversations with at least one message, newest activity first.
+#[utoipa::path(get, path = "/chat/get_chats", tag = "chat", params(UserNameQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ChatsResponse),
+        (status = 400, description = "user_name is invalid or not a teacher", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
+        (status = 404, description = "no such user", body = ErrorBody),
+    ))]
+async fn get_chats(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<UserNameQuery>,
+) -> ApiResult<Json<ChatsResponse>> {
+    let contacts = state
+        .service
+        .list_chats(&caller, query.user_name.as_deref())
+        .await?;
+    Ok(Json(ChatsResponse {
+        chats: contacts.iter().map(ChatDto::from).collect(),
+    }))
+}
+
+/// `GET /chat/read` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct ReadQuery {
+    /// `<studentId>+<teacherId>` (send the `+` as `%2B`; a decoded space is accepted too).
+    conversation_id: Option<String>,
+    /// Page size, 1–200, default 50.
+    limit: Option<String>,
+    /// Only messages older than this timestamp (exclusive): scroll back.
+    before: Option<String>,
+    /// Only messages newer than this timestamp (exclusive), oldest first: catch up.
+    after: Option<String>,
+}
+
+/// A page of a conversation, oldest first; the newest page without cursors. Admin reads
+/// are written to the audit log.
+#[utoipa::path(get, path = "/chat/read", tag = "chat", params(ReadQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReadResponse),
+        (status = 400, description = "bad conversationId, limit or cursor", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not a participant (or not linked)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
+    ))]
+async fn read(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<ReadQuery>,
+) -> ApiResult<Json<ReadResponse>> {
+    let page = PageQuery {
+        limit: query.limit.as_deref(),
+        before: query.before.as_deref(),
+        after: query.after.as_deref(),
+    };
+    let conversation = query.conversation_id.as_deref().unwrap_or_default();
+    let (conversation_id, page) = state.service.read_page(&caller, conversation, page).await?;
+    Ok(Json(ReadResponse {
+        conversation_id: conversation_id.to_string(),
+        messages: page.messages.iter().map(MessageDto::from).collect(),
+        has_more: page.has_more,
+    }))
+}
+
+/// Stores a message; `201` once it is durable. A retry with the same clientMessageId
+/// returns the first stored message (with `Idempotent-Replayed: true`), never a duplicate.
+#[utoipa::path(post, path = "/chat/send", tag = "chat", request_body = SendMessageRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = MessageDto),
+        (status = 400, description = "malformed JSON, conversationId or clientMessageId", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "author is not the caller, not a participant, not linked, or an admin", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
+        (status = 409, description = "clientMessageId already used in another conversation", body = ErrorBody),
+        (status = 413, description = "body larger than 64 KiB", body = ErrorBody),
+        (status = 422, description = "messageBody empty or longer than 4000 characters", body = ErrorBody),
+        (status = 503, description = "store unavailable; retry with the same clientMessageId", body = ErrorBody),
+    ))]
+async fn send(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    JsonBody(body): JsonBody<SendMessageRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let request = SendRequest {
+        conversation_id: &body.conversation_id,
+        author: &body.author,
+        message_body: &body.message_body,
+        client_message_id: body.client_message_id.as_deref(),
+    };
+    let sent = state.service.send(&caller, request).await?;
+    let replayed = HeaderValue::from_static(if sent.created { "false" } else { "true" });
+    Ok((
+        StatusCode::CREATED,
+        [(HeaderName::from_static(IDEMPOTENT_REPLAY_HEADER), replayed)],
+        Json(MessageDto::from(&sent.message)),
+    ))
+}
+
+/// Moves the caller's read marker forward (never back); `204`.
+#[utoipa::path(post, path = "/chat/mark_read", tag = "chat", request_body = MarkReadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "marker moved (or already further)"),
+        (status = 400, description = "malformed JSON, conversationId or timestamp", body = ErrorBody),
+        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
+        (status = 403, description = "not a participant", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
+    ))]
+async fn mark_read(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    JsonBody(body): JsonBody<MarkReadRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .service
+        .mark_read(&caller, &body.conversation_id, &body.timestamp)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,21 @@
+//! The HTTP routes, one module per resource, merged in [`router`].
+
+pub(crate) mod admin;
+pub(crate) mod chat;
+pub(crate) mod ops;
+pub(crate) mod session;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+
+/// Every route, with JSON errors for unknown paths and methods.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(chat::router())
+        .merge(admin::router())
+        .merge(ops::router())
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}

@@ -1,0 +1,35 @@
+//! `POST /auth/login`.
+
+use crate::dto::{ErrorBody, LoginRequest, LoginResponse, UserDto};
+use crate::error::ApiResult;
+use crate::extract::JsonBody;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+
+/// The login route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/login", post(login))
+}
+
+/// Exchanges a userId and password for a bearer token.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 401, description = "wrong userId or password", body = ErrorBody),
+        (status = 403, description = "the account is disabled", body = ErrorBody),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let user = state.service.login(&body.user_id, &body.password).await?;
+    let issued = state.tokens.issue(&user)?;
+    Ok(Json(LoginResponse {
+        token: issued.token,
+        expires_at: issued.expires_at.to_string(),
+        user: UserDto::from(&user),
+    }))
+}

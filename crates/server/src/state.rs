@@ -1,0 +1,14 @@
+//! What every handler shares.
+
+use crate::auth::Tokens;
+use classchat_core::ChatService;
+use std::sync::Arc;
+
+/// The application state: the service and the token keys. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use-cases.
+    pub service: Arc<ChatService>,
+    /// Token issuing and verification.
+    pub tokens: Arc<Tokens>,
+}

@@ -1,0 +1,174 @@
+//! Opening connections, the single writer thread, and the pool of readers.
+//!
+//! SQLite allows one writer at a time, so every write goes through one thread that owns the
+//! write connection: writers queue instead of spinning on `SQLITE_BUSY`, and the queue is the
+//! natural place to batch commits later. Reads run on pooled connections in tokio's blocking
+//! pool; WAL lets them proceed while the writer commits.
+
+use crate::error::classify;
+use classchat_core::store::StoreError;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How hard SQLite works to make a commit survive power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// fsync the WAL on every commit: an acknowledged message survives a power cut. Default.
+    #[default]
+    Full,
+    /// fsync only at checkpoints: survives a crash of classchat, not of the machine.
+    Normal,
+    /// Never fsync. Only for throwaway data such as benchmarks.
+    Off,
+}
+
+impl Synchronous {
+    fn pragma_value(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+            Self::Off => "OFF",
+        }
+    }
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_ascii_lowercase().as_str() {
+            "full" => Ok(Self::Full),
+            "normal" => Ok(Self::Normal),
+            "off" => Ok(Self::Off),
+            _ => Err(format!("synchronous is full, normal or off, not {raw:?}")),
+        }
+    }
+}
+
+/// How long a connection waits for a lock before reporting the store busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+/// Opens a connection with the pragmas every classchat connection uses.
+pub(crate) fn open_connection(
+    path: &Path,
+    synchronous: Synchronous,
+) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let connection = Connection::open_with_flags(path, flags).map_err(classify)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
+    connection
+        .execute_batch(&format!(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = {};
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+            synchronous.pragma_value()
+        ))
+        .map_err(classify)?;
+    Ok(connection)
+}
+
+type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// The queue in front of the writer thread.
+pub(crate) struct Writer {
+    jobs: Mutex<mpsc::Sender<WriteJob>>,
+}
+
+impl Writer {
+    /// Starts the writer thread owning `connection`. It ends when the `Writer` is dropped,
+    /// after finishing every job already queued.
+    pub(crate) fn start(mut connection: Connection) -> Result<Self, StoreError> {
+        let (sender, receiver) = mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("classchat-sqlite-writer".into())
+            .spawn(move || {
+                while let Ok(job) = receiver.recv() {
+                    job(&mut connection);
+                }
+            })
+            .map_err(|error| {
+                StoreError::Internal(format!("cannot start writer thread: {error}"))
+            })?;
+        Ok(Self {
+            jobs: Mutex::new(sender),
+        })
+    }
+
+    /// Runs `work` on the writer thread and waits for its result.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, result) = oneshot::channel();
+        let job: WriteJob = Box::new(move |connection| {
+            let _ = reply.send(work(connection));
+        });
+        let queued = self
+            .jobs
+            .lock()
+            .map_err(|_| StoreError::Internal("writer queue poisoned".into()))?
+            .send(job);
+        queued.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        result
+            .await
+            .map_err(|_| StoreError::Internal("the writer dropped a job".into()))?
+    }
+}
+
+/// Read connections, opened on demand and kept for reuse.
+pub(crate) struct Readers {
+    path: PathBuf,
+    synchronous: Synchronous,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    pub(crate) fn new(path: PathBuf, synchronous: Synchronous) -> Self {
+        Self {
+            path,
+            synchronous,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` on a read connection in the blocking pool.
+    pub(crate) async fn run<T: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let connection = readers.take()?;
+            let result = work(&connection);
+            readers.give_back(connection);
+            result
+        })
+        .await
+        .map_err(|error| StoreError::Internal(format!("read task failed: {error}")))?
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        match pooled {
+            Some(connection) => Ok(connection),
+            None => open_connection(&self.path, self.synchronous),
+        }
+    }
+
+    fn give_back(&self, connection: Connection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE_READERS
+        {
+            idle.push(connection);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Messages and the per-participant conversation summaries kept beside them.
+
+use crate::error::classify;
+use crate::rows::{MESSAGE_COLUMNS, MessageRow, timestamp};
+use classchat_core::message::NewMessage;
+use classchat_core::store::{Appended, MessagePage, PageRequest, StoreError};
+use classchat_core::{ConversationId, Message, Timestamp, UserId};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// Appends a message and updates both summaries in one durable transaction.
+pub(crate) fn append(
+    connection: &mut Connection,
+    new: &NewMessage,
+) -> Result<Appended, StoreError> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(classify)?;
+    if let Some(client_id) = &new.client_message_id {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author = ?1 AND client_message_id = ?2"
+        );
+        let existing = transaction
+            .prepare_cached(&sql)
+            .and_then(|mut statement| {
+                statement
+                    .query_row([new.author.as_str(), client_id.as_str()], |row| {
+                        MessageRow::read(row, 0)
+                    })
+                    .optional()
+            })
+            .map_err(classify)?;
+        if let Some(row) = existing {
+            return Ok(Appended::Existing(row.into_message()?));
+        }
+    }
+
+    let conversation = new.conversation_id.to_string();
+    let newest: Option<i64> = transaction
+        .prepare_cached("SELECT max(ts) FROM messages WHERE conversation_id = ?1")
+        .and_then(|mut statement| statement.query_row([&conversation], |row| row.get(0)))
+        .map_err(classify)?;
+    let ts = match newest.map(timestamp).transpose()? {
+        Some(newest) if newest >= new.proposed => newest.next(),
+        _ => new.proposed,
+    };
+    let message = Message {
+        conversation_id: new.conversation_id.clone(),
+        timestamp: ts,
+        author: new.author.clone(),
+        body: new.body.clone(),
+        message_id: new.message_id,
+        client_message_id: new.client_message_id.clone(),
+    };
+    let message_id = message.message_id.to_string();
+    let client_id = message.client_message_id.as_ref().map(|id| id.as_str());
+    transaction
+        .prepare_cached(&format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        ))
+        .and_then(|mut statement| {
+            statement.execute(params![
+                conversation,
+                ts.as_micros(),
+                message.author.as_str(),
+                message.body.as_str(),
+                message_id,
+                client_id
+            ])
+        })
+        .map_err(classify)?;
+
+    let peer = new.conversation_id.peer_of(&new.author);
+    for (owner, peer, unread_increment) in [(&new.author, peer, 0), (peer, &new.author, 1)] {
+        transaction
+            .prepare_cached(
+                "INSERT INTO conversations (user_id, conversation_id, peer_id, last_ts, last_author, last_body,
+                                            last_message_id, last_client_message_id, read_ts, unread_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+                    last_ts = excluded.last_ts,
+                    last_author = excluded.last_author,
+                    last_body = excluded.last_body,
+                    last_message_id = excluded.last_message_id,
+                    last_client_message_id = excluded.last_client_message_id,
+                    unread_count = unread_count + excluded.unread_count",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    owner.as_str(),
+                    conversation,
+                    peer.as_str(),
+                    ts.as_micros(),
+                    message.author.as_str(),
+                    message.body.as_str(),
+                    message_id,
+                    client_id,
+                    Timestamp::MIN.as_micros(),
+                    unread_increment
+                ])
+            })
+            .map_err(classify)?;
+    }
+    transaction.commit().map_err(classify)?;
+    Ok(Appended::Created(message))
+}
+
+/// One page of a conversation, ascending.
+pub(crate) fn read(
+    connection: &Connection,
+    conversation: &ConversationId,
+    page: &PageRequest,
+) -> Result<MessagePage, StoreError> {
+    let conversation = conversation.to_string();
+    let before = page.before.map_or(i64::MAX, Timestamp::as_micros);
+    let fetch = i64::try_from(page.limit + 1).unwrap_or(i64::MAX);
+    let (sql, lower) = match page.after {
+        Some(after) => (
+            format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE conversation_id = ?1 AND ts > ?2 AND ts < ?3 ORDER BY ts ASC LIMIT ?4"
+            ),
+            after.as_micros(),
+        ),
+        None => (
+            format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE conversation_id = ?1 AND ts > ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4"
+            ),
+            i64::MIN,
+        ),
+    };
+    let mut statement = connection.prepare_cached(&sql).map_err(classify)?;
+    let rows = statement
+        .query_map(params![conversation, lower, before, fetch], |row| {
+            MessageRow::read(row, 0)
+        })
+        .map_err(classify)?;
+    let mut messages = rows
+        .map(|row| row.map_err(classify).and_then(MessageRow::into_message))
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = messages.len() > page.limit;
+    messages.truncate(page.limit);
+    if page.after.is_none() {
+        messages.reverse();
+    }
+    Ok(MessagePage { messages, has_more })
+}
+
+pub(crate) fn has_any(
+    connection: &Connection,
+    conversation: &ConversationId,
+) -> Result<bool, StoreError> {
+    connection
+        .prepare_cached("SELECT 1 FROM messages WHERE conversation_id = ?1 LIMIT 1")
+        .and_then(|mut statement| statement.exists([conversation.to_string()]))
+        .map_err(classify)
+}
+
+/// Moves a read marker forward and recounts unread messages from the marker on, which is a
+/// range scan of the conversation's newest messages only.
+pub(crate) fn mark_read(
+    connection: &mut Connection,
+    user: &UserId,
+    conversation: &ConversationId,
+    up_to: Timestamp,
+) -> Result<Option<Timestamp>, StoreError> {
+    let conversation = conversation.to_string();
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(classify)?;
+    let summary: Option<(i64, i64)> = transaction
+        .prepare_cached("SELECT read_ts, last_ts FROM conversations WHERE user_id = ?1 AND conversation_id = ?2")
+        .and_then(|mut statement| {
+            statement
+                .query_row([user.as_str(), &conversation], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .map_err(classify)?;
+    let Some((read_ts, last_ts)) = summary else {
+        return Ok(None);
+    };
+    let marker = read_ts.max(up_to.as_micros().min(last_ts));
+    let unread: i64 = transaction
+        .prepare_cached(
+            "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND ts > ?2 AND author <> ?3",
+        )
+        .and_then(|mut statement| {
+            statement.query_row(params![conversation, marker, user.as_str()], |row| {
+                row.get(0)
+            })
+        })
+        .map_err(classify)?;
+    transaction
+        .prepare_cached(
+            "UPDATE conversations SET read_ts = ?3, unread_count = ?4 WHERE user_id = ?1 AND conversation_id = ?2",
+        )
+        .and_then(|mut statement| statement.execute(params![user.as_str(), conversation, marker, unread]))
+        .map_err(classify)?;
+    transaction.commit().map_err(classify)?;
+    timestamp(marker).map(Some)
+}

@@ -1,0 +1,95 @@
+//! Rows as SQLite returns them, and their checked conversion into domain values.
+
+use crate::error::corrupt;
+use classchat_core::message::MessageBody;
+use classchat_core::store::StoreError;
+use classchat_core::{
+    ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
+};
+use rusqlite::Row;
+
+/// The user columns, in the order `USER_COLUMNS` selects them.
+pub(crate) const USER_COLUMNS: &str = "user_id, display_name, role, disabled";
+
+/// A `users` row (without the hash).
+pub(crate) struct UserRow {
+    user_id: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+}
+
+impl UserRow {
+    /// Reads [`USER_COLUMNS`] starting at column `first`.
+    pub(crate) fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            user_id: row.get(first)?,
+            display_name: row.get(first + 1)?,
+            role: row.get(first + 2)?,
+            disabled: row.get(first + 3)?,
+        })
+    }
+
+    pub(crate) fn into_user(self) -> Result<User, StoreError> {
+        Ok(User {
+            id: user_id(&self.user_id)?,
+            display_name: DisplayName::parse(&self.display_name)
+                .map_err(|_| corrupt("display name"))?,
+            role: self.role.parse::<Role>().map_err(|_| corrupt("role"))?,
+            disabled: self.disabled,
+        })
+    }
+}
+
+/// The message columns, in the order [`MessageRow::read`] expects.
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "conversation_id, ts, author, body, message_id, client_message_id";
+
+/// A message as stored, whether in `messages` or as a summary's last message.
+pub(crate) struct MessageRow {
+    pub(crate) conversation_id: String,
+    pub(crate) ts: i64,
+    pub(crate) author: String,
+    pub(crate) body: String,
+    pub(crate) message_id: String,
+    pub(crate) client_message_id: Option<String>,
+}
+
+impl MessageRow {
+    /// Reads [`MESSAGE_COLUMNS`] starting at column `first`.
+    pub(crate) fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            conversation_id: row.get(first)?,
+            ts: row.get(first + 1)?,
+            author: row.get(first + 2)?,
+            body: row.get(first + 3)?,
+            message_id: row.get(first + 4)?,
+            client_message_id: row.get(first + 5)?,
+        })
+    }
+
+    pub(crate) fn into_message(self) -> Result<Message, StoreError> {
+        Ok(Message {
+            conversation_id: ConversationId::parse_canonical(&self.conversation_id)
+                .map_err(|_| corrupt("conversation id"))?,
+            timestamp: timestamp(self.ts)?,
+            author: user_id(&self.author)?,
+            body: MessageBody::from_stored(self.body),
+            message_id: MessageId::parse(&self.message_id).map_err(|_| corrupt("message id"))?,
+            client_message_id: self
+                .client_message_id
+                .as_deref()
+                .map(ClientMessageId::parse)
+                .transpose()
+                .map_err(|_| corrupt("client message id"))?,
+        })
+    }
+}
+
+pub(crate) fn user_id(raw: &str) -> Result<UserId, StoreError> {
+    UserId::parse(raw).map_err(|_| corrupt("user id"))
+}
+
+pub(crate) fn timestamp(micros: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_micros(micros).ok_or_else(|| corrupt("timestamp"))
+}
