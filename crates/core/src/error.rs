@@ -198,7 +198,8 @@ impl From<StoreError> for ChatError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(_) => Self::Unavailable,
-            StoreError::Conflict(what) => Self::conflict(what),
+            // The store's wording may quote SQL; keep it out of responses.
+            StoreError::Conflict(_) => Self::conflict("this conflicts with data stored meanwhile; retry"),
             StoreError::Internal(detail) => Self::Internal(detail),
         }
     }

@@ -1,0 +1,235 @@
+//! `spawn_app()`: a real classchat server on port 0 over a fresh SQLite file, a seeded
+//! school, and a typed HTTP client — so each test reads like a user story.
+#![allow(dead_code)]
+
+use classchat_core::service::{Actor, NewUser};
+use classchat_core::{ChatService, SystemClock};
+use classchat_server::{build_app, Server, ServerConfig};
+use classchat_store_sqlite::{SqliteOptions, SqliteStore};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The secret every test server signs with, so tests can forge expired tokens.
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret";
+/// Every seeded user's password.
+pub const PASSWORD: &str = "password-123";
+
+/// The seeded school: admin `admin`; teachers `t1`, `t2`; students `s1`, `s2`, `s3`.
+/// Links: t1–s1, t1–s2, t2–s2. `s3` is linked to nobody.
+pub const USERS: [(&str, &str, &str); 6] = [
+    ("admin", "Office", "admin"),
+    ("t1", "Teacher One", "teacher"),
+    ("t2", "Teacher Two", "teacher"),
+    ("s1", "Student One", "student"),
+    ("s2", "Student Two", "student"),
+    ("s3", "Student Three", "student"),
+];
+/// (teacher, student) links of the seeded school.
+pub const LINKS: [(&str, &str); 3] = [("t1", "s1"), ("t1", "s2"), ("t2", "s2")];
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db_path: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A response: status, headers and parsed JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+
+    /// Asserts the status and error code of a refusal.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.code(), code, "body: {}", self.body);
+        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+/// Starts a server on a fresh database with the seeded school.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("classchat.db");
+    let app = spawn_app_at(db_path).await;
+    TestApp { _dir: Some(dir), ..app }
+}
+
+/// Starts a server over the database at `db_path` (which may hold data already).
+pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
+    let store = SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store");
+    let service = Arc::new(ChatService::new(Arc::new(store), Arc::new(SystemClock)));
+    seed_users(&service).await;
+    let app = build_app(service, &ServerConfig::with_secret(SECRET.to_vec()));
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), app).await.expect("bind");
+    let addr = server.local_addr().unwrap();
+    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        server.run(async { let _ = stop.await; }).await.expect("server");
+    });
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        db_path,
+        shutdown: Some(shutdown),
+        server: Some(handle),
+        _dir: None,
+    }
+}
+
+/// Creates the seeded users and links unless they exist (a restarted app keeps them).
+async fn seed_users(service: &ChatService) {
+    for (user_id, display_name, role) in USERS {
+        let new = NewUser { user_id, display_name, role, password: PASSWORD };
+        match service.create_user(Actor::Operator, new).await {
+            Ok(_) => {}
+            Err(error) if error.code() == classchat_core::ErrorCode::Conflict => {}
+            Err(error) => panic!("seeding {user_id}: {error}"),
+        }
+    }
+    for (teacher, student) in LINKS {
+        match service.add_link(Actor::Operator, teacher, student).await {
+            Ok(_) => {}
+            Err(error) if error.code() == classchat_core::ErrorCode::Conflict => {}
+            Err(error) => panic!("linking {teacher}+{student}: {error}"),
+        }
+    }
+}
+
+impl TestApp {
+    /// `http://addr{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        into_reply(request.send().await.expect("request")).await
+    }
+
+    /// Sends a raw body (for malformed-JSON tests).
+    pub async fn post_raw(&self, path: &str, token: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body);
+        into_reply(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, user_id: &str) -> String {
+        let reply = self
+            .request(Method::POST, "/auth/login", None, Some(json!({"userId": user_id, "password": PASSWORD})))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "login {user_id}: {}", reply.body);
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// `POST /chat/send` as `author` with `token`.
+    pub async fn send(&self, token: &str, conversation: &str, author: &str, text: &str) -> Reply {
+        self.post(
+            "/chat/send",
+            token,
+            json!({"conversationId": conversation, "author": author, "messageBody": text}),
+        )
+        .await
+    }
+
+    /// `GET /chat/read` with the conversation id properly escaped and extra query text.
+    pub async fn read(&self, token: &str, conversation: &str, extra: &str) -> Reply {
+        let path = format!("/chat/read?conversationId={}{extra}", conversation.replace('+', "%2B"));
+        self.get(&path, token).await
+    }
+
+    /// Every message of a conversation, oldest first, by paging back with `before`.
+    pub async fn read_all(&self, token: &str, conversation: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let extra = match &before {
+                Some(cursor) => format!("&limit=200&before={cursor}"),
+                None => "&limit=200".to_owned(),
+            };
+            let reply = self.read(token, conversation, &extra).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            let page = reply.body["messages"].as_array().expect("messages").clone();
+            let has_more = reply.body["hasMore"].as_bool().expect("hasMore");
+            before = page.first().map(|m| m["timestamp"].as_str().unwrap().to_owned());
+            all.splice(0..0, page);
+            if !has_more {
+                return all;
+            }
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
+        }
+    }
+}
+
+async fn into_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply { status, headers, body }
+}
+
+/// Signs a token with `secret` for `sub`, expiring at Unix second `exp`.
+pub fn sign_token(secret: &[u8], sub: &str, role: &str, exp: u64) -> String {
+    let claims = classchat_server::auth::Claims { sub: sub.into(), role: role.into(), iat: 0, exp };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("sign")
+}
+
+/// Seconds since the epoch.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
