@@ -1,1 +1,136 @@
-//! placeholder
+//! The conformance suite every classchat [`Store`] implementation must pass.
+//!
+//! Each check is a public `async fn(Arc<dyn Store>)` that panics, with a message saying
+//! which part of the [`Store`] contract broke, when the store misbehaves. Every check
+//! works on ids of its own (a fresh ULID prefix), so the checks are independent even if
+//! they were run against one shared store; the harness still gives each its own.
+//!
+//! # Wiring a store
+//!
+//! In an integration test of the store's crate, write an `async fn` (or anything callable
+//! with no arguments that returns a future) producing a fresh store and a guard that keeps
+//! whatever backs it alive — a temporary directory, a container, a table name to drop —
+//! then invoke [`conformance_suite!`] with it:
+//!
+//! ```ignore
+//! use classchat_core::store::Store;
+//! use std::sync::Arc;
+//!
+//! async fn make_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+//!     let dir = tempfile::tempdir().unwrap();
+//!     let store = MyStore::open(dir.path().join("db")).unwrap();
+//!     (Arc::new(store), dir)
+//! }
+//!
+//! classchat_store_conformance::conformance_suite!(make_store);
+//! ```
+//!
+//! That expands to one `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]` per
+//! check, named after it, which builds a fresh store, runs the check, and drops the guard
+//! last. The calling crate needs `tokio` (features `macros` and `rt-multi-thread`) among
+//! its dev-dependencies.
+//!
+//! # Layout
+//! - `users`, `links`: accounts and enrollments.
+//! - `messages`: appending — timestamps, idempotency, concurrency.
+//! - `paging`: reading pages backwards and forwards.
+//! - `contacts`: contact lists, summaries, unread counts, read markers.
+//! - `audit`: the audit log.
+//! - `fixtures`: small shared builders.
+//!
+//! [`Store`]: classchat_core::store::Store
+
+mod audit;
+mod contacts;
+mod fixtures;
+mod links;
+mod messages;
+mod paging;
+mod users;
+
+pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
+pub use contacts::{
+    active_conversations_lists_newest_activity_first,
+    linked_contacts_for_student_lists_every_teacher,
+    linked_contacts_for_teacher_lists_every_student, mark_read_moves_forward_only,
+    mark_read_never_passes_newest_message, mark_read_without_messages_returns_none,
+    own_messages_are_never_unread,
+};
+pub use links::{
+    add_link_then_is_linked, add_link_twice_conflicts, list_links_by_user_and_all_sorted,
+    remove_link_reports_whether_it_existed,
+};
+pub use messages::{
+    append_bumps_colliding_timestamps, append_uses_proposed_timestamp_when_free,
+    client_message_id_is_scoped_per_author, client_message_id_makes_append_idempotent,
+    concurrent_appends_get_distinct_increasing_timestamps,
+    has_messages_and_conversations_are_isolated,
+};
+pub use paging::{
+    read_cursors_are_exclusive, read_without_cursor_returns_newest_page,
+    walk_backwards_through_120_messages, walk_forwards_through_120_messages,
+};
+pub use users::{
+    create_user_then_get_returns_it, create_user_twice_conflicts, list_users_filters_by_role,
+    list_users_pages_in_id_order, ping_succeeds, update_user_applies_patch_fields,
+};
+
+/// Expands to one tokio test per conformance check, each run against a fresh store.
+///
+/// `$make_store` is anything callable with no arguments that returns a future of
+/// `(Arc<dyn Store>, Guard)`, typically the path of an `async fn`. The guard (any type) is
+/// kept alive until the check has finished and the store has been dropped. See the crate
+/// documentation for an example.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make_store:expr $(,)?) => {
+        $crate::__conformance_tests! {
+            $make_store;
+            ping_succeeds,
+            create_user_then_get_returns_it,
+            create_user_twice_conflicts,
+            update_user_applies_patch_fields,
+            list_users_pages_in_id_order,
+            list_users_filters_by_role,
+            add_link_then_is_linked,
+            add_link_twice_conflicts,
+            remove_link_reports_whether_it_existed,
+            list_links_by_user_and_all_sorted,
+            append_uses_proposed_timestamp_when_free,
+            append_bumps_colliding_timestamps,
+            concurrent_appends_get_distinct_increasing_timestamps,
+            client_message_id_makes_append_idempotent,
+            client_message_id_is_scoped_per_author,
+            has_messages_and_conversations_are_isolated,
+            read_without_cursor_returns_newest_page,
+            read_cursors_are_exclusive,
+            walk_backwards_through_120_messages,
+            walk_forwards_through_120_messages,
+            linked_contacts_for_student_lists_every_teacher,
+            linked_contacts_for_teacher_lists_every_student,
+            active_conversations_lists_newest_activity_first,
+            own_messages_are_never_unread,
+            mark_read_moves_forward_only,
+            mark_read_never_passes_newest_message,
+            mark_read_without_messages_returns_none,
+            audit_entries_round_trip,
+            audit_lists_newest_first_with_paging,
+        }
+    };
+}
+
+/// Implementation detail of [`conformance_suite!`]: one test per listed check.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($make_store:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let (store, guard) = ($make_store)().await;
+                $crate::$check(store).await;
+                ::std::mem::drop(guard);
+            }
+        )*
+    };
+}

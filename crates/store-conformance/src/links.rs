@@ -130,7 +130,10 @@ pub async fn remove_link_reports_whether_it_existed(store: Arc<dyn Store>) {
         store.is_linked(&kept).await.unwrap(),
         "remove_link must not touch other links"
     );
-    assert_eq!(store.list_links(Some(&teacher.id)).await.unwrap(), vec![kept]);
+    assert_eq!(
+        store.list_links(Some(&teacher.id)).await.unwrap(),
+        vec![kept]
+    );
 
     // A removed link can be added again.
     store

@@ -131,7 +131,11 @@ pub async fn concurrent_appends_get_distinct_increasing_timestamps(store: Arc<dy
         tokio::spawn(async move { store.append_message(&new).await })
     });
     let mut messages = Vec::new();
-    for (i, joined) in futures::future::join_all(tasks).await.into_iter().enumerate() {
+    for (i, joined) in futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .enumerate()
+    {
         let appended = joined
             .expect("append task panicked")
             .unwrap_or_else(|error| panic!("concurrent append {i} failed: {error}"));
@@ -255,14 +259,33 @@ pub async fn client_message_id_makes_append_idempotent(store: Arc<dyn Store>) {
     );
 
     // No client id: two identical sends are two messages.
-    let a = send(&*store, conversation, &pair.student.id, at(200), "same text").await;
-    let b = send(&*store, conversation, &pair.student.id, at(200), "same text").await;
+    let a = send(
+        &*store,
+        conversation,
+        &pair.student.id,
+        at(200),
+        "same text",
+    )
+    .await;
+    let b = send(
+        &*store,
+        conversation,
+        &pair.student.id,
+        at(200),
+        "same text",
+    )
+    .await;
     assert_ne!(
         a.message_id, b.message_id,
         "messages without a clientMessageId are never deduplicated"
     );
     let page = read(&*store, conversation, None, None, 10).await;
-    assert_eq!(page.messages, vec![original, a, b], "{:?}", stamps(&page.messages));
+    assert_eq!(
+        page.messages,
+        vec![original, a, b],
+        "{:?}",
+        stamps(&page.messages)
+    );
 }
 
 /// clientMessageIds are unique per author: another author's message with the same client id

@@ -88,16 +88,72 @@ pub async fn read_cursors_are_exclusive(store: Arc<dyn Store>) {
         &'a str,
     );
     let cases: [Case; 10] = [
-        (Some(ts(5)), None, 3, &all[2..5], true, "before excludes its own message"),
-        (Some(ts(5)), None, 5, &all[0..5], false, "before, exactly the rest"),
+        (
+            Some(ts(5)),
+            None,
+            3,
+            &all[2..5],
+            true,
+            "before excludes its own message",
+        ),
+        (
+            Some(ts(5)),
+            None,
+            5,
+            &all[0..5],
+            false,
+            "before, exactly the rest",
+        ),
         (Some(ts(0)), None, 5, &[], false, "before the oldest"),
-        (Some(ts(5).next()), None, 2, &all[4..6], true, "before between two messages"),
-        (None, Some(ts(5)), 3, &all[6..9], true, "after excludes its own message, oldest first"),
-        (None, Some(ts(5)), 6, &all[6..12], false, "after, exactly the rest"),
+        (
+            Some(ts(5).next()),
+            None,
+            2,
+            &all[4..6],
+            true,
+            "before between two messages",
+        ),
+        (
+            None,
+            Some(ts(5)),
+            3,
+            &all[6..9],
+            true,
+            "after excludes its own message, oldest first",
+        ),
+        (
+            None,
+            Some(ts(5)),
+            6,
+            &all[6..12],
+            false,
+            "after, exactly the rest",
+        ),
         (None, Some(ts(11)), 5, &[], false, "after the newest"),
-        (None, Some(Timestamp::MIN), 4, &all[0..4], true, "after the beginning of time"),
-        (Some(ts(8)), Some(ts(2)), 10, &all[3..8], false, "both cursors, whole window"),
-        (Some(ts(8)), Some(ts(2)), 2, &all[3..5], true, "both cursors, oldest of the window"),
+        (
+            None,
+            Some(Timestamp::MIN),
+            4,
+            &all[0..4],
+            true,
+            "after the beginning of time",
+        ),
+        (
+            Some(ts(8)),
+            Some(ts(2)),
+            10,
+            &all[3..8],
+            false,
+            "both cursors, whole window",
+        ),
+        (
+            Some(ts(8)),
+            Some(ts(2)),
+            2,
+            &all[3..5],
+            true,
+            "both cursors, oldest of the window",
+        ),
     ];
     for (before, after, limit, expected, more, what) in cases {
         let page = read(&*store, conversation, before, after, limit).await;
@@ -144,7 +200,11 @@ pub async fn walk_backwards_through_120_messages(store: Arc<dyn Store>) {
             break;
         }
     }
-    assert_eq!(pages.len(), 18, "120 messages are 17 pages of 7 and one of 1");
+    assert_eq!(
+        pages.len(),
+        18,
+        "120 messages are 17 pages of 7 and one of 1"
+    );
     let walked: Vec<Message> = pages.into_iter().rev().flatten().collect();
     check_walk(&walked, &all, "backwards");
 

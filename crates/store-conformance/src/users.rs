@@ -127,6 +127,12 @@ pub async fn update_user_applies_patch_fields(store: Arc<dyn Store>) {
         ..UserPatch::default()
     };
     check(patch, &expected, "disabled = true").await;
+    check(
+        UserPatch::default(),
+        &expected,
+        "empty patch keeps a user disabled",
+    )
+    .await;
 
     expected.user.disabled = false;
     let patch = UserPatch {
@@ -190,7 +196,10 @@ pub async fn list_users_pages_in_id_order(store: Arc<dyn Store>) {
     let ids = |list: &[User]| list.iter().map(|u| u.id.to_string()).collect::<Vec<_>>();
 
     // The scope's ids are contiguous in userId order, and `floor` sorts right before them.
-    let first = store.list_users(None, Some(&scope.floor()), 2).await.unwrap();
+    let first = store
+        .list_users(None, Some(&scope.floor()), 2)
+        .await
+        .unwrap();
     assert_eq!(
         ids(&first),
         ids(&users[0..2]),
@@ -202,10 +211,7 @@ pub async fn list_users_pages_in_id_order(store: Arc<dyn Store>) {
         "list_users must return complete profiles"
     );
 
-    let second = store
-        .list_users(None, Some(&first[1].id), 2)
-        .await
-        .unwrap();
+    let second = store.list_users(None, Some(&first[1].id), 2).await.unwrap();
     assert_eq!(
         ids(&second),
         ids(&users[2..4]),
@@ -220,7 +226,10 @@ pub async fn list_users_pages_in_id_order(store: Arc<dyn Store>) {
         !third.is_empty() && third.len() <= 2,
         "list_users must honour limit"
     );
-    assert_eq!(third[0], users[4], "the last page must start with the last id");
+    assert_eq!(
+        third[0], users[4],
+        "the last page must start with the last id"
+    );
     assert!(
         third[1..].iter().all(|u| !scope.owns(&u.id)),
         "no user may be listed twice"

@@ -93,3 +93,36 @@ pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 pub(crate) fn latest_version() -> usize {
     MIGRATIONS.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(connection: &Connection) -> usize {
+        connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn migrates_to_the_latest_version_once() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        migrate(&mut connection).unwrap();
+        assert_eq!(version(&connection), latest_version());
+        // A second run has nothing to apply (and would fail re-creating the tables if it tried).
+        migrate(&mut connection).unwrap();
+        assert_eq!(version(&connection), latest_version());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut connection),
+            Err(StoreError::Internal(_))
+        ));
+    }
+}

@@ -1,0 +1,262 @@
+//! The `classchat` binary as an operator uses it: user and link commands, `serve` on a real
+//! port, graceful shutdown on SIGTERM, restart with the same data and secret, and `demo`.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_classchat");
+
+fn classchat(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env_remove("CLASSCHAT_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start classchat");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("classchat output")
+}
+
+#[track_caller]
+fn succeeds(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A running `classchat serve`/`demo` and the address it printed.
+struct Running {
+    child: Child,
+    base: String,
+    banner: String,
+}
+
+fn start(args: &[&str]) -> Running {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env_remove("CLASSCHAT_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start classchat");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("stdout");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(url) = line.strip_prefix("classchat listening on ") {
+            // Keep draining stdout so the child never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Running {
+                child,
+                base: url.to_owned(),
+                banner,
+            };
+        }
+    }
+    panic!("classchat exited before listening; stdout: {banner}");
+}
+
+impl Running {
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        self.child.wait().unwrap()
+    }
+}
+
+async fn login(base: &str, user: &str, password: &str) -> String {
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"userId": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {reply}"))
+        .to_owned()
+}
+
+async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+fn db_arg(path: &Path) -> String {
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir.path().join("school.db"));
+    succeeds(&classchat(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--id",
+            "t1",
+            "--role",
+            "teacher",
+            "--name",
+            "Ms T",
+            "--password-stdin",
+        ],
+        Some("teacher-password\n"),
+    ));
+    succeeds(&classchat(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--id",
+            "s1",
+            "--role",
+            "student",
+            "--name",
+            "Sam",
+            "--password-stdin",
+        ],
+        Some("student-password\n"),
+    ));
+    let duplicate = classchat(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--id",
+            "s1",
+            "--role",
+            "student",
+            "--name",
+            "Sam",
+            "--password-stdin",
+        ],
+        Some("student-password\n"),
+    );
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists"));
+    succeeds(&classchat(
+        &[
+            "link",
+            "add",
+            "--db",
+            &db,
+            "--teacher",
+            "t1",
+            "--student",
+            "s1",
+        ],
+        None,
+    ));
+    let listing = succeeds(&classchat(&["user", "list", "--db", &db], None));
+    assert!(
+        listing.contains("s1") && listing.contains("student") && listing.contains("Ms T"),
+        "{listing}"
+    );
+
+    let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
+    let token = login(&server.base, "s1", "student-password").await;
+    let sent: Value = reqwest::Client::new()
+        .post(format!("{}/chat/send", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"conversationId": "s1+t1", "author": "s1", "messageBody": "durable?"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["messageBody"], "durable?");
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    assert!(dir.path().join("school.db.jwt-secret").exists());
+
+    let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
+    let (status, page) = get(&server.base, "/chat/read?conversationId=s1%2Bt1", &token).await;
+    assert_eq!(status, 200, "the old token still works: {page}");
+    assert_eq!(page["messages"][0], sent);
+    server.terminate();
+}
+
+#[tokio::test]
+async fn demo_serves_a_ready_school() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir.path().join("demo.db"));
+    let demo = start(&["demo", "--db", &db, "--addr", "127.0.0.1:0"]);
+    assert!(
+        demo.banner.contains("classchat-demo"),
+        "prints the password: {}",
+        demo.banner
+    );
+    assert!(
+        demo.banner.contains("alice"),
+        "prints the logins: {}",
+        demo.banner
+    );
+    let token = login(&demo.base, "alice", "classchat-demo").await;
+    let (status, teachers) = get(&demo.base, "/chat/get_teachers", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(teachers["teachers"].as_array().unwrap().len(), 2);
+    let teacher = login(&demo.base, "ms.rivera", "classchat-demo").await;
+    let (_, chats) = get(&demo.base, "/chat/get_chats", &teacher).await;
+    assert!(!chats["chats"].as_array().unwrap().is_empty());
+    demo.terminate();
+
+    // A second demo starts afresh rather than failing on existing users.
+    let again = start(&["demo", "--db", &db, "--addr", "127.0.0.1:0"]);
+    again.terminate();
+}
+
+#[test]
+fn password_must_come_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir.path().join("x.db"));
+    let output = classchat(
+        &[
+            "user", "add", "--db", &db, "--id", "a", "--role", "admin", "--name", "A",
+        ],
+        None,
+    );
+    assert!(!output.status.success());
+}

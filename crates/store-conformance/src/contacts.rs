@@ -1,0 +1,363 @@
+//! Contact lists, conversation summaries, unread counts and read markers.
+
+use crate::fixtures::{Scope, at, create_user, link, linked_pair, send};
+use classchat_core::store::{Contact, Store};
+use classchat_core::user::{Role, User};
+use classchat_core::{ConversationId, Message, Timestamp, UserId};
+use std::sync::Arc;
+
+fn contact(
+    peer: &User,
+    conversation: &ConversationId,
+    last: Option<&Message>,
+    unread: u64,
+) -> Contact {
+    Contact {
+        peer: peer.clone(),
+        conversation_id: conversation.clone(),
+        last_message: last.cloned(),
+        unread_count: unread,
+    }
+}
+
+fn peers(contacts: &[Contact]) -> Vec<String> {
+    contacts
+        .iter()
+        .map(|c| c.peer.display_name.to_string())
+        .collect()
+}
+
+/// `user`'s unread count in `conversation`, as both contact-list queries report it.
+async fn unread(
+    store: &dyn Store,
+    user: &UserId,
+    role: Role,
+    conversation: &ConversationId,
+) -> u64 {
+    let linked = store.linked_contacts(user, role).await.unwrap();
+    let from_links = linked
+        .iter()
+        .find(|c| &c.conversation_id == conversation)
+        .unwrap_or_else(|| panic!("{conversation} missing from linked_contacts({user})"))
+        .unread_count;
+    let active = store.active_conversations(user).await.unwrap();
+    if let Some(summary) = active.iter().find(|c| &c.conversation_id == conversation) {
+        assert_eq!(
+            summary.unread_count, from_links,
+            "linked_contacts and active_conversations must agree on {user}'s unread count"
+        );
+    }
+    from_links
+}
+
+/// A student's linked contacts are every linked teacher, messages or not, sorted by display
+/// name, with the conversation's newest message and the student's unread count.
+pub async fn linked_contacts_for_student_lists_every_teacher(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let student = create_user(&*store, &scope.id("s"), "Sam Student", Role::Student).await;
+    // Ids sort the opposite way from display names.
+    let zed = create_user(&*store, &scope.id("t1"), "Zed Teacher", Role::Teacher).await;
+    let mia = create_user(&*store, &scope.id("t2"), "Mia Teacher", Role::Teacher).await;
+    let abe = create_user(&*store, &scope.id("t3"), "Abe Teacher", Role::Teacher).await;
+    let unlinked = create_user(&*store, &scope.id("t4"), "Bob Teacher", Role::Teacher).await;
+    for teacher in [&zed, &mia, &abe] {
+        link(&*store, teacher, &student).await;
+    }
+    let other_student = create_user(&*store, &scope.id("s2"), "Other", Role::Student).await;
+    link(&*store, &unlinked, &other_student).await;
+
+    let with = |teacher: &User| ConversationId::new(student.id.clone(), teacher.id.clone());
+    let empty = store
+        .linked_contacts(&student.id, Role::Student)
+        .await
+        .unwrap();
+    assert_eq!(
+        empty,
+        vec![
+            contact(&abe, &with(&abe), None, 0),
+            contact(&mia, &with(&mia), None, 0),
+            contact(&zed, &with(&zed), None, 0),
+        ],
+        "every linked teacher must be listed by display name, without messages: no last \
+         message and nothing unread"
+    );
+
+    let conversation = with(&mia);
+    send(&*store, &conversation, &mia.id, at(100), "first").await;
+    send(&*store, &conversation, &student.id, at(200), "reply").await;
+    let newest = send(&*store, &conversation, &mia.id, at(300), "second").await;
+
+    let contacts = store
+        .linked_contacts(&student.id, Role::Student)
+        .await
+        .unwrap();
+    assert_eq!(
+        peers(&contacts),
+        ["Abe Teacher", "Mia Teacher", "Zed Teacher"]
+    );
+    assert_eq!(
+        contacts,
+        vec![
+            contact(&abe, &with(&abe), None, 0),
+            contact(&mia, &conversation, Some(&newest), 2),
+            contact(&zed, &with(&zed), None, 0),
+        ],
+        "the conversation with messages must show its newest message and the teacher's two \
+         messages as unread"
+    );
+}
+
+/// A teacher's linked contacts are their students, the same way round.
+pub async fn linked_contacts_for_teacher_lists_every_student(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let teacher = create_user(&*store, &scope.id("t"), "Tess Teacher", Role::Teacher).await;
+    let yara = create_user(&*store, &scope.id("s1"), "Yara", Role::Student).await;
+    let ben = create_user(&*store, &scope.id("s2"), "Ben", Role::Student).await;
+    link(&*store, &teacher, &yara).await;
+    link(&*store, &teacher, &ben).await;
+    let with_yara = ConversationId::new(yara.id.clone(), teacher.id.clone());
+    let with_ben = ConversationId::new(ben.id.clone(), teacher.id.clone());
+    let message = send(&*store, &with_yara, &yara.id, at(10), "question").await;
+
+    let contacts = store
+        .linked_contacts(&teacher.id, Role::Teacher)
+        .await
+        .unwrap();
+    assert_eq!(
+        contacts,
+        vec![
+            contact(&ben, &with_ben, None, 0),
+            contact(&yara, &with_yara, Some(&message), 1),
+        ],
+        "a teacher's linked contacts are their students by display name"
+    );
+    let yaras = store
+        .linked_contacts(&yara.id, Role::Student)
+        .await
+        .unwrap();
+    assert_eq!(
+        yaras,
+        vec![contact(&teacher, &with_yara, Some(&message), 0)],
+        "the author's own message is not unread for them"
+    );
+}
+
+/// Active conversations are only those with messages, newest activity first, each with its
+/// newest message and the user's unread count.
+pub async fn active_conversations_lists_newest_activity_first(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let teacher = create_user(&*store, &scope.id("t"), "Teacher", Role::Teacher).await;
+    let mut students = Vec::new();
+    for name in ["s1", "s2", "s3"] {
+        let student = create_user(&*store, &scope.id(name), name, Role::Student).await;
+        link(&*store, &teacher, &student).await;
+        students.push(student);
+    }
+    let (s1, s2, s3) = (&students[0], &students[1], &students[2]);
+    let with = |s: &User| ConversationId::new(s.id.clone(), teacher.id.clone());
+
+    assert!(
+        store
+            .active_conversations(&teacher.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "without messages there are no active conversations"
+    );
+
+    send(&*store, &with(s1), &s1.id, at(100), "from s1").await;
+    let from_s2 = send(&*store, &with(s2), &s2.id, at(200), "from s2").await;
+    let reply_s1 = send(&*store, &with(s1), &teacher.id, at(300), "to s1").await;
+    assert_eq!(
+        store.active_conversations(&teacher.id).await.unwrap(),
+        vec![
+            contact(s1, &with(s1), Some(&reply_s1), 1),
+            contact(s2, &with(s2), Some(&from_s2), 1),
+        ],
+        "only conversations with messages, newest activity first; s3 has none"
+    );
+
+    let again_s2 = send(&*store, &with(s2), &s2.id, at(400), "s2 again").await;
+    assert_eq!(
+        store.active_conversations(&teacher.id).await.unwrap(),
+        vec![
+            contact(s2, &with(s2), Some(&again_s2), 2),
+            contact(s1, &with(s1), Some(&reply_s1), 1),
+        ],
+        "a new message moves its conversation to the front"
+    );
+
+    assert_eq!(
+        store.active_conversations(&s1.id).await.unwrap(),
+        vec![contact(&teacher, &with(s1), Some(&reply_s1), 1)],
+        "the student sees the conversation from their side"
+    );
+    assert!(
+        store.active_conversations(&s3.id).await.unwrap().is_empty(),
+        "a student without messages has no active conversations"
+    );
+}
+
+/// A sender's own messages never count as unread for them, neither when sent nor when the
+/// count is recomputed by `mark_read`.
+pub async fn own_messages_are_never_unread(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "o").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+
+    let first = send(&*store, conversation, student, at(100), "one").await;
+    send(&*store, conversation, student, at(200), "two").await;
+    send(&*store, conversation, student, at(300), "three").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        0
+    );
+    assert_eq!(
+        unread(&*store, teacher, Role::Teacher, conversation).await,
+        3
+    );
+
+    send(&*store, conversation, teacher, at(400), "answer").await;
+    send(&*store, conversation, student, at(500), "thanks").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        1,
+        "only the teacher's message is unread for the student"
+    );
+
+    // Recount from an early marker: the student's own later messages still do not count.
+    let marker = store
+        .mark_read(student, conversation, first.timestamp)
+        .await
+        .unwrap();
+    assert_eq!(marker, Some(first.timestamp));
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        1,
+        "mark_read must recount only the peer's messages after the marker"
+    );
+    assert_eq!(
+        unread(&*store, teacher, Role::Teacher, conversation).await,
+        4
+    );
+}
+
+/// `mark_read` moves the marker forward only, recounts unread messages, and leaves the
+/// other participant alone.
+pub async fn mark_read_moves_forward_only(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "m").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+
+    let m1 = send(&*store, conversation, teacher, at(100), "one").await;
+    let m2 = send(&*store, conversation, teacher, at(200), "two").await;
+    let m3 = send(&*store, conversation, teacher, at(300), "three").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        3
+    );
+
+    let steps: [(Timestamp, Timestamp, u64, &str); 5] = [
+        (m2.timestamp, m2.timestamp, 1, "up to the second of three"),
+        (
+            m1.timestamp,
+            m2.timestamp,
+            1,
+            "an older timestamp changes nothing",
+        ),
+        (
+            Timestamp::MIN,
+            m2.timestamp,
+            1,
+            "the oldest timestamp changes nothing",
+        ),
+        (
+            m2.timestamp.next(),
+            m2.timestamp.next(),
+            1,
+            "between two messages",
+        ),
+        (m3.timestamp, m3.timestamp, 0, "up to the newest"),
+    ];
+    for (up_to, marker, expected_unread, what) in steps {
+        let got = store.mark_read(student, conversation, up_to).await.unwrap();
+        assert_eq!(
+            got,
+            Some(marker),
+            "{what}: mark_read({up_to}) must return the marker now in force"
+        );
+        assert_eq!(
+            unread(&*store, student, Role::Student, conversation).await,
+            expected_unread,
+            "{what}: unread count"
+        );
+    }
+    assert_eq!(
+        unread(&*store, teacher, Role::Teacher, conversation).await,
+        0,
+        "the student's marker must not affect the teacher"
+    );
+
+    send(&*store, conversation, teacher, at(400), "four").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        1,
+        "a message after the marker is unread again"
+    );
+}
+
+/// `mark_read` never moves the marker past the conversation's newest message, so messages
+/// that arrive later are still unread.
+pub async fn mark_read_never_passes_newest_message(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "n").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+
+    send(&*store, conversation, teacher, at(100), "one").await;
+    let newest = send(&*store, conversation, teacher, at(200), "two").await;
+    let far_future = at(3_600_000_000);
+    assert_eq!(
+        store
+            .mark_read(student, conversation, far_future)
+            .await
+            .unwrap(),
+        Some(newest.timestamp),
+        "mark_read must clamp the marker to the newest message"
+    );
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        0
+    );
+
+    // Proposed before the far-future mark, but after the newest message.
+    send(&*store, conversation, teacher, at(300), "three").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        1,
+        "a message newer than the clamped marker must be unread"
+    );
+}
+
+/// `mark_read` on a conversation without messages is `None` and sets no marker.
+pub async fn mark_read_without_messages_returns_none(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "z").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+
+    for user in [student, teacher] {
+        assert_eq!(
+            store
+                .mark_read(user, conversation, at(1_000_000))
+                .await
+                .unwrap(),
+            None,
+            "mark_read must be None while the conversation has no messages"
+        );
+    }
+    send(&*store, conversation, teacher, at(10), "hello").await;
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        1,
+        "a mark_read before the first message must not have set a marker"
+    );
+}
