@@ -72,7 +72,9 @@ fn start(args: &[&str]) -> Running {
             };
         }
     }
-    panic!("classchat exited before listening; stdout: {banner}");
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("classchat exited before listening ({status:?}); stdout: {banner}");
 }
 
 impl Running {
