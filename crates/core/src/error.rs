@@ -199,7 +199,9 @@ impl From<StoreError> for ChatError {
         match error {
             StoreError::Unavailable(_) => Self::Unavailable,
             // The store's wording may quote SQL; keep it out of responses.
-            StoreError::Conflict(_) => Self::conflict("this conflicts with data stored meanwhile; retry"),
+            StoreError::Conflict(_) => {
+                Self::conflict("this conflicts with data stored meanwhile; retry")
+            }
             StoreError::Internal(detail) => Self::Internal(detail),
         }
     }

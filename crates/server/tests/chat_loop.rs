@@ -27,7 +27,9 @@ async fn student_and_teacher_complete_the_core_loop() {
     assert_eq!(chats.body, json!({"chats": []}));
 
     // The student sends.
-    let sent = app.send(&student, "s1+t1", "s1", "  i am the student!  ").await;
+    let sent = app
+        .send(&student, "s1+t1", "s1", "  i am the student!  ")
+        .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
     assert_eq!(sent.body["conversationId"], "s1+t1");
     assert_eq!(sent.body["author"], "s1");
@@ -41,7 +43,10 @@ async fn student_and_teacher_complete_the_core_loop() {
     let chats = app.get("/chat/get_chats", &teacher).await;
     let chat = &chats.body["chats"][0];
     assert_eq!(chat["conversationId"], "s1+t1");
-    assert_eq!(chat["student"], json!({"userId": "s1", "displayName": "Student One"}));
+    assert_eq!(
+        chat["student"],
+        json!({"userId": "s1", "displayName": "Student One"})
+    );
     assert_eq!(chat["lastMessage"]["messageBody"], "i am the student!");
     assert_eq!(chat["unreadCount"], 1);
 
@@ -52,7 +57,11 @@ async fn student_and_teacher_complete_the_core_loop() {
     assert_eq!(read.body["hasMore"], false);
     assert_eq!(read.body["messages"].as_array().unwrap().len(), 1);
     let marked = app
-        .post("/chat/mark_read", &teacher, json!({"conversationId": "s1+t1", "timestamp": first_ts}))
+        .post(
+            "/chat/mark_read",
+            &teacher,
+            json!({"conversationId": "s1+t1", "timestamp": first_ts}),
+        )
         .await;
     assert_eq!(marked.status, 204, "{}", marked.body);
     let chats = app.get("/chat/get_chats", &teacher).await;
@@ -63,11 +72,22 @@ async fn student_and_teacher_complete_the_core_loop() {
     assert_eq!(reply.status, 201);
     assert!(reply.body["timestamp"].as_str().unwrap() > first_ts.as_str());
     let read = app.read(&student, "s1+t1", "").await;
-    let bodies: Vec<_> = read.body["messages"].as_array().unwrap().iter().map(|m| m["messageBody"].clone()).collect();
-    assert_eq!(bodies, vec![json!("i am the student!"), json!("hello student")]);
+    let bodies: Vec<_> = read.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageBody"].clone())
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![json!("i am the student!"), json!("hello student")]
+    );
     let teachers = app.get("/chat/get_teachers", &student).await;
     assert_eq!(teachers.body["teachers"][0]["unreadCount"], 1);
-    assert_eq!(teachers.body["teachers"][0]["lastMessage"]["messageBody"], "hello student");
+    assert_eq!(
+        teachers.body["teachers"][0]["lastMessage"]["messageBody"],
+        "hello student"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +106,12 @@ async fn teacher_lists_linked_students_before_any_message() {
     let app = spawn_app().await;
     let teacher = app.login("t1").await;
     let students = app.get("/chat/get_students", &teacher).await;
-    let ids: Vec<_> = students.body["students"].as_array().unwrap().iter().map(|s| s["userId"].clone()).collect();
+    let ids: Vec<_> = students.body["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["userId"].clone())
+        .collect();
     assert_eq!(ids, vec![json!("s1"), json!("s2")]);
     assert_eq!(students.body["students"][1]["conversationId"], "s2+t1");
 }
@@ -94,11 +119,20 @@ async fn teacher_lists_linked_students_before_any_message() {
 #[tokio::test]
 async fn get_chats_is_newest_activity_first() {
     let app = spawn_app().await;
-    let (s1, s2, t1) = (app.login("s1").await, app.login("s2").await, app.login("t1").await);
+    let (s1, s2, t1) = (
+        app.login("s1").await,
+        app.login("s2").await,
+        app.login("t1").await,
+    );
     app.send(&s1, "s1+t1", "s1", "first").await;
     app.send(&s2, "s2+t1", "s2", "second").await;
     let chats = app.get("/chat/get_chats", &t1).await;
-    let order: Vec<_> = chats.body["chats"].as_array().unwrap().iter().map(|c| c["conversationId"].clone()).collect();
+    let order: Vec<_> = chats.body["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversationId"].clone())
+        .collect();
     assert_eq!(order, vec![json!("s2+t1"), json!("s1+t1")]);
     app.send(&t1, "s1+t1", "t1", "bump").await;
     let chats = app.get("/chat/get_chats", &t1).await;
@@ -110,7 +144,9 @@ async fn read_pages_back_and_forward_with_exclusive_cursors() {
     let app = spawn_app().await;
     let student = app.login("s1").await;
     for index in 0..12 {
-        let reply = app.send(&student, "s1+t1", "s1", &format!("message {index}")).await;
+        let reply = app
+            .send(&student, "s1+t1", "s1", &format!("message {index}"))
+            .await;
         assert_eq!(reply.status, 201);
     }
     let newest = app.read(&student, "s1+t1", "&limit=5").await;
@@ -121,14 +157,23 @@ async fn read_pages_back_and_forward_with_exclusive_cursors() {
     assert_eq!(newest.body["hasMore"], true);
 
     let cursor = page[0]["timestamp"].as_str().unwrap();
-    let older = app.read(&student, "s1+t1", &format!("&limit=5&before={cursor}")).await;
+    let older = app
+        .read(&student, "s1+t1", &format!("&limit=5&before={cursor}"))
+        .await;
     let older_page = older.body["messages"].as_array().unwrap();
     assert_eq!(older_page[4]["messageBody"], "message 6");
 
     let all = app.read_all(&student, "s1+t1").await;
     let after = all[9]["timestamp"].as_str().unwrap();
-    let forward = app.read(&student, "s1+t1", &format!("&after={after}&limit=5")).await;
-    let bodies: Vec<_> = forward.body["messages"].as_array().unwrap().iter().map(|m| m["messageBody"].clone()).collect();
+    let forward = app
+        .read(&student, "s1+t1", &format!("&after={after}&limit=5"))
+        .await;
+    let bodies: Vec<_> = forward.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageBody"].clone())
+        .collect();
     assert_eq!(bodies, vec![json!("message 10"), json!("message 11")]);
     assert_eq!(forward.body["hasMore"], false);
 }

@@ -12,16 +12,26 @@ async fn two_hundred_concurrent_sends_get_distinct_increasing_timestamps() {
     let (student, teacher) = (app.login("s1").await, app.login("t1").await);
     let sends = (0..200).map(|index| {
         let app = app.clone();
-        let (token, author) = if index % 2 == 0 { (student.clone(), "s1") } else { (teacher.clone(), "t1") };
+        let (token, author) = if index % 2 == 0 {
+            (student.clone(), "s1")
+        } else {
+            (teacher.clone(), "t1")
+        };
         tokio::spawn(async move {
-            let reply = app.send(&token, "s1+t1", author, &format!("concurrent {index}")).await;
+            let reply = app
+                .send(&token, "s1+t1", author, &format!("concurrent {index}"))
+                .await;
             assert_eq!(reply.status, 201, "{}", reply.body);
             reply.body["timestamp"].as_str().unwrap().to_owned()
         })
     });
     let acknowledged: Vec<String> = futures::future::try_join_all(sends).await.unwrap();
     let unique: HashSet<_> = acknowledged.iter().collect();
-    assert_eq!(unique.len(), 200, "every acknowledged timestamp is distinct");
+    assert_eq!(
+        unique.len(),
+        200,
+        "every acknowledged timestamp is distinct"
+    );
 
     // Read back in pages of 7 from the newest: no gap, no duplicate, strictly increasing.
     let mut seen = Vec::new();
@@ -33,8 +43,13 @@ async fn two_hundred_concurrent_sends_get_distinct_increasing_timestamps() {
         };
         let page = app.read(&student, "s1+t1", &extra).await;
         let messages = page.body["messages"].as_array().unwrap();
-        before = messages.first().map(|m| m["timestamp"].as_str().unwrap().to_owned());
-        let mut timestamps: Vec<String> = messages.iter().map(|m| m["timestamp"].as_str().unwrap().to_owned()).collect();
+        before = messages
+            .first()
+            .map(|m| m["timestamp"].as_str().unwrap().to_owned());
+        let mut timestamps: Vec<String> = messages
+            .iter()
+            .map(|m| m["timestamp"].as_str().unwrap().to_owned())
+            .collect();
         timestamps.extend(seen);
         seen = timestamps;
         if page.body["hasMore"] == false {
@@ -42,7 +57,10 @@ async fn two_hundred_concurrent_sends_get_distinct_increasing_timestamps() {
         }
     }
     assert_eq!(seen.len(), 200);
-    assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "strictly increasing");
+    assert!(
+        seen.windows(2).all(|pair| pair[0] < pair[1]),
+        "strictly increasing"
+    );
     let mut sorted_acks = acknowledged.clone();
     sorted_acks.sort();
     assert_eq!(seen, sorted_acks, "exactly the acknowledged messages");
@@ -61,10 +79,17 @@ async fn retrying_with_the_same_client_message_id_returns_the_same_message() {
     assert_eq!(first.body["clientMessageId"], "c-1");
     assert_eq!(first.headers["idempotent-replayed"], "false");
     assert_eq!(second.headers["idempotent-replayed"], "true");
-    assert_eq!(app.read_all(&student, "s1+t1").await.len(), 1, "one row stored");
+    assert_eq!(
+        app.read_all(&student, "s1+t1").await.len(),
+        1,
+        "one row stored"
+    );
     let teacher = app.login("t1").await;
     let chats = app.get("/chat/get_chats", &teacher).await;
-    assert_eq!(chats.body["chats"][0]["unreadCount"], 1, "the retry counts once");
+    assert_eq!(
+        chats.body["chats"][0]["unreadCount"], 1,
+        "the retry counts once"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +99,9 @@ async fn a_client_message_id_reused_in_another_conversation_conflicts() {
     let first = json!({"conversationId": "s2+t1", "author": "s2", "messageBody": "a", "clientMessageId": "same"});
     assert_eq!(app.post("/chat/send", &s2, first).await.status, 201);
     let other = json!({"conversationId": "s2+t2", "author": "s2", "messageBody": "b", "clientMessageId": "same"});
-    app.post("/chat/send", &s2, other).await.assert_error(409, "client_message_id_reused");
+    app.post("/chat/send", &s2, other)
+        .await
+        .assert_error(409, "client_message_id_reused");
     assert!(app.read_all(&s2, "s2+t2").await.is_empty());
 }
 

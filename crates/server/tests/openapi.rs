@@ -36,12 +36,24 @@ async fn openapi_document_is_3_1_and_covers_every_route_with_its_errors() {
         let responses = operation["responses"].as_object().unwrap();
         let needs_auth = path.starts_with("/chat") || path.starts_with("/admin");
         if needs_auth {
-            assert!(responses.contains_key("401"), "{method} {path} documents 401");
-            assert!(responses.contains_key("403"), "{method} {path} documents 403");
-            assert!(operation["security"].is_array(), "{method} {path} needs a bearer token");
+            assert!(
+                responses.contains_key("401"),
+                "{method} {path} documents 401"
+            );
+            assert!(
+                responses.contains_key("403"),
+                "{method} {path} documents 403"
+            );
+            assert!(
+                operation["security"].is_array(),
+                "{method} {path} needs a bearer token"
+            );
         }
         if method == "post" || method == "patch" {
-            assert!(responses.contains_key("400"), "{method} {path} documents 400");
+            assert!(
+                responses.contains_key("400"),
+                "{method} {path} documents 400"
+            );
         }
     }
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
@@ -52,7 +64,13 @@ async fn openapi_document_is_3_1_and_covers_every_route_with_its_errors() {
 async fn probes_answer() {
     let app = spawn_app().await;
     let health = app.request(Method::GET, "/healthz", None, None).await;
-    assert_eq!((health.status.as_u16(), health.body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (health.status.as_u16(), health.body["status"].as_str()),
+        (200, Some("ok"))
+    );
     let ready = app.request(Method::GET, "/readyz", None, None).await;
-    assert_eq!((ready.status.as_u16(), ready.body["status"].as_str()), (200, Some("ready")));
+    assert_eq!(
+        (ready.status.as_u16(), ready.body["status"].as_str()),
+        (200, Some("ready"))
+    );
 }

@@ -4,10 +4,10 @@
 
 use classchat_core::service::{Actor, NewUser};
 use classchat_core::{ChatService, SystemClock};
-use classchat_server::{build_app, Server, ServerConfig};
+use classchat_server::{Server, ServerConfig, build_app};
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,7 +51,9 @@ pub struct Reply {
 impl Reply {
     /// The `error.code` of an error body.
     pub fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
     }
 
     /// Asserts the status and error code of a refusal.
@@ -59,7 +61,11 @@ impl Reply {
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.code(), code, "body: {}", self.body);
-        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
 }
 
@@ -68,7 +74,10 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("classchat.db");
     let app = spawn_app_at(db_path).await;
-    TestApp { _dir: Some(dir), ..app }
+    TestApp {
+        _dir: Some(dir),
+        ..app
+    }
 }
 
 /// Starts a server over the database at `db_path` (which may hold data already).
@@ -77,11 +86,18 @@ pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
     let service = Arc::new(ChatService::new(Arc::new(store), Arc::new(SystemClock)));
     seed_users(&service).await;
     let app = build_app(service, &ServerConfig::with_secret(SECRET.to_vec()));
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), app).await.expect("bind");
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), app)
+        .await
+        .expect("bind");
     let addr = server.local_addr().unwrap();
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        server.run(async { let _ = stop.await; }).await.expect("server");
+        server
+            .run(async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("server");
     });
     TestApp {
         addr,
@@ -96,7 +112,12 @@ pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
 /// Creates the seeded users and links unless they exist (a restarted app keeps them).
 async fn seed_users(service: &ChatService) {
     for (user_id, display_name, role) in USERS {
-        let new = NewUser { user_id, display_name, role, password: PASSWORD };
+        let new = NewUser {
+            user_id,
+            display_name,
+            role,
+            password: PASSWORD,
+        };
         match service.create_user(Actor::Operator, new).await {
             Ok(_) => {}
             Err(error) if error.code() == classchat_core::ErrorCode::Conflict => {}
@@ -119,7 +140,13 @@ impl TestApp {
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -146,15 +173,26 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     /// Logs in and returns the token.
     pub async fn login(&self, user_id: &str) -> String {
         let reply = self
-            .request(Method::POST, "/auth/login", None, Some(json!({"userId": user_id, "password": PASSWORD})))
+            .request(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({"userId": user_id, "password": PASSWORD})),
+            )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "login {user_id}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {user_id}: {}",
+            reply.body
+        );
         reply.body["token"].as_str().expect("token").to_owned()
     }
 
@@ -170,7 +208,10 @@ impl TestApp {
 
     /// `GET /chat/read` with the conversation id properly escaped and extra query text.
     pub async fn read(&self, token: &str, conversation: &str, extra: &str) -> Reply {
-        let path = format!("/chat/read?conversationId={}{extra}", conversation.replace('+', "%2B"));
+        let path = format!(
+            "/chat/read?conversationId={}{extra}",
+            conversation.replace('+', "%2B")
+        );
         self.get(&path, token).await
     }
 
@@ -187,7 +228,9 @@ impl TestApp {
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             let page = reply.body["messages"].as_array().expect("messages").clone();
             let has_more = reply.body["hasMore"].as_bool().expect("hasMore");
-            before = page.first().map(|m| m["timestamp"].as_str().unwrap().to_owned());
+            before = page
+                .first()
+                .map(|m| m["timestamp"].as_str().unwrap().to_owned());
             all.splice(0..0, page);
             if !has_more {
                 return all;
@@ -213,14 +256,24 @@ async fn into_reply(response: reqwest::Response) -> Reply {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// Signs a token with `secret` for `sub`, expiring at Unix second `exp`.
 pub fn sign_token(secret: &[u8], sub: &str, role: &str, exp: u64) -> String {
-    let claims = classchat_server::auth::Claims { sub: sub.into(), role: role.into(), iat: 0, exp };
+    let claims = classchat_server::auth::Claims {
+        sub: sub.into(),
+        role: role.into(),
+        iat: 0,
+        exp,
+    };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
@@ -231,5 +284,8 @@ pub fn sign_token(secret: &[u8], sub: &str, role: &str, exp: u64) -> String {
 
 /// Seconds since the epoch.
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
