@@ -21,7 +21,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 bail!("pass the password on standard input with --password-stdin");
             }
             let password = read_password()?;
-            let service = open_service(&store).await?;
+            let service = open_service(&store, None).await?;
             let new = NewUser {
                 user_id: &id,
                 display_name: &name,
@@ -32,7 +32,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             println!("created {} {} ({})", user.role, user.id, user.display_name);
         }
         UserCommand::List { store } => {
-            let service = open_service(&store).await?;
+            let service = open_service(&store, None).await?;
             let mut after: Option<String> = None;
             println!("{:<32} {:<8} {:<9} name", "userId", "role", "status");
             loop {
@@ -64,7 +64,7 @@ pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
             student,
             store,
         } => {
-            let service = open_service(&store).await?;
+            let service = open_service(&store, None).await?;
             let link = service
                 .add_link(Actor::Operator, &teacher, &student)
                 .await?;

@@ -68,6 +68,12 @@ pub struct HttpArgs {
     /// Token signing secret; when unset, one is generated once and kept beside the database.
     #[arg(long, env = "CLASSCHAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Messages per second one user may send, sustained (0 = unlimited).
+    #[arg(long, env = "CLASSCHAT_SEND_RATE", default_value_t = 5.0)]
+    pub send_rate: f64,
+    /// Messages one user may send in a burst.
+    #[arg(long, env = "CLASSCHAT_SEND_BURST", default_value_t = 30.0)]
+    pub send_burst: f64,
 }
 
 /// `classchat serve`.

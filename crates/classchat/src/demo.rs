@@ -5,6 +5,7 @@ use crate::serve::{open_service, run_server};
 use anyhow::Context;
 use classchat_core::ChatService;
 use classchat_core::service::{Actor, NewUser, SendRequest};
+use classchat_server::{Live, LiveConfig};
 use classchat_store_sqlite::Synchronous;
 use std::path::Path;
 
@@ -91,7 +92,8 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         db: args.db.clone(),
         sqlite_synchronous: Synchronous::Full,
     };
-    let service = open_service(&store).await?;
+    let live = Live::new(LiveConfig::default());
+    let service = open_service(&store, Some((&live, &args.http))).await?;
     seed(&service)
         .await
         .context("cannot seed the demo school")?;
@@ -107,7 +109,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         "The API is described at http://{}/openapi.json.",
         args.http.addr
     );
-    run_server(service, &args.http, &args.db).await
+    run_server(service, live, &args.http, &args.db).await
 }
 
 /// Deletes the demo database and its WAL files, so every demo starts from the same state.
@@ -155,6 +157,7 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
             author,
             message_body: text,
             client_message_id: None,
+            origin: None,
         };
         service.send(&caller, request).await?;
     }

@@ -3,20 +3,26 @@
 use crate::cli::{HttpArgs, ServeArgs, StoreArgs, StoreKind};
 use crate::secret;
 use anyhow::{Context, bail};
-use classchat_core::{ChatService, SystemClock};
-use classchat_server::{Server, ServerConfig, build_app};
+use classchat_core::rate::Rate;
+use classchat_core::{ChatService, Limits, SystemClock};
+use classchat_server::{Live, LiveConfig, Server, ServerConfig, build_app};
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use std::path::Path;
 use std::sync::Arc;
 
 /// Runs `classchat serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let service = open_service(&args.store).await?;
-    run_server(service, &args.http, &args.store.db).await
+    let live = Live::new(LiveConfig::default());
+    let service = open_service(&args.store, Some((&live, &args.http))).await?;
+    run_server(service, live, &args.http, &args.store.db).await
 }
 
-/// Opens the configured store and wraps it in the service.
-pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> {
+/// Opens the configured store and wraps it in the service; with `serving`, the service
+/// delivers live through that registry and applies those limits.
+pub async fn open_service(
+    args: &StoreArgs,
+    serving: Option<(&Live, &HttpArgs)>,
+) -> anyhow::Result<Arc<ChatService>> {
     if args.store == StoreKind::Dynamodb {
         bail!("the DynamoDB store is not part of this build yet; use --store sqlite");
     }
@@ -28,15 +34,28 @@ pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> 
         .await
         .context("store start-up task failed")?
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
-    Ok(Arc::new(ChatService::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-    )))
+    let mut service = ChatService::new(Arc::new(store), Arc::new(SystemClock));
+    if let Some((live, http)) = serving {
+        let send = match http.send_rate {
+            rate if rate <= 0.0 => Rate::UNLIMITED,
+            rate => Rate {
+                per_second: rate,
+                burst: http.send_burst.max(1.0),
+            },
+        };
+        let limits = Limits {
+            send,
+            ..Limits::default()
+        };
+        service = service.with_hub(live.hub()).with_limits(limits);
+    }
+    Ok(Arc::new(service))
 }
 
 /// Serves `service` over HTTP until a shutdown signal, then drains in-flight requests.
 pub async fn run_server(
     service: Arc<ChatService>,
+    live: Live,
     http: &HttpArgs,
     db: &Path,
 ) -> anyhow::Result<()> {
@@ -45,16 +64,19 @@ pub async fn run_server(
         token_ttl: http.token_ttl,
         cors_origins: http.cors_origins.clone(),
     };
-    let server = Server::bind(http.addr, build_app(service, &config))
+    let server = Server::bind(http.addr, build_app(service, &live, &config))
         .await
         .with_context(|| format!("cannot listen on {}", http.addr))?;
     let addr = server.local_addr()?;
     // Printed on stdout (logs go to stderr) so scripts and tests can find the port.
     println!("classchat listening on http://{addr}");
-    server
-        .run(shutdown_signal())
-        .await
-        .context("server failed")?;
+    let closing = live.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        closing.shut_down();
+    };
+    server.run(shutdown).await.context("server failed")?;
+    live.drained(std::time::Duration::from_secs(5)).await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     Conflict,
     /// The clientMessageId was already used by this author for another conversation.
     ClientMessageIdReused,
+    /// The caller is sending faster than allowed; retry a little later.
+    RateLimited,
     /// The store is unreachable or failing; the request may be retried.
     Unavailable,
     /// A bug or an unexpected failure; details are logged, never returned.
@@ -71,6 +73,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::ClientMessageIdReused => "client_message_id_reused",
+            Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -130,6 +133,9 @@ pub enum ChatError {
         /// A human-readable explanation.
         message: String,
     },
+    /// The caller is over their rate limit.
+    #[error("too many messages too quickly; wait a moment and retry")]
+    RateLimited,
     /// The store cannot be reached; retrying later may succeed.
     #[error("the message store is unavailable, please retry")]
     Unavailable,
@@ -188,6 +194,7 @@ impl ChatError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. } => *code,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::RateLimited => ErrorCode::RateLimited,
             Self::Unavailable => ErrorCode::Unavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }

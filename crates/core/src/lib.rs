@@ -8,18 +8,23 @@
 //! - [`message`]: the message body rules and the stored `Message`.
 //! - [`policy`]: the access rules, pure functions over roles and ids.
 //! - [`store`]: the `Store` port every storage backend implements.
+//! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
+//! - [`rate`]: per-user token buckets (send and typing limits).
 //! - [`service`]: `ChatService`, the one place the use-cases live.
 //! - [`error`]: `ChatError`, the one error type transports map to their wire format.
 //!
 //! # Invariant
 //! This crate does no I/O of its own: no sockets, no SQL, no files, no HTTP types.
-//! Everything outside is reached through the [`store::Store`] and [`time::Clock`] ports.
+//! Everything outside is reached through the [`store::Store`], [`hub::Hub`] and
+//! [`time::Clock`] ports.
 
 pub mod conversation;
 pub mod error;
+pub mod hub;
 pub mod ids;
 pub mod message;
 pub mod policy;
+pub mod rate;
 pub mod service;
 pub mod store;
 pub mod time;
@@ -27,9 +32,10 @@ pub mod user;
 
 pub use conversation::ConversationId;
 pub use error::{ChatError, ErrorCode};
+pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub};
 pub use ids::{ClientMessageId, MessageId, UserId};
 pub use message::{Message, MessageBody};
-pub use service::ChatService;
+pub use service::{ChatService, Limits};
 pub use store::Store;
 pub use time::{Clock, SystemClock, Timestamp};
 pub use user::{DisplayName, Password, Role, User};

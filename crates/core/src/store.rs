@@ -197,6 +197,14 @@ pub trait Store: Send + Sync + 'static {
     /// The conversations of `user` that have at least one message, newest activity first.
     async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError>;
 
+    /// The conversations of `user` whose newest message is newer than `since`: what a
+    /// reconnecting client must catch up on.
+    async fn conversations_since(
+        &self,
+        user: &UserId,
+        since: Timestamp,
+    ) -> Result<Vec<ConversationId>, StoreError>;
+
     /// Whether the conversation has at least one message.
     async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError>;
 

@@ -5,6 +5,7 @@ use crate::config::ServerConfig;
 use crate::extract::BODY_LIMIT;
 use crate::routes;
 use crate::state::AppState;
+use crate::ws::Live;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, header};
@@ -18,10 +19,14 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// The complete HTTP application over `service`.
-pub fn build_app(service: Arc<ChatService>, config: &ServerConfig) -> Router {
+///
+/// `live` must be the same [`Live`] whose hub `service` publishes to, so that events reach
+/// the sockets this app accepts.
+pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) -> Router {
     let state = AppState {
         service,
         tokens: Arc::new(Tokens::new(&config.jwt_secret, config.token_ttl)),
+        live: live.clone(),
     };
     // Spans carry the path but never the query string: `/chat/ws?token=…` must not leak
     // tokens into logs.

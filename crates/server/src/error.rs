@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The body exceeds the limit.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// `/chat/ws` was called without a WebSocket upgrade.
+    #[error("this route needs a WebSocket upgrade: {0}")]
+    NotWebSocket(String),
     /// No route has this path.
     #[error("no such route")]
     RouteNotFound,
@@ -37,6 +40,7 @@ impl ApiError {
             Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             Self::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::NotWebSocket(_) => (StatusCode::BAD_REQUEST, "websocket_required"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         }
@@ -52,6 +56,7 @@ pub fn status_of(error: &ChatError) -> StatusCode {
         ChatError::Forbidden { .. } => StatusCode::FORBIDDEN,
         ChatError::NotFound(_) => StatusCode::NOT_FOUND,
         ChatError::Conflict { .. } => StatusCode::CONFLICT,
+        ChatError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ChatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ChatError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -77,7 +82,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

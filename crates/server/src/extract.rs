@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A JSON body. Any `Content-Type` is accepted (curl's `-d` sends a form type), but the
-/// bytes must be a JSON value of the expected shape.
+/// bytes must be a JSON object of the expected shape.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
@@ -31,6 +31,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                         ApiError::MalformedBody(rejection.body_text())
                     }
                 })?;
+        // Every request body of the API is a JSON object. Derived `Deserialize` would also
+        // take an array of the field values in declaration order (`["s1+t1","s1","hi",null]`
+        // as a send), which would make field order part of the API; refuse it up front.
+        let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+        if first.is_some_and(|&byte| byte != b'{') {
+            return Err(ApiError::MalformedBody(
+                "the body must be a JSON object".to_owned(),
+            ));
+        }
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|error| ApiError::MalformedBody(describe_json_error(&error)))

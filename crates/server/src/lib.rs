@@ -9,6 +9,7 @@
 //! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
 //! - [`openapi`]: the generated OpenAPI 3.1 document.
+//! - [`ws`]: real-time delivery over WebSocket and the in-process hub.
 //!
 //! # Invariant
 //! No business rule lives here: who may do what is decided in `classchat-core`.
@@ -24,7 +25,9 @@ mod extract;
 pub mod openapi;
 mod routes;
 mod state;
+pub mod ws;
 
 pub use app::{Server, build_app};
 pub use config::ServerConfig;
 pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;
+pub use ws::{Live, LiveConfig};

@@ -1,6 +1,7 @@
 //! What every handler shares.
 
 use crate::auth::Tokens;
+use crate::ws::Live;
 use classchat_core::ChatService;
 use std::sync::Arc;
 
@@ -11,4 +12,6 @@ pub struct AppState {
     pub service: Arc<ChatService>,
     /// Token issuing and verification.
     pub tokens: Arc<Tokens>,
+    /// Live WebSocket connections.
+    pub live: Live,
 }

@@ -47,6 +47,29 @@ pub(crate) fn active(connection: &Connection, user: &UserId) -> Result<Vec<Conta
     query(connection, &sql, user)
 }
 
+/// Conversations of `user` with a message newer than `since`.
+pub(crate) fn active_since(
+    connection: &Connection,
+    user: &UserId,
+    since: classchat_core::Timestamp,
+) -> Result<Vec<ConversationId>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT conversation_id FROM conversations WHERE user_id = ?1 AND last_ts > ?2",
+        )
+        .map_err(classify)?;
+    let rows = statement
+        .query_map(rusqlite::params![user.as_str(), since.as_micros()], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(classify)?;
+    rows.map(|row| {
+        let raw = row.map_err(classify)?;
+        ConversationId::parse_canonical(&raw).map_err(|_| crate::error::corrupt("conversation id"))
+    })
+    .collect()
+}
+
 fn query(connection: &Connection, sql: &str, user: &UserId) -> Result<Vec<Contact>, StoreError> {
     let mut statement = connection.prepare_cached(sql).map_err(classify)?;
     let rows = statement

@@ -159,6 +159,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn conversations_since(
+        &self,
+        user: &UserId,
+        since: Timestamp,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| contacts::active_since(connection, &user, since))
+            .await
+    }
+
     async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         let conversation = conversation.clone();
         self.readers

@@ -3,6 +3,7 @@
 use super::{ChatService, DEFAULT_PAGE_LIMIT, parse_limit};
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
+use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
 use crate::message::{Message, MessageBody, NewMessage};
 use crate::policy::{self, ReadAccess};
@@ -21,6 +22,8 @@ pub struct SendRequest<'a> {
     pub message_body: &'a str,
     /// The client's id for idempotent retries.
     pub client_message_id: Option<&'a str>,
+    /// The live connection it came on, which gets an `ack` instead of the `message` event.
+    pub origin: Option<&'a ConnectionId>,
 }
 
 /// The outcome of a send.
@@ -173,20 +176,30 @@ impl ChatService {
             .await?;
         let linked = self.store.is_linked(&link_of(&conversation)).await?;
         policy::may_send(caller, &author, &conversation, linked)?;
+        let now = self.clock.now();
+        if !self.send_limiter.allow(&caller.id, now) {
+            return Err(ChatError::RateLimited);
+        }
 
         let new_message = NewMessage {
             conversation_id: conversation.clone(),
-            proposed: self.clock.now(),
+            proposed: now,
             author,
             body,
             message_id: MessageId::generate(),
             client_message_id,
         };
         match self.store.append_message(&new_message).await? {
-            Appended::Created(message) => Ok(Sent {
-                message,
-                created: true,
-            }),
+            Appended::Created(message) => {
+                let delivery = participants(&conversation, request.origin);
+                self.hub
+                    .publish(&delivery, &Event::Message(message.clone()))
+                    .await;
+                Ok(Sent {
+                    message,
+                    created: true,
+                })
+            }
             Appended::Existing(message) if message.conversation_id == conversation => Ok(Sent {
                 message,
                 created: false,
@@ -199,12 +212,14 @@ impl ChatService {
     }
 
     /// Moves the caller's read marker forward to `timestamp` (never back, never past the
-    /// newest message). `None` when the conversation has no messages yet.
+    /// newest message) and tells both participants' other connections. `None` when the
+    /// conversation has no messages yet.
     pub async fn mark_read(
         &self,
         caller: &User,
         conversation: &str,
         timestamp: &str,
+        origin: Option<&ConnectionId>,
     ) -> Result<Option<ReadMarker>, ChatError> {
         let up_to = Timestamp::parse(timestamp).map_err(|_| {
             ChatError::invalid(
@@ -214,11 +229,22 @@ impl ChatService {
         })?;
         let conversation = self.resolve_conversation(caller, conversation).await?;
         policy::may_mark_read(caller, &conversation)?;
-        let marker = self
+        let Some(timestamp) = self
             .store
             .mark_read(&caller.id, &conversation, up_to)
-            .await?;
-        Ok(marker.map(|timestamp| ReadMarker {
+            .await?
+        else {
+            return Ok(None);
+        };
+        let event = Event::Read {
+            conversation_id: conversation.clone(),
+            user: caller.id.clone(),
+            timestamp,
+        };
+        self.hub
+            .publish(&participants(&conversation, origin), &event)
+            .await;
+        Ok(Some(ReadMarker {
             conversation_id: conversation,
             user: caller.id.clone(),
             timestamp,
@@ -226,7 +252,21 @@ impl ChatService {
     }
 }
 
-fn link_of(conversation: &ConversationId) -> Link {
+/// Every connection of both participants, but `origin`.
+pub(super) fn participants(
+    conversation: &ConversationId,
+    origin: Option<&ConnectionId>,
+) -> Delivery {
+    Delivery {
+        recipients: vec![
+            conversation.student().clone(),
+            conversation.teacher().clone(),
+        ],
+        skip: origin.cloned(),
+    }
+}
+
+pub(super) fn link_of(conversation: &ConversationId) -> Link {
     Link {
         teacher: conversation.teacher().clone(),
         student: conversation.student().clone(),

@@ -6,13 +6,16 @@
 
 mod admin;
 mod chat;
+mod live;
 
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{PageQuery, ReadMarker, SendRequest, Sent};
 
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
+use crate::hub::{Hub, NullHub};
 use crate::ids::UserId;
+use crate::rate::{Rate, RateLimiter};
 use crate::store::{AuditAction, AuditEntry, Store};
 use crate::time::Clock;
 use crate::user::{Password, Role, User, UserRecord};
@@ -23,22 +26,68 @@ pub const DEFAULT_PAGE_LIMIT: usize = 50;
 /// Largest page size of any listing.
 pub const MAX_PAGE_LIMIT: usize = 200;
 
+/// How fast one user may act.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Messages per user, over every transport.
+    pub send: Rate,
+    /// Typing notices per user and conversation; excess notices are dropped silently.
+    pub typing: Rate,
+}
+
+impl Default for Limits {
+    /// Generous for a person typing, tight for a script flooding a classmate.
+    fn default() -> Self {
+        Self {
+            send: Rate {
+                per_second: 5.0,
+                burst: 30.0,
+            },
+            typing: Rate {
+                per_second: 1.0,
+                burst: 3.0,
+            },
+        }
+    }
+}
+
 /// The application: one instance per process, shared by every transport.
 pub struct ChatService {
     store: Arc<dyn Store>,
+    hub: Arc<dyn Hub>,
     clock: Arc<dyn Clock>,
+    send_limiter: RateLimiter<UserId>,
+    typing_limiter: RateLimiter<(UserId, ConversationId)>,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
 }
 
 impl ChatService {
-    /// A service over `store`, telling time by `clock`.
+    /// A service over `store`, telling time by `clock`, delivering nothing live and with
+    /// the default [`Limits`]. Add a hub with [`Self::with_hub`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
+            hub: Arc::new(NullHub),
             clock,
+            send_limiter: RateLimiter::new(Limits::default().send),
+            typing_limiter: RateLimiter::new(Limits::default().typing),
             audit_ids: Mutex::new(ulid::Generator::new()),
+        }
+    }
+
+    /// The same service, delivering events through `hub`.
+    pub fn with_hub(self, hub: Arc<dyn Hub>) -> Self {
+        Self { hub, ..self }
+    }
+
+    /// The same service with other rate limits.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self {
+            send_limiter: RateLimiter::new(limits.send),
+            typing_limiter: RateLimiter::new(limits.typing),
+            ..self
         }
     }
 

@@ -181,6 +181,7 @@ async fn send(
         author: &body.author,
         message_body: &body.message_body,
         client_message_id: body.client_message_id.as_deref(),
+        origin: None,
     };
     let sent = state.service.send(&caller, request).await?;
     let replayed = HeaderValue::from_static(if sent.created { "false" } else { "true" });
@@ -208,7 +209,7 @@ async fn mark_read(
 ) -> ApiResult<StatusCode> {
     state
         .service
-        .mark_read(&caller, &body.conversation_id, &body.timestamp)
+        .mark_read(&caller, &body.conversation_id, &body.timestamp, None)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

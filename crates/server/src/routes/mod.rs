@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .merge(chat::router())
         .merge(admin::router())
         .merge(ops::router())
+        .merge(crate::ws::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

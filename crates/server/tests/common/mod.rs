@@ -2,9 +2,10 @@
 //! school, and a typed HTTP client — so each test reads like a user story.
 #![allow(dead_code)]
 
+use classchat_core::rate::Rate;
 use classchat_core::service::{Actor, NewUser};
-use classchat_core::{ChatService, SystemClock};
-use classchat_server::{Server, ServerConfig, build_app};
+use classchat_core::{ChatService, Limits, SystemClock};
+use classchat_server::{Live, LiveConfig, Server, ServerConfig, build_app};
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -35,6 +36,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db_path: PathBuf,
+    /// The live registry, to count sockets.
+    pub live: Live,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -80,21 +83,37 @@ pub async fn spawn_app() -> TestApp {
     }
 }
 
-/// Starts a server over the database at `db_path` (which may hold data already).
+/// Starts a server over the database at `db_path` (which may hold data already), without
+/// a send rate limit.
 pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
+    let limits = Limits {
+        send: Rate::UNLIMITED,
+        ..Limits::default()
+    };
+    spawn_app_with(db_path, limits, LiveConfig::default()).await
+}
+
+/// Starts a server over the database at `db_path` with these limits.
+pub async fn spawn_app_with(db_path: PathBuf, limits: Limits, live_config: LiveConfig) -> TestApp {
     let store = SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store");
-    let service = Arc::new(ChatService::new(Arc::new(store), Arc::new(SystemClock)));
+    let live = Live::new(live_config);
+    let service = ChatService::new(Arc::new(store), Arc::new(SystemClock))
+        .with_hub(live.hub())
+        .with_limits(limits);
+    let service = Arc::new(service);
     seed_users(&service).await;
-    let app = build_app(service, &ServerConfig::with_secret(SECRET.to_vec()));
+    let app = build_app(service, &live, &ServerConfig::with_secret(SECRET.to_vec()));
     let server = Server::bind("127.0.0.1:0".parse().unwrap(), app)
         .await
         .expect("bind");
     let addr = server.local_addr().unwrap();
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let closing = live.clone();
     let handle = tokio::spawn(async move {
         server
-            .run(async {
+            .run(async move {
                 let _ = stop.await;
+                closing.shut_down();
             })
             .await
             .expect("server");
@@ -103,6 +122,7 @@ pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
         addr,
         client: reqwest::Client::new(),
         db_path,
+        live,
         shutdown: Some(shutdown),
         server: Some(handle),
         _dir: None,
@@ -150,6 +170,25 @@ impl TestApp {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        into_reply(request.send().await.expect("request")).await
+    }
+
+    /// Sends a request with the `Authorization` header exactly as given (or none), for
+    /// tests of malformed credentials.
+    pub async fn request_with_authorization(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(authorization) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization);
         }
         if let Some(body) = body {
             request = request.json(&body);

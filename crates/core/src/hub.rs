@@ -1,0 +1,94 @@
+//! The `Hub` port: how events reach the live connections of the people they concern.
+//!
+//! The service decides *who* gets an event (always the conversation's participants or a
+//! user's linked peers — never everyone connected); a hub decides *how*: in-process
+//! channels, Redis pub/sub between nodes, or the API Gateway Management API.
+
+use crate::conversation::ConversationId;
+use crate::ids::UserId;
+use crate::message::Message;
+use crate::time::Timestamp;
+use async_trait::async_trait;
+use std::fmt;
+use std::sync::Arc;
+
+/// Identifies one live connection (a socket, or an API Gateway connectionId), so that an
+/// event can skip the connection that caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectionId(Arc<str>);
+
+impl ConnectionId {
+    /// Wraps a transport's connection id.
+    pub fn new(id: impl Into<Arc<str>>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Something that happened, worth telling connected users about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A message was durably stored.
+    Message(Message),
+    /// A participant is typing in a conversation.
+    Typing {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who is typing.
+        user: UserId,
+    },
+    /// A participant's read marker moved.
+    Read {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Whose marker.
+        user: UserId,
+        /// Read up to and including this instant.
+        timestamp: Timestamp,
+    },
+    /// A user came online (first connection) or went offline (last one closed).
+    Presence {
+        /// Who.
+        user: UserId,
+        /// Online or not.
+        online: bool,
+    },
+}
+
+/// Who gets an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Every live connection of these users…
+    pub recipients: Vec<UserId>,
+    /// …except this one (the connection that caused the event and got its own reply).
+    pub skip: Option<ConnectionId>,
+}
+
+/// Delivers events to live connections.
+#[async_trait]
+pub trait Hub: Send + Sync + 'static {
+    /// Delivers `event` to every live connection of the recipients. Best effort: a
+    /// connection that is gone or cannot keep up is dropped, never waited for. The event
+    /// is already durable (or needs no durability), so a missed delivery is recovered by
+    /// the client's `sync`.
+    async fn publish(&self, delivery: &Delivery, event: &Event);
+}
+
+/// A hub that delivers nothing: for the CLI and for stores used without live clients.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullHub;
+
+#[async_trait]
+impl Hub for NullHub {
+    async fn publish(&self, _delivery: &Delivery, _event: &Event) {}
+}

@@ -1,0 +1,124 @@
+//! The live-only use-cases: typing notices, presence, and catching up after a reconnect.
+
+use super::ChatService;
+use super::chat::link_of;
+use crate::conversation::ConversationId;
+use crate::error::ChatError;
+use crate::hub::{ConnectionId, Delivery, Event};
+use crate::message::Message;
+use crate::policy;
+use crate::store::PageRequest;
+use crate::time::Timestamp;
+use crate::user::{Role, User};
+
+/// Messages fetched per query while catching up.
+const REPLAY_PAGE: usize = 200;
+
+impl ChatService {
+    /// Tells the other participant that the caller is typing. Not stored. Over the typing
+    /// rate the notice is dropped (`Ok(false)`): a lost typing hint harms nobody.
+    pub async fn typing(
+        &self,
+        caller: &User,
+        conversation: &str,
+        origin: Option<&ConnectionId>,
+    ) -> Result<bool, ChatError> {
+        let conversation = self.resolve_conversation(caller, conversation).await?;
+        let linked = self.store.is_linked(&link_of(&conversation)).await?;
+        policy::may_send(caller, &caller.id, &conversation, linked)?;
+        let key = (caller.id.clone(), conversation.clone());
+        if !self.typing_limiter.allow(&key, self.clock.now()) {
+            return Ok(false);
+        }
+        let delivery = Delivery {
+            recipients: vec![conversation.peer_of(&caller.id).clone()],
+            skip: origin.cloned(),
+        };
+        let event = Event::Typing {
+            conversation_id: conversation,
+            user: caller.id.clone(),
+        };
+        self.hub.publish(&delivery, &event).await;
+        Ok(true)
+    }
+
+    /// Tells `user`'s linked peers that they came online or went offline. Transports call
+    /// it on a user's first connection and after their last one closes.
+    pub async fn announce_presence(&self, user: &User, online: bool) -> Result<(), ChatError> {
+        if user.role == Role::Admin {
+            return Ok(());
+        }
+        let links = self.store.list_links(Some(&user.id)).await?;
+        let recipients = links
+            .into_iter()
+            .map(|link| {
+                if link.teacher == user.id {
+                    link.student
+                } else {
+                    link.teacher
+                }
+            })
+            .collect();
+        let delivery = Delivery {
+            recipients,
+            skip: None,
+        };
+        self.hub
+            .publish(
+                &delivery,
+                &Event::Presence {
+                    user: user.id.clone(),
+                    online,
+                },
+            )
+            .await;
+        Ok(())
+    }
+
+    /// Every message of the caller's conversations newer than `since`, oldest first: what a
+    /// client missed while disconnected.
+    pub async fn replay_since(
+        &self,
+        caller: &User,
+        since: &str,
+    ) -> Result<Vec<Message>, ChatError> {
+        let since = Timestamp::parse(since)?;
+        let conversations = self.store.conversations_since(&caller.id, since).await?;
+        let mut replay = Vec::new();
+        for conversation in conversations {
+            replay.extend(self.messages_after(&conversation, since).await?);
+        }
+        replay.sort_by(|a, b| {
+            a.timestamp
+                .cmp(&b.timestamp)
+                .then(a.message_id.cmp(&b.message_id))
+        });
+        Ok(replay)
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        since: Timestamp,
+    ) -> Result<Vec<Message>, ChatError> {
+        let mut messages: Vec<Message> = Vec::new();
+        let mut after = since;
+        loop {
+            let page = PageRequest {
+                before: None,
+                after: Some(after),
+                limit: REPLAY_PAGE,
+            };
+            let page = self.store.read_messages(conversation, &page).await?;
+            let Some(last) = page.messages.last() else {
+                break;
+            };
+            after = last.timestamp;
+            messages.extend(page.messages);
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(messages)
+    }
+}

@@ -1,0 +1,240 @@
+//! One WebSocket connection: a reader loop that handles client frames in order, and a
+//! writer task that drains the bounded outbound queue, pings, and closes with the right
+//! code. Everything the connection is told to do goes through `ChatService`.
+
+use super::frames::{ClientFrame, ack_frame, chat_error_frame, event_frame, frame_error_frame};
+use super::registry::{CLOSE_GOING_AWAY, CLOSE_TOO_BIG, ConnectionHandle, Outbound, Registration};
+use crate::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use classchat_core::service::SendRequest;
+use classchat_core::{Event, Timestamp, User};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// Normal closure.
+const CLOSE_NORMAL: u16 = 1000;
+/// How far back a replayed message may still have a live event in flight.
+const SEAM_WINDOW_MICROS: i64 = 60_000_000;
+
+/// Serves one authenticated connection until either side closes it.
+pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
+    let live = state.live.clone();
+    let Registration {
+        handle,
+        outbound,
+        first,
+    } = live.registry.register(&user.id, live.config.queue_capacity);
+    handle.last_seen_ms.store(now_ms(), Ordering::Relaxed);
+    tracing::debug!(user = %user.id, connection = %handle.id, "connected");
+    if first && let Err(error) = state.service.announce_presence(&user, true).await {
+        tracing::warn!(%error, "cannot announce presence");
+    }
+
+    let (sink, stream) = socket.split();
+    let writer = tokio::spawn(write_frames(
+        sink,
+        outbound,
+        Arc::clone(&handle),
+        live.config.ping_interval,
+    ));
+    read_frames(stream, &state, &user, &handle).await;
+    handle.close(CLOSE_NORMAL);
+    let _ = writer.await;
+
+    if live.registry.unregister(&user.id, &handle.id)
+        && let Err(error) = state.service.announce_presence(&user, false).await
+    {
+        tracing::warn!(%error, "cannot announce presence");
+    }
+    tracing::debug!(user = %user.id, connection = %handle.id, "disconnected");
+}
+
+async fn read_frames(
+    mut stream: SplitStream<WebSocket>,
+    state: &AppState,
+    user: &User,
+    handle: &ConnectionHandle,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = handle.closing().cancelled() => return,
+            next = stream.next() => next,
+        };
+        let message = match next {
+            None => return,
+            Some(Ok(message)) => message,
+            Some(Err(error)) => {
+                if is_too_big(&error) {
+                    handle.close(CLOSE_TOO_BIG);
+                } else {
+                    tracing::debug!(%error, "WebSocket read failed");
+                }
+                return;
+            }
+        };
+        handle.last_seen_ms.store(now_ms(), Ordering::Relaxed);
+        match message {
+            Message::Text(text) => handle_text(state, user, handle, text.as_str()).await,
+            Message::Binary(_) => {
+                let frame = frame_error_frame(&super::frames::FrameError {
+                    code: "unsupported_frame",
+                    message: "frames are JSON text; binary frames are not supported".into(),
+                    client_message_id: None,
+                });
+                handle.push(frame.into());
+            }
+            Message::Ping(_) | Message::Pong(_) => {}
+            Message::Close(_) => return,
+        }
+    }
+}
+
+/// Whether a read error is a frame or message over the size limit.
+fn is_too_big(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = current.downcast_ref::<tungstenite::Error>()
+        {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
+async fn handle_text(state: &AppState, user: &User, handle: &ConnectionHandle, text: &str) {
+    let frame = match ClientFrame::parse(text) {
+        Ok(frame) => frame,
+        Err(error) => {
+            handle.push(frame_error_frame(&error).into());
+            return;
+        }
+    };
+    let service = &state.service;
+    match frame {
+        ClientFrame::SendMessage {
+            conversation_id,
+            message_body,
+            client_message_id,
+        } => {
+            let request = SendRequest {
+                conversation_id: &conversation_id,
+                author: user.id.as_str(),
+                message_body: &message_body,
+                client_message_id: client_message_id.as_deref(),
+                origin: Some(&handle.id),
+            };
+            let reply = match service.send(user, request).await {
+                Ok(sent) => ack_frame(&sent.message),
+                Err(error) => chat_error_frame(&error, client_message_id.as_deref()),
+            };
+            handle.push(reply.into());
+        }
+        ClientFrame::Typing { conversation_id } => {
+            if let Err(error) = service
+                .typing(user, &conversation_id, Some(&handle.id))
+                .await
+            {
+                handle.push(chat_error_frame(&error, None).into());
+            }
+        }
+        ClientFrame::MarkRead {
+            conversation_id,
+            timestamp,
+        } => {
+            if let Err(error) = service
+                .mark_read(user, &conversation_id, &timestamp, Some(&handle.id))
+                .await
+            {
+                handle.push(chat_error_frame(&error, None).into());
+            }
+        }
+        ClientFrame::Sync { since } => replay(state, user, handle, &since).await,
+        ClientFrame::Ping => {
+            handle.push(Utf8Bytes::from_static(r#"{"type":"pong"}"#));
+        }
+    }
+}
+
+/// Sends every message after `since` that this connection has not had live, then lets live
+/// delivery continue; see `ConnectionHandle::settle_replay` for how the seam stays clean.
+async fn replay(state: &AppState, user: &User, handle: &ConnectionHandle, since: &str) {
+    let messages = match state.service.replay_since(user, since).await {
+        Ok(messages) => messages,
+        Err(error) => {
+            handle.push(chat_error_frame(&error, None).into());
+            return;
+        }
+    };
+    let recent_after = Timestamp::from_micros(now_ms() as i64 * 1_000 - SEAM_WINDOW_MICROS)
+        .unwrap_or(Timestamp::MIN);
+    let messages = handle.settle_replay(messages, |m| (m.message_id, m.timestamp), recent_after);
+    for message in messages {
+        let text = event_frame(&Event::Message(message)).to_text();
+        if !handle.push_waiting(text.into()).await {
+            return;
+        }
+    }
+}
+
+async fn write_frames(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outbound: mpsc::Receiver<Outbound>,
+    handle: Arc<ConnectionHandle>,
+    ping_interval: Duration,
+) {
+    let mut pings =
+        tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let dead_after_ms = u64::try_from(ping_interval.as_millis() * 2).unwrap_or(u64::MAX);
+    loop {
+        tokio::select! {
+            biased;
+            () = handle.closing().cancelled() => break,
+            frame = outbound.recv() => {
+                let Some(frame) = frame else { break };
+                if sink.send(Message::Text(frame.text)).await.is_err() {
+                    handle.close(CLOSE_GOING_AWAY);
+                    return;
+                }
+            }
+            _ = pings.tick() => {
+                let silent_ms = now_ms().saturating_sub(handle.last_seen_ms.load(Ordering::Relaxed));
+                if silent_ms > dead_after_ms {
+                    tracing::debug!(connection = %handle.id, "no answer to pings; closing");
+                    handle.close(CLOSE_GOING_AWAY);
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    handle.close(CLOSE_GOING_AWAY);
+                    return;
+                }
+            }
+        }
+    }
+    let code = handle.close_code().unwrap_or(CLOSE_NORMAL);
+    let reason = match code {
+        CLOSE_GOING_AWAY => "server going away",
+        CLOSE_TOO_BIG => "frame too large (limit 32 KiB)",
+        super::registry::CLOSE_TRY_AGAIN_LATER => "client too slow; reconnect and sync",
+        _ => "",
+    };
+    let close = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    let _ = sink.send(Message::Close(Some(close))).await;
+    let _ = sink.close().await;
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,353 @@
+//! The WebSocket frame protocol of DESIGN.md: JSON text frames routed on `action` (API
+//! Gateway style) from clients, and typed by `type` from the server.
+
+use crate::dto::MessageDto;
+use classchat_core::{ChatError, Event, Message};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A frame from a client, after routing on `action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientFrame {
+    /// Store a message and deliver it.
+    SendMessage {
+        /// The conversation, either id order.
+        conversation_id: String,
+        /// The text.
+        message_body: String,
+        /// Idempotency id, echoed in the `ack` or `error`.
+        client_message_id: Option<String>,
+    },
+    /// The caller is typing.
+    Typing {
+        /// The conversation.
+        conversation_id: String,
+    },
+    /// Move the caller's read marker.
+    MarkRead {
+        /// The conversation.
+        conversation_id: String,
+        /// Read up to here.
+        timestamp: String,
+    },
+    /// Replay everything after `since`, then continue live.
+    Sync {
+        /// The timestamp of the last message the client has.
+        since: String,
+    },
+    /// Keep-alive; answered with `pong`.
+    Ping,
+}
+
+/// Why a frame could not be understood; each becomes an `error` frame and the connection
+/// stays open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// Stable code.
+    pub code: &'static str,
+    /// Explanation.
+    pub message: String,
+    /// The clientMessageId, if one could be read, so the client knows which send failed.
+    pub client_message_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendMessageFields {
+    conversation_id: String,
+    message_body: String,
+    client_message_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConversationFields {
+    conversation_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkReadFields {
+    conversation_id: String,
+    timestamp: String,
+}
+
+#[derive(Deserialize)]
+struct SyncFields {
+    since: String,
+}
+
+impl ClientFrame {
+    /// Parses a text frame: first as JSON, then routes on `action`, then reads the
+    /// action's fields — so each failure gets its own precise error.
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        let value: Value = serde_json::from_str(text).map_err(|error| FrameError {
+            code: "invalid_json",
+            message: format!("the frame is not valid JSON: {error}"),
+            client_message_id: None,
+        })?;
+        let client_message_id = value
+            .get("clientMessageId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let invalid = |error: serde_json::Error| FrameError {
+            code: "invalid_frame",
+            message: format!("the frame does not have the expected fields: {error}"),
+            client_message_id: client_message_id.clone(),
+        };
+        let Some(action) = value.get("action").and_then(Value::as_str) else {
+            return Err(FrameError {
+                code: "invalid_frame",
+                message: "a frame is a JSON object with a string \"action\"".into(),
+                client_message_id: client_message_id.clone(),
+            });
+        };
+        match action {
+            "sendMessage" => {
+                let fields: SendMessageFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::SendMessage {
+                    conversation_id: fields.conversation_id,
+                    message_body: fields.message_body,
+                    client_message_id: fields.client_message_id,
+                })
+            }
+            "typing" => {
+                let fields: ConversationFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::Typing {
+                    conversation_id: fields.conversation_id,
+                })
+            }
+            "markRead" => {
+                let fields: MarkReadFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::MarkRead {
+                    conversation_id: fields.conversation_id,
+                    timestamp: fields.timestamp,
+                })
+            }
+            "sync" => {
+                let fields: SyncFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::Sync {
+                    since: fields.since,
+                })
+            }
+            "ping" => Ok(Self::Ping),
+            other => Err(FrameError {
+                code: "unknown_action",
+                message: format!(
+                    "unknown action {other:?}; use sendMessage, typing, markRead, sync or ping"
+                ),
+                client_message_id,
+            }),
+        }
+    }
+}
+
+/// A frame from the server.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ServerFrame<'a> {
+    /// A stored message, to every connection of both participants but the sender's.
+    Message {
+        /// The message.
+        message: MessageDto,
+    },
+    /// The sender's confirmation that its message is durable.
+    #[serde(rename_all = "camelCase")]
+    Ack {
+        /// Echo of the client's id.
+        client_message_id: Option<&'a str>,
+        /// The stored message.
+        message: MessageDto,
+    },
+    /// A refused or malformed frame.
+    #[serde(rename_all = "camelCase")]
+    Error {
+        /// Stable code (the same codes as the HTTP API, plus frame-level ones).
+        code: &'a str,
+        /// Explanation.
+        message: &'a str,
+        /// Echo of the client's id, when the failed frame had one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_message_id: Option<&'a str>,
+    },
+    /// The other participant is typing.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// The conversation.
+        conversation_id: String,
+        /// Who.
+        user_id: String,
+    },
+    /// A participant's read marker moved.
+    #[serde(rename_all = "camelCase")]
+    Read {
+        /// The conversation.
+        conversation_id: String,
+        /// Whose marker.
+        user_id: String,
+        /// Read up to here.
+        timestamp: String,
+    },
+    /// A linked peer came online or went offline.
+    #[serde(rename_all = "camelCase")]
+    Presence {
+        /// Who.
+        user_id: String,
+        /// Online or not.
+        online: bool,
+    },
+    /// Answer to `ping`.
+    Pong,
+}
+
+impl ServerFrame<'_> {
+    /// The JSON text of the frame.
+    pub fn to_text(&self) -> String {
+        // Serialising these plain structs cannot fail; an empty object keeps the socket
+        // protocol-correct if it ever did.
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+/// The frame for a hub event.
+pub fn event_frame(event: &Event) -> ServerFrame<'static> {
+    match event {
+        Event::Message(message) => ServerFrame::Message {
+            message: MessageDto::from(message),
+        },
+        Event::Typing {
+            conversation_id,
+            user,
+        } => ServerFrame::Typing {
+            conversation_id: conversation_id.to_string(),
+            user_id: user.to_string(),
+        },
+        Event::Read {
+            conversation_id,
+            user,
+            timestamp,
+        } => ServerFrame::Read {
+            conversation_id: conversation_id.to_string(),
+            user_id: user.to_string(),
+            timestamp: timestamp.to_string(),
+        },
+        Event::Presence { user, online } => ServerFrame::Presence {
+            user_id: user.to_string(),
+            online: *online,
+        },
+    }
+}
+
+/// The `ack` for a stored message.
+pub fn ack_frame(message: &Message) -> String {
+    ServerFrame::Ack {
+        client_message_id: message.client_message_id.as_ref().map(|id| id.as_str()),
+        message: MessageDto::from(message),
+    }
+    .to_text()
+}
+
+/// The `error` frame for a refused action.
+pub fn chat_error_frame(error: &ChatError, client_message_id: Option<&str>) -> String {
+    if let ChatError::Internal(detail) = error {
+        tracing::error!(%detail, "internal error on a WebSocket action");
+    }
+    ServerFrame::Error {
+        code: error.code().as_str(),
+        message: &error.to_string(),
+        client_message_id,
+    }
+    .to_text()
+}
+
+/// The `error` frame for a frame that could not be understood.
+pub fn frame_error_frame(error: &FrameError) -> String {
+    ServerFrame::Error {
+        code: error.code,
+        message: &error.message,
+        client_message_id: error.client_message_id.as_deref(),
+    }
+    .to_text()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_action() {
+        let send = ClientFrame::parse(
+            r#"{"action":"sendMessage","conversationId":"a+b","messageBody":"hi","clientMessageId":"c1"}"#,
+        );
+        assert_eq!(
+            send,
+            Ok(ClientFrame::SendMessage {
+                conversation_id: "a+b".into(),
+                message_body: "hi".into(),
+                client_message_id: Some("c1".into()),
+            })
+        );
+        assert!(matches!(
+            ClientFrame::parse(r#"{"action":"typing","conversationId":"a+b"}"#),
+            Ok(ClientFrame::Typing { .. })
+        ));
+        assert!(matches!(
+            ClientFrame::parse(r#"{"action":"markRead","conversationId":"a+b","timestamp":"x"}"#),
+            Ok(ClientFrame::MarkRead { .. })
+        ));
+        assert!(matches!(
+            ClientFrame::parse(r#"{"action":"sync","since":"x"}"#),
+            Ok(ClientFrame::Sync { .. })
+        ));
+        assert_eq!(
+            ClientFrame::parse(r#"{"action":"ping"}"#),
+            Ok(ClientFrame::Ping)
+        );
+    }
+
+    #[test]
+    fn malformed_frames_get_precise_codes() {
+        let code = |text: &str| ClientFrame::parse(text).unwrap_err().code;
+        assert_eq!(code("not json"), "invalid_json");
+        assert_eq!(code("[]"), "invalid_frame");
+        assert_eq!(code(r#"{"action":5}"#), "invalid_frame");
+        assert_eq!(code(r#"{"action":"dance"}"#), "unknown_action");
+        assert_eq!(
+            code(r#"{"action":"sendMessage","conversationId":"a+b"}"#),
+            "invalid_frame"
+        );
+        assert_eq!(code(r#"{"action":"sync","since":5}"#), "invalid_frame");
+    }
+
+    #[test]
+    fn failed_sends_echo_their_client_message_id() {
+        let error =
+            ClientFrame::parse(r#"{"action":"sendMessage","clientMessageId":"c9"}"#).unwrap_err();
+        assert_eq!(error.client_message_id.as_deref(), Some("c9"));
+    }
+
+    #[test]
+    fn server_frames_have_the_documented_shape() {
+        let pong = ServerFrame::Pong.to_text();
+        assert_eq!(pong, r#"{"type":"pong"}"#);
+        let presence = ServerFrame::Presence {
+            user_id: "t1".into(),
+            online: true,
+        }
+        .to_text();
+        assert_eq!(
+            presence,
+            r#"{"type":"presence","userId":"t1","online":true}"#
+        );
+        let error = ServerFrame::Error {
+            code: "forbidden",
+            message: "no",
+            client_message_id: None,
+        }
+        .to_text();
+        assert_eq!(
+            error,
+            r#"{"type":"error","code":"forbidden","message":"no"}"#
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Real-time delivery over WebSocket (`GET /chat/ws?token=…`).
+//!
+//! - [`frames`]: the frame protocol (client `action`s, server `type`s).
+//! - [`registry`]: live connections by user, and the in-process [`LocalHub`].
+//! - `connection`: one socket's reader loop and writer task.
+//!
+//! The token is checked before the upgrade; a refused client never gets a socket.
+
+pub mod frames;
+pub mod registry;
+
+mod connection;
+
+pub use registry::{LocalHub, Registry};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::QueryParams;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use classchat_core::{ChatError, Hub};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Limits of live connections.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveConfig {
+    /// How often idle connections are pinged; two silent intervals close them.
+    pub ping_interval: Duration,
+    /// Frames queued per connection before it counts as too slow and is closed.
+    pub queue_capacity: usize,
+    /// Largest frame or message a client may send.
+    pub max_message_bytes: usize,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(30),
+            queue_capacity: 256,
+            max_message_bytes: 32 * 1024,
+        }
+    }
+}
+
+/// The live side of the server: the registry, its hub, and the shutdown switch.
+#[derive(Clone)]
+pub struct Live {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) config: LiveConfig,
+    shutdown: CancellationToken,
+}
+
+impl Live {
+    /// A fresh registry with `config`.
+    pub fn new(config: LiveConfig) -> Self {
+        Self {
+            registry: Arc::new(Registry::default()),
+            config,
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// The in-process hub delivering into this registry; give it to `ChatService::with_hub`.
+    pub fn hub(&self) -> Arc<dyn Hub> {
+        Arc::new(LocalHub::new(Arc::clone(&self.registry)))
+    }
+
+    /// Live connections right now.
+    pub fn connection_count(&self) -> usize {
+        self.registry.connection_count()
+    }
+
+    /// Refuses new sockets and closes every open one with 1001 (going away).
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
+        self.registry.close_all(registry::CLOSE_GOING_AWAY);
+    }
+
+    /// Waits until every socket has closed, or `limit` passes.
+    pub async fn drained(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.connection_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The WebSocket route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/chat/ws", get(upgrade))
+}
+
+/// `?token=`: browsers cannot set headers on a WebSocket, so the token comes in the query
+/// (and never reaches the logs, which record paths only).
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<TokenQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let token = query
+        .token
+        .or(bearer)
+        .ok_or_else(|| ChatError::unauthorized("missing token: connect to /chat/ws?token=<jwt>"))?;
+    let user = state.tokens.authenticate(&state, &token).await?;
+    if state.live.shutdown.is_cancelled() {
+        return Err(ChatError::Unavailable.into());
+    }
+    let upgrade = upgrade.map_err(|rejection| ApiError::NotWebSocket(rejection.body_text()))?;
+    let config = state.live.config;
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(config.max_message_bytes * 4)
+        .max_frame_size(config.max_message_bytes)
+        .max_message_size(config.max_message_bytes)
+        .on_upgrade(move |socket| connection::serve(socket, state, user)))
+}

@@ -1,0 +1,277 @@
+//! Who is connected: user → live connections, each with a bounded outbound queue. The
+//! in-process [`LocalHub`] delivers events through it; a multi-node hub feeds it from
+//! Redis instead.
+
+use super::frames::event_frame;
+use async_trait::async_trait;
+use axum::extract::ws::Utf8Bytes;
+use classchat_core::{ConnectionId, Delivery, Event, Hub, MessageId, Timestamp, UserId};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Close code: the endpoint is going away (server shutdown).
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code: a message was too big.
+pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code: try again later (the client could not keep up with its queue).
+pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+
+/// How many live message ids a connection remembers, so that a `sync` does not replay a
+/// message the connection already received live.
+const REMEMBERED_LIVE_MESSAGES: usize = 1024;
+
+/// One text frame on its way to a socket. Message frames carry the message's id so that
+/// catching up can skip what was already delivered.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    /// The JSON text.
+    pub text: Utf8Bytes,
+}
+
+/// A live connection as the rest of the server sees it.
+pub struct ConnectionHandle {
+    /// Its id, unique in this process.
+    pub id: ConnectionId,
+    outbound: mpsc::Sender<Outbound>,
+    closing: CancellationToken,
+    close_code: AtomicU16,
+    seam: Mutex<Seam>,
+    /// Milliseconds since the Unix epoch of the last frame received, for dead-peer checks.
+    pub last_seen_ms: AtomicU64,
+}
+
+/// What a connection remembers to make the replay/live seam gap- and duplicate-free.
+#[derive(Default)]
+struct Seam {
+    /// Ids of the latest messages delivered live.
+    live: VecDeque<MessageId>,
+    live_set: HashSet<MessageId>,
+    /// Ids of recent messages sent by the last replay: a live event for one of them (its
+    /// publish raced the replay) is dropped.
+    replayed: HashSet<MessageId>,
+}
+
+impl ConnectionHandle {
+    /// Queues a frame without waiting. A full queue means the client cannot keep up: the
+    /// connection is closed with 1013 rather than letting memory grow.
+    pub fn push(&self, text: Utf8Bytes) -> bool {
+        match self.outbound.try_send(Outbound { text }) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(connection = %self.id, "outbound queue full; closing slow consumer");
+                self.close(CLOSE_TRY_AGAIN_LATER);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues a frame, waiting for room (used for replies that must not be dropped, such
+    /// as a replay the client asked for).
+    pub async fn push_waiting(&self, text: Utf8Bytes) -> bool {
+        self.outbound.send(Outbound { text }).await.is_ok()
+    }
+
+    /// Asks the connection to close with `code` (the first reason wins).
+    pub fn close(&self, code: u16) {
+        let _ = self
+            .close_code
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+        self.closing.cancel();
+    }
+
+    /// Completes when the connection is asked to close.
+    pub fn closing(&self) -> &CancellationToken {
+        &self.closing
+    }
+
+    /// The close code asked for, if any.
+    pub fn close_code(&self) -> Option<u16> {
+        match self.close_code.load(Ordering::Acquire) {
+            0 => None,
+            code => Some(code),
+        }
+    }
+
+    /// Delivers a live message frame unless the last replay already sent it.
+    fn push_live_message(&self, id: MessageId, text: Utf8Bytes) {
+        {
+            let mut seam = self
+                .seam
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if seam.replayed.contains(&id) {
+                return;
+            }
+            if seam.live.len() == REMEMBERED_LIVE_MESSAGES
+                && let Some(oldest) = seam.live.pop_front()
+            {
+                seam.live_set.remove(&oldest);
+            }
+            seam.live.push_back(id);
+            seam.live_set.insert(id);
+        }
+        self.push(text);
+    }
+
+    /// Settles a replay: drops the messages this connection already got live, and
+    /// remembers the recent replayed ones (newer than `recent_after`) so their live events,
+    /// if still in flight, are dropped. Returns what is left to send.
+    pub fn settle_replay<T>(
+        &self,
+        replay: Vec<T>,
+        id_of: impl Fn(&T) -> (MessageId, Timestamp),
+        recent_after: Timestamp,
+    ) -> Vec<T> {
+        let mut seam = self
+            .seam
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        seam.replayed.clear();
+        let mut kept = Vec::with_capacity(replay.len());
+        for item in replay {
+            let (id, timestamp) = id_of(&item);
+            if seam.live_set.contains(&id) {
+                continue;
+            }
+            if timestamp > recent_after {
+                seam.replayed.insert(id);
+            }
+            kept.push(item);
+        }
+        kept
+    }
+}
+
+/// Every live connection of this process, by user.
+#[derive(Default)]
+pub struct Registry {
+    users: Mutex<HashMap<UserId, Vec<Arc<ConnectionHandle>>>>,
+    next_id: AtomicU64,
+}
+
+/// A new registration.
+pub struct Registration {
+    /// The connection's handle (also held by the registry).
+    pub handle: Arc<ConnectionHandle>,
+    /// The frames to write to the socket.
+    pub outbound: mpsc::Receiver<Outbound>,
+    /// Whether this is the user's first live connection (they just came online).
+    pub first: bool,
+}
+
+impl Registry {
+    /// Registers a connection of `user` with an outbound queue of `capacity` frames.
+    pub fn register(&self, user: &UserId, capacity: usize) -> Registration {
+        let (sender, receiver) = mpsc::channel(capacity.max(1));
+        let number = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let handle = Arc::new(ConnectionHandle {
+            id: ConnectionId::new(format!("c{number}")),
+            outbound: sender,
+            closing: CancellationToken::new(),
+            close_code: AtomicU16::new(0),
+            seam: Mutex::new(Seam::default()),
+            last_seen_ms: AtomicU64::new(0),
+        });
+        let mut users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let connections = users.entry(user.clone()).or_default();
+        connections.push(Arc::clone(&handle));
+        Registration {
+            handle,
+            outbound: receiver,
+            first: connections.len() == 1,
+        }
+    }
+
+    /// Removes a connection; whether it was the user's last (they just went offline).
+    pub fn unregister(&self, user: &UserId, id: &ConnectionId) -> bool {
+        let mut users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(connections) = users.get_mut(user) else {
+            return false;
+        };
+        connections.retain(|handle| &handle.id != id);
+        let last = connections.is_empty();
+        if last {
+            users.remove(user);
+        }
+        last
+    }
+
+    /// Live connections in total.
+    pub fn connection_count(&self) -> usize {
+        let users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        users.values().map(Vec::len).sum()
+    }
+
+    /// Asks every connection to close with `code`.
+    pub fn close_all(&self, code: u16) {
+        let users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        users
+            .values()
+            .flatten()
+            .for_each(|handle| handle.close(code));
+    }
+
+    /// Delivers `event` to the recipients' connections in this process.
+    pub fn deliver(&self, delivery: &Delivery, event: &Event) {
+        let text = Utf8Bytes::from(event_frame(event).to_text());
+        let targets: Vec<Arc<ConnectionHandle>> = {
+            let users = self
+                .users
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            delivery
+                .recipients
+                .iter()
+                .filter_map(|user| users.get(user))
+                .flatten()
+                .filter(|handle| delivery.skip.as_ref() != Some(&handle.id))
+                .cloned()
+                .collect()
+        };
+        for handle in targets {
+            match event {
+                Event::Message(message) => {
+                    handle.push_live_message(message.message_id, text.clone())
+                }
+                _ => {
+                    handle.push(text.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The single-process hub: events go straight into the local registry.
+pub struct LocalHub {
+    registry: Arc<Registry>,
+}
+
+impl LocalHub {
+    /// A hub over `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+}
+
+#[async_trait]
+impl Hub for LocalHub {
+    async fn publish(&self, delivery: &Delivery, event: &Event) {
+        self.registry.deliver(delivery, event);
+    }
+}
