@@ -361,3 +361,58 @@ pub async fn mark_read_without_messages_returns_none(store: Arc<dyn Store>) {
         "a mark_read before the first message must not have set a marker"
     );
 }
+
+/// `conversations_since` lists exactly the user's conversations with a message newer than
+/// the instant given (exclusive), whoever wrote it.
+pub async fn conversations_since_lists_conversations_with_newer_messages(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let teacher = create_user(&*store, &scope.id("t"), "Teacher", Role::Teacher).await;
+    let mut students = Vec::new();
+    for name in ["s1", "s2", "s3"] {
+        let student = create_user(&*store, &scope.id(name), name, Role::Student).await;
+        link(&*store, &teacher, &student).await;
+        students.push(student);
+    }
+    let with = |s: &User| ConversationId::new(s.id.clone(), teacher.id.clone());
+    send(
+        &*store,
+        &with(&students[0]),
+        &students[0].id,
+        at(100),
+        "old",
+    )
+    .await;
+    send(&*store, &with(&students[1]), &teacher.id, at(300), "newer").await;
+
+    let mut since_200 = store
+        .conversations_since(&teacher.id, at(200))
+        .await
+        .unwrap();
+    since_200.sort();
+    assert_eq!(
+        since_200,
+        vec![with(&students[1])],
+        "only s2's conversation is newer than 200"
+    );
+    let mut since_start = store.conversations_since(&teacher.id, at(0)).await.unwrap();
+    since_start.sort();
+    let mut expected = vec![with(&students[0]), with(&students[1])];
+    expected.sort();
+    assert_eq!(since_start, expected, "s3 has no messages at all");
+    assert!(
+        store
+            .conversations_since(&teacher.id, at(300))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the cursor is exclusive"
+    );
+    assert_eq!(
+        store
+            .conversations_since(&students[1].id, at(200))
+            .await
+            .unwrap(),
+        vec![with(&students[1])],
+        "the student sees it from their side, even though the teacher wrote it"
+    );
+}

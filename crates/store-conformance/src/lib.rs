@@ -51,6 +51,7 @@ mod users;
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
 pub use contacts::{
     active_conversations_lists_newest_activity_first,
+    conversations_since_lists_conversations_with_newer_messages,
     linked_contacts_for_student_lists_every_teacher,
     linked_contacts_for_teacher_lists_every_student, mark_read_moves_forward_only,
     mark_read_never_passes_newest_message, mark_read_without_messages_returns_none,
@@ -88,6 +89,7 @@ macro_rules! conformance_suite {
             $make_store;
             ping_succeeds,
             create_user_then_get_returns_it,
+            conversations_since_lists_conversations_with_newer_messages,
             create_user_twice_conflicts,
             update_user_applies_patch_fields,
             list_users_pages_in_id_order,
