@@ -10,6 +10,7 @@
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
 //! - [`openapi`]: the generated OpenAPI 3.1 document.
 //! - [`ws`]: real-time delivery over WebSocket and the in-process hub.
+//! - [`web`]: the embedded web client (static files from `web/`).
 //!
 //! # Invariant
 //! No business rule lives here: who may do what is decided in `classchat-core`.
@@ -25,6 +26,7 @@ mod extract;
 pub mod openapi;
 mod routes;
 mod state;
+pub mod web;
 pub mod ws;
 
 pub use app::{Server, build_app};

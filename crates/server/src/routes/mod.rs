@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(ops::router())
         .merge(crate::ws::router())
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -1,0 +1,1 @@
+// The classchat web client.
