@@ -1,0 +1,332 @@
+//! Bad input: every malformed or invalid request gets its documented status and error code,
+//! a clean `{"error":{"code","message"}}` body (never a 500, never SQL), and leaves the store
+//! exactly as it was.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A running school with a short conversation s1+t1 and tokens for the people who look at it.
+struct School {
+    app: TestApp,
+    s1: String,
+    t1: String,
+    admin: String,
+}
+
+async fn school() -> School {
+    let app = spawn_app().await;
+    let (s1, t1, admin) = (
+        app.login("s1").await,
+        app.login("t1").await,
+        app.login("admin").await,
+    );
+    assert_eq!(
+        app.send(&s1, "s1+t1", "s1", "hello teacher").await.status,
+        201
+    );
+    assert_eq!(
+        app.send(&t1, "s1+t1", "t1", "hello student").await.status,
+        201
+    );
+    School { app, s1, t1, admin }
+}
+
+/// Everything observable about the store, gathered the way participants and the admin see
+/// it. No admin read of a conversation here: that would add an audit entry itself.
+async fn snapshot(school: &School) -> Value {
+    let School { app, s1, t1, admin } = school;
+    let mut state = json!({ "s1+t1 as s1": app.read_all(s1, "s1+t1").await });
+    for (name, path, token) in [
+        ("chats of t1", "/chat/get_chats", t1),
+        ("teachers of s1", "/chat/get_teachers", s1),
+        ("users", "/admin/users?limit=200", admin),
+        ("links", "/admin/links", admin),
+        ("audit", "/admin/audit?limit=200", admin),
+    ] {
+        let reply = app.get(path, token).await;
+        assert_eq!(reply.status, 200, "snapshot {name}: {}", reply.body);
+        state[name] = reply.body;
+    }
+    state
+}
+
+/// Who sends a bad request.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    S1,
+    Admin,
+}
+
+/// A bad request.
+enum Request {
+    /// A JSON value as the body.
+    Json(Method, &'static str, Value),
+    /// Raw bytes as a `POST` body, declared as JSON.
+    Raw(&'static str, Vec<u8>),
+    /// No body.
+    Bare(Method, String),
+}
+
+/// A bad request and the refusal it must get.
+struct Case {
+    name: &'static str,
+    who: Who,
+    request: Request,
+    status: u16,
+    code: &'static str,
+}
+
+fn case(status: u16, code: &'static str, name: &'static str, who: Who, request: Request) -> Case {
+    Case {
+        name,
+        who,
+        request,
+        status,
+        code,
+    }
+}
+
+/// `POST /chat/send` as s1 with this body.
+fn send(body: Value) -> Request {
+    Request::Json(Method::POST, "/chat/send", body)
+}
+
+/// A send as s1 into s1+t1 with this messageBody.
+fn send_text(text: String) -> Request {
+    send(json!({"conversationId": "s1+t1", "author": "s1", "messageBody": text}))
+}
+
+/// A send as s1 with this conversationId.
+fn send_to(conversation: &str) -> Request {
+    send(json!({"conversationId": conversation, "author": "s1", "messageBody": "hi"}))
+}
+
+fn raw_send(body: impl Into<Vec<u8>>) -> Request {
+    Request::Raw("/chat/send", body.into())
+}
+
+fn get(path: impl Into<String>) -> Request {
+    Request::Bare(Method::GET, path.into())
+}
+
+fn new_user(user_id: &str, role: &str, password: &str) -> Request {
+    Request::Json(
+        Method::POST,
+        "/admin/users",
+        json!({"userId": user_id, "displayName": "New Person", "role": role, "password": password}),
+    )
+}
+
+/// A send as s1 into s1+t1 with this clientMessageId.
+fn send_with_client_id(client_message_id: String) -> Request {
+    send(
+        json!({"conversationId": "s1+t1", "author": "s1", "messageBody": "hi", "clientMessageId": client_message_id}),
+    )
+}
+
+fn post(path: &'static str, body: Value) -> Request {
+    Request::Json(Method::POST, path, body)
+}
+
+/// Every bad request, with the status and code it must get.
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    use Who::{Admin, S1};
+    let one_mib = format!(r#"{{"conversationId":"s1+t1","author":"s1","messageBody":"{}"}}"#, "a".repeat(1024 * 1024));
+    vec![
+        // Not JSON, or not the expected JSON.
+        case(400, "invalid_json",              "malformed JSON",                         S1, raw_send(r#"{"conversationId":"#)),
+        case(400, "invalid_json",              "empty request body",                     S1, raw_send("")),
+        case(400, "invalid_json",              "messageBody is a number",                S1, send(json!({"conversationId": "s1+t1", "author": "s1", "messageBody": 5}))),
+        case(400, "invalid_json",              "conversationId is an array",             S1, send(json!({"conversationId": [], "author": "s1", "messageBody": "hi"}))),
+        case(400, "invalid_json",              "clientMessageId is a number",            S1, send(json!({"conversationId": "s1+t1", "author": "s1", "messageBody": "hi", "clientMessageId": 7}))),
+        case(400, "invalid_json",              "conversationId missing",                 S1, send(json!({"author": "s1", "messageBody": "hi"}))),
+        case(400, "invalid_json",              "author missing",                         S1, send(json!({"conversationId": "s1+t1", "messageBody": "hi"}))),
+        case(400, "invalid_json",              "messageBody missing",                    S1, send(json!({"conversationId": "s1+t1", "author": "s1"}))),
+        case(400, "invalid_json",              "body is an empty array",                 S1, raw_send("[]")),
+        case(400, "invalid_json",              "body is a string",                       S1, raw_send(r#""x""#)),
+        case(400, "invalid_json",              "body is null",                           S1, raw_send("null")),
+        case(400, "invalid_json",              "body is an array of the field values",   S1, raw_send(r#"["s1+t1","s1","smuggled",null]"#)),
+        // The message text.
+        case(422, "invalid_message_body",      "messageBody empty",                      S1, send_text(String::new())),
+        case(422, "invalid_message_body",      "messageBody only whitespace",            S1, send_text(" \n\t\u{3000} ".into())),
+        case(422, "invalid_message_body",      "messageBody of 4001 characters",         S1, send_text("a".repeat(4001))),
+        case(422, "invalid_message_body",      "messageBody of 4001 emoji",              S1, send_text("😀".repeat(4001))),
+        case(413, "payload_too_large",         "1 MiB body",                             S1, raw_send(one_mib)),
+        // The conversationId.
+        case(400, "invalid_conversation_id",   "conversationId with 0 parts",            S1, send_to("")),
+        case(400, "invalid_conversation_id",   "conversationId with 1 part",             S1, send_to("s1")),
+        case(400, "invalid_conversation_id",   "conversationId with 3 parts",            S1, send_to("s1+t1+t2")),
+        case(400, "invalid_conversation_id",   "conversationId with one user twice",     S1, send_to("s1+s1")),
+        case(404, "not_found",                 "conversationId with an unknown user",    S1, send_to("s1+nobody")),
+        case(400, "invalid_conversation_id",   "conversationId of two students",         S1, send_to("s1+s2")),
+        // The clientMessageId.
+        case(400, "invalid_client_message_id", "clientMessageId of 65 characters",       S1, send_with_client_id("c".repeat(65))),
+        case(400, "invalid_client_message_id", "clientMessageId empty",                  S1, send_with_client_id(String::new())),
+        // Reading.
+        case(400, "invalid_limit",             "read with limit=0",                      S1, get("/chat/read?conversationId=s1%2Bt1&limit=0")),
+        case(400, "invalid_limit",             "read with limit=201",                    S1, get("/chat/read?conversationId=s1%2Bt1&limit=201")),
+        case(400, "invalid_limit",             "read with limit=abc",                    S1, get("/chat/read?conversationId=s1%2Bt1&limit=abc")),
+        case(400, "invalid_cursor",            "read with before=notatimestamp",         S1, get("/chat/read?conversationId=s1%2Bt1&before=notatimestamp")),
+        case(400, "invalid_cursor",            "read with after=123abc",                 S1, get("/chat/read?conversationId=s1%2Bt1&after=123abc")),
+        case(400, "invalid_conversation_id",   "read without conversationId",            S1, get("/chat/read")),
+        case(404, "not_found",                 "read with an unknown user",              S1, get("/chat/read?conversationId=s1%2Bnobody")),
+        // Read markers.
+        case(400, "invalid_cursor",            "mark_read with a bad timestamp",         S1, post("/chat/mark_read", json!({"conversationId": "s1+t1", "timestamp": "yesterday"}))),
+        case(400, "invalid_json",              "mark_read without a timestamp",          S1, post("/chat/mark_read", json!({"conversationId": "s1+t1"}))),
+        // Administration.
+        case(400, "invalid_user_id",           "new user with a bad userId",             Admin, new_user("a b", "student", "password-123")),
+        case(400, "invalid_role",              "new user with a bad role",               Admin, new_user("s9", "principal", "password-123")),
+        case(422, "invalid_password",          "new user with a short password",         Admin, new_user("s9", "student", "short")),
+        case(409, "conflict",                  "new user that exists",                   Admin, new_user("s2", "student", "password-123")),
+        case(409, "conflict",                  "link that exists",                       Admin, post("/admin/links", json!({"teacherId": "t1", "studentId": "s1"}))),
+        case(404, "not_found",                 "update of an unknown user",              Admin, Request::Json(Method::PATCH, "/admin/users/nobody", json!({"displayName": "Nobody"}))),
+        case(404, "not_found",                 "removal of a link that does not exist",  Admin, Request::Bare(Method::DELETE, "/admin/links?teacherId=t2&studentId=s1".into())),
+        // Routing.
+        case(404, "not_found",                 "unknown route",                          S1, get("/chat/nope")),
+        case(405, "method_not_allowed",        "wrong method",                           S1, Request::Bare(Method::DELETE, "/chat/send".into())),
+    ]
+}
+
+/// Why an error body is not `{"error":{"code","message"}}` with a non-empty code and
+/// message and nothing internal in it.
+fn error_body_problem(body: &Value) -> Option<String> {
+    let Some(object) = body.as_object() else {
+        return Some("the body is not a JSON object".into());
+    };
+    if object.len() != 1 {
+        return Some("the body has fields besides `error`".into());
+    }
+    let Some(error) = body["error"].as_object() else {
+        return Some("`error` is not an object".into());
+    };
+    let mut keys: Vec<_> = error.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    if keys != ["code", "message"] {
+        return Some(format!("`error` has the fields {keys:?}"));
+    }
+    for field in ["code", "message"] {
+        if error[field].as_str().is_none_or(str::is_empty) {
+            return Some(format!("`error.{field}` is not a non-empty string"));
+        }
+    }
+    let text = body.to_string().to_lowercase();
+    ["sql", "constraint", "rusqlite", "panicked", "backtrace"]
+        .into_iter()
+        .find(|leak| text.contains(leak))
+        .map(|leak| format!("the body mentions {leak:?}"))
+}
+
+#[tokio::test]
+async fn every_bad_request_is_refused_with_its_code_and_changes_nothing() {
+    let school = school().await;
+    let app = &school.app;
+    let mut failures = Vec::new();
+    let cases = cases();
+    for case in &cases {
+        let token = match case.who {
+            Who::S1 => &school.s1,
+            Who::Admin => &school.admin,
+        };
+        let before = snapshot(&school).await;
+        let reply = match &case.request {
+            Request::Json(method, path, body) => {
+                app.request(method.clone(), path, Some(token), Some(body.clone()))
+                    .await
+            }
+            Request::Raw(path, bytes) => app.post_raw(path, token, bytes.clone()).await,
+            Request::Bare(method, path) => {
+                app.request(method.clone(), path, Some(token), None).await
+            }
+        };
+        let after = snapshot(&school).await;
+
+        let status = reply.status.as_u16();
+        if status >= 500 {
+            failures.push(format!(
+                "{}: a {status} for bad input: {}",
+                case.name, reply.body
+            ));
+        } else if (status, reply.code()) != (case.status, case.code) {
+            failures.push(format!(
+                "{}: got {status} {:?}, wanted {} {:?}; body {}",
+                case.name,
+                reply.code(),
+                case.status,
+                case.code,
+                reply.body
+            ));
+        }
+        if let Some(problem) = error_body_problem(&reply.body) {
+            failures.push(format!("{}: {problem}; body {}", case.name, reply.body));
+        }
+        for (part, was) in before.as_object().unwrap() {
+            if after[part] != *was {
+                failures.push(format!(
+                    "{}: {part} changed\n  before: {was}\n  after:  {}",
+                    case.name, after[part]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_message_of_exactly_4000_characters_is_accepted_even_as_emoji() {
+    let school = school().await;
+    let app = &school.app;
+    for text in [
+        "a".repeat(4000),
+        "😀".repeat(4000),
+        format!("  {}\n", "é".repeat(4000)),
+    ] {
+        let sent = app.send(&school.s1, "s1+t1", "s1", &text).await;
+        assert_eq!(
+            sent.status,
+            201,
+            "{} characters: {}",
+            text.chars().count(),
+            sent.body
+        );
+        let stored = sent.body["messageBody"].as_str().unwrap();
+        assert_eq!(stored, text.trim());
+        assert_eq!(stored.chars().count(), 4000);
+    }
+    let messages = app.read_all(&school.t1, "s1+t1").await;
+    assert_eq!(messages.len(), 5);
+    assert_eq!(
+        messages[4]["messageBody"].as_str().unwrap().chars().count(),
+        4000
+    );
+}
+
+#[tokio::test]
+async fn refused_requests_leave_the_conversation_usable() {
+    let school = school().await;
+    let app = &school.app;
+    let before = snapshot(&school).await;
+    app.post_raw("/chat/send", &school.s1, r#"{"conversationId":"#)
+        .await
+        .assert_error(400, "invalid_json");
+    app.send(&school.s1, "s1+t1", "s1", "")
+        .await
+        .assert_error(422, "invalid_message_body");
+    assert_eq!(snapshot(&school).await, before);
+    let sent = app
+        .send(&school.s1, "s1+t1", "s1", "and now a real one")
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let messages = app.read_all(&school.t1, "s1+t1").await;
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[2]["messageBody"], "and now a real one");
+}
