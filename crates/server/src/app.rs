@@ -27,6 +27,7 @@ pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) 
         service,
         tokens: Arc::new(Tokens::new(&config.jwt_secret, config.token_ttl)),
         live: live.clone(),
+        metrics: Arc::default(),
     };
     // Spans carry the path but never the query string: `/chat/ws?token=…` must not leak
     // tokens into logs.
@@ -36,6 +37,10 @@ pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) 
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     routes::router()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::count_responses,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors(&config.cors_origins))

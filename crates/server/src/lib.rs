@@ -23,6 +23,7 @@ pub mod config;
 pub mod dto;
 mod error;
 mod extract;
+mod metrics;
 pub mod openapi;
 mod routes;
 mod state;

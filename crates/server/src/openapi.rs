@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
-        ops::healthz, ops::readyz, ops::openapi,
+        ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
     ),
     components(schemas(dto::ErrorBody, dto::ErrorDetail, dto::MessageDto)),
     modifiers(&BearerAuth),

@@ -14,4 +14,6 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// Live WebSocket connections.
     pub live: Live,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

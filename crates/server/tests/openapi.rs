@@ -5,7 +5,8 @@ mod common;
 use common::spawn_app;
 use reqwest::Method;
 
-const DOCUMENTED: [(&str, &str); 16] = [
+const DOCUMENTED: [(&str, &str); 17] = [
+    ("get", "/metrics"),
     ("post", "/auth/login"),
     ("get", "/chat/get_teachers"),
     ("get", "/chat/get_students"),
@@ -73,4 +74,12 @@ async fn probes_answer() {
         (ready.status.as_u16(), ready.body["status"].as_str()),
         (200, Some("ready"))
     );
+    let metrics = app.request(Method::GET, "/metrics", None, None).await;
+    assert_eq!(metrics.status, 200);
+    let text = metrics.body.as_str().unwrap();
+    assert!(
+        text.contains("classchat_http_responses_total{class=\"2xx\"}"),
+        "{text}"
+    );
+    assert!(text.contains("classchat_websocket_connections 0"), "{text}");
 }
