@@ -64,6 +64,7 @@ pub(crate) fn open_connection(
         | OpenFlags::SQLITE_OPEN_URI;
     let connection = Connection::open_with_flags(path, flags).map_err(classify)?;
     connection.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
+    connection.set_prepared_statement_cache_capacity(64);
     connection
         .execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
@@ -76,9 +77,23 @@ pub(crate) fn open_connection(
     Ok(connection)
 }
 
-type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+/// Most writes committed together. Bounds how long one batch holds the write lock and how
+/// many callers wait on one fsync.
+const MAX_BATCH: usize = 512;
+
+/// A write, run by the writer thread inside the batch's transaction. It reports whether it
+/// succeeded (its savepoint is rolled back otherwise) and hands back what to do once the
+/// batch's commit has succeeded or failed.
+type WriteJob = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+/// Tells the caller the outcome, after the commit: nothing is acknowledged before then.
+type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 /// The queue in front of the writer thread.
+///
+/// The thread takes every job waiting in the queue (up to [`MAX_BATCH`]) and runs them in
+/// one transaction, each inside its own savepoint so one failing job does not undo the
+/// others, then commits once. Concurrent senders thus share one fsync (group commit), and
+/// no caller hears "done" before the commit that makes its write durable.
 pub(crate) struct Writer {
     jobs: Mutex<mpsc::Sender<WriteJob>>,
 }
@@ -86,13 +101,20 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread owning `connection`. It ends when the `Writer` is dropped,
     /// after finishing every job already queued.
-    pub(crate) fn start(mut connection: Connection) -> Result<Self, StoreError> {
+    pub(crate) fn start(connection: Connection) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel::<WriteJob>();
         std::thread::Builder::new()
             .name("classchat-sqlite-writer".into())
             .spawn(move || {
-                while let Ok(job) = receiver.recv() {
-                    job(&mut connection);
+                while let Ok(first) = receiver.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    run_batch(&connection, batch);
                 }
             })
             .map_err(|error| {
@@ -103,14 +125,21 @@ impl Writer {
         })
     }
 
-    /// Runs `work` on the writer thread and waits for its result.
+    /// Runs `work` in the writer's next transaction and returns its result once that
+    /// transaction has committed. If `work` fails, its changes are rolled back and its error
+    /// returned; if the commit fails, every job of the batch gets that error.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (reply, result) = oneshot::channel();
         let job: WriteJob = Box::new(move |connection| {
-            let _ = reply.send(work(connection));
+            let outcome = work(connection);
+            let succeeded = outcome.is_ok();
+            let completion: Completion = Box::new(move |commit| {
+                let _ = reply.send(commit.and(outcome));
+            });
+            (succeeded, completion)
         });
         let queued = self
             .jobs
@@ -121,6 +150,39 @@ impl Writer {
         result
             .await
             .map_err(|_| StoreError::Internal("the writer dropped a job".into()))?
+    }
+}
+
+/// Runs one batch in one transaction and reports the commit's outcome to every job.
+fn run_batch(connection: &Connection, batch: Vec<WriteJob>) {
+    let mut completions = Vec::with_capacity(batch.len());
+    let commit = (|| {
+        connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(classify)?;
+        for job in batch {
+            connection
+                .execute_batch("SAVEPOINT job")
+                .map_err(classify)?;
+            let (succeeded, completion) = job(connection);
+            completions.push(completion);
+            if !succeeded {
+                connection
+                    .execute_batch("ROLLBACK TO job")
+                    .map_err(classify)?;
+            }
+            connection.execute_batch("RELEASE job").map_err(classify)?;
+        }
+        connection.execute_batch("COMMIT").map_err(classify)
+    })();
+    if commit.is_err() && !connection.is_autocommit() {
+        let _ = connection.execute_batch("ROLLBACK");
+    }
+    if let Err(error) = &commit {
+        tracing::error!(%error, jobs = completions.len(), "write batch failed");
+    }
+    for completion in completions {
+        completion(commit.clone());
     }
 }
 

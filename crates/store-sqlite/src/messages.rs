@@ -5,21 +5,16 @@ use crate::rows::{MESSAGE_COLUMNS, MessageRow, timestamp};
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, MessagePage, PageRequest, StoreError};
 use classchat_core::{ConversationId, Message, Timestamp, UserId};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-/// Appends a message and updates both summaries in one durable transaction.
-pub(crate) fn append(
-    connection: &mut Connection,
-    new: &NewMessage,
-) -> Result<Appended, StoreError> {
-    let transaction = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(classify)?;
+/// Appends a message and updates both summaries. Runs inside the writer's transaction
+/// (see `connection::Writer`), which makes the three writes one atomic, durable step.
+pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Appended, StoreError> {
     if let Some(client_id) = &new.client_message_id {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author = ?1 AND client_message_id = ?2"
         );
-        let existing = transaction
+        let existing = connection
             .prepare_cached(&sql)
             .and_then(|mut statement| {
                 statement
@@ -35,7 +30,7 @@ pub(crate) fn append(
     }
 
     let conversation = new.conversation_id.to_string();
-    let newest: Option<i64> = transaction
+    let newest: Option<i64> = connection
         .prepare_cached("SELECT max(ts) FROM messages WHERE conversation_id = ?1")
         .and_then(|mut statement| statement.query_row([&conversation], |row| row.get(0)))
         .map_err(classify)?;
@@ -53,7 +48,7 @@ pub(crate) fn append(
     };
     let message_id = message.message_id.to_string();
     let client_id = message.client_message_id.as_ref().map(|id| id.as_str());
-    transaction
+    connection
         .prepare_cached(&format!(
             "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         ))
@@ -71,7 +66,7 @@ pub(crate) fn append(
 
     let peer = new.conversation_id.peer_of(&new.author);
     for (owner, peer, unread_increment) in [(&new.author, peer, 0), (peer, &new.author, 1)] {
-        transaction
+        connection
             .prepare_cached(
                 "INSERT INTO conversations (user_id, conversation_id, peer_id, last_ts, last_author, last_body,
                                             last_message_id, last_client_message_id, read_ts, unread_count)
@@ -100,7 +95,6 @@ pub(crate) fn append(
             })
             .map_err(classify)?;
     }
-    transaction.commit().map_err(classify)?;
     Ok(Appended::Created(message))
 }
 
@@ -159,16 +153,13 @@ pub(crate) fn has_any(
 /// Moves a read marker forward and recounts unread messages from the marker on, which is a
 /// range scan of the conversation's newest messages only.
 pub(crate) fn mark_read(
-    connection: &mut Connection,
+    connection: &Connection,
     user: &UserId,
     conversation: &ConversationId,
     up_to: Timestamp,
 ) -> Result<Option<Timestamp>, StoreError> {
     let conversation = conversation.to_string();
-    let transaction = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(classify)?;
-    let summary: Option<(i64, i64)> = transaction
+    let summary: Option<(i64, i64)> = connection
         .prepare_cached("SELECT read_ts, last_ts FROM conversations WHERE user_id = ?1 AND conversation_id = ?2")
         .and_then(|mut statement| {
             statement
@@ -180,7 +171,7 @@ pub(crate) fn mark_read(
         return Ok(None);
     };
     let marker = read_ts.max(up_to.as_micros().min(last_ts));
-    let unread: i64 = transaction
+    let unread: i64 = connection
         .prepare_cached(
             "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND ts > ?2 AND author <> ?3",
         )
@@ -190,12 +181,11 @@ pub(crate) fn mark_read(
             })
         })
         .map_err(classify)?;
-    transaction
+    connection
         .prepare_cached(
             "UPDATE conversations SET read_ts = ?3, unread_count = ?4 WHERE user_id = ?1 AND conversation_id = ?2",
         )
         .and_then(|mut statement| statement.execute(params![user.as_str(), conversation, marker, unread]))
         .map_err(classify)?;
-    transaction.commit().map_err(classify)?;
     timestamp(marker).map(Some)
 }
