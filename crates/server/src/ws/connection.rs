@@ -19,10 +19,14 @@ use tokio::sync::mpsc;
 const CLOSE_NORMAL: u16 = 1000;
 /// How far back a replayed message may still have a live event in flight.
 const SEAM_WINDOW_MICROS: i64 = 60_000_000;
+/// How long a closing connection may take to accept its close frame. A peer that has
+/// stopped reading would otherwise hold the socket (and its buffers) forever.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves one authenticated connection until either side closes it.
 pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
     let live = state.live.clone();
+    let _open = live.socket_opened();
     let Registration {
         handle,
         outbound,
@@ -43,13 +47,15 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
     ));
     read_frames(stream, &state, &user, &handle).await;
     handle.close(CLOSE_NORMAL);
-    let _ = writer.await;
 
+    // A closing connection receives nothing more: leave the registry (and go offline) now,
+    // not after the close frame is written, which a stalled peer can hold up.
     if live.registry.unregister(&user.id, &handle.id)
         && let Err(error) = state.service.announce_presence(&user, false).await
     {
         tracing::warn!(%error, "cannot announce presence");
     }
+    let _ = writer.await;
     tracing::debug!(user = %user.id, connection = %handle.id, "disconnected");
 }
 
@@ -193,15 +199,12 @@ async fn write_frames(
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let dead_after_ms = u64::try_from(ping_interval.as_millis() * 2).unwrap_or(u64::MAX);
     loop {
-        tokio::select! {
+        let message = tokio::select! {
             biased;
             () = handle.closing().cancelled() => break,
             frame = outbound.recv() => {
                 let Some(frame) = frame else { break };
-                if sink.send(Message::Text(frame.text)).await.is_err() {
-                    handle.close(CLOSE_GOING_AWAY);
-                    return;
-                }
+                Message::Text(frame.text)
             }
             _ = pings.tick() => {
                 let silent_ms = now_ms().saturating_sub(handle.last_seen_ms.load(Ordering::Relaxed));
@@ -210,11 +213,20 @@ async fn write_frames(
                     handle.close(CLOSE_GOING_AWAY);
                     break;
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    handle.close(CLOSE_GOING_AWAY);
-                    return;
-                }
+                Message::Ping(Default::default())
             }
+        };
+        // A peer that stopped reading blocks this write once the socket buffers are full;
+        // being asked to close (e.g. because the queue overflowed meanwhile) must still
+        // win. An interrupted frame stays whole in the WebSocket's write buffer.
+        let sent = tokio::select! {
+            biased;
+            () = handle.closing().cancelled() => break,
+            sent = sink.send(message) => sent,
+        };
+        if sent.is_err() {
+            handle.close(CLOSE_GOING_AWAY);
+            return;
         }
     }
     let code = handle.close_code().unwrap_or(CLOSE_NORMAL);
@@ -228,8 +240,14 @@ async fn write_frames(
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let _ = sink.send(Message::Close(Some(close))).await;
-    let _ = sink.close().await;
+    let closed = tokio::time::timeout(CLOSE_GRACE, async {
+        let _ = sink.send(Message::Close(Some(close))).await;
+        let _ = sink.close().await;
+    })
+    .await;
+    if closed.is_err() {
+        tracing::debug!(connection = %handle.id, "the peer did not take the close frame; dropping the socket");
+    }
 }
 
 fn now_ms() -> u64 {

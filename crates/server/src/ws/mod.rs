@@ -25,6 +25,7 @@ use axum::routing::get;
 use classchat_core::{ChatError, Hub};
 use serde::Deserialize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +56,9 @@ pub struct Live {
     pub(crate) registry: Arc<Registry>,
     pub(crate) config: LiveConfig,
     shutdown: CancellationToken,
+    /// Sockets not yet dropped, including closing ones that already left the registry and
+    /// are still writing their close frame.
+    open_sockets: Arc<AtomicUsize>,
 }
 
 impl Live {
@@ -64,6 +68,7 @@ impl Live {
             registry: Arc::new(Registry::default()),
             config,
             shutdown: CancellationToken::new(),
+            open_sockets: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -72,7 +77,8 @@ impl Live {
         Arc::new(LocalHub::new(Arc::clone(&self.registry)))
     }
 
-    /// Live connections right now.
+    /// Connections receiving events right now. A connection leaves as soon as it starts
+    /// closing, even while its close frame is still being written.
     pub fn connection_count(&self) -> usize {
         self.registry.connection_count()
     }
@@ -83,12 +89,30 @@ impl Live {
         self.registry.close_all(registry::CLOSE_GOING_AWAY);
     }
 
-    /// Waits until every socket has closed, or `limit` passes.
+    /// Waits until every socket has closed (close frame written or given up on), or
+    /// `limit` passes.
     pub async fn drained(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.connection_count() > 0 && tokio::time::Instant::now() < deadline {
+        while self.open_sockets.load(Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Counts a socket as open until the returned guard is dropped.
+    pub(crate) fn socket_opened(&self) -> OpenSocket {
+        self.open_sockets.fetch_add(1, Ordering::AcqRel);
+        OpenSocket(Arc::clone(&self.open_sockets))
+    }
+}
+
+/// An open socket, counted for [`Live::drained`].
+pub(crate) struct OpenSocket(Arc<AtomicUsize>);
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -2,6 +2,8 @@
 //! school, and a typed HTTP client — so each test reads like a user story.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use classchat_core::rate::Rate;
 use classchat_core::service::{Actor, NewUser};
 use classchat_core::{ChatService, Limits, SystemClock};
