@@ -99,7 +99,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .context("cannot seed the demo school")?;
     println!("Demo school ready in {}.", args.db.display());
     println!(
-        "Sign in at http://{}/auth/login as any of these (password: {DEMO_PASSWORD}):",
+        "Open http://{}/ in a browser and sign in as any of these (password: {DEMO_PASSWORD}):",
         args.http.addr
     );
     println!("  admin:    {}", ADMIN.0);

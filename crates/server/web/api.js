@@ -1,0 +1,227 @@
+// The REST API and the session token. Every request goes through `request`, so errors
+// always come back as ApiError with the server's {"error":{"code","message"}} and an
+// expired session is noticed in one place.
+
+// Where the API lives. By default the page's own origin (the binary serves both); a
+// deployment that hosts these files elsewhere (e.g. serverless, behind API Gateway) sets
+// <meta name="classchat-api" content="https://api.example.org"> and
+// <meta name="classchat-ws" content="wss://ws.example.org/chat/ws"> in index.html.
+function meta(name) {
+  const value = document.querySelector(`meta[name="${name}"]`)?.content?.trim();
+  return value || null;
+}
+
+export const config = {
+  apiBase: (meta('classchat-api') || window.location.origin).replace(/\/+$/, ''),
+  wsUrl:
+    meta('classchat-ws') ||
+    `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}/chat/ws`,
+};
+
+/** A failed request: HTTP status (0 when the server could not be reached) and code. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// --- Session ---------------------------------------------------------------------------
+// sessionStorage, not localStorage: school computers are shared, and closing the tab
+// should sign the pupil out. A reload of the same tab keeps the session.
+const SESSION_KEY = 'classchat.session';
+
+export function loadSession() {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(SESSION_KEY));
+    if (!session?.token || !session?.user) return null;
+    if (Date.parse(session.expiresAt) <= Date.now()) return null;
+    return session;
+  } catch {
+    return null;
+  }
+}
+
+function saveSession(session) {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+/** Whether this tab holds a session that has run out (to explain the sign-in page). */
+export function hadExpiredSession() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(SESSION_KEY));
+    return Boolean(stored?.expiresAt) && Date.parse(stored.expiresAt) <= Date.now();
+  } catch {
+    return false;
+  }
+}
+
+export function clearSession() {
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+let session = loadSession();
+let onUnauthorized = () => {};
+
+export function currentSession() {
+  return session;
+}
+
+/** Called once by the app: what to do when the server says the token is no good. */
+export function setUnauthorizedHandler(handler) {
+  onUnauthorized = handler;
+}
+
+export function sessionExpired() {
+  return session !== null && Date.parse(session.expiresAt) <= Date.now();
+}
+
+// --- Requests --------------------------------------------------------------------------
+
+async function request(method, path, { query, body, auth = true } = {}) {
+  const url = new URL(config.apiBase + path);
+  // URLSearchParams encodes '+' as %2B, which the conversationId needs (a bare '+' in a
+  // query string means a space).
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth && session) headers.Authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (response.ok) return data;
+  const error = new ApiError(
+    response.status,
+    data?.error?.code || `http_${response.status}`,
+    data?.error?.message || `The server answered ${response.status}.`,
+  );
+  if (response.status === 401 && auth) onUnauthorized(error);
+  throw error;
+}
+
+// --- Session routes --------------------------------------------------------------------
+
+export async function login(userId, password) {
+  const result = await request('POST', '/auth/login', { body: { userId, password }, auth: false });
+  session = { token: result.token, expiresAt: result.expiresAt, user: result.user };
+  saveSession(session);
+  return session;
+}
+
+export function logout() {
+  session = null;
+  clearSession();
+}
+
+// --- Chat ------------------------------------------------------------------------------
+
+export const getTeachers = () => request('GET', '/chat/get_teachers');
+export const getStudents = () => request('GET', '/chat/get_students');
+export const getChats = () => request('GET', '/chat/get_chats');
+
+/** A page of a conversation, oldest first; `before`/`after` are exclusive timestamps. */
+export function readPage(conversationId, { limit = 50, before, after } = {}) {
+  return request('GET', '/chat/read', { query: { conversationId, limit, before, after } });
+}
+
+export function sendMessage(conversationId, messageBody, clientMessageId) {
+  return request('POST', '/chat/send', {
+    body: { conversationId, author: session.user.userId, messageBody, clientMessageId },
+  });
+}
+
+export function markRead(conversationId, timestamp) {
+  return request('POST', '/chat/mark_read', { body: { conversationId, timestamp } });
+}
+
+// --- Admin -----------------------------------------------------------------------------
+
+export function listUsers({ role, after, limit = 100 } = {}) {
+  return request('GET', '/admin/users', { query: { role, after, limit } });
+}
+
+/** Every user, following the pages (names for links, the viewer and pickers). */
+export async function listAllUsers(role) {
+  const users = [];
+  let after;
+  for (;;) {
+    const page = await listUsers({ role, after, limit: 200 });
+    users.push(...page.users);
+    if (!page.hasMore || page.users.length === 0) return users;
+    after = page.users[page.users.length - 1].userId;
+  }
+}
+
+export function createUser(user) {
+  return request('POST', '/admin/users', { body: user });
+}
+
+export function updateUser(userId, changes) {
+  return request('PATCH', `/admin/users/${encodeURIComponent(userId)}`, { body: changes });
+}
+
+export function listLinks(userId) {
+  return request('GET', '/admin/links', { query: { userId } });
+}
+
+export function addLink(teacherId, studentId) {
+  return request('POST', '/admin/links', { body: { teacherId, studentId } });
+}
+
+export function removeLink(teacherId, studentId) {
+  return request('DELETE', '/admin/links', { query: { teacherId, studentId } });
+}
+
+export function listAudit({ before, limit = 50 } = {}) {
+  return request('GET', '/admin/audit', { query: { before, limit } });
+}
+
+// --- Helpers ---------------------------------------------------------------------------
+
+/** A fresh clientMessageId. getRandomValues works on plain http too (randomUUID does not). */
+export function newClientMessageId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** The peer in `<studentId>+<teacherId>`, from the point of view of `me`. */
+export function peerOf(conversationId, me) {
+  const [student, teacher] = conversationId.split('+');
+  return student === me ? teacher : student;
+}
+
+/** A short, friendly sentence for an error, by its stable code. */
+export function describeError(error) {
+  switch (error?.code) {
+    case 'network':
+      return 'Cannot reach the server. Check your connection and try again.';
+    case 'rate_limited':
+      return 'You are sending messages too quickly. Wait a moment, then try again.';
+    case 'invalid_message_body':
+      return error.message || 'This message cannot be sent: it is empty or too long.';
+    case 'not_linked':
+      return 'You are no longer linked with this person, so new messages cannot be sent. Ask your school office.';
+    case 'invalid_credentials':
+      return 'That user ID and password do not match. Check them and try again.';
+    case 'account_disabled':
+      return 'This account is disabled. Please contact your school office.';
+    case 'forbidden':
+      return error.message || 'You are not allowed to do that.';
+    case 'unavailable':
+      return 'The server is busy. Please try again in a moment.';
+    default:
+      return error?.message || 'Something went wrong. Please try again.';
+  }
+}

@@ -1,0 +1,163 @@
+// Small DOM helpers. Every string a caller passes becomes a Text node (never HTML), so
+// user content such as message bodies and names cannot inject markup or script. There is
+// deliberately no helper that sets innerHTML.
+
+/**
+ * Creates an element: h('button', {class: 'primary', onclick: fn}, 'Send').
+ * Attribute values are set with setAttribute; `on<event>` keys add listeners;
+ * children may be nodes, strings (as text), arrays, or null/false (skipped).
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value);
+    } else if (key === 'text') {
+      el.textContent = value;
+    } else if (value === true) {
+      el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+/** Appends children (nodes, text, nested arrays), skipping empty ones. */
+export function append(parent, children) {
+  for (const child of [children].flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+/** Replaces all children of `parent`. */
+export function replace(parent, ...children) {
+  parent.replaceChildren();
+  return append(parent, children);
+}
+
+/**
+ * Makes `parent`'s children match `items` in order, reusing the element of each key.
+ * Reusing (rather than rebuilding) keeps keyboard focus and scroll position, and lets a
+ * live region announce only what is new. `render(item, el|null)` returns the element,
+ * updating `el` in place when given; it is called only when `signature(item)` changed.
+ */
+export function reconcile(parent, items, { key, signature, render }) {
+  const existing = new Map();
+  for (const child of parent.children) existing.set(child.dataset.key, child);
+  let cursor = parent.firstElementChild;
+  const keep = new Set();
+  for (const item of items) {
+    const k = key(item);
+    const sig = signature(item);
+    let el = existing.get(k);
+    if (!el) {
+      el = render(item, null);
+      el.dataset.key = k;
+      el.dataset.sig = sig;
+    } else if (el.dataset.sig !== sig) {
+      render(item, el);
+      el.dataset.sig = sig;
+    }
+    keep.add(el);
+    if (el !== cursor) parent.insertBefore(el, cursor);
+    else cursor = cursor.nextElementSibling;
+  }
+  for (const child of [...parent.children]) if (!keep.has(child)) child.remove();
+}
+
+/** Toggles `hidden` (CSP forbids style attributes, and `hidden` is semantic anyway). */
+export function show(el, visible) {
+  el.hidden = !visible;
+}
+
+// Avatar colours: each keeps white initials at a contrast ratio of at least 4.5:1.
+const AVATAR_COLOURS = ['av-0', 'av-1', 'av-2', 'av-3', 'av-4', 'av-5', 'av-6', 'av-7'];
+
+/** Up to two initials: "Ms Rivera (Maths)" → "MR", "alice" → "A". */
+export function initials(name) {
+  const words = String(name || '?')
+    .replace(/\(.*?\)/g, ' ')
+    .split(/[\s._@-]+/)
+    .filter(Boolean);
+  const letters = words.slice(0, 2).map((word) => [...word][0].toUpperCase());
+  return letters.join('') || '?';
+}
+
+/** A round avatar with initials, coloured stably from the userId. */
+export function avatar(userId, name, size = '') {
+  let hash = 0;
+  for (const ch of String(userId)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  const colour = AVATAR_COLOURS[hash % AVATAR_COLOURS.length];
+  return h('span', { class: `avatar ${colour} ${size}`.trim(), 'aria-hidden': 'true' }, initials(name));
+}
+
+// --- Time ------------------------------------------------------------------------------
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const dateFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const fullDateFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
+});
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** Server timestamps are RFC 3339 UTC with microseconds; Date keeps milliseconds. */
+export function parseTime(timestamp) {
+  return new Date(timestamp);
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** "14:05" in the reader's local time. */
+export function clockTime(timestamp) {
+  return timeFormat.format(parseTime(timestamp));
+}
+
+/** For lists: the time today, the weekday within a week, else the date. */
+export function shortTime(timestamp) {
+  const date = parseTime(timestamp);
+  const now = new Date();
+  if (sameDay(date, now)) return timeFormat.format(date);
+  if (now - date < 6 * 24 * 3600 * 1000) return weekdayFormat.format(date);
+  return dateFormat.format(date);
+}
+
+/** Day separators in a conversation: "Today", "Yesterday", or the full date. */
+export function dayLabel(timestamp) {
+  const date = parseTime(timestamp);
+  const now = new Date();
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(date, now)) return 'Today';
+  if (sameDay(date, yesterday)) return 'Yesterday';
+  return fullDateFormat.format(date);
+}
+
+/** The local calendar day, to group messages. */
+export function dayKey(timestamp) {
+  const date = parseTime(timestamp);
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+/** Full local date and time, for tooltips and the audit log. */
+export function fullTime(timestamp) {
+  return fullFormat.format(parseTime(timestamp));
+}
+
+const numberFormat = new Intl.NumberFormat('en');
+
+/** "3,980": grouping makes long counts readable. */
+export function formatCount(n) {
+  return numberFormat.format(n);
+}

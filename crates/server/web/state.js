@@ -1,0 +1,243 @@
+// What the client knows: contacts, the messages it has loaded, messages being sent, read
+// markers. Messages arrive from several paths (REST pages, live frames, sync replays,
+// acks, REST sends), so everything is merged here and deduplicated by messageId; an own
+// message in flight is matched to its stored copy by clientMessageId.
+
+export class ChatState extends EventTarget {
+  constructor(me) {
+    super();
+    this.me = me; // {userId, displayName, role}
+    this.contacts = new Map(); // conversationId → contact
+    this.conversations = new Map(); // conversationId → conversation
+    this.newestKnown = null; // newest timestamp seen anywhere: where `sync` starts
+    this.contactsLoaded = false;
+  }
+
+  changed(kind, conversationId) {
+    this.dispatchEvent(new CustomEvent(kind, { detail: { conversationId } }));
+  }
+
+  noteTimestamp(timestamp) {
+    if (timestamp && (!this.newestKnown || timestamp > this.newestKnown)) this.newestKnown = timestamp;
+  }
+
+  // --- Contacts ------------------------------------------------------------------------
+
+  /**
+   * Merges a contact list from the server (get_teachers / get_students / get_chats),
+   * normalised to {conversationId, peerId, peerName, lastMessage, unreadCount, listed}.
+   * Entries are never dropped: a conversation opened locally stays until it is reloaded.
+   */
+  setContacts(list) {
+    for (const entry of list) {
+      const existing = this.contacts.get(entry.conversationId);
+      const lastMessage = newest(existing?.lastMessage, entry.lastMessage);
+      this.contacts.set(entry.conversationId, {
+        conversationId: entry.conversationId,
+        peerId: entry.peerId,
+        peerName: entry.peerName,
+        lastMessage,
+        unreadCount: entry.unreadCount,
+        // Shown in the sidebar: every linked teacher for a student; for a teacher, chats
+        // with messages and any conversation opened here.
+        listed: Boolean(entry.listed || existing?.listed || lastMessage),
+        online: existing?.online ?? false,
+        typingUntil: existing?.typingUntil ?? 0,
+      });
+      this.noteTimestamp(entry.lastMessage?.timestamp);
+    }
+    this.contactsLoaded = true;
+    this.changed('contacts');
+  }
+
+  /** Puts a contact in the sidebar (a teacher opening a conversation before its first message). */
+  list(conversationId) {
+    const contact = this.contacts.get(conversationId);
+    if (contact && !contact.listed) {
+      contact.listed = true;
+      this.changed('contacts');
+    }
+  }
+
+  contact(conversationId) {
+    return this.contacts.get(conversationId) || null;
+  }
+
+  /** Contacts by newest activity first; those without messages after, by name. */
+  sortedContacts() {
+    return [...this.contacts.values()].filter((c) => c.listed).sort((a, b) => {
+      const ta = a.lastMessage?.timestamp || '';
+      const tb = b.lastMessage?.timestamp || '';
+      if (ta !== tb) return ta < tb ? 1 : -1;
+      return a.peerName.localeCompare(b.peerName);
+    });
+  }
+
+  setUnread(conversationId, count) {
+    const contact = this.contacts.get(conversationId);
+    if (!contact || contact.unreadCount === count) return;
+    contact.unreadCount = count;
+    this.changed('contacts');
+  }
+
+  setPresence(userId, online) {
+    let changed = false;
+    for (const contact of this.contacts.values()) {
+      if (contact.peerId === userId && contact.online !== online) {
+        contact.online = online;
+        changed = true;
+      }
+    }
+    if (changed) this.changed('contacts');
+  }
+
+  setTyping(conversationId, until) {
+    const contact = this.contacts.get(conversationId);
+    if (!contact) return;
+    contact.typingUntil = until;
+    contact.online = until > 0 || contact.online;
+    this.changed('contacts');
+    this.changed('typing', conversationId);
+  }
+
+  // --- Conversations -------------------------------------------------------------------
+
+  conversation(conversationId) {
+    let conversation = this.conversations.get(conversationId);
+    if (!conversation) {
+      conversation = {
+        id: conversationId,
+        messages: new Map(), // messageId → stored message
+        pending: new Map(), // clientMessageId → {clientMessageId, messageBody, status, error}
+        loaded: false, // the newest page has been fetched
+        hasMore: false, // older pages exist
+        peerReadAt: null, // the other participant's read marker, from `read` frames
+        myReadAt: null,
+      };
+      this.conversations.set(conversationId, conversation);
+    }
+    return conversation;
+  }
+
+  /**
+   * Adds stored messages (any source). Returns the ones not seen before, so callers
+   * can bump unread counts only once per message.
+   */
+  addMessages(messages) {
+    const fresh = [];
+    const touched = new Set();
+    for (const message of messages) {
+      const conversation = this.conversation(message.conversationId);
+      this.noteTimestamp(message.timestamp);
+      // An own message in flight is replaced by its stored copy.
+      if (message.author === this.me.userId && message.clientMessageId) {
+        conversation.pending.delete(message.clientMessageId);
+      }
+      if (conversation.messages.has(message.messageId)) continue;
+      conversation.messages.set(message.messageId, message);
+      fresh.push(message);
+      touched.add(message.conversationId);
+      const contact = this.contacts.get(message.conversationId);
+      if (contact) {
+        contact.lastMessage = newest(contact.lastMessage, message);
+        contact.listed = true;
+      }
+    }
+    for (const id of touched) this.changed('messages', id);
+    if (touched.size) this.changed('contacts');
+    return fresh;
+  }
+
+  /** A page from /chat/read; older pages also update `hasMore`. */
+  addPage(conversationId, page, { older }) {
+    const conversation = this.conversation(conversationId);
+    if (older || !conversation.loaded) conversation.hasMore = page.hasMore;
+    conversation.loaded = true;
+    this.addMessages(page.messages);
+    this.changed('messages', conversationId);
+  }
+
+  /** Stored messages in time order, then own messages still in flight. */
+  timeline(conversationId) {
+    const conversation = this.conversation(conversationId);
+    const stored = [...conversation.messages.values()].sort((a, b) =>
+      a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0,
+    );
+    return { stored, pending: [...conversation.pending.values()] };
+  }
+
+  oldest(conversationId) {
+    const { stored } = this.timeline(conversationId);
+    return stored[0]?.timestamp || null;
+  }
+
+  newestFromPeer(conversationId) {
+    const { stored } = this.timeline(conversationId);
+    for (let i = stored.length - 1; i >= 0; i -= 1) {
+      if (stored[i].author !== this.me.userId) return stored[i];
+    }
+    return null;
+  }
+
+  // --- Sending -------------------------------------------------------------------------
+
+  addPending(conversationId, clientMessageId, messageBody) {
+    const conversation = this.conversation(conversationId);
+    conversation.pending.set(clientMessageId, {
+      clientMessageId,
+      conversationId,
+      messageBody,
+      status: 'pending',
+      error: null,
+      sentAt: Date.now(),
+    });
+    this.changed('messages', conversationId);
+  }
+
+  pendingMessage(clientMessageId) {
+    for (const conversation of this.conversations.values()) {
+      const pending = conversation.pending.get(clientMessageId);
+      if (pending) return pending;
+    }
+    return null;
+  }
+
+  /** Every own message still waiting for its ack, e.g. to resend after a reconnect. */
+  allPending() {
+    return [...this.conversations.values()].flatMap((c) =>
+      [...c.pending.values()].filter((p) => p.status === 'pending'),
+    );
+  }
+
+  setPendingStatus(clientMessageId, status, error = null) {
+    const pending = this.pendingMessage(clientMessageId);
+    if (!pending) return;
+    pending.status = status;
+    pending.error = error;
+    if (status === 'pending') pending.sentAt = Date.now();
+    this.changed('messages', pending.conversationId);
+  }
+
+  // --- Read markers --------------------------------------------------------------------
+
+  /** A `read` frame: the peer's marker shows "Seen"; our own (another device) clears unread. */
+  applyRead({ conversationId, userId, timestamp }) {
+    const conversation = this.conversation(conversationId);
+    if (userId === this.me.userId) {
+      if (!conversation.myReadAt || timestamp > conversation.myReadAt) conversation.myReadAt = timestamp;
+      const contact = this.contacts.get(conversationId);
+      if (contact && (!contact.lastMessage || contact.lastMessage.timestamp <= timestamp)) {
+        this.setUnread(conversationId, 0);
+      }
+    } else if (!conversation.peerReadAt || timestamp > conversation.peerReadAt) {
+      conversation.peerReadAt = timestamp;
+      this.changed('messages', conversationId);
+    }
+  }
+}
+
+function newest(a, b) {
+  if (!a) return b || null;
+  if (!b) return a;
+  return b.timestamp > a.timestamp ? b : a;
+}

@@ -1,0 +1,164 @@
+// Admin: teacher–student links (enrolments). Linking lets the two message each other;
+// unlinking keeps the conversation readable but stops new messages. Each link opens the
+// read-only, audited conversation viewer.
+
+import * as api from '../api.js';
+import { h, avatar, replace } from '../dom.js';
+
+const CONFIRM_MS = 5000;
+
+export class LinksPanel {
+  constructor(context) {
+    this.context = context;
+    this.links = [];
+    this.teacher = h('select', { id: 'link-teacher', class: 'input', required: true });
+    this.student = h('select', { id: 'link-student', class: 'input', required: true });
+    this.formStatus = h('p', { class: 'form-status', role: 'status' });
+    this.search = h('input', { id: 'links-search', type: 'search', class: 'input compact', placeholder: 'Filter by name or ID', oninput: () => this.render() });
+    this.tbody = h('tbody');
+    const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), input);
+    this.element = h(
+      'div',
+      { class: 'admin-panel' },
+      h('h1', { class: 'panel-title' }, 'Links'),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'add-link-title' },
+        h('h2', { id: 'add-link-title' }, 'Link a teacher and a student'),
+        h(
+          'form',
+          { class: 'form-grid', onsubmit: (event) => this.add(event) },
+          field('link-teacher', 'Teacher', this.teacher),
+          field('link-student', 'Student', this.student),
+          h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Link'), this.formStatus),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'links-title' },
+        h(
+          'div',
+          { class: 'card-head' },
+          h('h2', { id: 'links-title' }, 'Who can message whom'),
+          h('label', { for: 'links-search', class: 'sr-only' }, 'Filter links'),
+          this.search,
+        ),
+        h('p', { class: 'muted small-print' }, 'Opening a conversation is recorded in the audit log.'),
+        h(
+          'table',
+          { class: 'data-table links-table' },
+          h('thead', {}, h('tr', {}, ['Teacher', 'Student', h('span', { class: 'sr-only' }, 'Actions')].map((c) => h('th', { scope: 'col' }, c)))),
+          this.tbody,
+        ),
+      ),
+    );
+  }
+
+  async show() {
+    try {
+      const [users, links] = await Promise.all([api.listAllUsers(), api.listLinks()]);
+      this.context.names.clear();
+      for (const user of users) this.context.names.set(user.userId, user.displayName);
+      this.fillSelect(this.teacher, users.filter((u) => u.role === 'teacher'), 'Choose a teacher');
+      this.fillSelect(this.student, users.filter((u) => u.role === 'student'), 'Choose a student');
+      this.links = links.links;
+      this.render();
+    } catch (error) {
+      this.context.toast(api.describeError(error), 'error');
+    }
+  }
+
+  fillSelect(select, users, prompt) {
+    const current = select.value;
+    replace(
+      select,
+      h('option', { value: '' }, prompt),
+      users
+        .sort((a, b) => a.displayName.localeCompare(b.displayName))
+        .map((u) => h('option', { value: u.userId }, `${u.displayName} (${u.userId})${u.disabled ? ' — disabled' : ''}`)),
+    );
+    select.value = current;
+  }
+
+  name(userId) {
+    return this.context.names.get(userId) || userId;
+  }
+
+  render() {
+    const query = this.search.value.trim().toLowerCase();
+    const shown = this.links.filter((link) =>
+      !query || [link.teacherId, link.studentId, this.name(link.teacherId), this.name(link.studentId)].some((s) => s.toLowerCase().includes(query)),
+    );
+    if (shown.length === 0) {
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '3', class: 'muted' }, this.links.length ? 'No link matches.' : 'No links yet.')));
+      return;
+    }
+    replace(this.tbody, shown.map((link) => this.row(link)));
+  }
+
+  row(link) {
+    const conversationId = `${link.studentId}+${link.teacherId}`;
+    const person = (id) => h('span', { class: 'name-cell' }, avatar(id, this.name(id), 'small'), h('span', {}, this.name(id), h('span', { class: 'muted id-suffix' }, ` ${id}`)));
+    const pair = `${this.name(link.teacherId)} and ${this.name(link.studentId)}`;
+    const unlink = h('button', { type: 'button', class: 'button small subtle-danger', 'aria-label': `Unlink ${pair}` }, 'Unlink');
+    let confirmTimer = null;
+    // Two-step unlink instead of a modal confirm(): one more click, same place.
+    unlink.addEventListener('click', () => {
+      if (!unlink.classList.contains('confirming')) {
+        unlink.classList.add('confirming');
+        replace(unlink, 'Confirm unlink');
+        unlink.setAttribute('aria-label', `Confirm: unlink ${pair}`);
+        confirmTimer = setTimeout(() => {
+          unlink.classList.remove('confirming');
+          replace(unlink, 'Unlink');
+          unlink.setAttribute('aria-label', `Unlink ${pair}`);
+        }, CONFIRM_MS);
+        return;
+      }
+      clearTimeout(confirmTimer);
+      this.remove(link, pair);
+    });
+    return h(
+      'tr',
+      { dataset: { conversationId } },
+      h('td', { 'data-label': 'Teacher' }, person(link.teacherId)),
+      h('td', { 'data-label': 'Student' }, person(link.studentId)),
+      h(
+        'td',
+        { class: 'actions' },
+        h('a', { class: 'button small', href: `#/admin/view/${encodeURIComponent(conversationId)}`, 'aria-label': `View the conversation of ${pair}` }, 'View conversation'),
+        unlink,
+      ),
+    );
+  }
+
+  async add(event) {
+    event.preventDefault();
+    const teacherId = this.teacher.value;
+    const studentId = this.student.value;
+    if (!teacherId || !studentId) {
+      replace(this.formStatus, h('span', { class: 'error-text' }, 'Choose a teacher and a student.'));
+      return;
+    }
+    try {
+      await api.addLink(teacherId, studentId);
+      replace(this.formStatus, `${this.name(teacherId)} and ${this.name(studentId)} can now message each other.`);
+      this.links = (await api.listLinks()).links;
+      this.render();
+    } catch (error) {
+      const text = error.status === 409 ? 'They are already linked.' : api.describeError(error);
+      replace(this.formStatus, h('span', { class: 'error-text' }, text));
+    }
+  }
+
+  async remove(link, pair) {
+    try {
+      await api.removeLink(link.teacherId, link.studentId);
+      this.links = this.links.filter((l) => l !== link);
+      this.render();
+      this.context.toast(`Unlinked ${pair}. Their conversation stays readable.`);
+    } catch (error) {
+      this.context.toast(api.describeError(error), 'error');
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// Admin: people. Create a user; disable or re-enable an account (a disabled account
+// cannot sign in, and its open sessions stop working at their next request).
+
+import * as api from '../api.js';
+import { h, avatar, replace, show } from '../dom.js';
+
+const ROLES = [
+  ['student', 'Student'],
+  ['teacher', 'Teacher'],
+  ['admin', 'Admin'],
+];
+
+export class UsersPanel {
+  constructor(context) {
+    this.context = context;
+    this.users = [];
+    this.hasMore = false;
+    this.filter = h(
+      'select',
+      { id: 'users-filter', class: 'input compact', onchange: () => this.load() },
+      h('option', { value: '' }, 'Everyone'),
+      ROLES.map(([value, label]) => h('option', { value }, `${label}s`)),
+    );
+    this.tbody = h('tbody');
+    this.more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => this.load(true) }, 'Show more');
+    this.form = this.buildForm();
+    this.element = h(
+      'div',
+      { class: 'admin-panel' },
+      h('h1', { class: 'panel-title' }, 'People'),
+      h('section', { class: 'card', 'aria-labelledby': 'add-user-title' }, h('h2', { id: 'add-user-title' }, 'Add a person'), this.form),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'users-title' },
+        h(
+          'div',
+          { class: 'card-head' },
+          h('h2', { id: 'users-title' }, 'Everyone at school'),
+          h('label', { for: 'users-filter', class: 'inline-label' }, 'Show', this.filter),
+        ),
+        h(
+          'table',
+          { class: 'data-table users-table' },
+          h('thead', {}, h('tr', {}, ['Name', 'User ID', 'Role', 'Status', h('span', { class: 'sr-only' }, 'Actions')].map((c) => h('th', { scope: 'col' }, c)))),
+          this.tbody,
+        ),
+        this.more,
+      ),
+    );
+  }
+
+  buildForm() {
+    const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), input);
+    this.newId = h('input', { id: 'new-user-id', class: 'input', required: true, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', pattern: '[A-Za-z0-9._@-]{1,128}', placeholder: 'e.g. alice.martin' });
+    this.newName = h('input', { id: 'new-user-name', class: 'input', required: true, autocomplete: 'off', placeholder: 'e.g. Alice Martin' });
+    this.newRole = h('select', { id: 'new-user-role', class: 'input' }, ROLES.map(([value, label]) => h('option', { value }, label)));
+    this.newPassword = h('input', { id: 'new-user-password', class: 'input', type: 'password', required: true, minlength: '8', autocomplete: 'new-password', 'aria-describedby': 'new-user-password-hint' });
+    this.formStatus = h('p', { class: 'form-status', role: 'status' });
+    return h(
+      'form',
+      { class: 'form-grid', onsubmit: (event) => this.create(event) },
+      field('new-user-id', 'User ID', this.newId),
+      field('new-user-name', 'Display name', this.newName),
+      field('new-user-role', 'Role', this.newRole),
+      h('div', { class: 'field' },
+        h('label', { for: 'new-user-password', class: 'field-label' }, 'Initial password'),
+        this.newPassword,
+        h('p', { id: 'new-user-password-hint', class: 'field-hint' }, 'At least 8 characters. Share it privately.')),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Add person'), this.formStatus),
+    );
+  }
+
+  show() {
+    this.load();
+  }
+
+  async load(more = false) {
+    const after = more ? this.users[this.users.length - 1]?.userId : undefined;
+    try {
+      const page = await api.listUsers({ role: this.filter.value || undefined, after, limit: 100 });
+      this.users = more ? [...this.users, ...page.users] : page.users;
+      this.hasMore = page.hasMore;
+      this.render();
+    } catch (error) {
+      this.context.toast(api.describeError(error), 'error');
+    }
+  }
+
+  render() {
+    show(this.more, this.hasMore);
+    if (this.users.length === 0) {
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'Nobody here yet.')));
+      return;
+    }
+    replace(this.tbody, this.users.map((user) => this.row(user)));
+  }
+
+  row(user) {
+    // An admin cannot disable their own account (the server refuses it too).
+    const self = user.userId === this.context.me;
+    const toggle = self ? h('span', { class: 'muted' }, 'You') : h(
+      'button',
+      {
+        type: 'button',
+        class: `button small${user.disabled ? '' : ' subtle-danger'}`,
+        'aria-label': `${user.disabled ? 'Enable' : 'Disable'} ${user.displayName}`,
+        onclick: () => this.setDisabled(user, !user.disabled),
+      },
+      user.disabled ? 'Enable' : 'Disable',
+    );
+    return h(
+      'tr',
+      { class: user.disabled ? 'is-disabled' : '', dataset: { userId: user.userId } },
+      h('td', { 'data-label': 'Name' }, h('span', { class: 'name-cell' }, avatar(user.userId, user.displayName, 'small'), user.displayName)),
+      h('td', { 'data-label': 'User ID' }, h('code', {}, user.userId)),
+      h('td', { 'data-label': 'Role' }, h('span', { class: `role-chip role-${user.role}` }, user.role)),
+      h('td', { 'data-label': 'Status' }, h('span', { class: `status-chip ${user.disabled ? 'off' : 'on'}` }, user.disabled ? 'Disabled' : 'Active')),
+      h('td', { class: 'actions' }, toggle),
+    );
+  }
+
+  async setDisabled(user, disabled) {
+    try {
+      const updated = await api.updateUser(user.userId, { disabled });
+      this.users = this.users.map((u) => (u.userId === updated.userId ? updated : u));
+      this.render();
+      this.context.toast(`${updated.displayName} is ${disabled ? 'disabled' : 'enabled again'}.`);
+      this.tbody.querySelector(`tr[data-user-id="${CSS.escape(updated.userId)}"] button`)?.focus();
+    } catch (error) {
+      this.context.toast(api.describeError(error), 'error');
+    }
+  }
+
+  async create(event) {
+    event.preventDefault();
+    replace(this.formStatus);
+    const user = {
+      userId: this.newId.value.trim(),
+      displayName: this.newName.value.trim(),
+      role: this.newRole.value,
+      password: this.newPassword.value,
+    };
+    if (!user.userId || !user.displayName || user.password.length < 8) {
+      replace(this.formStatus, h('span', { class: 'error-text' }, 'Fill in every field; the password needs at least 8 characters.'));
+      return;
+    }
+    try {
+      const created = await api.createUser(user);
+      this.context.names.set(created.userId, created.displayName);
+      this.form.reset();
+      replace(this.formStatus, `${created.displayName} (${created.userId}) can now sign in.`);
+      this.load();
+    } catch (error) {
+      const text = error.status === 409 ? `The user ID “${user.userId}” is already taken.` : api.describeError(error);
+      replace(this.formStatus, h('span', { class: 'error-text' }, text));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The admin's screen: people, links, the audit log, and a read-only conversation viewer.
+// Admins never take part in conversations, so there is no live connection here; every
+// conversation read is audited by the server, and the viewer says so before loading.
+
+import * as api from '../api.js';
+import { h, replace } from '../dom.js';
+import { ChatState } from '../state.js';
+import { ConversationView } from './conversation.js';
+import { UsersPanel } from './admin-users.js';
+import { LinksPanel } from './admin-links.js';
+import { AuditPanel } from './admin-audit.js';
+
+const TABS = [
+  { id: 'users', label: 'People' },
+  { id: 'links', label: 'Links' },
+  { id: 'audit', label: 'Audit log' },
+];
+
+export class AdminScreen {
+  /** @param {object} hooks {navigate(hash), toast(text, kind)} */
+  constructor(session, hooks) {
+    this.session = session;
+    this.hooks = hooks;
+    this.names = new Map(); // userId → displayName
+    this.tabLinks = new Map();
+    this.nav = h(
+      'nav',
+      { class: 'admin-tabs', 'aria-label': 'Administration' },
+      TABS.map((tab) => {
+        const link = h('a', { href: `#/admin/${tab.id}`, class: 'tab' }, tab.label);
+        this.tabLinks.set(tab.id, link);
+        return link;
+      }),
+    );
+    this.content = h('main', { class: 'admin-content', id: 'main-pane', tabindex: '-1' });
+    this.element = h('div', { class: 'admin-layout' }, this.nav, this.content);
+    const context = {
+      me: session.user.userId,
+      names: this.names,
+      refreshNames: () => this.refreshNames(),
+      toast: hooks.toast,
+      navigate: hooks.navigate,
+    };
+    this.panels = {
+      users: new UsersPanel(context),
+      links: new LinksPanel(context),
+      audit: new AuditPanel(context),
+    };
+    this.viewer = null;
+  }
+
+  async start() {
+    await this.refreshNames().catch((error) => this.hooks.toast(api.describeError(error), 'error'));
+  }
+
+  destroy() {
+    this.viewer?.destroy();
+  }
+
+  async refreshNames() {
+    const users = await api.listAllUsers();
+    this.names.clear();
+    for (const user of users) this.names.set(user.userId, user.displayName);
+    return users;
+  }
+
+  /** `#/admin/<tab>` or `#/admin/view/<conversationId>`. */
+  route(path) {
+    const [tab, ...rest] = path.split('/');
+    this.viewer?.destroy();
+    this.viewer = null;
+    if (tab === 'view' && rest.length) {
+      this.showViewer(decodeURIComponent(rest.join('/')));
+      return;
+    }
+    const id = this.panels[tab] ? tab : 'users';
+    for (const [key, link] of this.tabLinks) link.setAttribute('aria-current', key === id ? 'page' : 'false');
+    this.element.classList.remove('viewing');
+    replace(this.content, this.panels[id].element);
+    this.panels[id].show();
+  }
+
+  async showViewer(conversationId) {
+    for (const link of this.tabLinks.values()) link.setAttribute('aria-current', 'false');
+    this.tabLinks.get('links').setAttribute('aria-current', 'page');
+    this.element.classList.add('viewing');
+    if (this.names.size === 0) await this.refreshNames().catch(() => {});
+    const [studentId, teacherId] = conversationId.split('+');
+    const name = (id) => this.names.get(id) || id;
+    const state = new ChatState(this.session.user);
+    const view = new ConversationView({
+      state,
+      conversationId,
+      readOnly: true,
+      peer: {
+        userId: studentId,
+        name: `${name(studentId)} and ${name(teacherId)}`,
+        subtitle: `Student ${studentId} · Teacher ${teacherId}`,
+      },
+      nameOf: name,
+      onRight: (author) => author === teacherId,
+      loadPage: async (older) => {
+        const query = older ? { before: state.oldest(conversationId), limit: 50 } : { limit: 50 };
+        const page = await api.readPage(conversationId, query);
+        state.addPage(conversationId, page, { older });
+      },
+      onBack: () => this.hooks.navigate('#/admin/links'),
+      backLabel: 'Back to links',
+    });
+    this.viewer = view;
+    replace(this.content, h('div', { class: 'viewer-frame' }, view.element));
+    view.start();
+    view.focus();
+  }
+}

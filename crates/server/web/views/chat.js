@@ -1,0 +1,334 @@
+// The student's and the teacher's screen: the contact list and the open conversation
+// (two panes on a desktop, two screens on a phone), wired to the live connection. This is
+// where sending, acks, retries, read markers and unread badges come together.
+
+import * as api from '../api.js';
+import { h, replace } from '../dom.js';
+import { LiveConnection } from '../live.js';
+import { ChatState } from '../state.js';
+import { ContactsView } from './contacts.js';
+import { ConversationView } from './conversation.js';
+import { StudentPicker } from './picker.js';
+
+const ACK_TIMEOUT_MS = 10_000; // no ack by then: resend over REST (same clientMessageId)
+const TYPING_SHOWN_MS = 4000;
+const PAGE_SIZE = 50;
+
+export class ChatScreen {
+  /**
+   * @param {object} session  {token, expiresAt, user}
+   * @param {object} hooks    {navigate(hash), onStatus(status), toast(text, kind), onExpired()}
+   */
+  constructor(session, hooks) {
+    this.session = session;
+    this.hooks = hooks;
+    this.me = session.user;
+    this.isTeacher = this.me.role === 'teacher';
+    this.state = new ChatState(this.me);
+    this.view = null;
+    this.openId = null;
+    this.ackTimers = new Map();
+    this.refreshing = null;
+
+    this.contacts = new ContactsView(this.state, {
+      onOpen: (id) => hooks.navigate(`#/c/${encodeURIComponent(id)}`),
+      onNewConversation: () => this.picker.open(),
+    });
+    this.pane = h('main', { class: 'pane', id: 'main-pane', tabindex: '-1' });
+    this.element = h('div', { class: 'chat-layout' }, this.contacts.element, this.pane);
+    if (this.isTeacher) {
+      this.picker = new StudentPicker({
+        load: () => this.refreshContacts().then(() => [...this.state.contacts.values()]),
+        onPick: (id) => hooks.navigate(`#/c/${encodeURIComponent(id)}`),
+      });
+      this.element.append(this.picker.element);
+    }
+
+    this.live = new LiveConnection({
+      url: () => `${api.config.wsUrl}?token=${encodeURIComponent(this.session.token)}`,
+      since: () => (this.state.contactsLoaded ? this.state.newestKnown || '1970-01-01T00:00:00.000000Z' : null),
+      onFrame: (frame) => this.frame(frame),
+      onStatus: (status) => hooks.onStatus(status),
+      onOpen: () => this.reconnected(),
+      onClosed: (opened) => this.closed(opened),
+    });
+
+    this.onVisibility = () => this.maybeMarkRead();
+    document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('focus', this.onVisibility);
+    this.state.addEventListener('contacts', () => {
+      this.updateHeader();
+      // "(2) classchat": unread messages show in the tab title too.
+      let unread = 0;
+      for (const contact of this.state.contacts.values()) unread += contact.unreadCount;
+      document.title = unread > 0 ? `(${unread}) classchat` : 'classchat';
+    });
+    // A token cannot be renewed: when it expires, the user must sign in again.
+    const left = Date.parse(session.expiresAt) - Date.now();
+    this.expiryTimer = setTimeout(() => hooks.onExpired(), Math.min(left, 2 ** 31 - 1));
+  }
+
+  async start() {
+    this.contacts.render();
+    this.showEmptyPane();
+    await this.refreshContacts().catch((error) => {
+      if (error.status !== 401) this.hooks.toast(api.describeError(error), 'error');
+    });
+    if (!this.destroyed) this.live.start(); // a 401 above has already signed us out
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.live.stop();
+    this.view?.destroy();
+    this.contacts.destroy();
+    clearTimeout(this.expiryTimer);
+    for (const timer of this.ackTimers.values()) clearTimeout(timer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    window.removeEventListener('focus', this.onVisibility);
+  }
+
+  /** Loads the contact list; concurrent callers share one request. */
+  refreshContacts() {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      if (this.isTeacher) {
+        const [chats, students] = await Promise.all([api.getChats(), api.getStudents()]);
+        this.state.setContacts([
+          ...students.students.map((s) => contactEntry(s, false)),
+          ...chats.chats.map((c) => ({ ...contactEntry({ ...c, ...c.student }, true) })),
+        ]);
+      } else {
+        const { teachers } = await api.getTeachers();
+        this.state.setContacts(teachers.map((t) => contactEntry(t, true)));
+      }
+      if (this.openId && !this.view) this.open(this.openId);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  // --- Routing -------------------------------------------------------------------------
+
+  /** Shows a conversation (or, with null, the list on a phone and a hint on a desktop). */
+  open(conversationId) {
+    this.openId = conversationId;
+    this.contacts.setOpen(conversationId);
+    this.element.classList.toggle('has-open', Boolean(conversationId));
+    if (this.view?.id === conversationId) return;
+    this.view?.destroy();
+    this.view = null;
+    if (!conversationId) {
+      this.showEmptyPane();
+      return;
+    }
+    const contact = this.state.contact(conversationId);
+    if (!contact) {
+      if (this.state.contactsLoaded) {
+        replace(this.pane, h('div', { class: 'empty-pane' }, h('h2', {}, 'Conversation not found'),
+          h('p', {}, 'It is not one of your conversations.'),
+          h('button', { type: 'button', class: 'button', onclick: () => this.hooks.navigate('#/') }, 'Back to your conversations')));
+      }
+      return; // refreshContacts() opens it once the list is there
+    }
+    this.state.list(conversationId);
+    this.view = new ConversationView({
+      state: this.state,
+      conversationId,
+      peer: { userId: contact.peerId, name: contact.peerName, subtitle: this.subtitle(contact) },
+      nameOf: (id) => (id === this.me.userId ? this.me.displayName : contact.peerName),
+      loadPage: (older) => this.loadPage(conversationId, older),
+      onSend: (body) => this.send(conversationId, body),
+      onRetry: (clientMessageId) => this.transmit(clientMessageId),
+      onTyping: () => this.live.send({ action: 'typing', conversationId }),
+      onBack: () => this.hooks.navigate('#/'),
+    });
+    replace(this.pane, this.view.element);
+    this.view.start().then(() => this.maybeMarkRead());
+    this.view.showTyping();
+    this.view.focus();
+  }
+
+  showEmptyPane() {
+    replace(
+      this.pane,
+      h(
+        'div',
+        { class: 'empty-pane' },
+        h('div', { class: 'empty-illustration', 'aria-hidden': 'true' }),
+        h('h2', {}, this.isTeacher ? 'Your conversations' : 'Message your teachers'),
+        h('p', {}, this.isTeacher
+          ? 'Choose a conversation on the left, or start a new message to a student.'
+          : 'Choose a teacher on the left to ask a question or reply.'),
+      ),
+    );
+  }
+
+  subtitle(contact) {
+    const role = this.isTeacher ? 'Student' : 'Teacher';
+    return contact.online ? `${role} · Online` : role;
+  }
+
+  updateHeader() {
+    const contact = this.openId && this.state.contact(this.openId);
+    if (contact && this.view) this.view.setSubtitle(this.subtitle(contact));
+  }
+
+  async loadPage(conversationId, older) {
+    const query = older ? { before: this.state.oldest(conversationId), limit: PAGE_SIZE } : { limit: PAGE_SIZE };
+    const page = await api.readPage(conversationId, query);
+    this.state.addPage(conversationId, page, { older });
+    if (!older) this.maybeMarkRead();
+  }
+
+  // --- Sending -------------------------------------------------------------------------
+
+  send(conversationId, body) {
+    const clientMessageId = api.newClientMessageId();
+    this.state.addPending(conversationId, clientMessageId, body);
+    this.transmit(clientMessageId);
+  }
+
+  /** First try and retries alike: the same clientMessageId, so the server never stores twice. */
+  transmit(clientMessageId) {
+    const pending = this.state.pendingMessage(clientMessageId);
+    if (!pending) return;
+    this.state.setPendingStatus(clientMessageId, 'pending');
+    clearTimeout(this.ackTimers.get(clientMessageId));
+    const frame = {
+      action: 'sendMessage',
+      conversationId: pending.conversationId,
+      messageBody: pending.messageBody,
+      clientMessageId,
+    };
+    if (this.live.send(frame)) {
+      this.ackTimers.set(clientMessageId, setTimeout(() => this.sendByRest(clientMessageId), ACK_TIMEOUT_MS));
+    } else {
+      this.sendByRest(clientMessageId);
+    }
+  }
+
+  async sendByRest(clientMessageId) {
+    this.ackTimers.delete(clientMessageId);
+    const pending = this.state.pendingMessage(clientMessageId);
+    if (!pending || pending.status !== 'pending') return;
+    try {
+      const message = await api.sendMessage(pending.conversationId, pending.messageBody, clientMessageId);
+      this.state.addMessages([message]);
+    } catch (error) {
+      if (error.status === 401) return; // the app is already back at the login page
+      this.state.setPendingStatus(clientMessageId, 'failed', api.describeError(error));
+    }
+  }
+
+  // --- Live frames ---------------------------------------------------------------------
+
+  frame(frame) {
+    switch (frame.type) {
+      case 'message':
+        this.received([frame.message]);
+        break;
+      case 'ack':
+        clearTimeout(this.ackTimers.get(frame.clientMessageId));
+        this.ackTimers.delete(frame.clientMessageId);
+        this.state.addMessages([frame.message]);
+        break;
+      case 'error':
+        if (frame.clientMessageId && this.state.pendingMessage(frame.clientMessageId)) {
+          clearTimeout(this.ackTimers.get(frame.clientMessageId));
+          this.state.setPendingStatus(frame.clientMessageId, 'failed', api.describeError(frame));
+        } else if (frame.code === 'unauthorized') {
+          this.hooks.onExpired();
+        } else {
+          // A refused typing hint or read marker is not worth interrupting anyone for.
+          console.debug('classchat: server refused a frame', frame.code, frame.message);
+        }
+        break;
+      case 'typing':
+        this.state.setTyping(frame.conversationId, Date.now() + TYPING_SHOWN_MS);
+        break;
+      case 'read':
+        this.state.applyRead(frame);
+        break;
+      case 'presence':
+        this.state.setPresence(frame.userId, frame.online);
+        break;
+      default:
+        break; // newer servers may add frames; ignore what we do not know
+    }
+  }
+
+  received(messages) {
+    const fresh = this.state.addMessages(messages);
+    let unknown = false;
+    for (const message of fresh) {
+      const contact = this.state.contact(message.conversationId);
+      if (!contact) {
+        unknown = true; // a conversation this tab has not listed yet (new link, first message)
+        continue;
+      }
+      if (message.author === this.me.userId) continue;
+      if (contact.typingUntil) this.state.setTyping(message.conversationId, 0);
+      const conversation = this.state.conversation(message.conversationId);
+      const read = conversation.myReadAt && conversation.myReadAt >= message.timestamp;
+      if (!read && !this.isReading(message.conversationId)) {
+        this.state.setUnread(message.conversationId, contact.unreadCount + 1);
+      }
+    }
+    if (unknown) this.refreshContacts().catch(() => {});
+    this.maybeMarkRead();
+  }
+
+  isReading(conversationId) {
+    return this.openId === conversationId && document.visibilityState === 'visible';
+  }
+
+  /** Moves the read marker to the newest message of the open conversation, if it is seen. */
+  maybeMarkRead() {
+    const id = this.openId;
+    if (!id || !this.isReading(id)) return;
+    const newest = this.state.newestFromPeer(id);
+    this.state.setUnread(id, 0);
+    if (!newest) return;
+    const conversation = this.state.conversation(id);
+    if (conversation.myReadAt && conversation.myReadAt >= newest.timestamp) return;
+    conversation.myReadAt = newest.timestamp;
+    const frame = { action: 'markRead', conversationId: id, timestamp: newest.timestamp };
+    if (!this.live.send(frame)) {
+      api.markRead(id, newest.timestamp).catch(() => {
+        conversation.myReadAt = null; // try again next time
+      });
+    }
+  }
+
+  // --- Connection ----------------------------------------------------------------------
+
+  reconnected() {
+    // Messages sent while the socket was down or whose ack was lost: resend (idempotent).
+    for (const pending of this.state.allPending()) this.transmit(pending.clientMessageId);
+    // Our own read marker may have been sent over REST meanwhile; nothing else to do.
+    this.maybeMarkRead();
+  }
+
+  closed(opened) {
+    if (api.sessionExpired()) {
+      this.hooks.onExpired();
+      return;
+    }
+    // A refused upgrade looks like any network failure to a browser; a REST call tells
+    // a revoked token (401, handled by api.js) from a server that is simply down.
+    if (!opened) this.refreshContacts().catch(() => {});
+  }
+}
+
+function contactEntry(entry, listed) {
+  return {
+    conversationId: entry.conversationId,
+    peerId: entry.userId,
+    peerName: entry.displayName,
+    lastMessage: entry.lastMessage,
+    unreadCount: entry.unreadCount,
+    listed,
+  };
+}

@@ -1,0 +1,330 @@
+// One conversation: history with the newest message at the bottom, older pages loaded
+// when scrolling up (keeping the reader's place), own messages shown at once as
+// "Sending…" and then "Sent"/"Seen" or "Not sent" with Retry, a typing indicator, and
+// the chat box. Admins get the same view read-only, with a notice that the read is audited.
+
+import { h, avatar, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
+import { Composer } from './composer.js';
+
+const GROUP_GAP_MS = 5 * 60 * 1000; // messages closer than this from one author are grouped
+const LOAD_OLDER_WITHIN_PX = 150; // start fetching before the reader hits the very top
+
+export class ConversationView {
+  /**
+   * @param {object} options
+   * @param {import('../state.js').ChatState} options.state
+   * @param {string} options.conversationId
+   * @param {{userId: string, name: string, subtitle: string}} options.peer  who is shown in the header
+   * @param {(userId: string) => string} options.nameOf
+   * @param {boolean} [options.readOnly]     admin viewer: no chat box, names on every message
+   * @param {(userId: string) => boolean} [options.onRight]  which messages sit on the right
+   * @param {(older: boolean) => Promise<void>} options.loadPage
+   * @param {(body: string) => void} [options.onSend]
+   * @param {(clientMessageId: string) => void} [options.onRetry]
+   * @param {() => void} [options.onTyping]
+   * @param {() => void} options.onBack
+   * @param {string} [options.backLabel]
+   */
+  constructor(options) {
+    this.options = options;
+    this.state = options.state;
+    this.id = options.conversationId;
+    this.loadingOlder = false;
+    this.typingTimer = null;
+    this.peer = options.peer;
+    const me = this.state.me.userId;
+    this.onRight = options.onRight || ((author) => author === me);
+
+    this.list = h('ol', { class: 'message-list' });
+    this.historyStatus = h('div', { class: 'history-status', role: 'status' });
+    this.scroller = h(
+      'div',
+      {
+        class: 'message-scroller',
+        role: 'log',
+        'aria-label': `Messages with ${this.peer.name}`,
+        tabindex: '0', // scrollable with the keyboard
+        onscroll: () => this.scrolled(),
+      },
+      this.historyStatus,
+      this.list,
+    );
+    this.newPill = h(
+      'button',
+      { type: 'button', class: 'new-messages', hidden: true, onclick: () => this.scrollToBottom() },
+      'New messages ↓',
+    );
+    this.typing = h('div', { class: 'typing-indicator', 'aria-live': 'polite' });
+    this.composer = options.readOnly
+      ? null
+      : new Composer({ peerName: this.peer.name, onSend: options.onSend, onTyping: options.onTyping });
+
+    this.element = h(
+      'section',
+      { class: 'conversation', 'aria-label': `Conversation with ${this.peer.name}`, dataset: { conversationId: this.id } },
+      h(
+        'header',
+        { class: 'conversation-head' },
+        h(
+          'button',
+          { type: 'button', class: 'icon-button back-button', 'aria-label': options.backLabel || 'Back to conversations', onclick: options.onBack },
+          h('span', { 'aria-hidden': 'true' }, '←'),
+        ),
+        avatar(this.peer.userId, this.peer.name, 'large'),
+        h(
+          'div',
+          { class: 'conversation-title' },
+          h('h2', {}, this.peer.name),
+          (this.subtitle = h('p', { class: 'subtitle' }, this.peer.subtitle)),
+        ),
+      ),
+      options.readOnly &&
+        h(
+          'p',
+          { class: 'audit-notice', role: 'note' },
+          h('strong', {}, 'Read-only. '),
+          'Your read of this conversation is recorded in the audit log.',
+        ),
+      h('div', { class: 'scroller-wrap' }, this.scroller, this.newPill),
+      this.typing,
+      this.composer?.element,
+    );
+
+    this.onMessages = (event) => {
+      if (event.detail.conversationId === this.id) this.render();
+    };
+    this.onTypingEvent = (event) => {
+      if (event.detail.conversationId === this.id) this.showTyping();
+    };
+    this.state.addEventListener('messages', this.onMessages);
+    this.state.addEventListener('typing', this.onTypingEvent);
+    // A phone keyboard opening or a window resize must not leave the newest message hidden.
+    this.stuckToBottom = true;
+    this.resizes = new ResizeObserver(() => {
+      if (this.stuckToBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    });
+    this.resizes.observe(this.scroller);
+  }
+
+  destroy() {
+    this.state.removeEventListener('messages', this.onMessages);
+    this.state.removeEventListener('typing', this.onTypingEvent);
+    clearTimeout(this.typingTimer);
+    this.resizes.disconnect();
+  }
+
+  focus() {
+    if (this.composer) this.composer.focus();
+    else this.scroller.focus({ preventScroll: true });
+  }
+
+  setSubtitle(text) {
+    if (this.subtitle.textContent !== text) this.subtitle.textContent = text;
+  }
+
+  setComposerEnabled(enabled, reason) {
+    this.composer?.setEnabled(enabled, reason);
+  }
+
+  async start() {
+    const conversation = this.state.conversation(this.id);
+    this.render();
+    if (!conversation.loaded) {
+      replace(this.historyStatus, 'Loading messages…');
+      try {
+        await this.options.loadPage(false);
+      } catch (error) {
+        replace(this.historyStatus, h('span', { class: 'error-text' }, `Cannot load messages. ${error.message}`));
+        return;
+      }
+    }
+    this.render();
+    this.scrollToBottom();
+    this.fillViewport();
+  }
+
+  /** If the first page does not fill the pane there is no scrollbar to pull: load more. */
+  async fillViewport() {
+    const conversation = this.state.conversation(this.id);
+    while (
+      this.element.isConnected &&
+      conversation.hasMore &&
+      this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_OLDER_WITHIN_PX
+    ) {
+      if (!(await this.loadOlder())) break;
+    }
+  }
+
+  scrolled() {
+    this.stuckToBottom = this.isAtBottom();
+    if (this.stuckToBottom) show(this.newPill, false);
+    if (this.scroller.scrollTop < LOAD_OLDER_WITHIN_PX) this.loadOlder();
+  }
+
+  async loadOlder() {
+    const conversation = this.state.conversation(this.id);
+    if (this.loadingOlder || !conversation.loaded || !conversation.hasMore) return false;
+    this.loadingOlder = true;
+    replace(this.historyStatus, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading earlier messages…');
+    try {
+      await this.options.loadPage(true);
+      return true;
+    } catch (error) {
+      replace(this.historyStatus, h('span', { class: 'error-text' }, `Cannot load earlier messages. ${error.message}`));
+      return false;
+    } finally {
+      this.loadingOlder = false;
+      this.renderHistoryStatus();
+    }
+  }
+
+  isAtBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 40;
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.stuckToBottom = true;
+    show(this.newPill, false);
+  }
+
+  showTyping() {
+    const contact = this.state.contact(this.id);
+    const until = contact?.typingUntil || 0;
+    clearTimeout(this.typingTimer);
+    if (until > Date.now()) {
+      replace(this.typing, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')), `${this.peer.name} is typing…`);
+      this.typingTimer = setTimeout(() => this.showTyping(), until - Date.now() + 50);
+    } else {
+      replace(this.typing);
+    }
+  }
+
+  renderHistoryStatus() {
+    const conversation = this.state.conversation(this.id);
+    if (!conversation.loaded || this.loadingOlder) return;
+    if (conversation.hasMore) replace(this.historyStatus, '');
+    else if (conversation.messages.size === 0 && conversation.pending.size === 0) {
+      replace(this.historyStatus, h('span', { class: 'start-note' }, this.options.readOnly
+        ? 'This conversation has no messages.'
+        : `No messages yet. Write the first one to ${this.peer.name} below.`));
+    } else {
+      replace(this.historyStatus, h('span', { class: 'start-note' }, `This is the start of the conversation with ${this.peer.name}.`));
+    }
+  }
+
+  /** Builds the rows to show: day separators, stored messages, then messages in flight. */
+  items() {
+    const { stored, pending } = this.state.timeline(this.id);
+    const conversation = this.state.conversation(this.id);
+    const me = this.state.me.userId;
+    let lastOwn = null;
+    let seen = null;
+    for (const m of stored) {
+      if (m.author !== me) continue;
+      lastOwn = m;
+      if (conversation.peerReadAt && m.timestamp <= conversation.peerReadAt) seen = m;
+    }
+    const items = [];
+    let day = null;
+    stored.forEach((m, i) => {
+      if (dayKey(m.timestamp) !== day) {
+        day = dayKey(m.timestamp);
+        items.push({ kind: 'day', key: `d:${day}`, label: dayLabel(m.timestamp) });
+      }
+      const prev = stored[i - 1];
+      const next = stored[i + 1];
+      const close = (a, b) => a && b && a.author === b.author && Date.parse(b.timestamp) - Date.parse(a.timestamp) < GROUP_GAP_MS && dayKey(a.timestamp) === dayKey(b.timestamp);
+      let status = null;
+      if (m === seen) status = 'Seen';
+      else if (m === lastOwn && !pending.length) status = 'Sent';
+      items.push({
+        kind: 'message',
+        key: m.author === me && m.clientMessageId ? `c:${m.clientMessageId}` : `m:${m.messageId}`,
+        message: m,
+        first: !close(prev, m),
+        last: !close(m, next) || status !== null,
+        status,
+      });
+    });
+    const today = dayKey(new Date().toISOString());
+    if (pending.length && day !== today) items.push({ kind: 'day', key: `d:${today}`, label: 'Today' });
+    for (const p of pending) items.push({ kind: 'pending', key: `c:${p.clientMessageId}`, pending: p });
+    return items;
+  }
+
+  render() {
+    const wasAtBottom = this.isAtBottom();
+    // Anchor on the first visible row, so that rows added above (older pages, a late
+    // replay) do not move what the reader is looking at.
+    // Day separators move when older messages of the same day arrive, so only messages anchor.
+    const anchor = [...this.list.children].find(
+      (el) => el.classList.contains('message') && el.offsetTop + el.offsetHeight > this.scroller.scrollTop,
+    );
+    const anchorTop = anchor ? anchor.offsetTop : 0;
+    const before = this.list.lastElementChild?.dataset.key;
+
+    reconcile(this.list, this.items(), {
+      key: (item) => item.key,
+      signature: (item) => signature(item),
+      render: (item, el) => this.renderItem(item, el),
+    });
+    this.renderHistoryStatus();
+
+    const lastEl = this.list.lastElementChild;
+    const grewAtBottom = lastEl && lastEl.dataset.key !== before;
+    const ownNew = grewAtBottom && lastEl.classList.contains('own') && lastEl.dataset.status === 'pending';
+    if (wasAtBottom || ownNew) {
+      this.scrollToBottom();
+    } else if (anchor?.isConnected) {
+      this.scroller.scrollTop += anchor.offsetTop - anchorTop;
+      if (grewAtBottom) show(this.newPill, true);
+    }
+  }
+
+  renderItem(item, el) {
+    if (item.kind === 'day') {
+      const li = el || h('li', { class: 'day-separator' });
+      replace(li, h('span', {}, item.label));
+      return li;
+    }
+    const li = el || h('li', {});
+    const own = item.kind === 'pending' || this.onRight(item.message.author);
+    const message = item.message;
+    const pending = item.pending;
+    const body = message ? message.messageBody : pending.messageBody;
+    const status = pending ? pending.status : 'sent';
+    li.className = `message ${own ? 'own' : 'peer'}${item.first ? ' first' : ''}${item.last ? ' last' : ''} ${status}`;
+    li.dataset.status = status;
+    if (message) li.dataset.messageId = message.messageId;
+    else delete li.dataset.messageId;
+    const author = message ? message.author : this.state.me.userId;
+    const showName = this.options.readOnly && item.first;
+    const meta = [];
+    if (message && item.last) meta.push(h('time', { datetime: message.timestamp, title: fullTime(message.timestamp) }, clockTime(message.timestamp)));
+    if (item.status) meta.push(h('span', { class: `receipt ${item.status.toLowerCase()}` }, item.status));
+    if (status === 'pending') meta.push(h('span', { class: 'receipt sending' }, 'Sending…'));
+    replace(
+      li,
+      showName && h('div', { class: 'message-author' }, this.options.nameOf(author)),
+      // The body is plain text: textContent via h(), never parsed as HTML.
+      h('div', { class: 'bubble', title: message ? fullTime(message.timestamp) : null }, h('p', { class: 'message-body' }, body)),
+      meta.length > 0 && h('div', { class: 'message-meta' }, meta.flatMap((part, i) => (i ? [' · ', part] : [part]))),
+      status === 'failed' &&
+        h(
+          'div',
+          { class: 'message-failed', role: 'alert' },
+          h('span', {}, `Not sent. ${pending.error || ''}`),
+          h('button', { type: 'button', class: 'link-button', onclick: () => this.options.onRetry(pending.clientMessageId) }, 'Retry'),
+        ),
+    );
+    return li;
+  }
+}
+
+function signature(item) {
+  if (item.kind === 'day') return item.label;
+  if (item.kind === 'pending') return JSON.stringify(['p', item.pending.status, item.pending.error]);
+  return JSON.stringify(['m', item.message.messageId, item.first, item.last, item.status]);
+}

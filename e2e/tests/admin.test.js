@@ -1,0 +1,99 @@
+// The school office: manage people and links, read a conversation in the read-only viewer
+// (which says the read is audited), and find that read in the audit log.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  freshDb, seed, startServer, launchBrowser, openPage, signIn, eventually, screenshots, login, sendMessage,
+} from '../lib/harness.js';
+
+const CONVERSATION = 'alice+ms.rivera';
+let db;
+let server;
+let browser;
+
+before(async () => {
+  db = freshDb();
+  seed(db.db, {
+    users: [
+      { id: 'office', role: 'admin', name: 'School Office' },
+      { id: 'alice', role: 'student', name: 'Alice Martin' },
+      { id: 'ben', role: 'student', name: 'Ben Osei' },
+      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+    ],
+    links: [{ teacher: 'ms.rivera', student: 'alice' }],
+  });
+  server = await startServer(db.db);
+  const student = await login(server.url, 'alice');
+  const teacher = await login(server.url, 'ms.rivera');
+  await sendMessage(server.url, student, CONVERSATION, 'alice', 'Can I have an extension on the homework?');
+  await sendMessage(server.url, teacher, CONVERSATION, 'ms.rivera', 'Yes, hand it in on Monday.');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.kill();
+  db?.cleanup();
+});
+
+test('the admin reads a conversation and sees that read in the audit log', async () => {
+  const page = await openPage(browser, server.url);
+  await signIn(page, 'office');
+  await page.locator('.users-table tr[data-user-id="alice"]').waitFor();
+  await screenshots(page, 'admin-people');
+
+  await page.getByRole('link', { name: 'Links' }).click();
+  const link = page.locator(`.links-table tr[data-conversation-id="${CONVERSATION}"]`);
+  await link.waitFor();
+  await screenshots(page, 'admin-links');
+  await link.getByRole('link', { name: /View the conversation/ }).click();
+
+  // The viewer says the read is recorded, shows the messages, and cannot send.
+  await page.getByText('Your read of this conversation is recorded in the audit log.').waitFor();
+  await page.locator('.message-body', { hasText: 'Yes, hand it in on Monday.' }).waitFor();
+  assert.equal(await page.locator('.composer').count(), 0);
+  await screenshots(page, 'admin-viewer');
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  const entry = page.locator(`.audit-table tr[data-action="conversation.read"][data-target="${CONVERSATION}"]`);
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /School Office/);
+  await screenshots(page, 'admin-audit');
+  assert.deepEqual(page.errors, []);
+});
+
+test('the admin adds a person, links and unlinks them, and disables an account', async () => {
+  const page = await openPage(browser, server.url);
+  await signIn(page, 'office');
+  await page.getByLabel('User ID').fill('chloe');
+  await page.getByLabel('Display name').fill('Chloé Dubois');
+  await page.getByLabel('Role').selectOption('student');
+  await page.getByLabel('Initial password').fill('chloe-password');
+  await page.getByRole('button', { name: 'Add person' }).click();
+  await page.getByText('Chloé Dubois (chloe) can now sign in.').waitFor();
+  await page.locator('.users-table tr[data-user-id="chloe"]').waitFor();
+
+  await page.getByRole('link', { name: 'Links' }).click();
+  await page.locator('.links-table tr').first().waitFor();
+  await page.getByLabel('Teacher', { exact: true }).selectOption('ms.rivera');
+  await page.getByLabel('Student', { exact: true }).selectOption('chloe');
+  await page.getByRole('button', { name: 'Link', exact: true }).click();
+  const row = page.locator('.links-table tr[data-conversation-id="chloe+ms.rivera"]');
+  await row.waitFor();
+  await row.getByRole('button', { name: /^Unlink/ }).click();
+  await row.getByRole('button', { name: /^Confirm: unlink/ }).click();
+  await eventually('the link to go', async () => (await row.count()) === 0);
+
+  // Disable Ben: he can no longer sign in. Enable him again.
+  await page.getByRole('link', { name: 'People' }).click();
+  await page.getByRole('button', { name: 'Disable Ben Osei' }).click();
+  await page.locator('.users-table tr[data-user-id="ben"] .status-chip', { hasText: 'Disabled' }).waitFor();
+  const ben = await openPage(browser, server.url);
+  await ben.getByLabel('User ID').fill('ben');
+  await ben.getByLabel('Password').fill('e2e-password-1');
+  await ben.getByRole('button', { name: 'Sign in' }).click();
+  await ben.getByText('This account is disabled').waitFor();
+  await page.getByRole('button', { name: 'Enable Ben Osei' }).click();
+  await page.locator('.users-table tr[data-user-id="ben"] .status-chip', { hasText: 'Active' }).waitFor();
+});

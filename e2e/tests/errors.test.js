@@ -1,0 +1,93 @@
+// Errors a user can meet: a wrong password, an expired session (a 401 sends the user back
+// to the sign-in page with a notice), and sending faster than the server allows.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  freshDb, seed, startServer, launchBrowser, openPage, signIn, online, contact, screenshots,
+} from '../lib/harness.js';
+
+let db;
+let server;
+let browser;
+
+before(async () => {
+  db = freshDb();
+  seed(db.db, {
+    users: [
+      { id: 'alice', role: 'student', name: 'Alice Martin' },
+      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+    ],
+    links: [{ teacher: 'ms.rivera', student: 'alice' }],
+  });
+  server = await startServer(db.db);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.kill();
+  db?.cleanup();
+});
+
+test('a wrong password is explained', async () => {
+  const page = await openPage(browser, server.url);
+  await page.getByLabel('User ID').fill('alice');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+  await screenshots(page, 'login-error');
+});
+
+test('an expired or revoked token returns to sign-in with a notice', async () => {
+  const page = await openPage(browser, server.url);
+  await signIn(page, 'alice');
+  await online(page);
+  // The server no longer accepts the token (as after expiry): the next request gets 401.
+  await page.evaluate(() => {
+    const session = JSON.parse(sessionStorage.getItem('classchat.session'));
+    session.token = `${session.token.slice(0, -4)}AAAA`;
+    sessionStorage.setItem('classchat.session', JSON.stringify(session));
+  });
+  await page.reload();
+  await page.getByText('Your session has expired. Please sign in again.').waitFor();
+  await page.getByLabel('User ID').waitFor();
+  await screenshots(page, 'session-expired');
+  await signIn(page, 'alice');
+  await online(page);
+});
+
+test('sending faster than the server allows is explained, with Retry', async () => {
+  // A server with a tiny budget: one message, then none for a long while.
+  const own = freshDb();
+  seed(own.db, {
+    users: [
+      { id: 'alice', role: 'student', name: 'Alice Martin' },
+      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+    ],
+    links: [{ teacher: 'ms.rivera', student: 'alice' }],
+  });
+  const strict = await startServer(own.db, { args: ['--send-rate', '0.001', '--send-burst', '1'] });
+  try {
+    const page = await openPage(browser, strict.url);
+    await signIn(page, 'alice');
+    await online(page);
+    await contact(page, 'alice+ms.rivera').click();
+    const box = page.getByLabel('Message to Ms Rivera (Maths)');
+    await box.fill('One');
+    await box.press('Enter');
+    await page.locator('.message.own[data-status="sent"]', { hasText: 'One' }).waitFor();
+    await box.fill('Two');
+    await box.press('Enter');
+    const failed = page.locator('.message.own[data-status="failed"]', { hasText: 'Two' });
+    await failed.locator('.message-failed', { hasText: 'sending messages too quickly' }).waitFor();
+    await screenshots(page, 'rate-limited');
+    // Still limited: Retry fails the same way, and nothing is stored twice.
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await failed.locator('.message-failed', { hasText: 'sending messages too quickly' }).waitFor();
+    assert.equal(await page.locator('.message', { hasText: 'Two' }).count(), 1);
+  } finally {
+    await strict.kill();
+    own.cleanup();
+  }
+});
