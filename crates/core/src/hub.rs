@@ -82,6 +82,13 @@ pub trait Hub: Send + Sync + 'static {
     /// is already durable (or needs no durability), so a missed delivery is recovered by
     /// the client's `sync`.
     async fn publish(&self, delivery: &Delivery, event: &Event);
+
+    /// Which of `users` have at least one live connection, so a client that just
+    /// connected can be told who is online already. A hub that cannot tell answers none.
+    async fn online(&self, users: &[UserId]) -> Vec<UserId> {
+        let _ = users;
+        Vec::new()
+    }
 }
 
 /// A hub that delivers nothing: for the CLI and for stores used without live clients.

@@ -313,6 +313,21 @@ async fn presence_goes_to_linked_peers_on_the_first_connection_and_after_the_las
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_ends_with_the_linked_peers_already_online() {
+    let app = spawn_app().await;
+    let _teacher = connect(&app, "t1").await;
+    let _unlinked_teacher = connect(&app, "t2").await;
+    let mut student = connect(&app, "s1").await;
+
+    student
+        .send_json(json!({"action": "sync", "since": "2026-01-01T00:00:00Z"}))
+        .await;
+    // No messages yet; t1 (linked) is online, t2 (not linked to s1) is not mentioned.
+    assert_eq!(student.next_frame(FRAME_WAIT).await, presence("t1", true));
+    student.expect_silence(SILENCE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_forged_or_expired_token_is_refused_before_the_upgrade() {
     let app = spawn_app().await;
     let forged = sign_token(

@@ -5,6 +5,7 @@ use super::chat::link_of;
 use crate::conversation::ConversationId;
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
+use crate::ids::UserId;
 use crate::message::Message;
 use crate::policy;
 use crate::store::PageRequest;
@@ -73,6 +74,26 @@ impl ChatService {
             )
             .await;
         Ok(())
+    }
+
+    /// The linked peers of `user` who are online right now: what a client that just
+    /// connected needs to show presence before anyone's next change.
+    pub async fn online_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
+        if user.role == Role::Admin {
+            return Ok(Vec::new());
+        }
+        let links = self.store.list_links(Some(&user.id)).await?;
+        let peers: Vec<UserId> = links
+            .into_iter()
+            .map(|link| {
+                if link.teacher == user.id {
+                    link.student
+                } else {
+                    link.teacher
+                }
+            })
+            .collect();
+        Ok(self.hub.online(&peers).await)
     }
 
     /// Every message of the caller's conversations newer than `since`, oldest first: what a

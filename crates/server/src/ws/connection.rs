@@ -167,8 +167,9 @@ async fn handle_text(state: &AppState, user: &User, handle: &ConnectionHandle, t
     }
 }
 
-/// Sends every message after `since` that this connection has not had live, then lets live
-/// delivery continue; see `ConnectionHandle::settle_replay` for how the seam stays clean.
+/// Sends every message after `since` that this connection has not had live, then the
+/// presence of linked peers already online, then lets live delivery continue; see
+/// `ConnectionHandle::settle_replay` for how the seam stays clean.
 async fn replay(state: &AppState, user: &User, handle: &ConnectionHandle, since: &str) {
     let messages = match state.service.replay_since(user, since).await {
         Ok(messages) => messages,
@@ -185,6 +186,19 @@ async fn replay(state: &AppState, user: &User, handle: &ConnectionHandle, since:
         if !handle.push_waiting(text.into()).await {
             return;
         }
+    }
+    // Catching up includes who is online already; later changes arrive as they happen.
+    match state.service.online_peers(user).await {
+        Ok(peers) => {
+            for peer in peers {
+                let event = Event::Presence {
+                    user: peer,
+                    online: true,
+                };
+                handle.push(event_frame(&event).to_text().into());
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot list online peers"),
     }
 }
 

@@ -206,6 +206,19 @@ impl Registry {
         last
     }
 
+    /// Which of `users` have a live connection here.
+    pub fn online(&self, users: &[UserId]) -> Vec<UserId> {
+        let connected = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        users
+            .iter()
+            .filter(|user| connected.contains_key(*user))
+            .cloned()
+            .collect()
+    }
+
     /// Live connections in total.
     pub fn connection_count(&self) -> usize {
         let users = self
@@ -273,5 +286,9 @@ impl LocalHub {
 impl Hub for LocalHub {
     async fn publish(&self, delivery: &Delivery, event: &Event) {
         self.registry.deliver(delivery, event);
+    }
+
+    async fn online(&self, users: &[UserId]) -> Vec<UserId> {
+        self.registry.online(users)
     }
 }
