@@ -28,6 +28,9 @@ pub enum Command {
     /// Manage teacher–student links.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Set up the DynamoDB tables.
+    #[command(subcommand)]
+    Tables(TablesCommand),
 }
 
 /// Which store to use and where it is.
@@ -42,6 +45,22 @@ pub struct StoreArgs {
     /// SQLite fsync policy: full (acknowledged messages survive power loss), normal or off.
     #[arg(long, env = "CLASSCHAT_SQLITE_SYNCHRONOUS", default_value = "full", value_parser = parse_synchronous)]
     pub sqlite_synchronous: Synchronous,
+    /// DynamoDB settings (used with `--store dynamodb`).
+    #[command(flatten)]
+    pub dynamodb: DynamoArgs,
+}
+
+/// Where the DynamoDB tables are. Region and credentials come from the standard AWS chain
+/// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, an instance role, …); the region
+/// defaults to us-east-1.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DynamoArgs {
+    /// A custom DynamoDB endpoint URL, e.g. http://127.0.0.1:8000 for a local emulator.
+    #[arg(long = "dynamodb-endpoint", env = "CLASSCHAT_DYNAMODB_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Prepended to the table names (`cc_` → `cc_Message`, `cc_UserInfo`, `cc_Connections`).
+    #[arg(long, env = "CLASSCHAT_TABLE_PREFIX", default_value = "")]
+    pub table_prefix: String,
 }
 
 /// The store backends.
@@ -142,6 +161,24 @@ pub enum LinkCommand {
         /// Store settings.
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+/// `classchat tables …`.
+#[derive(Debug, Subcommand)]
+pub enum TablesCommand {
+    /// Create the Message, UserInfo and Connections tables (on-demand billing) unless they
+    /// exist, and wait until they are ACTIVE. Safe to run again.
+    Create {
+        /// DynamoDB settings.
+        #[command(flatten)]
+        dynamodb: DynamoArgs,
+    },
+    /// Check that the tables exist with the right keys.
+    Check {
+        /// DynamoDB settings.
+        #[command(flatten)]
+        dynamodb: DynamoArgs,
     },
 }
 

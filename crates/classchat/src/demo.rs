@@ -1,6 +1,6 @@
 //! `classchat demo`: a fresh demo school, served at once.
 
-use crate::cli::{DemoArgs, StoreArgs, StoreKind};
+use crate::cli::{DemoArgs, DynamoArgs, StoreArgs, StoreKind};
 use crate::serve::{open_service, run_server};
 use anyhow::Context;
 use classchat_core::ChatService;
@@ -91,6 +91,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         store: StoreKind::Sqlite,
         db: args.db.clone(),
         sqlite_synchronous: Synchronous::Full,
+        dynamodb: DynamoArgs::default(),
     };
     let live = Live::new(LiveConfig::default());
     let service = open_service(&store, Some((&live, &args.http))).await?;

@@ -6,12 +6,14 @@
 //! - `demo`: seeding a fresh demo school.
 //! - `admin`: the `user` and `link` commands.
 //! - `secret`: the token signing secret, generated once and kept beside the database.
+//! - `tables`: creating and checking the DynamoDB tables.
 
 mod admin;
 mod cli;
 mod demo;
 mod secret;
 mod serve;
+mod tables;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -26,6 +28,7 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::demo(args).await,
         Command::User(command) => admin::user(command).await,
         Command::Link(command) => admin::link(command).await,
+        Command::Tables(command) => tables::tables(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

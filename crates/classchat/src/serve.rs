@@ -2,10 +2,12 @@
 
 use crate::cli::{HttpArgs, ServeArgs, StoreArgs, StoreKind};
 use crate::secret;
-use anyhow::{Context, bail};
+use crate::tables::dynamo_config;
+use anyhow::Context;
 use classchat_core::rate::Rate;
-use classchat_core::{ChatService, Limits, SystemClock};
+use classchat_core::{ChatService, Limits, Store, SystemClock};
 use classchat_server::{Live, LiveConfig, Server, ServerConfig, build_app};
+use classchat_store_dynamodb::DynamoStore;
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +16,14 @@ use std::sync::Arc;
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let live = Live::new(LiveConfig::default());
     let service = open_service(&args.store, Some((&live, &args.http))).await?;
+    if args.store.store == StoreKind::Dynamodb && args.http.jwt_secret.is_none() {
+        // Tokens must verify on every node that shares the tables.
+        tracing::warn!(
+            "CLASSCHAT_JWT_SECRET is not set: this node signs tokens with a secret kept beside \
+             --db, so tokens it issues are not accepted by other nodes; set the same \
+             CLASSCHAT_JWT_SECRET on every node"
+        );
+    }
     run_server(service, live, &args.http, &args.store.db).await
 }
 
@@ -23,18 +33,29 @@ pub async fn open_service(
     args: &StoreArgs,
     serving: Option<(&Live, &HttpArgs)>,
 ) -> anyhow::Result<Arc<ChatService>> {
-    if args.store == StoreKind::Dynamodb {
-        bail!("the DynamoDB store is not part of this build yet; use --store sqlite");
-    }
-    let path = args.db.clone();
-    let options = SqliteOptions {
-        synchronous: args.sqlite_synchronous,
+    let store: Arc<dyn Store> = match args.store {
+        StoreKind::Sqlite => {
+            let path = args.db.clone();
+            let options = SqliteOptions {
+                synchronous: args.sqlite_synchronous,
+            };
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, options))
+                .await
+                .context("store start-up task failed")?
+                .with_context(|| format!("cannot open the database {}", args.db.display()))?;
+            Arc::new(store)
+        }
+        StoreKind::Dynamodb => {
+            let store = DynamoStore::connect(&dynamo_config(&args.dynamodb)).await?;
+            store
+                .check_tables()
+                .await
+                .context("the DynamoDB store is not ready")?;
+            tracing::info!(tables = ?store.tables().all(), "using DynamoDB");
+            Arc::new(store)
+        }
     };
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, options))
-        .await
-        .context("store start-up task failed")?
-        .with_context(|| format!("cannot open the database {}", args.db.display()))?;
-    let mut service = ChatService::new(Arc::new(store), Arc::new(SystemClock));
+    let mut service = ChatService::new(store, Arc::new(SystemClock));
     if let Some((live, http)) = serving {
         let send = match http.send_rate {
             rate if rate <= 0.0 => Rate::UNLIMITED,

@@ -97,9 +97,15 @@ pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
 
 /// Starts a server over the database at `db_path` with these limits.
 pub async fn spawn_app_with(db_path: PathBuf, limits: Limits, live_config: LiveConfig) -> TestApp {
-    let store = SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store");
+    // CLASSCHAT_STORE=dynamodb runs every test again on DynamoDB (tables per db_path).
+    let store: Arc<dyn classchat_core::Store> = match std::env::var("CLASSCHAT_STORE").as_deref() {
+        Ok("dynamodb") => {
+            Arc::new(classchat_store_dynamodb::testing::store_for_path(&db_path).await)
+        }
+        _ => Arc::new(SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store")),
+    };
     let live = Live::new(live_config);
-    let service = ChatService::new(Arc::new(store), Arc::new(SystemClock))
+    let service = ChatService::new(store, Arc::new(SystemClock))
         .with_hub(live.hub())
         .with_limits(limits);
     let service = Arc::new(service);

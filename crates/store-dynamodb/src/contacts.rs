@@ -1,0 +1,174 @@
+//! Contact lists, answered from one user's own partition of UserInfo — never a Scan.
+//!
+//! `linked_contacts` (get_teachers / get_students) is one Query over the user's `conv#…`
+//! and `link#…` items (they sort next to each other: `conv#` < `link#`), then one
+//! BatchGetItem for the peers' profiles. `active_conversations` (get_chats) is one Query
+//! over `conv#…` plus the same batch, sorted newest activity first in memory: a user has
+//! at most a few hundred conversations, so that is cheaper than keeping an index on
+//! `lastMessageAt` up to date on every message.
+
+use crate::DynamoStore;
+use crate::item::{
+    CONV_PREFIX, Item, LAST_MESSAGE_AT, LINK_PREFIX, PEER_ID, SK, UNREAD_COUNT, USER_ID,
+    conversation_of_summary, get_s, get_u64, get_user_id, last_message_from_summary, s,
+};
+use crate::ops;
+use crate::users::link_from_item;
+use classchat_core::store::{Contact, StoreError};
+use classchat_core::{ConversationId, Role, Timestamp, UserId};
+use std::collections::HashMap;
+
+/// One conversation summary as stored under its owner.
+struct Summary {
+    conversation: ConversationId,
+    peer: UserId,
+    item: Item,
+}
+
+impl Summary {
+    fn parse(item: Item) -> Result<Self, StoreError> {
+        Ok(Self {
+            conversation: conversation_of_summary(&item)?,
+            peer: get_user_id(&item, PEER_ID)?,
+            item,
+        })
+    }
+}
+
+pub(crate) async fn linked(
+    store: &DynamoStore,
+    user: &UserId,
+    role: Role,
+) -> Result<Vec<Contact>, StoreError> {
+    // `conv#` … `link#` and nothing else: '$' sorts right after '#'.
+    let query = store
+        .client
+        .query()
+        .table_name(&store.tables.user_info)
+        .consistent_read(true)
+        .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+        .expression_attribute_names("#pk", USER_ID)
+        .expression_attribute_names("#sk", SK)
+        .expression_attribute_values(":pk", s(user.as_str()))
+        .expression_attribute_values(":from", s(CONV_PREFIX))
+        .expression_attribute_values(":to", s("link$"));
+    let mut summaries = HashMap::new();
+    let mut peers = Vec::new();
+    for item in ops::query(query, None, "Query contacts").await? {
+        let sk = get_s(&item, SK)?;
+        if sk.starts_with(LINK_PREFIX) {
+            let link = link_from_item(&item)?;
+            // A student's peers are the teachers of their links, and the other way round.
+            let peer = match role {
+                Role::Teacher if link.teacher == *user => Some(link.student),
+                Role::Teacher => None,
+                _ if link.student == *user => Some(link.teacher),
+                _ => None,
+            };
+            peers.extend(peer);
+        } else if sk.starts_with(CONV_PREFIX) {
+            let summary = Summary::parse(item)?;
+            summaries.insert(summary.conversation.clone(), summary);
+        }
+    }
+    let profiles = ops::users(&store.client, &store.tables.user_info, &peers).await?;
+    let mut contacts = Vec::with_capacity(peers.len());
+    for peer in peers {
+        // A link to a user that does not exist (any more) lists nobody.
+        let Some(profile) = profiles.get(&peer) else {
+            continue;
+        };
+        let conversation = match role {
+            Role::Teacher => ConversationId::new(peer.clone(), user.clone()),
+            _ => ConversationId::new(user.clone(), peer.clone()),
+        };
+        let summary = summaries.get(&conversation);
+        contacts.push(Contact {
+            peer: profile.clone(),
+            last_message: summary
+                .map(|summary| last_message_from_summary(&conversation, &summary.item))
+                .transpose()?,
+            unread_count: summary
+                .map(|summary| get_u64(&summary.item, UNREAD_COUNT))
+                .transpose()?
+                .unwrap_or(0),
+            conversation_id: conversation,
+        });
+    }
+    contacts.sort_by(|a, b| {
+        (a.peer.display_name.as_str(), &a.peer.id).cmp(&(b.peer.display_name.as_str(), &b.peer.id))
+    });
+    Ok(contacts)
+}
+
+pub(crate) async fn active(store: &DynamoStore, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+    let summaries = summaries(store, user, None).await?;
+    let profiles = ops::users(
+        &store.client,
+        &store.tables.user_info,
+        summaries.iter().map(|summary| &summary.peer),
+    )
+    .await?;
+    let mut contacts = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        let Some(profile) = profiles.get(&summary.peer) else {
+            continue;
+        };
+        contacts.push(Contact {
+            peer: profile.clone(),
+            last_message: Some(last_message_from_summary(
+                &summary.conversation,
+                &summary.item,
+            )?),
+            unread_count: get_u64(&summary.item, UNREAD_COUNT)?,
+            conversation_id: summary.conversation,
+        });
+    }
+    // Newest activity first; the fixed-width timestamps compare as strings.
+    contacts.sort_by(|a, b| {
+        let at = |contact: &Contact| contact.last_message.as_ref().map(|m| m.timestamp);
+        at(b).cmp(&at(a))
+    });
+    Ok(contacts)
+}
+
+pub(crate) async fn since(
+    store: &DynamoStore,
+    user: &UserId,
+    since: Timestamp,
+) -> Result<Vec<ConversationId>, StoreError> {
+    Ok(summaries(store, user, Some(since))
+        .await?
+        .into_iter()
+        .map(|summary| summary.conversation)
+        .collect())
+}
+
+/// The user's conversation summaries, optionally only those with a message after `since`.
+async fn summaries(
+    store: &DynamoStore,
+    user: &UserId,
+    since: Option<Timestamp>,
+) -> Result<Vec<Summary>, StoreError> {
+    let mut query = store
+        .client
+        .query()
+        .table_name(&store.tables.user_info)
+        .consistent_read(true)
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+        .expression_attribute_names("#pk", USER_ID)
+        .expression_attribute_names("#sk", SK)
+        .expression_attribute_values(":pk", s(user.as_str()))
+        .expression_attribute_values(":prefix", s(CONV_PREFIX));
+    if let Some(since) = since {
+        query = query
+            .filter_expression("#at > :since")
+            .expression_attribute_names("#at", LAST_MESSAGE_AT)
+            .expression_attribute_values(":since", s(since.to_string()));
+    }
+    ops::query(query, None, "Query conversations")
+        .await?
+        .into_iter()
+        .map(Summary::parse)
+        .collect()
+}

@@ -1,0 +1,280 @@
+//! The key layout of the tables and the conversion between items and domain values.
+//!
+//! Every attribute name and key prefix lives here, so the layout documented in the crate
+//! docs has one source of truth. Reading is strict: an item missing an attribute or
+//! holding the wrong type is reported as corrupt, never silently defaulted.
+
+use crate::error::corrupt;
+use aws_sdk_dynamodb::types::AttributeValue;
+use classchat_core::message::MessageBody;
+use classchat_core::store::StoreError;
+use classchat_core::{
+    ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
+};
+use std::collections::HashMap;
+
+/// An item as the SDK returns it.
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+// ---- Message table ----------------------------------------------------------------
+pub(crate) const CONVERSATION_ID: &str = "conversationId";
+pub(crate) const TIMESTAMP: &str = "timestamp";
+pub(crate) const AUTHOR: &str = "author";
+pub(crate) const MESSAGE_BODY: &str = "messageBody";
+pub(crate) const MESSAGE_ID: &str = "messageId";
+pub(crate) const CLIENT_MESSAGE_ID: &str = "clientMessageId";
+
+// ---- UserInfo table -----------------------------------------------------------------
+pub(crate) const USER_ID: &str = "userId";
+pub(crate) const SK: &str = "sk";
+// profile and listing items
+pub(crate) const DISPLAY_NAME: &str = "displayName";
+pub(crate) const ROLE: &str = "role";
+pub(crate) const PASSWORD_HASH: &str = "passwordHash";
+pub(crate) const DISABLED: &str = "disabled";
+pub(crate) const VERSION: &str = "version";
+// link items
+pub(crate) const TEACHER_ID: &str = "teacherId";
+pub(crate) const STUDENT_ID: &str = "studentId";
+// conversation summaries
+pub(crate) const PEER_ID: &str = "peerId";
+pub(crate) const LAST_MESSAGE_AT: &str = "lastMessageAt";
+pub(crate) const LAST_MESSAGE_PREVIEW: &str = "lastMessagePreview";
+pub(crate) const LAST_AUTHOR: &str = "lastAuthor";
+pub(crate) const LAST_MESSAGE_ID: &str = "lastMessageId";
+pub(crate) const LAST_CLIENT_MESSAGE_ID: &str = "lastClientMessageId";
+pub(crate) const LAST_READ_AT: &str = "lastReadAt";
+pub(crate) const UNREAD_COUNT: &str = "unreadCount";
+// audit entries
+pub(crate) const AT: &str = "at";
+pub(crate) const ACTOR: &str = "actor";
+pub(crate) const ACTION: &str = "action";
+pub(crate) const TARGET: &str = "target";
+
+/// Sort key of a user's profile item.
+pub(crate) const PROFILE: &str = "profile";
+/// Sort-key prefix of link items (`link#<peerId>`).
+pub(crate) const LINK_PREFIX: &str = "link#";
+/// Sort-key prefix of conversation summaries (`conv#<conversationId>`).
+pub(crate) const CONV_PREFIX: &str = "conv#";
+/// Sort-key prefix of clientMessageId dedup items (`cmid#<clientMessageId>`).
+pub(crate) const CMID_PREFIX: &str = "cmid#";
+/// Partition listing every user, sort key = userId.
+pub(crate) const USERS_PARTITION: &str = "#users";
+/// Partition listing every link, sort key = `<teacherId>+<studentId>`.
+pub(crate) const LINKS_PARTITION: &str = "#links";
+/// Partition of the audit log, sort key = entry id (a ULID).
+pub(crate) const AUDIT_PARTITION: &str = "#audit";
+/// Key `ping` reads: never written, so reading it costs the least a read can.
+pub(crate) const PING_KEY: &str = "#ping";
+
+/// Partition listing the users of one role, sort key = userId.
+pub(crate) fn role_partition(role: Role) -> String {
+    format!("#users#{}", role.as_str())
+}
+
+/// Sort key of the link item under one participant, naming the other.
+pub(crate) fn link_sk(peer: &UserId) -> String {
+    format!("{LINK_PREFIX}{peer}")
+}
+
+/// Sort key of a conversation summary.
+pub(crate) fn conv_sk(conversation: &ConversationId) -> String {
+    format!("{CONV_PREFIX}{conversation}")
+}
+
+/// Sort key of a dedup item under its author.
+pub(crate) fn cmid_sk(client_id: &ClientMessageId) -> String {
+    format!("{CMID_PREFIX}{}", client_id.as_str())
+}
+
+/// A string attribute.
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// A number attribute.
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The `(userId, sk)` key of a UserInfo item.
+pub(crate) fn user_info_key(partition: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([(USER_ID.to_owned(), s(partition)), (SK.to_owned(), s(sk))])
+}
+
+/// The `(conversationId, timestamp)` key of a Message item.
+pub(crate) fn message_key(conversation: &ConversationId, at: Timestamp) -> Item {
+    HashMap::from([
+        (CONVERSATION_ID.to_owned(), s(conversation.to_string())),
+        (TIMESTAMP.to_owned(), s(at.to_string())),
+    ])
+}
+
+/// A required string attribute.
+pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        _ => Err(corrupt(name)),
+    }
+}
+
+/// An optional string attribute (absent is `None`, another type is corrupt).
+pub(crate) fn get_opt_s<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::S(value)) => Ok(Some(value)),
+        Some(_) => Err(corrupt(name)),
+    }
+}
+
+/// A required boolean attribute.
+pub(crate) fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::Bool(value)) => Ok(*value),
+        _ => Err(corrupt(name)),
+    }
+}
+
+/// A required non-negative integer attribute.
+pub(crate) fn get_u64(item: &Item, name: &str) -> Result<u64, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(value)) => value.parse().map_err(|_| corrupt(name)),
+        _ => Err(corrupt(name)),
+    }
+}
+
+/// A required timestamp attribute, stored in `Timestamp`'s fixed-width form.
+pub(crate) fn get_timestamp(item: &Item, name: &str) -> Result<Timestamp, StoreError> {
+    Timestamp::parse(get_s(item, name)?).map_err(|_| corrupt(name))
+}
+
+/// A required userId attribute.
+pub(crate) fn get_user_id(item: &Item, name: &str) -> Result<UserId, StoreError> {
+    UserId::parse(get_s(item, name)?).map_err(|_| corrupt(name))
+}
+
+/// The Message item of `message`: exactly the seed's attributes, nothing else.
+pub(crate) fn message_item(message: &Message) -> Item {
+    let mut item = message_key(&message.conversation_id, message.timestamp);
+    item.insert(AUTHOR.to_owned(), s(message.author.as_str()));
+    item.insert(MESSAGE_BODY.to_owned(), s(message.body.as_str()));
+    item.insert(MESSAGE_ID.to_owned(), s(message.message_id.to_string()));
+    if let Some(client_id) = &message.client_message_id {
+        item.insert(CLIENT_MESSAGE_ID.to_owned(), s(client_id.as_str()));
+    }
+    item
+}
+
+/// A message read back from the Message table.
+pub(crate) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
+    Ok(Message {
+        conversation_id: ConversationId::parse_canonical(get_s(item, CONVERSATION_ID)?)
+            .map_err(|_| corrupt(CONVERSATION_ID))?,
+        timestamp: get_timestamp(item, TIMESTAMP)?,
+        author: get_user_id(item, AUTHOR)?,
+        body: MessageBody::from_stored(get_s(item, MESSAGE_BODY)?.to_owned()),
+        message_id: MessageId::parse(get_s(item, MESSAGE_ID)?).map_err(|_| corrupt(MESSAGE_ID))?,
+        client_message_id: get_opt_s(item, CLIENT_MESSAGE_ID)?
+            .map(ClientMessageId::parse)
+            .transpose()
+            .map_err(|_| corrupt(CLIENT_MESSAGE_ID))?,
+    })
+}
+
+/// The last message a conversation summary remembers, if it has one.
+pub(crate) fn last_message_from_summary(
+    conversation: &ConversationId,
+    item: &Item,
+) -> Result<Message, StoreError> {
+    Ok(Message {
+        conversation_id: conversation.clone(),
+        timestamp: get_timestamp(item, LAST_MESSAGE_AT)?,
+        author: get_user_id(item, LAST_AUTHOR)?,
+        body: MessageBody::from_stored(get_s(item, LAST_MESSAGE_PREVIEW)?.to_owned()),
+        message_id: MessageId::parse(get_s(item, LAST_MESSAGE_ID)?)
+            .map_err(|_| corrupt(LAST_MESSAGE_ID))?,
+        client_message_id: get_opt_s(item, LAST_CLIENT_MESSAGE_ID)?
+            .map(ClientMessageId::parse)
+            .transpose()
+            .map_err(|_| corrupt(LAST_CLIENT_MESSAGE_ID))?,
+    })
+}
+
+/// The public attributes of a user, shared by profile and listing items.
+pub(crate) fn user_attributes(user: &User) -> Item {
+    HashMap::from([
+        (DISPLAY_NAME.to_owned(), s(user.display_name.as_str())),
+        (ROLE.to_owned(), s(user.role.as_str())),
+        (DISABLED.to_owned(), AttributeValue::Bool(user.disabled)),
+    ])
+}
+
+/// A user read back from a profile or listing item; `id` comes from the item's key.
+pub(crate) fn user_from_item(id: UserId, item: &Item) -> Result<User, StoreError> {
+    Ok(User {
+        id,
+        display_name: DisplayName::parse(get_s(item, DISPLAY_NAME)?)
+            .map_err(|_| corrupt(DISPLAY_NAME))?,
+        role: get_s(item, ROLE)?
+            .parse::<Role>()
+            .map_err(|_| corrupt(ROLE))?,
+        disabled: get_bool(item, DISABLED)?,
+    })
+}
+
+/// The conversation id of a summary item, from its sort key.
+pub(crate) fn conversation_of_summary(item: &Item) -> Result<ConversationId, StoreError> {
+    let sk = get_s(item, SK)?;
+    let raw = sk.strip_prefix(CONV_PREFIX).ok_or_else(|| corrupt(SK))?;
+    ConversationId::parse_canonical(raw).map_err(|_| corrupt(SK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(client_id: Option<&str>) -> Message {
+        Message {
+            conversation_id: ConversationId::new(
+                UserId::parse("abc").unwrap(),
+                UserId::parse("123").unwrap(),
+            ),
+            timestamp: Timestamp::parse("2026-11-24T14:01:02.123456Z").unwrap(),
+            author: UserId::parse("abc").unwrap(),
+            body: MessageBody::parse("i am the student!").unwrap(),
+            message_id: MessageId::generate(),
+            client_message_id: client_id.map(|raw| ClientMessageId::parse(raw).unwrap()),
+        }
+    }
+
+    #[test]
+    fn message_items_round_trip_with_the_seed_attributes() {
+        for client_id in [None, Some("c-1")] {
+            let original = message(client_id);
+            let item = message_item(&original);
+            assert_eq!(item[CONVERSATION_ID], s("abc+123"));
+            assert_eq!(item[TIMESTAMP], s("2026-11-24T14:01:02.123456Z"));
+            assert_eq!(item.len(), 5 + usize::from(client_id.is_some()));
+            assert_eq!(message_from_item(&item).unwrap(), original);
+        }
+    }
+
+    #[test]
+    fn wrong_types_are_corrupt_not_defaults() {
+        let mut item = message_item(&message(None));
+        item.insert(AUTHOR.to_owned(), n(5));
+        assert!(matches!(
+            message_from_item(&item),
+            Err(StoreError::Internal(_))
+        ));
+    }
+
+    #[test]
+    fn special_partitions_never_collide_with_user_ids() {
+        for partition in [USERS_PARTITION, LINKS_PARTITION, AUDIT_PARTITION, PING_KEY] {
+            assert!(UserId::parse(partition).is_err(), "{partition}");
+        }
+        assert!(UserId::parse(&role_partition(Role::Student)).is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! The Amazon DynamoDB implementation of classchat's [`Store`]: the distributed store that
+//! lets any number of classchat nodes (or Lambda handlers) share one school.
+//!
+//! # Tables (names carry a configurable prefix: `cc_` → `cc_Message`)
+//!
+//! **`Message`** — partition key `conversationId` (S), sort key `timestamp` (S, the
+//! fixed-width RFC 3339 form, so string order is time order). Attributes `author`,
+//! `messageBody`, `messageId` and, when the client sent one, `clientMessageId` — all S,
+//! nothing else: this is the seed's table.
+//!
+//! **`UserInfo`** — partition key `userId` (S), sort key `sk` (S):
+//!
+//! | `userId` | `sk` | attributes | what for |
+//! |---|---|---|---|
+//! | user | `profile` | displayName, role, passwordHash, disabled (BOOL), version (N) | the account; `version` makes updates optimistic |
+//! | user | `link#<peerId>` | teacherId, studentId | enrollments, under **both** participants |
+//! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
+//! | author | `cmid#<clientMessageId>` | conversationId, timestamp | idempotent retries |
+//! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
+//! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
+//! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
+//! | `#audit` | entry id (ULID) | at, actor, action, target | the audit log, newest first |
+//!
+//! `#` cannot occur in a userId, so the fixed partitions never collide with a user. No
+//! route ever Scans: get_teachers/get_students are one Query over the user's `conv#`…`link#`
+//! range, get_chats one Query over `conv#` (sorted by `lastMessageAt` in memory), reads
+//! are Queries on one conversation. The fixed partitions take only admin-rate writes
+//! (user and link changes, audit entries), far below a partition's limits. No GSI on
+//! UserInfo: every listing above is strongly consistent, which a GSI could not be.
+//!
+//! **`Connections`** — partition key `connectionId` (S); `userId`, `connectedAt`, `ttl`
+//! (TTL enabled); GSI `userId-index` on `userId` — for the serverless fan-out.
+//!
+//! # Concurrency and faults
+//! See `messages` for how appends stay unique, ordered and idempotent across nodes, and
+//! `read_marker` for `mark_read`. Every multi-item change is one TransactWriteItems.
+//! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
+//! cannot be reached within the timeouts of [`Timeouts`] is [`StoreError::Unavailable`]
+//! (HTTP 503), and since no state is cached the next request after it returns succeeds.
+//! A write that timed out may still have committed: a client that retries with the same
+//! `clientMessageId` gets the stored message back rather than a duplicate.
+//!
+//! # Layout
+//! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
+//! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
+//! (contact lists), `audit`, `item` (key layout and item conversion), `ops` (paged
+//! Queries, batch reads, transactions), `error` (error mapping).
+//!
+//! [`Store`]: classchat_core::store::Store
+
+#![warn(missing_docs)]
+
+mod audit;
+mod config;
+mod contacts;
+mod error;
+mod item;
+mod messages;
+mod ops;
+mod pages;
+mod read_marker;
+mod tables;
+#[cfg(feature = "test-support")]
+pub mod testing;
+mod users;
+
+pub use config::{DEFAULT_REGION, DynamoConfig, TableNames, Timeouts};
+pub use error::SetupError;
+pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, CONNECTIONS_TTL, TableOutcome};
+
+use async_trait::async_trait;
+use classchat_core::message::NewMessage;
+use classchat_core::store::{
+    Appended, AuditEntry, Contact, Link, MessagePage, PageRequest, Store, StoreError, UserPatch,
+};
+use classchat_core::user::UserRecord;
+use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
+
+/// A classchat store in three DynamoDB tables.
+pub struct DynamoStore {
+    client: aws_sdk_dynamodb::Client,
+    tables: TableNames,
+    append_locks: messages::AppendLocks,
+}
+
+impl DynamoStore {
+    /// Builds a client for `config`. Makes no request: call [`Self::check_tables`] (serve)
+    /// or [`Self::create_tables`] (set-up) next.
+    pub async fn connect(config: &DynamoConfig) -> Result<Self, SetupError> {
+        let tables = TableNames::with_prefix(&config.table_prefix)?;
+        Ok(Self::with_client(config::client(config).await, tables))
+    }
+
+    /// A store over an SDK client configured elsewhere (e.g. in a Lambda handler).
+    pub fn with_client(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Self {
+        Self {
+            client,
+            tables,
+            append_locks: messages::AppendLocks::new(),
+        }
+    }
+
+    /// Creates the missing tables with on-demand billing and waits until they are ACTIVE;
+    /// says for each table whether it was created or already there.
+    pub async fn create_tables(&self) -> Result<Vec<TableOutcome>, SetupError> {
+        tables::create(&self.client, &self.tables).await
+    }
+
+    /// Fails with [`SetupError::MissingTables`] naming each missing table, or
+    /// [`SetupError::WrongSchema`] for a table with other keys.
+    pub async fn check_tables(&self) -> Result<(), SetupError> {
+        tables::check(&self.client, &self.tables).await
+    }
+
+    /// The table names in use.
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+
+    /// The SDK client, for tools and tests that look at the raw items.
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        // A point read of a key that never exists: the cheapest request that proves the
+        // table is reachable and we are allowed to read it.
+        self.client
+            .get_item()
+            .table_name(&self.tables.user_info)
+            .set_key(Some(item::user_info_key(item::PING_KEY, item::PING_KEY)))
+            .send()
+            .await
+            .map_err(|error| error::classify("GetItem ping", error))?;
+        Ok(())
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+        users::get(self, id).await
+    }
+
+    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError> {
+        users::create(self, record).await
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, StoreError> {
+        users::update(self, id, patch).await
+    }
+
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        users::list(self, role, after, limit).await
+    }
+
+    async fn add_link(&self, link: &Link) -> Result<(), StoreError> {
+        users::add_link(self, link).await
+    }
+
+    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
+        users::remove_link(self, link).await
+    }
+
+    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
+        users::is_linked(self, link).await
+    }
+
+    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
+        users::list_links(self, user).await
+    }
+
+    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError> {
+        contacts::linked(self, user, role).await
+    }
+
+    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        contacts::active(self, user).await
+    }
+
+    async fn conversations_since(
+        &self,
+        user: &UserId,
+        since: Timestamp,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        contacts::since(self, user, since).await
+    }
+
+    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
+        pages::has_any(self, conversation).await
+    }
+
+    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError> {
+        messages::append(self, message).await
+    }
+
+    async fn read_messages(
+        &self,
+        conversation: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<MessagePage, StoreError> {
+        pages::read(self, conversation, page).await
+    }
+
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        read_marker::mark_read(self, user, conversation, up_to).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        audit::append(self, entry).await
+    }
+
+    async fn list_audit(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::list(self, before, limit).await
+    }
+}

@@ -1,0 +1,185 @@
+//! Helpers for tests that run against the DynamoDB emulator (feature `test-support`):
+//! this crate's own tests and the server's integration tests when `CLASSCHAT_STORE` is
+//! `dynamodb`.
+//!
+//! `./scripts/test` installs `moto_server`, starts it on a free loopback port and exports
+//! its URL as [`ENDPOINT_VAR`]. Without it these helpers panic — a DynamoDB test must fail
+//! loudly, never pass by skipping.
+
+use crate::{DynamoConfig, DynamoStore, Timeouts};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::time::Duration;
+
+/// The environment variable holding the emulator's URL.
+pub const ENDPOINT_VAR: &str = "CLASSCHAT_TEST_DYNAMODB_ENDPOINT";
+
+/// The emulator's URL.
+///
+/// # Panics
+/// When [`ENDPOINT_VAR`] is not set, saying how to run the tests properly.
+pub fn emulator_endpoint() -> String {
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(endpoint) if !endpoint.trim().is_empty() => endpoint,
+        _ => panic!(
+            "{ENDPOINT_VAR} is not set: the DynamoDB tests need the emulator. Run \
+             ./scripts/test, which installs moto_server into .venv, starts it and sets \
+             {ENDPOINT_VAR} (or start one yourself and export its URL)"
+        ),
+    }
+}
+
+/// A table prefix no other test uses.
+pub fn fresh_prefix() -> String {
+    format!("t{}_", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// The table prefix for the data "at" `path`: tests written for a database file get
+/// tables of their own, and the same tables again when they reopen the same path (a
+/// restart).
+pub fn prefix_for_path(path: &Path) -> String {
+    let mut hasher = DefaultHasher::new();
+    path.hash(&mut hasher);
+    format!("p{:016x}_", hasher.finish())
+}
+
+/// Settings for the emulator at `endpoint` with tables under `prefix`. Timeouts are more
+/// generous than production's, because the emulator is one Python process serving every
+/// test at once; tests of outage behaviour set their own.
+pub fn config(endpoint: &str, prefix: &str) -> DynamoConfig {
+    DynamoConfig {
+        endpoint: Some(endpoint.to_owned()),
+        table_prefix: prefix.to_owned(),
+        region: Some(crate::DEFAULT_REGION.to_owned()),
+        timeouts: Some(Timeouts {
+            connect: Duration::from_secs(2),
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(30),
+            max_attempts: 3,
+        }),
+    }
+}
+
+/// A store on the emulator with its tables under `prefix`, created if needed.
+///
+/// # Panics
+/// When the emulator is not configured or cannot create the tables.
+pub async fn store_with_prefix(prefix: &str) -> DynamoStore {
+    let store = DynamoStore::connect(&config(&emulator_endpoint(), prefix))
+        .await
+        .unwrap_or_else(|error| panic!("connect to the DynamoDB emulator: {error}"));
+    store
+        .create_tables()
+        .await
+        .unwrap_or_else(|error| panic!("create tables under {prefix:?}: {error}"));
+    store
+}
+
+/// A store on the emulator with fresh tables.
+pub async fn fresh_store() -> DynamoStore {
+    store_with_prefix(&fresh_prefix()).await
+}
+
+/// The store for the data "at" `path`; see [`prefix_for_path`].
+pub async fn store_for_path(path: &Path) -> DynamoStore {
+    store_with_prefix(&prefix_for_path(path)).await
+}
+
+/// A dedicated emulator process, for tests that pause it to simulate an outage without
+/// disturbing the shared one. Stopped (and reaped) on drop, even after a panic.
+///
+/// Pausing (SIGSTOP) rather than killing is deliberate: moto keeps its data in memory
+/// only, so a killed emulator would forget acknowledged messages and "nothing
+/// acknowledged is lost" could not be checked. A paused process accepts no request —
+/// exactly what an unreachable DynamoDB looks like to a client — and keeps its memory.
+pub struct Emulator {
+    child: std::process::Child,
+    endpoint: String,
+    _dir: TempDir,
+}
+
+/// A temporary directory removed on drop (kept small to avoid a dependency).
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Emulator {
+    /// Starts `scripts/moto serve` on a free port and waits until it listens.
+    ///
+    /// # Panics
+    /// When the emulator is not installed (run ./scripts/test) or does not start.
+    pub fn start() -> Self {
+        // Only run where the shared emulator is configured, i.e. under ./scripts/test.
+        emulator_endpoint();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = std::env::temp_dir().join(format!("classchat-moto-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("create {dir:?}: {error}"));
+        let dir = TempDir(dir);
+        let port_file = dir.0.join("port");
+        let mut child = std::process::Command::new(root.join("scripts/moto"))
+            .arg("serve")
+            .arg("--port-file")
+            .arg(&port_file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|error| panic!("start scripts/moto serve: {error}"));
+        let started = std::time::Instant::now();
+        let port = loop {
+            if let Ok(port) = std::fs::read_to_string(&port_file)
+                && !port.trim().is_empty()
+            {
+                break port.trim().to_owned();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the emulator exited at start ({status}); run ./scripts/test to install it");
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("the emulator did not report its port within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+
+    /// The emulator's URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Freezes the emulator: connections hang, nothing is answered, nothing is forgotten.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused emulator run again.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap_or_else(|error| panic!("kill {signal}: {error}"));
+        assert!(status.success(), "kill {signal} failed");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // SIGKILL works on a stopped process too.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
