@@ -98,19 +98,16 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     seed(&service)
         .await
         .context("cannot seed the demo school")?;
-    println!("Demo school ready in {}.", args.db.display());
-    println!(
-        "Open http://{}/ in a browser and sign in as any of these (password: {DEMO_PASSWORD}):",
-        args.http.addr
-    );
-    println!("  admin:    {}", ADMIN.0);
-    println!("  teachers: {}", TEACHERS.map(|(id, _)| id).join(", "));
-    println!("  students: {}", STUDENTS.map(|(id, _)| id).join(", "));
-    println!(
-        "The API is described at http://{}/openapi.json.",
-        args.http.addr
-    );
-    run_server(service, live, &args.http, &args.db).await
+    let db = args.db.clone();
+    run_server(service, live, &args.http, &args.db, move |addr| {
+        println!("Demo school ready in {}.", db.display());
+        println!("Open http://{addr}/ in a browser and sign in as any of these (password: {DEMO_PASSWORD}):");
+        println!("  admin:    {}", ADMIN.0);
+        println!("  teachers: {}", TEACHERS.map(|(id, _)| id).join(", "));
+        println!("  students: {}", STUDENTS.map(|(id, _)| id).join(", "));
+        println!("The API is described at http://{addr}/openapi.json.");
+    })
+    .await
 }
 
 /// Deletes the demo database and its WAL files, so every demo starts from the same state.

@@ -24,7 +24,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              CLASSCHAT_JWT_SECRET on every node"
         );
     }
-    run_server(service, live, &args.http, &args.store.db).await
+    run_server(service, live, &args.http, &args.store.db, |_| {}).await
 }
 
 /// Opens the configured store and wraps it in the service; with `serving`, the service
@@ -74,11 +74,14 @@ pub async fn open_service(
 }
 
 /// Serves `service` over HTTP until a shutdown signal, then drains in-flight requests.
+/// `banner` runs once the port is bound, with the address actually bound (which differs
+/// from the configured one for port 0).
 pub async fn run_server(
     service: Arc<ChatService>,
     live: Live,
     http: &HttpArgs,
     db: &Path,
+    banner: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
     let config = ServerConfig {
         jwt_secret: secret::load_or_create(http.jwt_secret.as_deref(), db)?,
@@ -89,6 +92,7 @@ pub async fn run_server(
         .await
         .with_context(|| format!("cannot listen on {}", http.addr))?;
     let addr = server.local_addr()?;
+    banner(addr);
     // Printed on stdout (logs go to stderr) so scripts and tests can find the port.
     println!("classchat listening on http://{addr}");
     let closing = live.clone();
