@@ -32,5 +32,6 @@ pub mod ws;
 
 pub use app::{Server, build_app};
 pub use config::ServerConfig;
+pub use error::status_of;
 pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;
 pub use ws::{Live, LiveConfig};

@@ -2,11 +2,10 @@
 //! writer task that drains the bounded outbound queue, pings, and closes with the right
 //! code. Everything the connection is told to do goes through `ChatService`.
 
-use super::frames::{ClientFrame, ack_frame, chat_error_frame, event_frame, frame_error_frame};
+use super::frames::{ClientFrame, chat_error_frame, event_frame, frame_error_frame};
 use super::registry::{CLOSE_GOING_AWAY, CLOSE_TOO_BIG, ConnectionHandle, Outbound, Registration};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use classchat_core::service::SendRequest;
 use classchat_core::{Event, Timestamp, User};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -121,49 +120,14 @@ async fn handle_text(state: &AppState, user: &User, handle: &ConnectionHandle, t
             return;
         }
     };
-    let service = &state.service;
-    match frame {
-        ClientFrame::SendMessage {
-            conversation_id,
-            message_body,
-            client_message_id,
-        } => {
-            let request = SendRequest {
-                conversation_id: &conversation_id,
-                author: user.id.as_str(),
-                message_body: &message_body,
-                client_message_id: client_message_id.as_deref(),
-                origin: Some(&handle.id),
-            };
-            let reply = match service.send(user, request).await {
-                Ok(sent) => ack_frame(&sent.message),
-                Err(error) => chat_error_frame(&error, client_message_id.as_deref()),
-            };
-            handle.push(reply.into());
-        }
-        ClientFrame::Typing { conversation_id } => {
-            if let Err(error) = service
-                .typing(user, &conversation_id, Some(&handle.id))
-                .await
-            {
-                handle.push(chat_error_frame(&error, None).into());
-            }
-        }
-        ClientFrame::MarkRead {
-            conversation_id,
-            timestamp,
-        } => {
-            if let Err(error) = service
-                .mark_read(user, &conversation_id, &timestamp, Some(&handle.id))
-                .await
-            {
-                handle.push(chat_error_frame(&error, None).into());
-            }
-        }
-        ClientFrame::Sync { since } => replay(state, user, handle, &since).await,
-        ClientFrame::Ping => {
-            handle.push(Utf8Bytes::from_static(r#"{"type":"pong"}"#));
-        }
+    // A socket that also receives live events while it replays needs the seam handling
+    // below; every other action is the transport-independent one.
+    if let ClientFrame::Sync { since } = frame {
+        replay(state, user, handle, &since).await;
+        return;
+    }
+    for reply in super::actions::perform(&state.service, user, &handle.id, frame).await {
+        handle.push(reply.into());
     }
 }
 

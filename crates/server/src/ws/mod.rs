@@ -1,11 +1,13 @@
 //! Real-time delivery over WebSocket (`GET /chat/ws?token=…`).
 //!
 //! - [`frames`]: the frame protocol (client `action`s, server `type`s).
+//! - [`actions`]: what each frame does, shared with the Lambda WebSocket handler.
 //! - [`registry`]: live connections by user, and the in-process [`LocalHub`].
 //! - `connection`: one socket's reader loop and writer task.
 //!
 //! The token is checked before the upgrade; a refused client never gets a socket.
 
+pub mod actions;
 pub mod frames;
 pub mod registry;
 

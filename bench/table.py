@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Turns a classchat-bench JSONL file into a Markdown table (one row per result)."""
+import json
+import sys
+
+KEYS = {
+    "idle": ["opened", "failed", "connect_per_s", "rss_per_conn_kib", "server_alive"],
+    "send": ["transport", "pairs", "window", "acked_per_s", "errors"],
+    "latency": ["rate", "achieved_rate", "idle", "delivery_p50_us", "delivery_p95_us",
+                "delivery_p99_us", "delivery_max_us", "lost"],
+    "history": ["messages", "reads_per_s", "read_p50_us", "read_p99_us", "read_max_us",
+                "writes_per_s"],
+}
+
+
+def fmt(value):
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def main(path):
+    print("| scenario | target | load | figures |")
+    print("|---|---|---|---|")
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line)
+            keys = KEYS.get(r["scenario"], [])
+            figures = ", ".join(f"{k}={fmt(r[k])}" for k in keys if k in r)
+            print(f"| {r['scenario']} | {r['target']} | {r.get('loadavg', '')} | {figures} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,174 @@
+//! One WebSocket client for both classchat's protocol and socket.io's, bound to a chosen
+//! loopback source address so that tens of thousands of sockets never run out of ports.
+
+use crate::Target;
+use crate::sio;
+use anyhow::{Context, bail};
+use futures::stream::SplitStream;
+use futures::{SinkExt, StreamExt};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// What a client receives that the scenarios care about.
+#[derive(Debug)]
+pub enum Event {
+    /// The server acknowledged (stored) a message.
+    Ack,
+    /// A message delivered live; its body.
+    Message(String),
+    /// The server refused a frame.
+    Error(String),
+    /// Anything else (presence, pong, …).
+    Other,
+}
+
+/// The sending half: frames go to a writer task, so both halves can send.
+#[derive(Clone)]
+pub struct Sender {
+    tx: mpsc::UnboundedSender<Message>,
+    target: Target,
+    next_ack: std::sync::Arc<AtomicU64>,
+}
+
+/// The receiving half.
+pub struct Receiver {
+    rx: SplitStream<Ws>,
+    tx: mpsc::UnboundedSender<Message>,
+    target: Target,
+}
+
+/// The `i`-th loopback source address: 127.0.0.10 … 127.0.0.41.
+pub fn source_ip(i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(127, 0, 0, 10 + (i % 32) as u8)
+}
+
+/// Opens a TCP connection to `server` (`host:port`) from `source`.
+async fn tcp(server: &str, source: Ipv4Addr) -> anyhow::Result<TcpStream> {
+    let addr: SocketAddr = server.parse().context("server address")?;
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::new(source.into(), 0))?;
+    let stream = socket.connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// Connects and authenticates: classchat with a token, socket.io with the user id and rooms.
+/// `base` is `ws://127.0.0.1:<port>`.
+pub async fn connect(
+    target: Target,
+    base: &str,
+    auth: &str,
+    rooms: &str,
+    source: Ipv4Addr,
+) -> anyhow::Result<(Sender, Receiver)> {
+    let host = base.trim_start_matches("ws://");
+    let rooms = rooms.replace('+', "%2B");
+    let url = match target {
+        Target::Classchat => format!("{base}/chat/ws?token={auth}"),
+        Target::Socketio => {
+            format!("{base}/socket.io/?EIO=4&transport=websocket&user={auth}&rooms={rooms}")
+        }
+        Target::Synapse => bail!("Synapse is not a WebSocket target"),
+    };
+    let stream = tcp(host, source).await?;
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .context("WebSocket handshake")?;
+    if target == Target::Socketio {
+        sio::handshake(&mut ws).await?;
+    }
+    let (mut sink, rx) = ws.split();
+    let (tx, mut queue) = mpsc::unbounded_channel::<Message>();
+    tokio::spawn(async move {
+        while let Some(frame) = queue.recv().await {
+            if sink.send(frame).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let sender = Sender {
+        tx: tx.clone(),
+        target,
+        next_ack: Default::default(),
+    };
+    Ok((sender, Receiver { rx, tx, target }))
+}
+
+impl Sender {
+    /// Sends a chat message to `conversation` (a socket.io room) with client id `id`.
+    pub fn send(&self, conversation: &str, body: &str, id: &str) -> anyhow::Result<()> {
+        let text = match self.target {
+            Target::Socketio => {
+                let ack = self.next_ack.fetch_add(1, Ordering::Relaxed);
+                sio::send_frame(ack, conversation, body, id)
+            }
+            _ => serde_json::json!({
+                "action": "sendMessage",
+                "conversationId": conversation,
+                "messageBody": body,
+                "clientMessageId": id,
+            })
+            .to_string(),
+        };
+        self.tx
+            .send(Message::text(text))
+            .map_err(|_| anyhow::anyhow!("connection closed"))
+    }
+
+    /// Closes the connection.
+    pub fn close(&self) {
+        let _ = self.tx.send(Message::Close(None));
+    }
+}
+
+impl Receiver {
+    /// The next event, or `None` when the connection is closed.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Event>> {
+        loop {
+            let Some(frame) = self.rx.next().await else {
+                return Ok(None);
+            };
+            let text = match frame? {
+                Message::Text(text) => text,
+                Message::Close(_) => return Ok(None),
+                _ => continue,
+            };
+            let event = match self.target {
+                Target::Socketio => match sio::parse(&text) {
+                    sio::Packet::Ping => {
+                        let _ = self.tx.send(Message::text("3"));
+                        continue;
+                    }
+                    sio::Packet::Event(event) => event,
+                },
+                _ => parse_classchat(&text)?,
+            };
+            return Ok(Some(event));
+        }
+    }
+}
+
+/// A classchat server frame.
+fn parse_classchat(text: &str) -> anyhow::Result<Event> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    let string = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Ok(match value["type"].as_str() {
+        Some("ack") => Event::Ack,
+        Some("message") => Event::Message(string(&value["message"]["messageBody"])),
+        Some("error") => Event::Error(format!("{} {}", value["code"], value["message"])),
+        _ => Event::Other,
+    })
+}
+
+/// Reads events until the connection closes, discarding them (an idle socket).
+pub async fn drain(mut receiver: Receiver) {
+    while let Ok(Some(_)) = receiver.next().await {}
+}

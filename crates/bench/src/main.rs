@@ -1,0 +1,108 @@
+//! `classchat-bench`: the load generator of issue 7.
+//!
+//! Every scenario starts its own server (classchat on a temp database, or a peer), drives
+//! it over loopback only, prints one human line and one JSON line, and tears it down.
+//! See BENCHMARKS.md and `scripts/bench`.
+
+mod client;
+mod history;
+mod idle;
+mod latency;
+mod matrix;
+mod report;
+mod seed;
+mod send;
+mod server;
+mod sio;
+mod synapse;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Command line of `classchat-bench`.
+#[derive(Parser, Debug)]
+#[command(version, about = "Load generator for classchat and its peers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which server a scenario runs against.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// classchat over WebSocket (and REST where the scenario has a REST variant).
+    Classchat,
+    /// The socket.io relay in bench/peers/socketio.
+    Socketio,
+    /// matrix-synapse from .venv-synapse (send and latency only).
+    Synapse,
+}
+
+impl Target {
+    /// The name used in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Classchat => "classchat",
+            Target::Socketio => "socketio",
+            Target::Synapse => "synapse",
+        }
+    }
+}
+
+/// Options every scenario shares.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// The server to measure.
+    #[arg(long, value_enum, default_value = "classchat")]
+    pub target: Target,
+    /// The classchat binary.
+    #[arg(
+        long,
+        env = "CLASSCHAT_BENCH_SERVER",
+        default_value = "target/release/classchat"
+    )]
+    pub classchat_bin: PathBuf,
+    /// The socket.io peer's directory (with node_modules installed).
+    #[arg(long, default_value = "bench/peers/socketio")]
+    pub socketio_dir: PathBuf,
+    /// The Synapse virtualenv.
+    #[arg(long, default_value = ".venv-synapse")]
+    pub synapse_venv: PathBuf,
+    /// SQLite synchronous mode of classchat (full, normal, off).
+    #[arg(long, default_value = "full")]
+    pub synchronous: String,
+    /// Append the JSON result line to this file too.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Open N authenticated sockets, hold them, report server RSS per connection.
+    Idle(idle::Args),
+    /// K sender/recipient pairs: acked messages per second (WebSocket, then REST).
+    Send(send::Args),
+    /// Fixed offered rate with idle sockets present: delivery latency percentiles.
+    Latency(latency::Args),
+    /// Bulk-loaded history, then /chat/read page latency while writes run.
+    History(history::Args),
+    /// Internal: a worker process holding a share of the idle sockets.
+    #[command(hide = true)]
+    Worker(idle::WorkerArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Idle(args) => idle::run(args).await,
+            Command::Send(args) => send::run(args).await,
+            Command::Latency(args) => latency::run(args).await,
+            Command::History(args) => history::run(args).await,
+            Command::Worker(args) => idle::worker(args).await,
+        }
+    })
+}

@@ -1,0 +1,25 @@
+//! The `classchat-ws` Lambda function: every route of the WebSocket API.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use classchat_lambda::ws::WsHandler;
+use classchat_lambda::{Deployment, LambdaConfig};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
+    let config = LambdaConfig::from_env()?;
+    let deployment = Deployment::connect(&config).await?;
+    let handler = &WsHandler::new(&deployment, &config);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            Ok::<ApiGatewayProxyResponse, lambda_runtime::Error>(
+                handler.handle(event.payload).await,
+            )
+        },
+    ))
+    .await
+}

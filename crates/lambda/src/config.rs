@@ -1,0 +1,127 @@
+//! The functions' settings, read from the environment that `template.yaml` sets.
+
+use crate::error::LambdaError;
+use classchat_store_dynamodb::DynamoConfig;
+use std::time::Duration;
+
+/// How long a connection item lives when `$disconnect` never arrives (API Gateway closes
+/// idle connections after 10 minutes and any connection after 2 hours).
+pub const DEFAULT_CONNECTION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// Settings of both functions.
+#[derive(Clone)]
+pub struct LambdaConfig {
+    /// HS256 secret for tokens (`CLASSCHAT_JWT_SECRET`), shared by both functions so a
+    /// token from the REST login opens the WebSocket.
+    pub jwt_secret: Vec<u8>,
+    /// Where the tables are (`CLASSCHAT_TABLE_PREFIX`, optional `CLASSCHAT_DYNAMODB_ENDPOINT`).
+    pub dynamo: DynamoConfig,
+    /// The Management API endpoint (`CLASSCHAT_WS_ENDPOINT`, `https://{api}.execute-api.
+    /// {region}.amazonaws.com/{stage}`). Required by the HTTP function to deliver REST
+    /// sends live; the WebSocket function falls back to its events' domain and stage.
+    pub management_endpoint: Option<String>,
+    /// Browser origins allowed by CORS (`CLASSCHAT_CORS_ORIGINS`, comma-separated).
+    pub cors_origins: Vec<String>,
+    /// Lifetime of a connection item without `$disconnect`.
+    pub connection_ttl: Duration,
+}
+
+impl LambdaConfig {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, LambdaError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, LambdaError> {
+        let jwt_secret = lookup("CLASSCHAT_JWT_SECRET")
+            .ok_or_else(|| LambdaError::Config("CLASSCHAT_JWT_SECRET is not set".into()))?;
+        if jwt_secret.len() < 32 {
+            return Err(LambdaError::Config(
+                "CLASSCHAT_JWT_SECRET must be at least 32 bytes".into(),
+            ));
+        }
+        let connection_ttl = match lookup("CLASSCHAT_CONNECTION_TTL_SECS") {
+            None => DEFAULT_CONNECTION_TTL,
+            Some(text) => Duration::from_secs(text.parse().map_err(|_| {
+                LambdaError::Config(format!("CLASSCHAT_CONNECTION_TTL_SECS: {text:?}"))
+            })?),
+        };
+        Ok(Self {
+            jwt_secret: jwt_secret.into_bytes(),
+            dynamo: DynamoConfig {
+                endpoint: lookup("CLASSCHAT_DYNAMODB_ENDPOINT"),
+                table_prefix: lookup("CLASSCHAT_TABLE_PREFIX").unwrap_or_default(),
+                region: lookup("AWS_REGION"),
+                timeouts: None,
+            },
+            management_endpoint: lookup("CLASSCHAT_WS_ENDPOINT"),
+            cors_origins: lookup("CLASSCHAT_CORS_ORIGINS")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            connection_ttl,
+        })
+    }
+}
+
+impl std::fmt::Debug for LambdaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaConfig")
+            .field("jwt_secret", &"***")
+            .field("dynamo", &self.dynamo)
+            .field("management_endpoint", &self.management_endpoint)
+            .field("cors_origins", &self.cors_origins)
+            .field("connection_ttl", &self.connection_ttl)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn reads_the_templates_variables() {
+        let config = LambdaConfig::from_lookup(lookup(&[
+            ("CLASSCHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CLASSCHAT_TABLE_PREFIX", "cc_"),
+            (
+                "CLASSCHAT_WS_ENDPOINT",
+                "https://abc.execute-api.eu-west-1.amazonaws.com/live",
+            ),
+            (
+                "CLASSCHAT_CORS_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(config.dynamo.table_prefix, "cc_");
+        assert_eq!(config.cors_origins.len(), 2);
+        assert_eq!(config.connection_ttl, DEFAULT_CONNECTION_TTL);
+        assert!(
+            !format!("{config:?}").contains("0123456789"),
+            "the secret stays out of logs"
+        );
+    }
+
+    #[test]
+    fn refuses_a_missing_or_short_secret() {
+        assert!(LambdaConfig::from_lookup(lookup(&[])).is_err());
+        assert!(LambdaConfig::from_lookup(lookup(&[("CLASSCHAT_JWT_SECRET", "short")])).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Errors of setting a function up; per-request failures become HTTP answers or `error`
+//! frames instead and never crash the function.
+
+use classchat_store_dynamodb::SetupError;
+
+/// Why a function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaError {
+    /// A required setting is missing or malformed.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The DynamoDB store could not be set up.
+    #[error("DynamoDB store: {0}")]
+    Store(#[from] SetupError),
+}

@@ -1,0 +1,112 @@
+//! The WebSocket API on Lambda. API Gateway keeps the sockets and invokes this function
+//! once per event: `$connect` (authenticate, register), `$disconnect` (forget), and one
+//! invocation per client frame, routed on `$request.body.action` to `sendMessage`,
+//! `typing`, `markRead`, `sync`, `ping` — or `$default` for anything else. Frames are
+//! parsed and performed by the server's own protocol code; replies are posted back to the
+//! calling connection through the Management API, in order.
+
+mod session;
+
+use crate::config::LambdaConfig;
+use crate::deployment::Deployment;
+use crate::hub::{ApiGatewayHub, Management};
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use classchat_core::{ChatError, ChatService, ConnectionId};
+use classchat_server::auth::Tokens;
+use classchat_server::config::DEFAULT_TOKEN_TTL;
+use classchat_server::ws::actions;
+use classchat_server::ws::frames::{ClientFrame, chat_error_frame, frame_error_frame};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Handles every event of the WebSocket API.
+pub struct WsHandler {
+    service: Arc<ChatService>,
+    hub: Arc<ApiGatewayHub>,
+    tokens: Tokens,
+    connection_ttl: Duration,
+}
+
+impl WsHandler {
+    /// A handler over the deployment's service and hub.
+    pub fn new(deployment: &Deployment, config: &LambdaConfig) -> Self {
+        Self {
+            service: Arc::clone(&deployment.service),
+            hub: Arc::clone(&deployment.hub),
+            tokens: Tokens::new(&config.jwt_secret, DEFAULT_TOKEN_TTL),
+            connection_ttl: config.connection_ttl,
+        }
+    }
+
+    /// Handles one event and says what API Gateway should answer. For `$connect` a status
+    /// other than 200 refuses the socket; for the other routes the status is only logged
+    /// by API Gateway, and replies travel as posts to the connection.
+    pub async fn handle(&self, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+        let context = &event.request_context;
+        if let (Some(domain), Some(stage)) = (&context.domain_name, &context.stage) {
+            self.hub
+                .learn_endpoint(&Management::endpoint_of(domain, stage));
+        }
+        let Some(connection_id) = context.connection_id.clone() else {
+            return respond(400, Some("the event has no connectionId"));
+        };
+        match context.route_key.as_deref().unwrap_or("$default") {
+            "$connect" => {
+                let token = event.query_string_parameters.first("token");
+                session::connect(self, &connection_id, token).await
+            }
+            "$disconnect" => session::disconnect(self, &connection_id).await,
+            route => {
+                let body = event.body.as_deref().unwrap_or_default();
+                self.frame(&connection_id, route, body).await
+            }
+        }
+    }
+
+    /// One client frame: whose connection it is, then the shared protocol.
+    async fn frame(&self, connection_id: &str, route: &str, body: &str) -> ApiGatewayProxyResponse {
+        let replies = match session::user_of(self, connection_id).await {
+            Err(error) => vec![chat_error_frame(&error, None)],
+            Ok(user) => match ClientFrame::parse(body) {
+                Err(error) => vec![frame_error_frame(&error)],
+                Ok(frame) => {
+                    if route == "$default" {
+                        tracing::debug!("a known action arrived on $default; performing it");
+                    }
+                    let origin = ConnectionId::new(connection_id);
+                    actions::perform(&self.service, &user, &origin, frame).await
+                }
+            },
+        };
+        for reply in replies {
+            if !self.hub.send(connection_id, &reply).await {
+                break;
+            }
+        }
+        respond(200, None)
+    }
+}
+
+/// An answer to API Gateway with an optional JSON error body.
+fn respond(status: u16, error: Option<&str>) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = i64::from(status);
+    response.body = error.map(|message| {
+        Body::Text(serde_json::json!({ "error": { "message": message } }).to_string())
+    });
+    response
+}
+
+/// The answer for a refused `$connect`, with the status the REST API would give.
+fn refuse(error: &ChatError) -> ApiGatewayProxyResponse {
+    let status = classchat_server::status_of(error).as_u16();
+    let mut response = respond(status, None);
+    response.body = Some(Body::Text(
+        serde_json::json!({
+            "error": { "code": error.code().as_str(), "message": error.to_string() }
+        })
+        .to_string(),
+    ));
+    response
+}

@@ -1,0 +1,228 @@
+//! Shared test harness: the deployment over the DynamoDB emulator (fresh tables), a fake
+//! API Gateway Management API on loopback that records posts, and the event fixtures.
+#![allow(dead_code)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_apigatewaymanagement::config::{Credentials, SharedCredentialsProvider};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use classchat_core::service::{Actor, NewUser};
+use classchat_lambda::ws::WsHandler;
+use classchat_lambda::{Deployment, LambdaConfig};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+pub const SECRET: &str = "lambda-test-secret-lambda-test-secret";
+pub const PASSWORD: &str = "password-123";
+/// Teachers `t1`, `t2`; students `s1`, `s2`. Links: t1–s1, t2–s2.
+pub const USERS: [(&str, &str, &str); 4] = [
+    ("t1", "Teacher One", "teacher"),
+    ("t2", "Teacher Two", "teacher"),
+    ("s1", "Student One", "student"),
+    ("s2", "Student Two", "student"),
+];
+pub const LINKS: [(&str, &str); 2] = [("t1", "s1"), ("t2", "s2")];
+
+/// A fixture under tests/fixtures as JSON.
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Records every `POST /@connections/{id}`; answers 410 for the ids in `gone`.
+#[derive(Clone, Default)]
+pub struct FakeManagement {
+    pub posts: Arc<Mutex<Vec<(String, Value)>>>,
+    pub gone: Arc<Mutex<HashSet<String>>>,
+}
+
+impl FakeManagement {
+    /// Starts the server; its base URL.
+    pub async fn start(&self) -> String {
+        let app = Router::new()
+            .route("/@connections/{id}", post(receive))
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    /// The frames posted to `connection`, in order.
+    pub fn frames_to(&self, connection: &str) -> Vec<Value> {
+        let posts = self.posts.lock().unwrap();
+        posts
+            .iter()
+            .filter(|(id, _)| id == connection)
+            .map(|(_, frame)| frame.clone())
+            .collect()
+    }
+
+    /// Every connection that got a post.
+    pub fn recipients(&self) -> HashSet<String> {
+        let posts = self.posts.lock().unwrap();
+        posts.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    pub fn clear(&self) {
+        self.posts.lock().unwrap().clear();
+    }
+}
+
+async fn receive(
+    State(fake): State<FakeManagement>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> impl IntoResponse {
+    if fake.gone.lock().unwrap().contains(&id) {
+        return (
+            StatusCode::GONE,
+            [("x-amzn-errortype", "GoneException")],
+            r#"{"message":null}"#.to_owned(),
+        );
+    }
+    let frame: Value = serde_json::from_slice(&body).expect("frames are JSON");
+    fake.posts.lock().unwrap().push((id, frame));
+    (StatusCode::OK, [("x-amzn-errortype", "")], String::new())
+}
+
+/// Everything a test needs.
+pub struct Harness {
+    pub deployment: Deployment,
+    pub config: LambdaConfig,
+    pub fake: FakeManagement,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub connections_table: String,
+}
+
+impl Harness {
+    /// Fresh tables on the emulator, the seeded school, the fake Management API.
+    pub async fn start() -> Self {
+        let store = classchat_store_dynamodb::testing::fresh_store().await;
+        let dynamo = store.client().clone();
+        let connections_table = store.tables().connections.clone();
+        let fake = FakeManagement::default();
+        let endpoint = fake.start().await;
+        let config = LambdaConfig::from_lookup(|name| match name {
+            "CLASSCHAT_JWT_SECRET" => Some(SECRET.to_owned()),
+            "CLASSCHAT_WS_ENDPOINT" => Some(endpoint.clone()),
+            _ => None,
+        })
+        .expect("config");
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "test",
+            )))
+            .build();
+        let deployment = Deployment::from_parts(store, sdk, config.management_endpoint.as_deref());
+        seed(&deployment).await;
+        Self {
+            deployment,
+            config,
+            fake,
+            dynamo,
+            connections_table,
+        }
+    }
+
+    pub fn ws(&self) -> WsHandler {
+        WsHandler::new(&self.deployment, &self.config)
+    }
+
+    pub fn http(&self) -> axum::Router {
+        classchat_lambda::http::app(&self.deployment, &self.config)
+    }
+
+    /// A token for `user`, issued exactly as the login route issues them.
+    pub async fn token(&self, user: &str) -> String {
+        let user = self
+            .deployment
+            .service
+            .authenticate(user)
+            .await
+            .expect("seeded user");
+        classchat_server::auth::Tokens::new(SECRET.as_bytes(), std::time::Duration::from_secs(600))
+            .issue(&user)
+            .expect("issue")
+            .token
+    }
+
+    /// The connection ids in the Connections table.
+    pub async fn stored_connections(&self) -> HashSet<String> {
+        let scan = self
+            .dynamo
+            .scan()
+            .table_name(&self.connections_table)
+            .send()
+            .await
+            .expect("scan Connections");
+        scan.items()
+            .iter()
+            .filter_map(|item| item.get("connectionId")?.as_s().ok().cloned())
+            .collect()
+    }
+
+    /// Runs `$connect` for `user` on `connection`; the status.
+    pub async fn connect(&self, user: &str, connection: &str) -> i64 {
+        let token = self.token(user).await;
+        let mut event = fixture("ws-connect.json");
+        event["queryStringParameters"]["token"] = token.clone().into();
+        event["multiValueQueryStringParameters"]["token"] = serde_json::json!([token]);
+        event["requestContext"]["connectionId"] = connection.into();
+        let response = self
+            .ws()
+            .handle(serde_json::from_value(event).unwrap())
+            .await;
+        response.status_code
+    }
+
+    /// Sends `frame` on `connection` through `route`; the status.
+    pub async fn frame(&self, connection: &str, route: &str, frame: &Value) -> i64 {
+        let mut event = fixture("ws-message.json");
+        event["requestContext"]["connectionId"] = connection.into();
+        event["requestContext"]["routeKey"] = route.into();
+        event["body"] = frame.to_string().into();
+        let response = self
+            .ws()
+            .handle(serde_json::from_value(event).unwrap())
+            .await;
+        response.status_code
+    }
+}
+
+async fn seed(deployment: &Deployment) {
+    for (user_id, display_name, role) in USERS {
+        let new = NewUser {
+            user_id,
+            display_name,
+            role,
+            password: PASSWORD,
+        };
+        deployment
+            .service
+            .create_user(Actor::Operator, new)
+            .await
+            .unwrap_or_else(|e| panic!("seed {user_id}: {e}"));
+    }
+    for (teacher, student) in LINKS {
+        deployment
+            .service
+            .add_link(Actor::Operator, teacher, student)
+            .await
+            .unwrap_or_else(|e| panic!("link {teacher}+{student}: {e}"));
+    }
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
