@@ -14,6 +14,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
+use super::TestApp;
+
 /// How long to wait for a frame that is expected to arrive. Generous: the machine is shared.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
 /// How long to listen before concluding that nothing is coming.
@@ -248,4 +250,46 @@ impl WsClient {
             }
         }
     }
+}
+
+/// Logs `user` in and opens a socket, ready to receive.
+pub async fn connect(app: &TestApp, user: &str) -> WsClient {
+    let token = app.login(user).await;
+    WsClient::connect(app.addr, &token).await
+}
+
+/// Waits until the server holds exactly `expected` live connections.
+pub async fn wait_for_connections(app: &TestApp, expected: usize, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while app.live.connection_count() != expected {
+        assert!(
+            Instant::now() < deadline,
+            "the server still holds {} connections, expected {expected}",
+            app.live.connection_count()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `presence` frame.
+pub fn presence(user: &str, online: bool) -> Value {
+    json!({"type": "presence", "userId": user, "online": online})
+}
+
+/// The messageId of a message object.
+pub fn message_id(message: &Value) -> String {
+    message["messageId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no messageId in {message}"))
+        .to_owned()
+}
+
+/// A `sendMessage` frame.
+pub fn send_frame(conversation: &str, body: &str, client_message_id: &str) -> Value {
+    json!({
+        "action": "sendMessage",
+        "conversationId": conversation,
+        "messageBody": body,
+        "clientMessageId": client_message_id,
+    })
 }
