@@ -80,6 +80,16 @@ pub struct Link {
     pub student: UserId,
 }
 
+impl Link {
+    /// The link a conversation needs: between its teacher and its student.
+    pub fn of(conversation: &ConversationId) -> Self {
+        Self {
+            teacher: conversation.teacher().clone(),
+            student: conversation.student().clone(),
+        }
+    }
+}
+
 /// What an admin (or the operator, through the CLI) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
@@ -214,6 +224,17 @@ pub trait Store: Send + Sync + 'static {
     /// and strictly increasing per conversation. If the author already stored a message
     /// with the same clientMessageId, nothing is written and that message is returned.
     async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError>;
+
+    /// [`Self::append_message`], but only while the conversation's teacher and student are
+    /// linked; `None`, with nothing written, when they are not. This is the whole store
+    /// work of a send, so a store that can check the link inside the append's own write
+    /// (one round trip, and atomic with it) should; the default checks first, then appends.
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
+        if !self.is_linked(&Link::of(&message.conversation_id)).await? {
+            return Ok(None);
+        }
+        self.append_message(message).await.map(Some)
+    }
 
     /// A page of a conversation, see [`PageRequest`].
     async fn read_messages(

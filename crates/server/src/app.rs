@@ -3,6 +3,7 @@
 use crate::auth::Tokens;
 use crate::config::ServerConfig;
 use crate::extract::BODY_LIMIT;
+use crate::listener::GuardedListener;
 use crate::routes;
 use crate::state::AppState;
 use crate::ws::Live;
@@ -67,20 +68,20 @@ fn cors(origins: &[String]) -> CorsLayer {
 /// A bound, not yet running server. Binding first lets callers (tests, the CLI) learn the
 /// port before serving, which is what makes port 0 usable.
 pub struct Server {
-    listener: TcpListener,
+    listener: GuardedListener,
     app: Router,
 }
 
 impl Server {
     /// Binds `addr` for `app`.
     pub async fn bind(addr: SocketAddr, app: Router) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = GuardedListener::new(TcpListener::bind(addr).await?);
         Ok(Self { listener, app })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+        axum::serve::Listener::local_addr(&self.listener)
     }
 
     /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests

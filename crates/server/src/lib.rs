@@ -23,6 +23,7 @@ pub mod config;
 pub mod dto;
 mod error;
 mod extract;
+mod listener;
 mod metrics;
 pub mod openapi;
 mod routes;

@@ -62,8 +62,9 @@ pub use links::{
     remove_link_reports_whether_it_existed,
 };
 pub use messages::{
-    append_bumps_colliding_timestamps, append_uses_proposed_timestamp_when_free,
-    client_message_id_is_scoped_per_author, client_message_id_makes_append_idempotent,
+    append_bumps_colliding_timestamps, append_if_linked_needs_the_link,
+    append_uses_proposed_timestamp_when_free, client_message_id_is_scoped_per_author,
+    client_message_id_makes_append_idempotent,
     concurrent_appends_get_distinct_increasing_timestamps,
     has_messages_and_conversations_are_isolated,
 };
@@ -100,6 +101,7 @@ macro_rules! conformance_suite {
             list_links_by_user_and_all_sorted,
             append_uses_proposed_timestamp_when_free,
             append_bumps_colliding_timestamps,
+            append_if_linked_needs_the_link,
             concurrent_appends_get_distinct_increasing_timestamps,
             client_message_id_makes_append_idempotent,
             client_message_id_is_scoped_per_author,

@@ -363,3 +363,50 @@ pub async fn has_messages_and_conversations_are_isolated(store: Arc<dyn Store>) 
         vec![message]
     );
 }
+
+/// `append_if_linked` stores a message only while the conversation's link exists: after
+/// the link is removed it writes nothing.
+pub async fn append_if_linked_needs_the_link(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "a").await;
+    let first = new_message(
+        &pair.conversation,
+        &pair.student.id,
+        at(1_000),
+        "while linked",
+        Some("c-1"),
+    );
+    let appended = store
+        .append_if_linked(&first)
+        .await
+        .expect("append_if_linked while linked");
+    let message = match appended {
+        Some(appended) => created(appended, "append_if_linked while linked"),
+        None => panic!("append_if_linked refused a linked conversation"),
+    };
+    assert_eq!(message, stored(&first, at(1_000)));
+
+    let link = classchat_core::store::Link::of(&pair.conversation);
+    assert!(store.remove_link(&link).await.expect("remove_link"));
+    let refused = new_message(
+        &pair.conversation,
+        &pair.student.id,
+        at(2_000),
+        "after the link is gone",
+        Some("c-2"),
+    );
+    assert_eq!(
+        store
+            .append_if_linked(&refused)
+            .await
+            .expect("append_if_linked after unlinking"),
+        None,
+        "no link, no message"
+    );
+    let page = read(&*store, &pair.conversation, None, None, 50).await;
+    assert_eq!(
+        page.messages,
+        vec![message],
+        "nothing was written for the refused append"
+    );
+}

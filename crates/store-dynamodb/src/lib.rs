@@ -203,6 +203,10 @@ impl Store for DynamoStore {
         messages::append(self, message).await
     }
 
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
+        messages::append_checked(self, message, true).await
+    }
+
     async fn read_messages(
         &self,
         conversation: &ConversationId,

@@ -26,14 +26,14 @@ use crate::error::build_failed;
 use crate::item::{
     CMID_PREFIX, CONVERSATION_ID, Item, LAST_AUTHOR, LAST_CLIENT_MESSAGE_ID, LAST_MESSAGE_AT,
     LAST_MESSAGE_ID, LAST_MESSAGE_PREVIEW, LAST_READ_AT, PEER_ID, TIMESTAMP, UNREAD_COUNT, USER_ID,
-    cmid_sk, conv_sk, get_s, get_timestamp, message_from_item, message_item, message_key, n, s,
-    user_info_key,
+    cmid_sk, conv_sk, get_s, get_timestamp, link_sk, message_from_item, message_item, message_key,
+    n, s, user_info_key,
 };
 use crate::ops::{self, Transacted, transact};
 use crate::pages::newest;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use classchat_core::message::NewMessage;
-use classchat_core::store::{Appended, StoreError};
+use classchat_core::store::{Appended, Link, StoreError};
 use classchat_core::{ClientMessageId, ConversationId, Message, Timestamp, UserId};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -76,11 +76,23 @@ impl AppendLocks {
     }
 }
 
-/// Appends `new`. The common case is one request: the transaction, at the proposed
-/// timestamp (or just after the newest this process knows of). Only when a condition
-/// fails does it read — the dedup item's message, or the conversation's newest timestamp
-/// to retry just after it.
+/// Appends `new` whether or not its conversation is linked (seeding, imports).
 pub(crate) async fn append(store: &DynamoStore, new: &NewMessage) -> Result<Appended, StoreError> {
+    append_checked(store, new, false)
+        .await?
+        .ok_or_else(|| StoreError::Internal("an unconditional append was refused".into()))
+}
+
+/// Appends `new`; with `require_link`, only while the conversation's link item exists
+/// (`None` otherwise, nothing written). The common case is one request: the transaction,
+/// at the proposed timestamp (or just after the newest this process knows of), with the
+/// link as a condition check in it. Only when a condition fails does it read — the dedup
+/// item's message, or the conversation's newest timestamp to retry just after it.
+pub(crate) async fn append_checked(
+    store: &DynamoStore,
+    new: &NewMessage,
+    require_link: bool,
+) -> Result<Option<Appended>, StoreError> {
     let conversation = &new.conversation_id;
     let mut known = store.append_locks.stripe(conversation).lock().await;
     let mut newest_hint = known
@@ -100,12 +112,8 @@ pub(crate) async fn append(store: &DynamoStore, new: &NewMessage) -> Result<Appe
             message_id: new.message_id,
             client_message_id: new.client_message_id.clone(),
         };
-        let outcome = transact(
-            &store.client,
-            transaction(store, &message)?,
-            "TransactWriteItems append message",
-        )
-        .await;
+        let (items, link_check) = transaction(store, &message, require_link)?;
+        let outcome = transact(&store.client, items, "TransactWriteItems append message").await;
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -120,7 +128,10 @@ pub(crate) async fn append(store: &DynamoStore, new: &NewMessage) -> Result<Appe
                     conversation: conversation.clone(),
                     at: timestamp,
                 });
-                return Ok(Appended::Created(message));
+                return Ok(Some(Appended::Created(message)));
+            }
+            outcome if link_check.is_some_and(|index| outcome.condition_failed(index)) => {
+                return Ok(None);
             }
             outcome if outcome.condition_failed(DEDUP) => {
                 // The author already stored this clientMessageId (a retry), maybe on
@@ -129,7 +140,7 @@ pub(crate) async fn append(store: &DynamoStore, new: &NewMessage) -> Result<Appe
                     StoreError::Internal("dedup condition failed without a client id".into())
                 })?;
                 return match existing(store, &new.author, client_id).await? {
-                    Some(existing) => Ok(Appended::Existing(existing)),
+                    Some(existing) => Ok(Some(Appended::Existing(existing))),
                     None => Err(StoreError::Internal(
                         "dedup item vanished after blocking an append".into(),
                     )),
@@ -198,11 +209,13 @@ async fn existing(
     }
 }
 
-/// The items of the append transaction, at the positions of the constants above.
+/// The items of the append transaction, at the positions of the constants above, and,
+/// with `require_link`, the position of the link's condition check (last).
 fn transaction(
     store: &DynamoStore,
     message: &Message,
-) -> Result<Vec<TransactWriteItem>, StoreError> {
+    require_link: bool,
+) -> Result<(Vec<TransactWriteItem>, Option<usize>), StoreError> {
     let put_message = Put::builder()
         .table_name(&store.tables.message)
         .set_item(Some(message_item(message)))
@@ -232,7 +245,23 @@ fn transaction(
             .map_err(build_failed)?;
         items.push(TransactWriteItem::builder().put(put_dedup).build());
     }
-    Ok(items)
+    if !require_link {
+        return Ok((items, None));
+    }
+    let link = Link::of(&message.conversation_id);
+    let check = ConditionCheck::builder()
+        .table_name(&store.tables.user_info)
+        .set_key(Some(user_info_key(
+            link.teacher.as_str(),
+            link_sk(&link.student),
+        )))
+        .condition_expression("attribute_exists(#pk)")
+        .expression_attribute_names("#pk", USER_ID)
+        .build()
+        .map_err(build_failed)?;
+    let position = items.len();
+    items.push(TransactWriteItem::builder().condition_check(check).build());
+    Ok((items, Some(position)))
 }
 
 /// The update of `owner`'s summary of the conversation for `message`: the last message

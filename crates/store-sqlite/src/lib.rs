@@ -184,6 +184,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
+        let message = message.clone();
+        self.writer
+            .run(move |connection| {
+                if !users::is_linked(connection, &Link::of(&message.conversation_id))? {
+                    return Ok(None);
+                }
+                messages::append(connection, &message).map(Some)
+            })
+            .await
+    }
+
     async fn read_messages(
         &self,
         conversation: &ConversationId,

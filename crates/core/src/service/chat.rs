@@ -1,7 +1,7 @@
 //! The chat use-cases: contact lists, reading, sending, read markers.
 
 use super::{ChatService, DEFAULT_PAGE_LIMIT, parse_limit};
-use crate::conversation::ConversationId;
+use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
@@ -141,7 +141,7 @@ impl ChatService {
             after: query.after.map(Timestamp::parse).transpose()?,
         };
         let conversation = self.resolve_conversation(caller, conversation).await?;
-        let linked = self.store.is_linked(&link_of(&conversation)).await?;
+        let linked = self.store.is_linked(&Link::of(&conversation)).await?;
         let has_history = !linked && self.store.has_messages(&conversation).await?;
         if policy::read_access(caller, &conversation, linked, has_history)? == ReadAccess::Audited {
             self.audit(
@@ -171,25 +171,35 @@ impl ChatService {
             .client_message_id
             .map(ClientMessageId::parse)
             .transpose()?;
-        let conversation = self
-            .resolve_conversation(caller, request.conversation_id)
-            .await?;
-        let linked = self.store.is_linked(&link_of(&conversation)).await?;
-        policy::may_send(caller, &author, &conversation, linked)?;
+        // The fast path, one store round trip: the conversation the caller must mean, given
+        // their role, appended only if its link exists. A link implies both users exist with
+        // the right roles (links are made only between a teacher and a student, and a
+        // linked user's role cannot change), so nothing else needs reading first.
+        let reference = ConversationRef::parse(request.conversation_id)?;
+        policy::may_address(caller, &reference.first, &reference.second)?;
+        let conversation = presumed_conversation(caller, &reference);
         let now = self.clock.now();
         if !self.send_limiter.allow(&caller.id, now) {
             return Err(ChatError::RateLimited);
         }
-
-        let new_message = NewMessage {
-            conversation_id: conversation.clone(),
-            proposed: now,
-            author,
-            body,
-            message_id: MessageId::generate(),
-            client_message_id,
+        let appended = match &conversation {
+            Some(conversation) => {
+                let new_message = NewMessage {
+                    conversation_id: conversation.clone(),
+                    proposed: now,
+                    author,
+                    body,
+                    message_id: MessageId::generate(),
+                    client_message_id,
+                };
+                self.store.append_if_linked(&new_message).await?
+            }
+            None => None,
         };
-        match self.store.append_message(&new_message).await? {
+        let (Some(conversation), Some(appended)) = (conversation, appended) else {
+            return Err(self.refused_send(caller, request.conversation_id).await);
+        };
+        match appended {
             Appended::Created(message) => {
                 let delivery = participants(&conversation, request.origin);
                 self.hub
@@ -208,6 +218,19 @@ impl ChatService {
                 code: ErrorCode::ClientMessageIdReused,
                 message: "this clientMessageId was already used for another conversation".into(),
             }),
+        }
+    }
+
+    /// Why a send that found no link was refused, in the precise terms a client needs: an
+    /// unknown user (404), not a student–teacher pair (400), or not linked (403).
+    async fn refused_send(&self, caller: &User, raw_conversation: &str) -> ChatError {
+        let conversation = match self.resolve_conversation(caller, raw_conversation).await {
+            Ok(conversation) => conversation,
+            Err(error) => return error,
+        };
+        match policy::may_send(caller, &caller.id, &conversation, false) {
+            Err(error) => error,
+            Ok(()) => ChatError::forbidden("this conversation is not linked"),
         }
     }
 
@@ -252,6 +275,24 @@ impl ChatService {
     }
 }
 
+/// The conversation a student or teacher addresses with `reference`: themselves and the
+/// other id, in the order their role gives. `None` when the reference names them twice.
+fn presumed_conversation(caller: &User, reference: &ConversationRef) -> Option<ConversationId> {
+    let peer = if reference.first == caller.id {
+        &reference.second
+    } else {
+        &reference.first
+    };
+    if peer == &caller.id {
+        return None;
+    }
+    match caller.role {
+        Role::Student => Some(ConversationId::new(caller.id.clone(), peer.clone())),
+        Role::Teacher => Some(ConversationId::new(peer.clone(), caller.id.clone())),
+        Role::Admin => None,
+    }
+}
+
 /// Every connection of both participants, but `origin`.
 pub(super) fn participants(
     conversation: &ConversationId,
@@ -263,12 +304,5 @@ pub(super) fn participants(
             conversation.teacher().clone(),
         ],
         skip: origin.cloned(),
-    }
-}
-
-pub(super) fn link_of(conversation: &ConversationId) -> Link {
-    Link {
-        teacher: conversation.teacher().clone(),
-        student: conversation.student().clone(),
     }
 }

@@ -1,14 +1,13 @@
 //! The live-only use-cases: typing notices, presence, and catching up after a reconnect.
 
 use super::ChatService;
-use super::chat::link_of;
 use crate::conversation::ConversationId;
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
 use crate::message::Message;
 use crate::policy;
-use crate::store::PageRequest;
+use crate::store::{Link, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 
@@ -25,7 +24,7 @@ impl ChatService {
         origin: Option<&ConnectionId>,
     ) -> Result<bool, ChatError> {
         let conversation = self.resolve_conversation(caller, conversation).await?;
-        let linked = self.store.is_linked(&link_of(&conversation)).await?;
+        let linked = self.store.is_linked(&Link::of(&conversation)).await?;
         policy::may_send(caller, &caller.id, &conversation, linked)?;
         let key = (caller.id.clone(), conversation.clone());
         if !self.typing_limiter.allow(&key, self.clock.now()) {

@@ -2,10 +2,8 @@
 //! AWS sends them, through `lambda_http`'s conversion and the server's router, on the
 //! DynamoDB emulator.
 
-mod common;
-
+use crate::common::{Harness, fixture};
 use classchat_lambda::http::{handle, request_from_event};
-use common::{Harness, fixture};
 use serde_json::Value;
 
 async fn call(harness: &Harness, event: &Value) -> (u16, Value) {

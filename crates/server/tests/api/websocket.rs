@@ -2,10 +2,8 @@
 //! which frame, and catching up after a reconnect. Refusals and limits are in
 //! `websocket_limits.rs`.
 
-mod common;
-
-use common::spawn_app;
-use common::ws::{
+use crate::common::spawn_app;
+use crate::common::ws::{
     FRAME_WAIT, SILENCE, connect, message_id, presence, send_frame, wait_for_connections,
 };
 use serde_json::json;

@@ -2,10 +2,8 @@
 //! both connect to the WebSocket function, the student sends over the socket route, the
 //! teacher's connection receives the `message` frame, and the history is there over REST.
 
-mod common;
-
+use crate::common::{Harness, fixture};
 use classchat_lambda::http::{handle, request_from_event};
-use common::{Harness, fixture};
 use serde_json::{Value, json};
 
 async fn call(harness: &Harness, event: &Value) -> (u16, Value) {
@@ -23,7 +21,7 @@ async fn call(harness: &Harness, event: &Value) -> (u16, Value) {
 
 async fn login(harness: &Harness, user: &str) -> String {
     let mut event = fixture("http-api-v2-login.json");
-    event["body"] = json!({"userId": user, "password": common::PASSWORD})
+    event["body"] = json!({"userId": user, "password": crate::common::PASSWORD})
         .to_string()
         .into();
     let (status, body) = call(harness, &event).await;

@@ -1,106 +1,28 @@
 //! The `classchat` binary as an operator uses it: user and link commands, `serve` on a real
 //! port, graceful shutdown on SIGTERM, restart with the same data and secret, and `demo`.
 
+use crate::process::{self, Running, call, run, succeeds};
+use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_classchat");
+use std::process::Output;
 
 fn classchat(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(BINARY)
-        .args(args)
-        .env_remove("CLASSCHAT_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start classchat");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("classchat output")
-}
-
-#[track_caller]
-fn succeeds(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A running `classchat serve`/`demo` and the address it printed.
-struct Running {
-    child: Child,
-    base: String,
-    banner: String,
+    run(process::classchat().args(args), stdin)
 }
 
 fn start(args: &[&str]) -> Running {
-    let mut child = Command::new(BINARY)
-        .args(args)
-        .env_remove("CLASSCHAT_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start classchat");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = String::new();
-    for line in lines.by_ref() {
-        let line = line.expect("stdout");
-        banner.push_str(&line);
-        banner.push('\n');
-        if let Some(url) = line.strip_prefix("classchat listening on ") {
-            // Keep draining stdout so the child never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Running {
-                child,
-                base: url.to_owned(),
-                banner,
-            };
-        }
-    }
-    let _ = child.kill();
-    let status = child.wait();
-    panic!("classchat exited before listening ({status:?}); stdout: {banner}");
-}
-
-impl Running {
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        self.child.wait().unwrap()
-    }
+    Running::start(process::classchat().args(args))
 }
 
 async fn login(base: &str, user: &str, password: &str) -> String {
-    let reply: Value = reqwest::Client::new()
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"userId": user, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, reply) = call(
+        Method::POST,
+        format!("{base}/auth/login"),
+        None,
+        Some(json!({"userId": user, "password": password})),
+    )
+    .await;
     reply["token"]
         .as_str()
         .unwrap_or_else(|| panic!("login failed: {reply}"))
@@ -108,16 +30,7 @@ async fn login(base: &str, user: &str, password: &str) -> String {
 }
 
 async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    call(Method::GET, format!("{base}{path}"), Some(token), None).await
 }
 
 fn db_arg(path: &Path) -> String {

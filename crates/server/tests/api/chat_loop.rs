@@ -1,8 +1,6 @@
 //! The core loop of the product, end to end over HTTP.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use serde_json::json;
 
 #[tokio::test]

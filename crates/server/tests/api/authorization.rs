@@ -2,9 +2,7 @@
 //! conversation `s1+t1` (student s1, teacher t1), plus focused stories for the rules that
 //! change over time (unlinking, disabling) and for the audit trail of admin reads.
 
-mod common;
-
-use common::{SECRET, TestApp, now_secs, sign_token, spawn_app};
+use crate::common::{SECRET, TestApp, now_secs, sign_token, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -180,7 +178,7 @@ async fn observable_state(app: &TestApp, admin: &str, s1: &str) -> Value {
 }
 
 /// Checks one reply against an expectation; `Err` describes the mismatch.
-fn check(reply: &common::Reply, expect: Expect) -> Result<(), String> {
+fn check(reply: &crate::common::Reply, expect: Expect) -> Result<(), String> {
     let status = reply.status.as_u16();
     let (wanted_status, wanted_code) = match expect {
         Expect::Ok(status) => (status, None),
@@ -533,7 +531,7 @@ async fn a_disabled_user_cannot_log_in_and_their_token_stops_working() {
             Method::POST,
             "/auth/login",
             None,
-            Some(json!({"userId": "s1", "password": common::PASSWORD})),
+            Some(json!({"userId": "s1", "password": crate::common::PASSWORD})),
         )
         .await;
     login.assert_error(403, "account_disabled");

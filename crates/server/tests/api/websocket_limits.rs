@@ -2,15 +2,13 @@
 //! server: authentication before the upgrade, malformed and oversized frames, slow
 //! consumers, shutdown, rate limits.
 
-mod common;
-
+use crate::common::ws::{
+    FRAME_WAIT, SILENCE, WsClient, connect, presence, send_frame, wait_for_connections,
+};
+use crate::common::{SECRET, now_secs, sign_token, spawn_app, spawn_app_with};
 use classchat_core::Limits;
 use classchat_core::rate::Rate;
 use classchat_server::LiveConfig;
-use common::ws::{
-    FRAME_WAIT, SILENCE, WsClient, connect, presence, send_frame, wait_for_connections,
-};
-use common::{SECRET, now_secs, sign_token, spawn_app, spawn_app_with};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::sync::Arc;

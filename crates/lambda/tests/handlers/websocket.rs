@@ -1,9 +1,7 @@
 //! The WebSocket function in-process: `$connect`, `$disconnect` and message events as API
 //! Gateway sends them, on the DynamoDB emulator, replies read from the fake Management API.
 
-mod common;
-
-use common::{Harness, fixture};
+use crate::common::{Harness, fixture};
 use serde_json::json;
 
 #[tokio::test]
@@ -32,7 +30,7 @@ async fn connect_registers_and_disconnect_forgets() {
     assert_eq!(item["userId"].as_s().unwrap(), "s1");
     let ttl: u64 = item["ttl"].as_n().unwrap().parse().unwrap();
     assert!(
-        ttl > common::now_secs() + 60,
+        ttl > crate::common::now_secs() + 60,
         "the item expires later, not now"
     );
 

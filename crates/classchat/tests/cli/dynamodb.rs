@@ -5,13 +5,11 @@
 //!
 //! Runs on a dedicated emulator (paused for the outage), which ./scripts/test provides.
 
+use crate::process::{self, Running, call, run, succeeds};
 use classchat_store_dynamodb::testing::{self, Emulator};
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use serde_json::json;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_classchat");
 
 /// The environment of every command: DynamoDB at `endpoint`, tables under `prefix`.
 struct Env {
@@ -22,7 +20,7 @@ struct Env {
 
 impl Env {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
+        let mut command = process::classchat();
         command
             .args(args)
             .env("CLASSCHAT_STORE", "dynamodb")
@@ -30,7 +28,6 @@ impl Env {
             .env("CLASSCHAT_TABLE_PREFIX", &self.prefix)
             .env("CLASSCHAT_DB", self.dir.path().join("node.db"))
             .env("CLASSCHAT_JWT_SECRET", "a-shared-secret-for-every-node")
-            .env("RUST_LOG", "warn")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY");
@@ -38,90 +35,12 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start classchat");
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().expect("classchat output")
+        run(&mut self.command(args), stdin)
     }
 }
 
-#[track_caller]
-fn succeeds(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A running `classchat serve` and its base URL; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(env: &Env) -> Server {
-    let mut child = env
-        .command(&["serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start classchat serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("stdout");
-        if let Some(url) = line.strip_prefix("classchat listening on ") {
-            std::thread::spawn(move || lines.for_each(drop));
-            return Server {
-                child,
-                base: url.to_owned(),
-            };
-        }
-    }
-    let status = child.wait();
-    panic!("classchat serve exited before listening: {status:?}");
-}
-
-async fn call(
-    method: reqwest::Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+fn serve(env: &Env) -> Running {
+    Running::start(&mut env.command(&["serve", "--addr", "127.0.0.1:0"]))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

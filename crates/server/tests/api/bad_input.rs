@@ -2,9 +2,7 @@
 //! a clean `{"error":{"code","message"}}` body (never a 500, never SQL), and leaves the store
 //! exactly as it was.
 
-mod common;
-
-use common::{TestApp, spawn_app};
+use crate::common::{TestApp, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,8 +1,6 @@
 //! Ordering under concurrency, idempotent retries, and durability across restarts.
 
-mod common;
-
-use common::{spawn_app, spawn_app_at};
+use crate::common::{spawn_app, spawn_app_at};
 use serde_json::json;
 use std::collections::HashSet;
 

@@ -1,10 +1,8 @@
 //! Fan-out through the Management API: only the participants' connections get an event,
 //! and a connection API Gateway reports gone (410) leaves the table.
 
-mod common;
-
+use crate::common::Harness;
 use classchat_core::{ConnectionId, Delivery, Event, Hub, UserId};
-use common::Harness;
 use serde_json::json;
 use std::collections::HashSet;
 

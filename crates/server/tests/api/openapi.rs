@@ -1,8 +1,6 @@
 //! `/openapi.json` describes every route and its errors, and the probes answer.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::Method;
 
 const DOCUMENTED: [(&str, &str); 17] = [

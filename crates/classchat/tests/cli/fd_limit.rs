@@ -1,0 +1,109 @@
+//! A server whose open-file table is full refuses new connections at once, says so in its
+//! log, does not spin, and serves again as soon as descriptors free up.
+
+use crate::process::{BINARY, Running};
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The server's open-file limit in this test: small, so the test fills it quickly.
+const LIMIT: usize = 128;
+
+/// Total CPU time (user + system) of a process so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// One `GET /healthz` on a fresh connection: the raw reply.
+fn healthz(address: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    Ok(reply)
+}
+
+#[test]
+fn a_full_descriptor_table_refuses_connections_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let log = dir.path().join("server.log");
+    let script =
+        format!("ulimit -n {LIMIT} && exec \"$0\" demo --db \"$1\" --addr 127.0.0.1:0 2>\"$2\"");
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script, BINARY])
+        .arg(&db)
+        .arg(&log)
+        .env_remove("CLASSCHAT_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    let server = Running::start(&mut command);
+    let address = server.base.trim_start_matches("http://").to_owned();
+
+    // Twice the limit: the first ones fill the table, the rest must be refused.
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..2 * LIMIT {
+        let mut stream = TcpStream::connect(&address).expect("the kernel accepts the SYN");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // A request the server would answer if it had accepted the connection.
+        let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut reply = [0u8; 12];
+        match stream.read(&mut reply) {
+            Ok(0) => refused += 1,
+            Ok(_) => held.push(stream),
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => refused += 1,
+            Err(error) => panic!("a connection neither served nor refused: {error}"),
+        }
+    }
+    assert!(
+        refused >= LIMIT / 2,
+        "expected most connections beyond the limit to be refused, {refused} were"
+    );
+
+    // At the limit, idle: the accept loop is not spinning.
+    let pid = server.pid();
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_ticks(pid) - before;
+    assert!(
+        spent < 100,
+        "{spent} ticks of CPU in 2 s while idle at the limit"
+    );
+
+    // Descriptors free up: the server serves again (once it has noticed the closes).
+    drop(held);
+    let mut attempts = 0;
+    let reply = loop {
+        attempts += 1;
+        match healthz(&address) {
+            Ok(reply) => break reply,
+            Err(error) if attempts < 50 => {
+                eprintln!("not served yet: {error}");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(error) => panic!("still refused after the connections closed: {error}"),
+        }
+    };
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+
+    server.terminate();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("open-file limit reached"),
+        "the log says why connections were refused: {log}"
+    );
+}

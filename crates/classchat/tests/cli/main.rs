@@ -1,0 +1,7 @@
+//! The `classchat` binary run as a user runs it: CLI commands, `serve` on SQLite and on the
+//! DynamoDB emulator, shutdown and restart.
+
+mod cli;
+mod dynamodb;
+mod fd_limit;
+mod process;

@@ -1,0 +1,15 @@
+//! The REST and WebSocket integration tests: each starts a real server on port 0 and talks
+//! to it as a client would. One test binary for all of them, so the workspace links one
+//! large executable here instead of one per file. `log_redaction` stays a binary of its
+//! own because it installs a process-wide log subscriber.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod authorization;
+mod bad_input;
+mod chat_loop;
+mod delivery_guarantees;
+mod openapi;
+mod websocket;
+mod websocket_limits;

@@ -1,0 +1,8 @@
+//! The DynamoDB store against the emulator the test command starts: the shared conformance
+//! suite, the table layout, several nodes on one set of tables, and an outage. One test
+//! binary for all of them.
+
+mod conformance;
+mod multi_node;
+mod outage;
+mod tables;
