@@ -227,14 +227,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// [`Self::append_message`], but only while the conversation's teacher and student are
     /// linked; `None`, with nothing written, when they are not. This is the whole store
-    /// work of a send, so a store that can check the link inside the append's own write
-    /// (one round trip, and atomic with it) should; the default checks first, then appends.
-    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
-        if !self.is_linked(&Link::of(&message.conversation_id)).await? {
-            return Ok(None);
-        }
-        self.append_message(message).await.map(Some)
-    }
+    /// work of a send, so the link is checked inside the append's own write: one round
+    /// trip, and no send slips through a link being removed at the same moment.
+    ///
+    /// Order: the socket transport pipelines one client's sends, polling each call once
+    /// before making the next. A store must take the write's place in its order during that
+    /// first poll (queue it, or join a FIFO lock), so such calls are applied in call order.
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError>;
 
     /// A page of a conversation, see [`PageRequest`].
     async fn read_messages(

@@ -7,13 +7,21 @@ use super::registry::{CLOSE_GOING_AWAY, CLOSE_TOO_BIG, ConnectionHandle, Outboun
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use classchat_core::{Event, Timestamp, User};
+use futures::stream::FuturesOrdered;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
+/// Most `sendMessage` frames of one connection performed at once.
+const MAX_SENDS_IN_FLIGHT: usize = 16;
+/// Most queued frames written before one flush.
+const MAX_BATCH_FRAMES: usize = 64;
 /// Normal closure.
 const CLOSE_NORMAL: u16 = 1000;
 /// How far back a replayed message may still have a live event in flight.
@@ -58,20 +66,33 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
     tracing::debug!(user = %user.id, connection = %handle.id, "disconnected");
 }
 
+/// The replies of one client frame, in order, once it has been performed.
+type Replies<'a> = Pin<Box<dyn Future<Output = Vec<String>> + Send + 'a>>;
+
+/// Reads and performs client frames. `sendMessage` frames are pipelined: up to
+/// [`MAX_SENDS_IN_FLIGHT`] of one connection wait for their commit together (a busy
+/// client's messages share a write batch instead of taking turns), yet are stored in the
+/// order they arrived and acknowledged in that order. Any other frame waits until the
+/// sends before it are done, so replies never overtake each other.
 async fn read_frames(
     mut stream: SplitStream<WebSocket>,
     state: &AppState,
     user: &User,
     handle: &ConnectionHandle,
 ) {
+    let mut sends: FuturesOrdered<Replies<'_>> = FuturesOrdered::new();
     loop {
         let next = tokio::select! {
             biased;
-            () = handle.closing().cancelled() => return,
-            next = stream.next() => next,
+            () = handle.closing().cancelled() => break,
+            Some(replies) = sends.next(), if !sends.is_empty() => {
+                push_all(handle, replies);
+                continue;
+            }
+            next = stream.next(), if sends.len() < MAX_SENDS_IN_FLIGHT => next,
         };
         let message = match next {
-            None => return,
+            None => break,
             Some(Ok(message)) => message,
             Some(Err(error)) => {
                 if is_too_big(&error) {
@@ -79,23 +100,62 @@ async fn read_frames(
                 } else {
                     tracing::debug!(%error, "WebSocket read failed");
                 }
-                return;
+                break;
             }
         };
         handle.last_seen_ms.store(now_ms(), Ordering::Relaxed);
-        match message {
-            Message::Text(text) => handle_text(state, user, handle, text.as_str()).await,
+        let text = match message {
+            Message::Text(text) => text,
             Message::Binary(_) => {
                 let frame = frame_error_frame(&super::frames::FrameError {
                     code: "unsupported_frame",
                     message: "frames are JSON text; binary frames are not supported".into(),
                     client_message_id: None,
                 });
-                handle.push(frame.into());
+                sends.push_back(Box::pin(std::future::ready(vec![frame])));
+                continue;
             }
-            Message::Ping(_) | Message::Pong(_) => {}
-            Message::Close(_) => return,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) => break,
+        };
+        match ClientFrame::parse(text.as_str()) {
+            Err(error) => {
+                sends.push_back(Box::pin(std::future::ready(vec![frame_error_frame(
+                    &error,
+                )])));
+            }
+            Ok(frame @ ClientFrame::SendMessage { .. }) => {
+                let mut send: Replies<'_> = Box::pin(super::actions::perform(
+                    &state.service,
+                    user,
+                    &handle.id,
+                    frame,
+                ));
+                // The first poll runs the send up to its place in the store's write queue,
+                // so sends are queued in arrival order, whatever order they complete in.
+                match futures::poll!(send.as_mut()) {
+                    Poll::Ready(replies) => sends.push_back(Box::pin(std::future::ready(replies))),
+                    Poll::Pending => sends.push_back(send),
+                }
+            }
+            Ok(frame) => {
+                while let Some(replies) = sends.next().await {
+                    push_all(handle, replies);
+                }
+                handle_frame(state, user, handle, frame).await;
+            }
         }
+    }
+    // The client is gone or the connection closing; sends already queued for storage still
+    // complete and reach the other participant live; their acks go out if they still can.
+    while let Some(replies) = sends.next().await {
+        push_all(handle, replies);
+    }
+}
+
+fn push_all(handle: &ConnectionHandle, replies: Vec<String>) {
+    for reply in replies {
+        handle.push(reply.into());
     }
 }
 
@@ -112,23 +172,22 @@ fn is_too_big(error: &axum::Error) -> bool {
     false
 }
 
-async fn handle_text(state: &AppState, user: &User, handle: &ConnectionHandle, text: &str) {
-    let frame = match ClientFrame::parse(text) {
-        Ok(frame) => frame,
-        Err(error) => {
-            handle.push(frame_error_frame(&error).into());
-            return;
-        }
-    };
+async fn handle_frame(
+    state: &AppState,
+    user: &User,
+    handle: &ConnectionHandle,
+    frame: ClientFrame,
+) {
     // A socket that also receives live events while it replays needs the seam handling
     // below; every other action is the transport-independent one.
     if let ClientFrame::Sync { since } = frame {
         replay(state, user, handle, &since).await;
         return;
     }
-    for reply in super::actions::perform(&state.service, user, &handle.id, frame).await {
-        handle.push(reply.into());
-    }
+    push_all(
+        handle,
+        super::actions::perform(&state.service, user, &handle.id, frame).await,
+    );
 }
 
 /// Sends every message after `since` that this connection has not had live, then the
@@ -200,7 +259,7 @@ async fn write_frames(
         let sent = tokio::select! {
             biased;
             () = handle.closing().cancelled() => break,
-            sent = sink.send(message) => sent,
+            sent = send_batch(&mut sink, message, &mut outbound) => sent,
         };
         if sent.is_err() {
             handle.close(CLOSE_GOING_AWAY);
@@ -226,6 +285,23 @@ async fn write_frames(
     if closed.is_err() {
         tracing::debug!(connection = %handle.id, "the peer did not take the close frame; dropping the socket");
     }
+}
+
+/// Writes `first` and whatever else is already queued (up to [`MAX_BATCH_FRAMES`]), then
+/// flushes once: under load a connection's frames leave in one write.
+async fn send_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    first: Message,
+    outbound: &mut mpsc::Receiver<Outbound>,
+) -> Result<(), axum::Error> {
+    sink.feed(first).await?;
+    for _ in 1..MAX_BATCH_FRAMES {
+        match outbound.try_recv() {
+            Ok(frame) => sink.feed(Message::Text(frame.text)).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
 }
 
 fn now_ms() -> u64 {

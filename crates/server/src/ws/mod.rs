@@ -31,6 +31,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// Bytes of outgoing frames buffered before they are written without waiting for the
+/// flush at the end of a batch.
+const WRITE_BATCH_BYTES: usize = 16 * 1024;
+
 /// Limits of live connections.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveConfig {
@@ -153,10 +157,12 @@ async fn upgrade(
     let config = state.live.config;
     // tungstenite allocates its read buffer up front (128 KiB by default): 1 KiB keeps an
     // idle socket near 9 KiB in all (measured), and larger frames are simply read in
-    // several chunks. Writes go straight to the socket (no write buffer to keep).
+    // several chunks. Outgoing frames collect in the write buffer until the connection's
+    // writer flushes (once per batch of queued frames, so a busy socket costs one write
+    // syscall per batch rather than per frame) or the buffer passes this size.
     Ok(upgrade
         .read_buffer_size(1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(config.max_message_bytes * 4)
         .max_frame_size(config.max_message_bytes)
         .max_message_size(config.max_message_bytes)

@@ -280,3 +280,71 @@ async fn a_sync_ends_with_the_linked_peers_already_online() {
     assert_eq!(student.next_frame(FRAME_WAIT).await, presence("t1", true));
     student.expect_silence(SILENCE).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_frames_is_stored_acknowledged_and_delivered_in_the_order_sent() {
+    let app = spawn_app().await;
+    let mut teacher = connect(&app, "t1").await;
+    let mut student = connect(&app, "s1").await;
+    assert_eq!(teacher.next_frame(FRAME_WAIT).await, presence("s1", true));
+
+    // 40 sends without waiting for acks (the server performs several at once), a
+    // malformed frame in the middle, and a ping at the end.
+    for index in 0..40 {
+        if index == 20 {
+            student.send_text("{not json").await;
+        }
+        student
+            .send_json(send_frame(
+                "s1+t1",
+                &format!("burst {index}"),
+                &format!("b-{index}"),
+            ))
+            .await;
+    }
+    student.send_json(json!({"action": "ping"})).await;
+
+    let mut stamps = Vec::new();
+    for index in 0..40 {
+        if index == 20 {
+            let error = student.next_frame(FRAME_WAIT).await;
+            assert_eq!(
+                error["type"], "error",
+                "the malformed frame's reply, in place: {error}"
+            );
+        }
+        let ack = student.next_frame(FRAME_WAIT).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        assert_eq!(
+            ack["clientMessageId"],
+            format!("b-{index}"),
+            "acks in order"
+        );
+        stamps.push(ack["message"]["timestamp"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(student.next_frame(FRAME_WAIT).await["type"], "pong");
+    assert!(
+        stamps.windows(2).all(|pair| pair[0] < pair[1]),
+        "stored in the order sent: {stamps:?}"
+    );
+
+    for index in 0..40 {
+        let delivered = teacher.next_frame(FRAME_WAIT).await;
+        assert_eq!(
+            delivered["message"]["messageBody"],
+            format!("burst {index}")
+        );
+    }
+    let token = app.login("t1").await;
+    let history = app
+        .get("/chat/read?conversationId=s1%2Bt1&limit=50", &token)
+        .await;
+    let bodies: Vec<&str> = history.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["messageBody"].as_str().unwrap())
+        .collect();
+    let sent: Vec<String> = (0..40).map(|index| format!("burst {index}")).collect();
+    assert_eq!(bodies, sent);
+}
