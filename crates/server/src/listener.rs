@@ -6,8 +6,8 @@
 //! this listener keeps one descriptor in reserve: on `EMFILE` it gives the reserve up,
 //! accepts the waiting connection, resets it at once (the client sees a refused
 //! connection, not a hang), and takes the reserve back. A warning says what happened, at
-//! most every few seconds, with a count, so a full table is visible in the log without
-//! flooding it.
+//! most every few seconds, with a count, and another when connections are accepted again,
+//! so a full table is visible in the log without flooding it.
 
 use axum::serve::Listener;
 use std::fs::File;
@@ -25,7 +25,8 @@ const BACKOFF: Duration = Duration::from_millis(50);
 pub struct GuardedListener {
     inner: TcpListener,
     reserve: Option<File>,
-    refused_since_warning: u64,
+    /// Connections refused since the table last had room (0: not refusing).
+    refused: u64,
     last_warning: Option<Instant>,
 }
 
@@ -35,7 +36,7 @@ impl GuardedListener {
         Self {
             inner,
             reserve: take_reserve(),
-            refused_since_warning: 0,
+            refused: 0,
             last_warning: None,
         }
     }
@@ -61,23 +62,37 @@ impl GuardedListener {
                 false
             }
         };
-        if refused {
-            self.refused_since_warning += 1;
-        } else {
+        if !refused {
             tokio::time::sleep(BACKOFF).await;
+            return;
         }
+        self.refused += 1;
         let due = self
             .last_warning
             .is_none_or(|last| last.elapsed() >= WARN_EVERY);
         if due {
             tracing::warn!(
                 %error,
-                refused = self.refused_since_warning,
+                refused = self.refused,
                 "open-file limit reached: refusing new connections until some close \
                  (raise the process's open-file limit to serve more)"
             );
             self.last_warning = Some(Instant::now());
-            self.refused_since_warning = 0;
+        }
+    }
+
+    /// A connection was accepted: if some had been refused before, say that it is over.
+    fn accepted(&mut self) {
+        if self.reserve.is_none() {
+            self.reserve = take_reserve();
+        }
+        if self.refused > 0 {
+            tracing::warn!(
+                refused = self.refused,
+                "accepting connections again after refusing some at the open-file limit"
+            );
+            self.refused = 0;
+            self.last_warning = None;
         }
     }
 }
@@ -90,9 +105,7 @@ impl Listener for GuardedListener {
         loop {
             match self.inner.accept().await {
                 Ok(accepted) => {
-                    if self.reserve.is_none() {
-                        self.reserve = take_reserve();
-                    }
+                    self.accepted();
                     return accepted;
                 }
                 Err(error) if out_of_descriptors(&error) => self.refuse_one(&error).await,

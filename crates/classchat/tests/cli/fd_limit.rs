@@ -103,7 +103,7 @@ fn a_full_descriptor_table_refuses_connections_and_recovers() {
     server.terminate();
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(
-        log.contains("open-file limit reached"),
+        log.contains("open-file limit reached") && log.contains("accepting connections again"),
         "the log says why connections were refused: {log}"
     );
 }
