@@ -2,6 +2,7 @@
 // database, seed it through the CLI, talk to its REST API, and drive Debian's Chromium
 // with playwright-core (which never downloads a browser of its own).
 
+import { before, after } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,4 +197,37 @@ export async function screenshots(page, name) {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
   }
   await page.setViewportSize(original);
+}
+
+/** Alice and her maths teacher, linked: the school most tests need. */
+export const ALICE_AND_MS_RIVERA = {
+  users: [
+    { id: 'alice', role: 'student', name: 'Alice Martin' },
+    { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+  ],
+  links: [{ teacher: 'ms.rivera', student: 'alice' }],
+};
+
+/**
+ * A fresh school for one test file. Registers `before` and `after` hooks: a new database
+ * seeded with `fixture`, the server on it, then `prepare(school)` (to send messages
+ * through the API, say), then the browser; afterwards all of it is stopped and removed.
+ * The returned object's `db`, `server` and `browser` are set once `before` has run; a
+ * test may replace `server` (a restart) and it is still the one stopped at the end.
+ */
+export function useSchool(fixture, prepare = async () => {}) {
+  const school = { db: undefined, server: undefined, browser: undefined };
+  before(async () => {
+    school.db = freshDb();
+    seed(school.db.db, fixture);
+    school.server = await startServer(school.db.db);
+    await prepare(school);
+    school.browser = await launchBrowser();
+  });
+  after(async () => {
+    await school.browser?.close();
+    await school.server?.kill();
+    school.db?.cleanup();
+  });
+  return school;
 }

@@ -1,44 +1,31 @@
 // The school office: manage people and links, read a conversation in the read-only viewer
 // (which says the read is audited), and find that read in the audit log.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, launchBrowser, openPage, signIn, eventually, screenshots, login, sendMessage,
+  useSchool, openPage, signIn, eventually, screenshots, login, sendMessage,
 } from '../lib/harness.js';
 
 const CONVERSATION = 'alice+ms.rivera';
-let db;
-let server;
-let browser;
 
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'office', role: 'admin', name: 'School Office' },
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ben', role: 'student', name: 'Ben Osei' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-    ],
-    links: [{ teacher: 'ms.rivera', student: 'alice' }],
-  });
-  server = await startServer(db.db);
-  const student = await login(server.url, 'alice');
-  const teacher = await login(server.url, 'ms.rivera');
-  await sendMessage(server.url, student, CONVERSATION, 'alice', 'Can I have an extension on the homework?');
-  await sendMessage(server.url, teacher, CONVERSATION, 'ms.rivera', 'Yes, hand it in on Monday.');
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
+const school = useSchool({
+  users: [
+    { id: 'office', role: 'admin', name: 'School Office' },
+    { id: 'alice', role: 'student', name: 'Alice Martin' },
+    { id: 'ben', role: 'student', name: 'Ben Osei' },
+    { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+  ],
+  links: [{ teacher: 'ms.rivera', student: 'alice' }],
+}, async (school) => {
+  const student = await login(school.server.url, 'alice');
+  const teacher = await login(school.server.url, 'ms.rivera');
+  await sendMessage(school.server.url, student, CONVERSATION, 'alice', 'Can I have an extension on the homework?');
+  await sendMessage(school.server.url, teacher, CONVERSATION, 'ms.rivera', 'Yes, hand it in on Monday.');
 });
 
 test('the admin reads a conversation and sees that read in the audit log', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'office');
   await page.locator('.users-table tr[data-user-id="alice"]').waitFor();
   await screenshots(page, 'admin-people');
@@ -64,7 +51,7 @@ test('the admin reads a conversation and sees that read in the audit log', async
 });
 
 test('the admin adds a person, links and unlinks them, and disables an account', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'office');
   await page.getByLabel('User ID').fill('chloe');
   await page.getByLabel('Display name').fill('Chloé Dubois');
@@ -89,7 +76,7 @@ test('the admin adds a person, links and unlinks them, and disables an account',
   await page.getByRole('link', { name: 'People' }).click();
   await page.getByRole('button', { name: 'Disable Ben Osei' }).click();
   await page.locator('.users-table tr[data-user-id="ben"] .status-chip', { hasText: 'Disabled' }).waitFor();
-  const ben = await openPage(browser, server.url);
+  const ben = await openPage(school.browser, school.server.url);
   await ben.getByLabel('User ID').fill('ben');
   await ben.getByLabel('Password').fill('e2e-password-1');
   await ben.getByRole('button', { name: 'Sign in' }).click();

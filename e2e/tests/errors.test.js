@@ -1,37 +1,16 @@
 // Errors a user can meet: a wrong password, an expired session (a 401 sends the user back
 // to the sign-in page with a notice), and sending faster than the server allows.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, launchBrowser, openPage, signIn, online, contact, screenshots,
+  useSchool, ALICE_AND_MS_RIVERA, freshDb, seed, startServer, openPage, signIn, online, contact, screenshots,
 } from '../lib/harness.js';
 
-let db;
-let server;
-let browser;
-
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-    ],
-    links: [{ teacher: 'ms.rivera', student: 'alice' }],
-  });
-  server = await startServer(db.db);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
-});
+const school = useSchool(ALICE_AND_MS_RIVERA);
 
 test('a wrong password is explained', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await page.getByLabel('User ID').fill('alice');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -40,7 +19,7 @@ test('a wrong password is explained', async () => {
 });
 
 test('an expired or revoked token returns to sign-in with a notice', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'alice');
   await online(page);
   // The server no longer accepts the token (as after expiry): the next request gets 401.
@@ -69,7 +48,7 @@ test('sending faster than the server allows is explained, with Retry', async () 
   });
   const strict = await startServer(own.db, { args: ['--send-rate', '0.001', '--send-burst', '1'] });
   try {
-    const page = await openPage(browser, strict.url);
+    const page = await openPage(school.browser, strict.url);
     await signIn(page, 'alice');
     await online(page);
     await contact(page, 'alice+ms.rivera').click();

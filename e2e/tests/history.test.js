@@ -1,44 +1,25 @@
 // Older history loads when scrolling up, keeping the reader's place, until the first
 // message of the conversation is on screen.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, launchBrowser, openPage, signIn, contact, eventually, screenshots, login, sendMessage,
+  useSchool, ALICE_AND_MS_RIVERA, openPage, signIn, contact, eventually, screenshots, login, sendMessage,
 } from '../lib/harness.js';
 
 const TOTAL = 120;
-let db;
-let server;
-let browser;
 
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-    ],
-    links: [{ teacher: 'ms.rivera', student: 'alice' }],
-  });
-  server = await startServer(db.db);
-  const student = await login(server.url, 'alice');
-  const teacher = await login(server.url, 'ms.rivera');
+const school = useSchool(ALICE_AND_MS_RIVERA, async (school) => {
+  const student = await login(school.server.url, 'alice');
+  const teacher = await login(school.server.url, 'ms.rivera');
   for (let i = 1; i <= TOTAL; i += 1) {
     const fromStudent = i % 3 !== 0;
-    await sendMessage(server.url, fromStudent ? student : teacher, 'alice+ms.rivera', fromStudent ? 'alice' : 'ms.rivera', `Message ${i} of ${TOTAL}`);
+    await sendMessage(school.server.url, fromStudent ? student : teacher, 'alice+ms.rivera', fromStudent ? 'alice' : 'ms.rivera', `Message ${i} of ${TOTAL}`);
   }
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
 });
 
 test('scrolling up loads older pages until the first message', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'alice');
   await contact(page, 'alice+ms.rivera').click();
   const messages = page.locator('.message-list .message');

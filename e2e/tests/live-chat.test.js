@@ -1,53 +1,39 @@
 // A student and a teacher chat live in two browsers; a third student, linked to the same
 // teacher and online the whole time, never sees their conversation.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, login, sendMessage, launchBrowser, openPage, signIn, online, contact, eventually, screenshots,
+  useSchool, login, sendMessage, openPage, signIn, online, contact, eventually, screenshots,
 } from '../lib/harness.js';
 
 const CONVERSATION = 'alice+ms.rivera';
 const QUESTION = 'Hello Ms Rivera, could you check my answer to question 4?';
 const REPLY = 'Of course, Alice. Factorise first, then solve each bracket.';
 
-let db;
-let server;
-let browser;
 let alice;
 let teacher;
 let ben;
 const benFrames = [];
 
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ben', role: 'student', name: 'Ben Osei' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-      { id: 'mr.okafor', role: 'teacher', name: 'Mr Okafor (Science)' },
-    ],
-    links: [
-      { teacher: 'ms.rivera', student: 'alice' },
-      { teacher: 'mr.okafor', student: 'alice' },
-      { teacher: 'ms.rivera', student: 'ben' },
-    ],
-  });
-  server = await startServer(db.db);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
+const school = useSchool({
+  users: [
+    { id: 'alice', role: 'student', name: 'Alice Martin' },
+    { id: 'ben', role: 'student', name: 'Ben Osei' },
+    { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
+    { id: 'mr.okafor', role: 'teacher', name: 'Mr Okafor (Science)' },
+  ],
+  links: [
+    { teacher: 'ms.rivera', student: 'alice' },
+    { teacher: 'mr.okafor', student: 'alice' },
+    { teacher: 'ms.rivera', student: 'ben' },
+  ],
 });
 
 test('a student and a teacher message each other live, with typing and Seen', async () => {
-  alice = await openPage(browser, server.url);
-  teacher = await openPage(browser, server.url);
-  ben = await openPage(browser, server.url);
+  alice = await openPage(school.browser, school.server.url);
+  teacher = await openPage(school.browser, school.server.url);
+  ben = await openPage(school.browser, school.server.url);
   // Record every frame Ben's browser receives, to prove nothing of Alice's leaks to it.
   ben.on('websocket', (ws) => ws.on('framereceived', (frame) => benFrames.push(String(frame.payload))));
 
@@ -148,8 +134,8 @@ test('a third student never sees the conversation, in the list or live', async (
   const text = await ben.locator('body').innerText();
   assert.ok(!text.includes(QUESTION) && !text.includes(REPLY), 'Alice’s messages are visible to Ben');
   // Prove the frame recorder works: a message to Ben does arrive on his socket...
-  const token = await login(server.url, 'ms.rivera');
-  await sendMessage(server.url, token, 'ben+ms.rivera', 'ms.rivera', 'Ben, remember your calculator tomorrow.');
+  const token = await login(school.server.url, 'ms.rivera');
+  await sendMessage(school.server.url, token, 'ben+ms.rivera', 'ms.rivera', 'Ben, remember your calculator tomorrow.');
   await benRow.locator('.badge', { hasText: '1' }).waitFor();
   await eventually('the frame on Ben’s socket', () => benFrames.some((f) => f.includes('ben+ms.rivera')));
   // ...and nothing of Alice's conversation ever did.
@@ -157,7 +143,7 @@ test('a third student never sees the conversation, in the list or live', async (
     assert.ok(!frame.includes(CONVERSATION) && !frame.includes('alice'), `Ben received ${frame}`);
   }
   // Ben cannot open it by URL either.
-  await ben.goto(`${server.url}/#/c/${encodeURIComponent(CONVERSATION)}`);
+  await ben.goto(`${school.server.url}/#/c/${encodeURIComponent(CONVERSATION)}`);
   await ben.locator('.empty-pane', { hasText: 'Conversation not found' }).waitFor();
   await screenshots(ben, 'third-student');
 });

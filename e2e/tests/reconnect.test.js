@@ -2,11 +2,11 @@
 // A message sent while the browser was disconnected shows up after it reconnects (sync),
 // exactly once, and sending works again.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, launchBrowser, openPage, signIn, online, contact, eventually, screenshots, login, sendMessage,
+  useSchool, ALICE_AND_MS_RIVERA, startServer, openPage, signIn, online, contact, eventually, screenshots, login, sendMessage,
 } from '../lib/harness.js';
 
 /** Listens on `port` and drops every connection: the browser sees a dead server. */
@@ -18,31 +18,10 @@ function holdPort(port) {
   });
 }
 
-let db;
-let server;
-let browser;
-
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-    ],
-    links: [{ teacher: 'ms.rivera', student: 'alice' }],
-  });
-  server = await startServer(db.db);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
-});
+const school = useSchool(ALICE_AND_MS_RIVERA);
 
 test('after a server restart the client reconnects and catches up', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'alice');
   await online(page);
   await contact(page, 'alice+ms.rivera').click();
@@ -52,8 +31,8 @@ test('after a server restart the client reconnects and catches up', async () => 
   await page.locator('.message.own[data-status="sent"]', { hasText: 'Before the restart' }).waitFor();
 
   // Kill the server without warning; the page notices and starts reconnecting.
-  const port = server.port;
-  await server.kill('SIGKILL');
+  const port = school.server.port;
+  await school.server.kill('SIGKILL');
   await page.locator('.connection[data-connection="offline"]').waitFor();
   await screenshots(page, 'reconnecting');
 
@@ -62,7 +41,7 @@ test('after a server restart the client reconnects and catches up', async () => 
 
   // The teacher writes while the student's browser is disconnected: through a second
   // server on another port (same database), so the browser cannot be connected to it.
-  const elsewhere = await startServer(db.db);
+  const elsewhere = await startServer(school.db.db);
   const teacher = await login(elsewhere.url, 'ms.rivera');
   const missed = 'Sent while you were offline: the test is on Friday.';
   await sendMessage(elsewhere.url, teacher, 'alice+ms.rivera', 'ms.rivera', missed);
@@ -71,7 +50,7 @@ test('after a server restart the client reconnects and catches up', async () => 
 
   // Back on the same port: the client reconnects by itself and syncs.
   await new Promise((resolve) => holder.close(resolve));
-  server = await startServer(db.db, { port });
+  school.server = await startServer(school.db.db, { port });
   await page.locator('.connection[data-connection="online"]').waitFor({ timeout: 60_000 });
   await page.locator('.message.peer', { hasText: missed }).waitFor();
   assert.equal(await page.locator('.message', { hasText: missed }).count(), 1);
@@ -86,12 +65,12 @@ test('after a server restart the client reconnects and catches up', async () => 
 });
 
 test('a message typed while the server is down fails visibly and can be retried', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(school.browser, school.server.url);
   await signIn(page, 'alice');
   await online(page);
   await contact(page, 'alice+ms.rivera').click();
-  const port = server.port;
-  await server.kill('SIGKILL');
+  const port = school.server.port;
+  await school.server.kill('SIGKILL');
   await page.locator('.connection[data-connection="offline"]').waitFor();
 
   const box = page.getByLabel('Message to Ms Rivera (Maths)');
@@ -102,7 +81,7 @@ test('a message typed while the server is down fails visibly and can be retried'
   await failed.locator('.message-failed', { hasText: 'Cannot reach the server' }).waitFor();
   await screenshots(page, 'send-failed');
 
-  server = await startServer(db.db, { port });
+  school.server = await startServer(school.db.db, { port });
   await failed.getByRole('button', { name: 'Retry' }).click();
   await page.locator('.message.own[data-status="sent"]', { hasText: 'Are you there?' }).waitFor();
   await eventually('exactly one copy', async () => (await page.locator('.message', { hasText: 'Are you there?' }).count()) === 1);

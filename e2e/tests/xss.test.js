@@ -1,41 +1,20 @@
 // A message that looks like HTML is shown as the literal text and runs nothing: bodies
 // are rendered with textContent, and the CSP forbids inline script anyway.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  freshDb, seed, startServer, launchBrowser, openPage, signIn, online, contact, screenshots, login, sendMessage,
+  useSchool, ALICE_AND_MS_RIVERA, openPage, signIn, online, contact, screenshots, login, sendMessage,
 } from '../lib/harness.js';
 
 const PAYLOAD = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script><b>bold?</b>';
 
-let db;
-let server;
-let browser;
-
-before(async () => {
-  db = freshDb();
-  seed(db.db, {
-    users: [
-      { id: 'alice', role: 'student', name: 'Alice Martin' },
-      { id: 'ms.rivera', role: 'teacher', name: 'Ms Rivera (Maths)' },
-    ],
-    links: [{ teacher: 'ms.rivera', student: 'alice' }],
-  });
-  server = await startServer(db.db);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.kill();
-  db?.cleanup();
-});
+const school = useSchool(ALICE_AND_MS_RIVERA);
 
 test('an HTML-looking message is literal text and runs nothing', async () => {
-  const student = await openPage(browser, server.url);
-  const teacher = await openPage(browser, server.url);
+  const student = await openPage(school.browser, school.server.url);
+  const teacher = await openPage(school.browser, school.server.url);
   await signIn(student, 'alice');
   await signIn(teacher, 'ms.rivera');
   await Promise.all([online(student), online(teacher)]);
@@ -46,8 +25,8 @@ test('an HTML-looking message is literal text and runs nothing', async () => {
   await box.fill(PAYLOAD);
   await box.press('Enter');
   await student.locator('.message.own[data-status="sent"]').waitFor();
-  const token = await login(server.url, 'alice');
-  await sendMessage(server.url, token, 'alice+ms.rivera', 'alice', SCRIPT);
+  const token = await login(school.server.url, 'alice');
+  await sendMessage(school.server.url, token, 'alice+ms.rivera', 'alice', SCRIPT);
 
   await contact(teacher, 'alice+ms.rivera').click();
   const bodies = teacher.locator('.message-list .message-body');

@@ -10,9 +10,10 @@
 //! In an integration test of the store's crate, write an `async fn` (or anything callable
 //! with no arguments that returns a future) producing a fresh store and a guard that keeps
 //! whatever backs it alive — a temporary directory, a container, a table name to drop —
-//! then invoke [`conformance_suite!`] with it:
+//! then invoke [`conformance_suite!`] with it (a sketch; the real wiring is in
+//! `crates/store-sqlite/tests/sqlite/conformance.rs`):
 //!
-//! ```ignore
+//! ```text
 //! use classchat_core::store::Store;
 //! use std::sync::Arc;
 //!

@@ -3,6 +3,7 @@
 //! binary for all of them.
 
 mod conformance;
+mod fixtures;
 mod multi_node;
 mod outage;
 mod tables;

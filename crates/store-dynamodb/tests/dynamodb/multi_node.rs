@@ -2,10 +2,10 @@
 //! in-process append queue, like separate processes, so only DynamoDB's conditional
 //! writes and transactions keep them correct.
 
-use classchat_core::message::{MessageBody, NewMessage};
+use crate::fixtures::{create_user, message};
 use classchat_core::store::{Appended, Link, PageRequest, Store};
-use classchat_core::user::{DisplayName, Role, User, UserRecord};
-use classchat_core::{ClientMessageId, ConversationId, MessageId, Timestamp, UserId};
+use classchat_core::user::Role;
+use classchat_core::{ConversationId, MessageId, Timestamp, UserId};
 use classchat_store_dynamodb::testing;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,22 +19,9 @@ async fn nodes() -> (Vec<Arc<dyn Store>>, UserId, UserId, ConversationId) {
     for _ in 0..NODES {
         stores.push(Arc::new(testing::store_with_prefix(&prefix).await));
     }
-    let mut ids = Vec::new();
-    for (id, role) in [("s", Role::Student), ("t", Role::Teacher)] {
-        let id = UserId::parse(id).unwrap();
-        let record = UserRecord {
-            user: User {
-                id: id.clone(),
-                display_name: DisplayName::parse(id.as_str()).unwrap(),
-                role,
-                disabled: false,
-            },
-            password_hash: "hash".into(),
-        };
-        stores[0].create_user(&record).await.unwrap();
-        ids.push(id);
-    }
-    let (student, teacher) = (ids[0].clone(), ids[1].clone());
+    let student = create_user(&*stores[0], "s", Role::Student).await;
+    let teacher = create_user(&*stores[0], "t", Role::Teacher).await;
+    // Linked through another node than the one that created the users.
     stores[1]
         .add_link(&Link {
             teacher: teacher.clone(),
@@ -44,23 +31,6 @@ async fn nodes() -> (Vec<Arc<dyn Store>>, UserId, UserId, ConversationId) {
         .unwrap();
     let conversation = ConversationId::new(student.clone(), teacher.clone());
     (stores, student, teacher, conversation)
-}
-
-fn message(
-    conversation: &ConversationId,
-    author: &UserId,
-    proposed: Timestamp,
-    body: &str,
-    client: Option<&str>,
-) -> NewMessage {
-    NewMessage {
-        conversation_id: conversation.clone(),
-        proposed,
-        author: author.clone(),
-        body: MessageBody::parse(body).unwrap(),
-        message_id: MessageId::generate(),
-        client_message_id: client.map(|raw| ClientMessageId::parse(raw).unwrap()),
-    }
 }
 
 async fn read_all(

@@ -5,11 +5,11 @@
 //! The outage is a paused emulator of our own (see `testing::Emulator` for why pausing
 //! rather than killing); the timeouts are production's defaults.
 
+use crate::fixtures::{linked_conversation, message};
 use classchat_core::Clock;
-use classchat_core::message::{MessageBody, NewMessage};
-use classchat_core::store::{Appended, Link, PageRequest, Store, StoreError};
-use classchat_core::user::{DisplayName, Role, User, UserRecord};
-use classchat_core::{ClientMessageId, ConversationId, Message, MessageId, SystemClock, UserId};
+use classchat_core::message::NewMessage;
+use classchat_core::store::{Appended, PageRequest, Store, StoreError};
+use classchat_core::{ConversationId, Message, SystemClock, UserId};
 use classchat_store_dynamodb::testing::{self, Emulator};
 use classchat_store_dynamodb::{DynamoConfig, DynamoStore};
 use std::time::{Duration, Instant};
@@ -18,14 +18,7 @@ use std::time::{Duration, Instant};
 const FAIL_FAST: Duration = Duration::from_secs(15);
 
 fn send(conversation: &ConversationId, author: &UserId, text: &str) -> NewMessage {
-    NewMessage {
-        conversation_id: conversation.clone(),
-        proposed: SystemClock.now(),
-        author: author.clone(),
-        body: MessageBody::parse(text).unwrap(),
-        message_id: MessageId::generate(),
-        client_message_id: Some(ClientMessageId::parse(text).unwrap()),
-    }
+    message(conversation, author, SystemClock.now(), text, Some(text))
 }
 
 async fn all(store: &dyn Store, conversation: &ConversationId) -> Vec<Message> {
@@ -59,30 +52,11 @@ async fn an_unreachable_store_fails_fast_loses_nothing_and_recovers() {
     .await
     .unwrap();
 
-    let (student, teacher) = (UserId::parse("s").unwrap(), UserId::parse("t").unwrap());
-    for (id, role) in [(&student, Role::Student), (&teacher, Role::Teacher)] {
-        let user = User {
-            id: id.clone(),
-            display_name: DisplayName::parse(id.as_str()).unwrap(),
-            role,
-            disabled: false,
-        };
-        store
-            .create_user(&UserRecord {
-                user,
-                password_hash: "hash".into(),
-            })
-            .await
-            .unwrap();
-    }
-    store
-        .add_link(&Link {
-            teacher: teacher.clone(),
-            student: student.clone(),
-        })
-        .await
-        .unwrap();
-    let conversation = ConversationId::new(student.clone(), teacher.clone());
+    let conversation = linked_conversation(&store, "s", "t").await;
+    let (student, teacher) = (
+        conversation.student().clone(),
+        conversation.teacher().clone(),
+    );
     let mut acknowledged = Vec::new();
     for text in ["before-1", "before-2"] {
         match store

@@ -1,38 +1,19 @@
 //! What DynamoDB itself holds: the seed's attribute names and types on Message items, the
 //! summary items, and idempotent table creation with a clear report of missing tables.
 
+use crate::fixtures::{create_user, message};
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
-use classchat_core::message::{MessageBody, NewMessage};
+use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, Link, Store};
-use classchat_core::user::{DisplayName, Role, User, UserRecord};
-use classchat_core::{ClientMessageId, ConversationId, MessageId, Timestamp, UserId};
+use classchat_core::user::Role;
+use classchat_core::{ConversationId, Timestamp, UserId};
 use classchat_store_dynamodb::{DynamoStore, SetupError, TableOutcome, testing};
 use std::collections::BTreeMap;
 
-async fn user(store: &DynamoStore, id: &str, role: Role) -> UserId {
-    let id = UserId::parse(id).unwrap();
-    let record = UserRecord {
-        user: User {
-            id: id.clone(),
-            display_name: DisplayName::parse(id.as_str()).unwrap(),
-            role,
-            disabled: false,
-        },
-        password_hash: "hash".into(),
-    };
-    store.create_user(&record).await.unwrap();
-    id
-}
-
+/// The message every layout test stores, at a fixed instant.
 fn new_message(conversation: &ConversationId, author: &UserId, client: Option<&str>) -> NewMessage {
-    NewMessage {
-        conversation_id: conversation.clone(),
-        proposed: Timestamp::parse("2026-11-24T14:01:02.123456Z").unwrap(),
-        author: author.clone(),
-        body: MessageBody::parse("i am the student!").unwrap(),
-        message_id: MessageId::generate(),
-        client_message_id: client.map(|raw| ClientMessageId::parse(raw).unwrap()),
-    }
+    let proposed = Timestamp::parse("2026-11-24T14:01:02.123456Z").unwrap();
+    message(conversation, author, proposed, "i am the student!", client)
 }
 
 /// Attribute name → type letter, for compact comparisons.
@@ -55,8 +36,8 @@ fn shape(
 #[tokio::test]
 async fn message_items_have_exactly_the_seed_attributes() {
     let store = testing::fresh_store().await;
-    let student = user(&store, "abc", Role::Student).await;
-    let teacher = user(&store, "123", Role::Teacher).await;
+    let student = create_user(&store, "abc", Role::Student).await;
+    let teacher = create_user(&store, "123", Role::Teacher).await;
     let conversation = ConversationId::new(student.clone(), teacher.clone());
     store
         .add_link(&Link {
