@@ -15,7 +15,7 @@
 //! | user | `profile` | displayName, role, passwordHash, disabled (BOOL), version (N) | the account; `version` makes updates optimistic |
 //! | user | `link#<peerId>` | teacherId, studentId | enrollments, under **both** participants |
 //! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
-//! | author | `cmid#<clientMessageId>` | conversationId, timestamp | idempotent retries |
+//! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL) |
 //! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |

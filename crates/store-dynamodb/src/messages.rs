@@ -31,12 +31,16 @@ use crate::item::{
 };
 use crate::ops::{self, Transacted, transact};
 use crate::pages::newest;
+use crate::tables::CONNECTIONS_TTL;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, Link, StoreError};
 use classchat_core::{ClientMessageId, ConversationId, Message, Timestamp, UserId};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+/// How long a clientMessageId is remembered on DynamoDB: a retry with it within this time
+/// returns the stored message instead of storing a second one (30 days).
+pub(crate) const CLIENT_ID_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// Attempts before an append gives up under contention (each lost race is one attempt).
 const APPEND_ATTEMPTS: u32 = 200;
 /// Number of in-process lock stripes appends queue on.
@@ -236,6 +240,10 @@ fn transaction(
             s(message.conversation_id.to_string()),
         );
         dedup.insert(TIMESTAMP.to_owned(), s(message.timestamp.to_string()));
+        // Retries come within minutes; the item goes after CLIENT_ID_RETENTION (the
+        // message itself stays), so dedup items do not pile up for ever.
+        let expires = message.timestamp.as_micros() / 1_000_000 + CLIENT_ID_RETENTION_SECS;
+        dedup.insert(CONNECTIONS_TTL.to_owned(), n(expires));
         let put_dedup = Put::builder()
             .table_name(&store.tables.user_info)
             .set_item(Some(dedup))

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 pub const CONNECTION_ID: &str = "connectionId";
 /// The GSI of Connections on `userId`: a user's live connections, for fan-out.
 pub const CONNECTIONS_BY_USER: &str = "userId-index";
-/// The TTL attribute of Connections: stale connections expire by themselves.
+/// The TTL attribute of Connections (stale connections expire by themselves) and of
+/// UserInfo (clientMessageId dedup items expire once no client would still retry).
 pub const CONNECTIONS_TTL: &str = "ttl";
 
 /// How long `create` waits for tables to become ACTIVE.
@@ -87,6 +88,7 @@ pub(crate) async fn create(
         wait_active(client, schema.name).await?;
     }
     enable_ttl(client, &tables.connections).await?;
+    enable_ttl(client, &tables.user_info).await?;
     Ok(outcomes)
 }
 
@@ -215,7 +217,8 @@ async fn wait_active(client: &Client, name: &str) -> Result<(), SetupError> {
     }
 }
 
-/// Turns on expiry of Connections items by their `ttl` attribute (once).
+/// Turns on expiry of a table's items by their `ttl` attribute (once); items without it
+/// never expire.
 async fn enable_ttl(client: &Client, table: &str) -> Result<(), SetupError> {
     let current = client
         .describe_time_to_live()

@@ -127,6 +127,24 @@ async fn message_items_have_exactly_the_seed_attributes() {
     assert_eq!(text(&summary, "lastMessagePreview"), "i am the student!");
     assert_eq!(text(&summary, "lastReadAt"), "0000-01-01T00:00:00.000000Z");
     assert_eq!(summary["unreadCount"].as_n().unwrap(), "1");
+
+    // The teacher's clientMessageId is remembered for 30 days, then expires by TTL.
+    let dedup = store
+        .client()
+        .get_item()
+        .table_name(&store.tables().user_info)
+        .key("userId", AttributeValue::S("123".into()))
+        .key("sk", AttributeValue::S("cmid#client-7".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the dedup item of client-7");
+    let stored_at_secs = second.timestamp.as_micros() / 1_000_000;
+    assert_eq!(
+        dedup["ttl"].as_n().unwrap(),
+        &(stored_at_secs + 30 * 24 * 3600).to_string()
+    );
 }
 
 #[tokio::test]
@@ -188,6 +206,20 @@ async fn tables_create_is_idempotent_and_check_names_what_is_missing() {
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].attribute_name, "userId");
     assert_eq!(keys[0].key_type, KeyType::Hash);
+
+    // Connections and UserInfo expire items by `ttl` (stale connections, old dedup items).
+    for table in [&store.tables().connections, &store.tables().user_info] {
+        let ttl = store
+            .client()
+            .describe_time_to_live()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap()
+            .time_to_live_description
+            .and_then(|description| description.attribute_name);
+        assert_eq!(ttl.as_deref(), Some("ttl"), "TTL on {table}");
+    }
 
     // Only one table missing: only it is named.
     store
