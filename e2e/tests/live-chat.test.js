@@ -80,8 +80,12 @@ test('a student and a teacher message each other live, with typing and Seen', as
   await teacher.locator('.message.own[data-status="sent"]', { hasText: REPLY }).waitFor();
   // Alice has the conversation open, so the teacher's reply is seen at once too.
   await teacher.locator('.message.own .receipt.seen').waitFor();
-  // Seen still sits under Alice's own message.
+  // Seen still sits under Alice's own message, and is still there after a reload.
   await alice.locator('.message.own .receipt.seen').waitFor();
+  await alice.reload();
+  await online(alice);
+  await contact(alice, CONVERSATION).click();
+  await alice.locator('.message.own .receipt.seen', { hasText: 'Seen' }).waitFor();
 
   // Shift+Enter makes a new line instead of sending.
   const twoLines = 'Thank you!\nSo (x + 3)(x - 2) = 0 gives x = -3 or x = 2?';

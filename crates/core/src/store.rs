@@ -242,6 +242,15 @@ pub trait Store: Send + Sync + 'static {
         page: &PageRequest,
     ) -> Result<MessagePage, StoreError>;
 
+    /// `user`'s read marker in the conversation: everything up to it is read. `None` when
+    /// they have read nothing yet (or the conversation has no messages). Lets a client show
+    /// "Seen" under its own messages when it opens a conversation, not only live.
+    async fn read_marker(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<Option<Timestamp>, StoreError>;
+
     /// Moves `user`'s read marker in the conversation forward to `up_to` (never back, never
     /// past the newest message) and recounts their unread messages. Returns the marker now
     /// in force, or `None` if the conversation has no messages yet.

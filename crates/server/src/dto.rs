@@ -228,6 +228,10 @@ pub struct ReadResponse {
     pub messages: Vec<MessageDto>,
     /// Whether more messages lie beyond the page in the reading direction.
     pub has_more: bool,
+    /// How far the other participant has read (their read marker), so a client can show
+    /// "Seen" under its own messages on opening the conversation; `null` before their
+    /// first read, and for an admin. An addition to DESIGN.md's shape.
+    pub peer_read_at: Option<String>,
 }
 
 /// `POST /chat/send` request.

@@ -111,7 +111,7 @@ export class ChatState extends EventTarget {
         pending: new Map(), // clientMessageId → {clientMessageId, messageBody, status, error}
         loaded: false, // the newest page has been fetched
         hasMore: false, // older pages exist
-        peerReadAt: null, // the other participant's read marker, from `read` frames
+        peerReadAt: null, // the other participant's read marker, from pages and `read` frames
         myReadAt: null,
       };
       this.conversations.set(conversationId, conversation);
@@ -148,11 +148,17 @@ export class ChatState extends EventTarget {
     return fresh;
   }
 
-  /** A page from /chat/read; older pages also update `hasMore`. */
+  /**
+   * A page from /chat/read; older pages also update `hasMore`. It carries the peer's read
+   * marker, so "Seen" shows on opening a conversation, not only after a live `read` frame.
+   */
   addPage(conversationId, page, { older }) {
     const conversation = this.conversation(conversationId);
     if (older || !conversation.loaded) conversation.hasMore = page.hasMore;
     conversation.loaded = true;
+    if (page.peerReadAt && (!conversation.peerReadAt || page.peerReadAt > conversation.peerReadAt)) {
+      conversation.peerReadAt = page.peerReadAt;
+    }
     this.addMessages(page.messages);
     this.changed('messages', conversationId);
   }

@@ -416,3 +416,37 @@ pub async fn conversations_since_lists_conversations_with_newer_messages(store: 
         "the student sees it from their side, even though the teacher wrote it"
     );
 }
+
+/// `read_marker` reports how far a user has read: nothing before the first message or the
+/// first read, then the marker `mark_read` set, per user.
+pub async fn read_marker_reports_each_users_marker(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "r").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+    let marker = |user: &UserId| {
+        let store = Arc::clone(&store);
+        let (user, conversation) = (user.clone(), conversation.clone());
+        async move { store.read_marker(&user, &conversation).await.unwrap() }
+    };
+    assert_eq!(marker(student).await, None, "no messages yet");
+
+    let first = send(&*store, conversation, teacher, at(100), "one").await;
+    send(&*store, conversation, teacher, at(200), "two").await;
+    assert_eq!(marker(student).await, None, "nothing read yet");
+    assert_eq!(
+        marker(teacher).await,
+        None,
+        "the author has not marked anything either"
+    );
+
+    store
+        .mark_read(student, conversation, first.timestamp)
+        .await
+        .unwrap();
+    assert_eq!(marker(student).await, Some(first.timestamp));
+    assert_eq!(
+        marker(teacher).await,
+        None,
+        "one user's read is not the other's"
+    );
+}

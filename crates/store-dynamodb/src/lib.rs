@@ -215,6 +215,14 @@ impl Store for DynamoStore {
         pages::read(self, conversation, page).await
     }
 
+    async fn read_marker(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        read_marker::read_marker(self, user, conversation).await
+    }
+
     async fn mark_read(
         &self,
         user: &UserId,

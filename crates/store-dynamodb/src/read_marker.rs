@@ -1,5 +1,5 @@
-//! Read markers: `mark_read` moves a user's `lastReadAt` forward and recounts their unread
-//! messages.
+//! Read markers: `read_marker` reads a user's `lastReadAt`; `mark_read` moves it forward
+//! and recounts their unread messages.
 //!
 //! The recount is a Query with `Select = COUNT` over the messages after the marker,
 //! filtered to the peer's (`author <> me`), following `LastEvaluatedKey`. The write is
@@ -22,6 +22,30 @@ use classchat_core::{ConversationId, Timestamp, UserId};
 
 /// Attempts before giving up when messages keep arriving during the recount.
 const MARK_ATTEMPTS: u32 = 20;
+
+/// `user`'s `lastReadAt` in the conversation; `None` without a summary or before a read.
+pub(crate) async fn read_marker(
+    store: &DynamoStore,
+    user: &UserId,
+    conversation: &ConversationId,
+) -> Result<Option<Timestamp>, StoreError> {
+    let summary = store
+        .client
+        .get_item()
+        .table_name(&store.tables.user_info)
+        .set_key(Some(user_info_key(user.as_str(), conv_sk(conversation))))
+        .projection_expression("#read")
+        .expression_attribute_names("#read", LAST_READ_AT)
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|error| classify("GetItem read marker", error))?;
+    let Some(summary) = summary.item else {
+        return Ok(None);
+    };
+    let read = get_timestamp(&summary, LAST_READ_AT)?;
+    Ok((read > Timestamp::MIN).then_some(read))
+}
 
 pub(crate) async fn mark_read(
     store: &DynamoStore,

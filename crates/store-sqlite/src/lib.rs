@@ -207,6 +207,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn read_marker(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let (user, conversation) = (user.clone(), conversation.clone());
+        self.readers
+            .run(move |connection| messages::read_marker(connection, &user, &conversation))
+            .await
+    }
+
     async fn mark_read(
         &self,
         user: &UserId,

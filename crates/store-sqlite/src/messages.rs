@@ -152,6 +152,28 @@ pub(crate) fn has_any(
 
 /// Moves a read marker forward and recounts unread messages from the marker on, which is a
 /// range scan of the conversation's newest messages only.
+/// `user`'s read marker, `None` without a summary row or before their first read.
+pub(crate) fn read_marker(
+    connection: &Connection,
+    user: &UserId,
+    conversation: &ConversationId,
+) -> Result<Option<Timestamp>, StoreError> {
+    let read_ts: Option<i64> = connection
+        .prepare_cached(
+            "SELECT read_ts FROM conversations WHERE user_id = ?1 AND conversation_id = ?2",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row([user.as_str(), &conversation.to_string()], |row| row.get(0))
+                .optional()
+        })
+        .map_err(classify)?;
+    match read_ts {
+        Some(read_ts) if read_ts > Timestamp::MIN.as_micros() => timestamp(read_ts).map(Some),
+        _ => Ok(None),
+    }
+}
+
 pub(crate) fn mark_read(
     connection: &Connection,
     user: &UserId,

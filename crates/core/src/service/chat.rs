@@ -47,6 +47,18 @@ pub struct PageQuery<'a> {
     pub after: Option<&'a str>,
 }
 
+/// A page of a conversation as its reader sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationPage {
+    /// The canonical conversation id.
+    pub conversation_id: ConversationId,
+    /// The messages.
+    pub page: MessagePage,
+    /// How far the other participant has read, for a participant's "Seen"; `None` before
+    /// their first read, and always for an admin.
+    pub peer_read_at: Option<Timestamp>,
+}
+
 /// A read marker that moved: who has read which conversation up to when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadMarker {
@@ -134,7 +146,7 @@ impl ChatService {
         caller: &User,
         conversation: &str,
         query: PageQuery<'_>,
-    ) -> Result<(ConversationId, MessagePage), ChatError> {
+    ) -> Result<ConversationPage, ChatError> {
         let page = PageRequest {
             limit: parse_limit(query.limit, DEFAULT_PAGE_LIMIT)?,
             before: query.before.map(Timestamp::parse).transpose()?,
@@ -152,7 +164,19 @@ impl ChatService {
             .await?;
         }
         let messages = self.store.read_messages(&conversation, &page).await?;
-        Ok((conversation, messages))
+        // A participant learns how far the other one has read; an admin's viewer shows no
+        // receipts.
+        let peer_read_at = if conversation.has_participant(&caller.id) {
+            let peer = conversation.peer_of(&caller.id);
+            self.store.read_marker(peer, &conversation).await?
+        } else {
+            None
+        };
+        Ok(ConversationPage {
+            conversation_id: conversation,
+            page: messages,
+            peer_read_at,
+        })
     }
 
     /// Stores a message and returns it once it is durable. A retry with the same

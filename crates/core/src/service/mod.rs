@@ -9,7 +9,7 @@ mod chat;
 mod live;
 
 pub use admin::{Actor, NewUser, UserChanges};
-pub use chat::{PageQuery, ReadMarker, SendRequest, Sent};
+pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};

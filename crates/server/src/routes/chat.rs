@@ -148,11 +148,12 @@ async fn read(
         after: query.after.as_deref(),
     };
     let conversation = query.conversation_id.as_deref().unwrap_or_default();
-    let (conversation_id, page) = state.service.read_page(&caller, conversation, page).await?;
+    let read = state.service.read_page(&caller, conversation, page).await?;
     Ok(Json(ReadResponse {
-        conversation_id: conversation_id.to_string(),
-        messages: page.messages.iter().map(MessageDto::from).collect(),
-        has_more: page.has_more,
+        conversation_id: read.conversation_id.to_string(),
+        messages: read.page.messages.iter().map(MessageDto::from).collect(),
+        has_more: read.page.has_more,
+        peer_read_at: read.peer_read_at.map(|at| at.to_string()),
     }))
 }
 

@@ -54,6 +54,10 @@ async fn student_and_teacher_complete_the_core_loop() {
     assert_eq!(read.body["conversationId"], "s1+t1");
     assert_eq!(read.body["hasMore"], false);
     assert_eq!(read.body["messages"].as_array().unwrap().len(), 1);
+    assert!(
+        read.body["peerReadAt"].is_null(),
+        "the student read nothing yet"
+    );
     let marked = app
         .post(
             "/chat/mark_read",
@@ -70,6 +74,10 @@ async fn student_and_teacher_complete_the_core_loop() {
     assert_eq!(reply.status, 201);
     assert!(reply.body["timestamp"].as_str().unwrap() > first_ts.as_str());
     let read = app.read(&student, "s1+t1", "").await;
+    assert_eq!(
+        read.body["peerReadAt"], first_ts,
+        "the student learns how far the teacher has read (their \"Seen\")"
+    );
     let bodies: Vec<_> = read.body["messages"]
         .as_array()
         .unwrap()
