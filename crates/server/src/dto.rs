@@ -230,7 +230,8 @@ pub struct ReadResponse {
     pub has_more: bool,
     /// How far the other participant has read (their read marker), so a client can show
     /// "Seen" under its own messages on opening the conversation; `null` before their
-    /// first read, and for an admin. An addition to DESIGN.md's shape.
+    /// first read, on pages read backwards (`before`), and for an admin. An addition to
+    /// DESIGN.md's shape.
     pub peer_read_at: Option<String>,
 }
 

@@ -55,7 +55,7 @@ pub struct ConversationPage {
     /// The messages.
     pub page: MessagePage,
     /// How far the other participant has read, for a participant's "Seen"; `None` before
-    /// their first read, and always for an admin.
+    /// their first read, for pages read backwards (`before`), and always for an admin.
     pub peer_read_at: Option<Timestamp>,
 }
 
@@ -163,15 +163,19 @@ impl ChatService {
             )
             .await?;
         }
-        let messages = self.store.read_messages(&conversation, &page).await?;
-        // A participant learns how far the other one has read; an admin's viewer shows no
-        // receipts.
-        let peer_read_at = if conversation.has_participant(&caller.id) {
-            let peer = conversation.peer_of(&caller.id);
-            self.store.read_marker(peer, &conversation).await?
-        } else {
-            None
-        };
+        // A participant opening or catching up on a conversation learns how far the other
+        // one has read, fetched alongside the page; scrolling back (`before`) and an
+        // admin's viewer need no receipts.
+        let peer = (conversation.has_participant(&caller.id) && page.before.is_none())
+            .then(|| conversation.peer_of(&caller.id));
+        let (messages, peer_read_at) =
+            tokio::join!(self.store.read_messages(&conversation, &page), async {
+                match peer {
+                    Some(peer) => self.store.read_marker(peer, &conversation).await,
+                    None => Ok(None),
+                }
+            });
+        let (messages, peer_read_at) = (messages?, peer_read_at?);
         Ok(ConversationPage {
             conversation_id: conversation,
             page: messages,

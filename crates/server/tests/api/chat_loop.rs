@@ -78,6 +78,14 @@ async fn student_and_teacher_complete_the_core_loop() {
         read.body["peerReadAt"], first_ts,
         "the student learns how far the teacher has read (their \"Seen\")"
     );
+    let older = app
+        .read(&student, "s1+t1", "&before=9999-12-31T23:59:59.999999Z")
+        .await;
+    assert!(
+        older.body["peerReadAt"].is_null(),
+        "pages read backwards carry no receipt: {}",
+        older.body
+    );
     let bodies: Vec<_> = read.body["messages"]
         .as_array()
         .unwrap()
