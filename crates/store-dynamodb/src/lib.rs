@@ -66,7 +66,7 @@ mod users;
 
 pub use config::{DEFAULT_REGION, DynamoConfig, TableNames, Timeouts};
 pub use error::SetupError;
-pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, CONNECTIONS_TTL, TableOutcome};
+pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome};
 
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;

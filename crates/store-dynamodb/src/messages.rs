@@ -31,7 +31,7 @@ use crate::item::{
 };
 use crate::ops::{self, Transacted, transact};
 use crate::pages::newest;
-use crate::tables::CONNECTIONS_TTL;
+use crate::tables::TTL_ATTRIBUTE;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, Link, StoreError};
@@ -243,7 +243,7 @@ fn transaction(
         // Retries come within minutes; the item goes after CLIENT_ID_RETENTION (the
         // message itself stays), so dedup items do not pile up for ever.
         let expires = message.timestamp.as_micros() / 1_000_000 + CLIENT_ID_RETENTION_SECS;
-        dedup.insert(CONNECTIONS_TTL.to_owned(), n(expires));
+        dedup.insert(TTL_ATTRIBUTE.to_owned(), n(expires));
         let put_dedup = Put::builder()
             .table_name(&store.tables.user_info)
             .set_item(Some(dedup))

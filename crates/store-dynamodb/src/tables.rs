@@ -25,7 +25,7 @@ pub const CONNECTION_ID: &str = "connectionId";
 pub const CONNECTIONS_BY_USER: &str = "userId-index";
 /// The TTL attribute of Connections (stale connections expire by themselves) and of
 /// UserInfo (clientMessageId dedup items expire once no client would still retry).
-pub const CONNECTIONS_TTL: &str = "ttl";
+pub const TTL_ATTRIBUTE: &str = "ttl";
 
 /// How long `create` waits for tables to become ACTIVE.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -234,7 +234,7 @@ async fn enable_ttl(client: &Client, table: &str) -> Result<(), SetupError> {
         return Ok(());
     }
     let specification = TimeToLiveSpecification::builder()
-        .attribute_name(CONNECTIONS_TTL)
+        .attribute_name(TTL_ATTRIBUTE)
         .enabled(true)
         .build()
         .map_err(build_failed)?;

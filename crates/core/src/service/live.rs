@@ -45,20 +45,10 @@ impl ChatService {
     /// Tells `user`'s linked peers that they came online or went offline. Transports call
     /// it on a user's first connection and after their last one closes.
     pub async fn announce_presence(&self, user: &User, online: bool) -> Result<(), ChatError> {
-        if user.role == Role::Admin {
+        let recipients = self.linked_peers(user).await?;
+        if recipients.is_empty() {
             return Ok(());
         }
-        let links = self.store.list_links(Some(&user.id)).await?;
-        let recipients = links
-            .into_iter()
-            .map(|link| {
-                if link.teacher == user.id {
-                    link.student
-                } else {
-                    link.teacher
-                }
-            })
-            .collect();
         let delivery = Delivery {
             recipients,
             skip: None,
@@ -78,11 +68,17 @@ impl ChatService {
     /// The linked peers of `user` who are online right now: what a client that just
     /// connected needs to show presence before anyone's next change.
     pub async fn online_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
+        let peers = self.linked_peers(user).await?;
+        Ok(self.hub.online(&peers).await)
+    }
+
+    /// Everyone `user` is linked to, whose presence they share; nobody for an admin.
+    async fn linked_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
         if user.role == Role::Admin {
             return Ok(Vec::new());
         }
         let links = self.store.list_links(Some(&user.id)).await?;
-        let peers: Vec<UserId> = links
+        Ok(links
             .into_iter()
             .map(|link| {
                 if link.teacher == user.id {
@@ -91,8 +87,7 @@ impl ChatService {
                     link.teacher
                 }
             })
-            .collect();
-        Ok(self.hub.online(&peers).await)
+            .collect())
     }
 
     /// Every message of the caller's conversations newer than `since`, oldest first: what a

@@ -6,7 +6,7 @@ use crate::connections::{CONNECTED_AT, ConnectionError, USER_ID};
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::{ChatError, User};
-use classchat_store_dynamodb::{CONNECTION_ID, CONNECTIONS_TTL};
+use classchat_store_dynamodb::{CONNECTION_ID, TTL_ATTRIBUTE};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Authenticates the token from `?token=` and registers the connection; 401/403 refuse it.
@@ -30,7 +30,7 @@ pub(super) async fn connect(
         .item(CONNECTION_ID, AttributeValue::S(connection_id.to_owned()))
         .item(USER_ID, AttributeValue::S(user.id.to_string()))
         .item(CONNECTED_AT, AttributeValue::N(now.to_string()))
-        .item(CONNECTIONS_TTL, AttributeValue::N(ttl.to_string()))
+        .item(TTL_ATTRIBUTE, AttributeValue::N(ttl.to_string()))
         .send()
         .await;
     if let Err(error) = put {

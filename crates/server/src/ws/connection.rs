@@ -112,7 +112,7 @@ async fn read_frames(
                     message: "frames are JSON text; binary frames are not supported".into(),
                     client_message_id: None,
                 });
-                sends.push_back(Box::pin(std::future::ready(vec![frame])));
+                sends.push_back(done(vec![frame]));
                 continue;
             }
             Message::Ping(_) | Message::Pong(_) => continue,
@@ -120,9 +120,7 @@ async fn read_frames(
         };
         match ClientFrame::parse(text.as_str()) {
             Err(error) => {
-                sends.push_back(Box::pin(std::future::ready(vec![frame_error_frame(
-                    &error,
-                )])));
+                sends.push_back(done(vec![frame_error_frame(&error)]));
             }
             Ok(frame @ ClientFrame::SendMessage { .. }) => {
                 let mut send: Replies<'_> = Box::pin(super::actions::perform(
@@ -134,7 +132,7 @@ async fn read_frames(
                 // The first poll runs the send up to its place in the store's write queue,
                 // so sends are queued in arrival order, whatever order they complete in.
                 match futures::poll!(send.as_mut()) {
-                    Poll::Ready(replies) => sends.push_back(Box::pin(std::future::ready(replies))),
+                    Poll::Ready(replies) => sends.push_back(done(replies)),
                     Poll::Pending => sends.push_back(send),
                 }
             }
@@ -151,6 +149,11 @@ async fn read_frames(
     while let Some(replies) = sends.next().await {
         push_all(handle, replies);
     }
+}
+
+/// Replies already known, queued behind the sends before them.
+fn done(replies: Vec<String>) -> Replies<'static> {
+    Box::pin(std::future::ready(replies))
 }
 
 fn push_all(handle: &ConnectionHandle, replies: Vec<String>) {
