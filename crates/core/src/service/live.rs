@@ -1,18 +1,12 @@
-//! The live-only use-cases: typing notices, presence, and catching up after a reconnect.
+//! The live-only use-cases: typing notices and presence (catching up is `replay`).
 
 use super::ChatService;
-use crate::conversation::ConversationId;
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
-use crate::message::Message;
 use crate::policy;
-use crate::store::{Link, PageRequest};
-use crate::time::Timestamp;
+use crate::store::Link;
 use crate::user::{Role, User};
-
-/// Messages fetched per query while catching up.
-const REPLAY_PAGE: usize = 200;
 
 impl ChatService {
     /// Tells the other participant that the caller is typing. Not stored. Over the typing
@@ -88,52 +82,5 @@ impl ChatService {
                 }
             })
             .collect())
-    }
-
-    /// Every message of the caller's conversations newer than `since`, oldest first: what a
-    /// client missed while disconnected.
-    pub async fn replay_since(
-        &self,
-        caller: &User,
-        since: &str,
-    ) -> Result<Vec<Message>, ChatError> {
-        let since = Timestamp::parse(since)?;
-        let conversations = self.store.conversations_since(&caller.id, since).await?;
-        let mut replay = Vec::new();
-        for conversation in conversations {
-            replay.extend(self.messages_after(&conversation, since).await?);
-        }
-        replay.sort_by(|a, b| {
-            a.timestamp
-                .cmp(&b.timestamp)
-                .then(a.message_id.cmp(&b.message_id))
-        });
-        Ok(replay)
-    }
-
-    async fn messages_after(
-        &self,
-        conversation: &ConversationId,
-        since: Timestamp,
-    ) -> Result<Vec<Message>, ChatError> {
-        let mut messages: Vec<Message> = Vec::new();
-        let mut after = since;
-        loop {
-            let page = PageRequest {
-                before: None,
-                after: Some(after),
-                limit: REPLAY_PAGE,
-            };
-            let page = self.store.read_messages(conversation, &page).await?;
-            let Some(last) = page.messages.last() else {
-                break;
-            };
-            after = last.timestamp;
-            messages.extend(page.messages);
-            if !page.has_more {
-                break;
-            }
-        }
-        Ok(messages)
     }
 }

@@ -7,9 +7,11 @@
 mod admin;
 mod chat;
 mod live;
+mod replay;
 
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
+pub use replay::Replay;
 
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};

@@ -59,25 +59,50 @@ pub async fn perform(
     }
 }
 
+/// Messages taken from the store per step of a replay.
+const REPLAY_BATCH: usize = 200;
+
 /// Every missed message as a `message` frame, then a `presence` frame per peer online.
 async fn replay(service: &ChatService, user: &User, since: &str) -> Vec<String> {
-    let messages = match service.replay_since(user, since).await {
-        Ok(messages) => messages,
+    let mut frames = Vec::new();
+    let mut replay = match service.replay(user, since).await {
+        Ok(replay) => replay,
         Err(error) => return vec![chat_error_frame(&error, None)],
     };
-    let mut frames: Vec<String> = messages
-        .into_iter()
-        .map(|message| event_frame(&Event::Message(message)).to_text())
-        .collect();
-    match service.online_peers(user).await {
-        Ok(peers) => frames.extend(peers.into_iter().map(|peer| {
-            event_frame(&Event::Presence {
-                user: peer,
-                online: true,
-            })
-            .to_text()
-        })),
-        Err(error) => tracing::warn!(%error, "cannot list online peers"),
+    loop {
+        match replay.next_batch(REPLAY_BATCH).await {
+            Ok(Some(batch)) => frames.extend(
+                batch
+                    .into_iter()
+                    .map(|message| event_frame(&Event::Message(message)).to_text()),
+            ),
+            Ok(None) => break,
+            Err(error) => {
+                frames.push(chat_error_frame(&error, None));
+                return frames;
+            }
+        }
     }
+    frames.extend(online_peer_frames(service, user).await);
     frames
+}
+
+/// A `presence` frame for each linked peer online now: the end of every catch-up.
+pub(crate) async fn online_peer_frames(service: &ChatService, user: &User) -> Vec<String> {
+    match service.online_peers(user).await {
+        Ok(peers) => peers
+            .into_iter()
+            .map(|peer| {
+                event_frame(&Event::Presence {
+                    user: peer,
+                    online: true,
+                })
+                .to_text()
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot list online peers");
+            Vec::new()
+        }
+    }
 }

@@ -3,10 +3,13 @@
 //! code. Everything the connection is told to do goes through `ChatService`.
 
 use super::frames::{ClientFrame, chat_error_frame, event_frame, frame_error_frame};
-use super::registry::{CLOSE_GOING_AWAY, CLOSE_TOO_BIG, ConnectionHandle, Outbound, Registration};
+use super::registry::{
+    CLOSE_GOING_AWAY, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER, ConnectionHandle, Held, Outbound,
+    Registration,
+};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use classchat_core::{Event, Timestamp, User};
+use classchat_core::{ChatError, Event, Timestamp, User};
 use futures::stream::FuturesOrdered;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -24,6 +27,8 @@ const MAX_SENDS_IN_FLIGHT: usize = 16;
 const MAX_BATCH_FRAMES: usize = 64;
 /// Normal closure.
 const CLOSE_NORMAL: u16 = 1000;
+/// Messages taken from the store per step of a replay.
+const REPLAY_BATCH: usize = 64;
 /// How far back a replayed message may still have a live event in flight.
 const SEAM_WINDOW_MICROS: i64 = 60_000_000;
 /// How long a closing connection may take to accept its close frame. A peer that has
@@ -193,39 +198,65 @@ async fn handle_frame(
     );
 }
 
-/// Sends every message after `since` that this connection has not had live, then the
-/// presence of linked peers already online, then lets live delivery continue; see
-/// `ConnectionHandle::settle_replay` for how the seam stays clean.
+/// Sends every message after `since` that this connection has not had live, then the live
+/// messages that arrived meanwhile, then the presence of linked peers already online, then
+/// lets live delivery continue. The replay is streamed a batch at a time and waits for the
+/// client to read (leaving queue room for live events); live messages are held back until
+/// it ends, so each conversation's messages arrive in order, once.
 async fn replay(state: &AppState, user: &User, handle: &ConnectionHandle, since: &str) {
-    let messages = match state.service.replay_since(user, since).await {
-        Ok(messages) => messages,
+    handle.begin_replay();
+    let room = handle.replay_headroom();
+    match stream_replay(state, user, handle, since, room).await {
+        Ok(true) => {}
+        Ok(false) => return,
         Err(error) => {
             handle.push(chat_error_frame(&error, None).into());
-            return;
         }
-    };
-    let recent_after = Timestamp::from_micros(now_ms() as i64 * 1_000 - SEAM_WINDOW_MICROS)
-        .unwrap_or(Timestamp::MIN);
-    let messages = handle.settle_replay(messages, |m| (m.message_id, m.timestamp), recent_after);
-    for message in messages {
-        let text = event_frame(&Event::Message(message)).to_text();
-        if !handle.push_waiting(text.into()).await {
-            return;
+    }
+    loop {
+        match handle.next_held() {
+            Held::Frame(text) => {
+                if !handle.push_leaving_room(text, room).await {
+                    return;
+                }
+            }
+            Held::Done => break,
+            Held::Overflowed => {
+                tracing::warn!(connection = %handle.id, "too many live messages during a replay; closing");
+                handle.close(CLOSE_TRY_AGAIN_LATER);
+                return;
+            }
         }
     }
     // Catching up includes who is online already; later changes arrive as they happen.
-    match state.service.online_peers(user).await {
-        Ok(peers) => {
-            for peer in peers {
-                let event = Event::Presence {
-                    user: peer,
-                    online: true,
-                };
-                handle.push(event_frame(&event).to_text().into());
+    for frame in super::actions::online_peer_frames(&state.service, user).await {
+        handle.push(frame.into());
+    }
+}
+
+/// Queues the replayed messages; `Ok(false)` if the connection went away meanwhile.
+async fn stream_replay(
+    state: &AppState,
+    user: &User,
+    handle: &ConnectionHandle,
+    since: &str,
+    room: usize,
+) -> Result<bool, ChatError> {
+    let mut replay = state.service.replay(user, since).await?;
+    let recent_after = Timestamp::from_micros(now_ms() as i64 * 1_000 - SEAM_WINDOW_MICROS)
+        .unwrap_or(Timestamp::MIN);
+    while let Some(batch) = replay.next_batch(REPLAY_BATCH).await? {
+        for message in batch {
+            if handle.replay_skips(message.message_id, message.timestamp, recent_after) {
+                continue;
+            }
+            let text = event_frame(&Event::Message(message)).to_text();
+            if !handle.push_leaving_room(text.into(), room).await {
+                return Ok(false);
             }
         }
-        Err(error) => tracing::warn!(%error, "cannot list online peers"),
     }
+    Ok(true)
 }
 
 async fn write_frames(
@@ -237,7 +268,8 @@ async fn write_frames(
     let mut pings =
         tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let dead_after_ms = u64::try_from(ping_interval.as_millis() * 2).unwrap_or(u64::MAX);
+    let stall_limit = ping_interval * 2;
+    let dead_after_ms = u64::try_from(stall_limit.as_millis()).unwrap_or(u64::MAX);
     loop {
         let message = tokio::select! {
             biased;
@@ -258,11 +290,18 @@ async fn write_frames(
         };
         // A peer that stopped reading blocks this write once the socket buffers are full;
         // being asked to close (e.g. because the queue overflowed meanwhile) must still
-        // win. An interrupted frame stays whole in the WebSocket's write buffer.
+        // win, and a write stuck as long as a dead peer's silence means the peer is gone
+        // (no ping can reach it either). An interrupted frame stays whole in the
+        // WebSocket's write buffer.
         let sent = tokio::select! {
             biased;
             () = handle.closing().cancelled() => break,
             sent = send_batch(&mut sink, message, &mut outbound) => sent,
+            () = tokio::time::sleep(stall_limit) => {
+                tracing::debug!(connection = %handle.id, "the peer stopped reading; dropping the socket");
+                handle.close(CLOSE_GOING_AWAY);
+                return;
+            }
         };
         if sent.is_err() {
             handle.close(CLOSE_GOING_AWAY);
@@ -273,7 +312,7 @@ async fn write_frames(
     let reason = match code {
         CLOSE_GOING_AWAY => "server going away",
         CLOSE_TOO_BIG => "frame too large (limit 32 KiB)",
-        super::registry::CLOSE_TRY_AGAIN_LATER => "client too slow; reconnect and sync",
+        CLOSE_TRY_AGAIN_LATER => "client too slow; reconnect and sync",
         _ => "",
     };
     let close = CloseFrame {

@@ -52,6 +52,33 @@ struct Seam {
     /// Ids of recent messages sent by the last replay: a live event for one of them (its
     /// publish raced the replay) is dropped.
     replayed: HashSet<MessageId>,
+    /// While a replay runs, live message frames wait here so they follow it in order.
+    held: Option<VecDeque<(MessageId, Utf8Bytes)>>,
+    /// More live messages arrived during the replay than a queue holds.
+    held_overflowed: bool,
+}
+
+impl Seam {
+    fn remember_live(&mut self, id: MessageId) {
+        if self.live.len() == REMEMBERED_LIVE_MESSAGES
+            && let Some(oldest) = self.live.pop_front()
+        {
+            self.live_set.remove(&oldest);
+        }
+        self.live.push_back(id);
+        self.live_set.insert(id);
+    }
+}
+
+/// The next live message frame held back by a replay.
+pub enum Held {
+    /// Deliver this frame next.
+    Frame(Utf8Bytes),
+    /// Nothing is held any more; live delivery goes straight to the queue again.
+    Done,
+    /// The client fell so far behind during the replay that frames had to be dropped: it
+    /// must reconnect and sync again.
+    Overflowed,
 }
 
 impl ConnectionHandle {
@@ -69,10 +96,26 @@ impl ConnectionHandle {
         }
     }
 
-    /// Queues a frame, waiting for room (used for replies that must not be dropped, such
-    /// as a replay the client asked for).
-    pub async fn push_waiting(&self, text: Utf8Bytes) -> bool {
-        self.outbound.send(Outbound { text }).await.is_ok()
+    /// Queues a frame once the queue has room for it and `room` more: a replay the client
+    /// asked for waits for the client to read rather than being dropped, yet leaves space
+    /// for live events, which never wait. False once the connection is gone.
+    pub async fn push_leaving_room(&self, text: Utf8Bytes, room: usize) -> bool {
+        let wanted = (room + 1).min(self.outbound.max_capacity());
+        match self.outbound.reserve_many(wanted).await {
+            Ok(mut permits) => match permits.next() {
+                Some(permit) => {
+                    permit.send(Outbound { text });
+                    true
+                }
+                None => false,
+            },
+            Err(_) => false,
+        }
+    }
+
+    /// Frames a replay leaves free in the queue for live events.
+    pub fn replay_headroom(&self) -> usize {
+        self.outbound.max_capacity() / 4
     }
 
     /// Asks the connection to close with `code` (the first reason wins).
@@ -96,7 +139,8 @@ impl ConnectionHandle {
         }
     }
 
-    /// Delivers a live message frame unless the last replay already sent it.
+    /// Delivers a live message frame unless the last replay already sent it; holds it back
+    /// while a replay runs.
     fn push_live_message(&self, id: MessageId, text: Utf8Bytes) {
         {
             let mut seam = self
@@ -106,43 +150,76 @@ impl ConnectionHandle {
             if seam.replayed.contains(&id) {
                 return;
             }
-            if seam.live.len() == REMEMBERED_LIVE_MESSAGES
-                && let Some(oldest) = seam.live.pop_front()
-            {
-                seam.live_set.remove(&oldest);
+            let limit = self.outbound.max_capacity();
+            if let Some(held) = seam.held.as_mut() {
+                if held.len() < limit {
+                    held.push_back((id, text));
+                } else {
+                    seam.held_overflowed = true;
+                }
+                return;
             }
-            seam.live.push_back(id);
-            seam.live_set.insert(id);
+            seam.remember_live(id);
         }
         self.push(text);
     }
 
-    /// Settles a replay: drops the messages this connection already got live, and
-    /// remembers the recent replayed ones (newer than `recent_after`) so their live events,
-    /// if still in flight, are dropped. Returns what is left to send.
-    pub fn settle_replay<T>(
-        &self,
-        replay: Vec<T>,
-        id_of: impl Fn(&T) -> (MessageId, Timestamp),
-        recent_after: Timestamp,
-    ) -> Vec<T> {
+    /// Starts a replay: from now until [`Held::Done`], live message frames are held back so
+    /// that they follow the replayed ones. Call it before the replay's first query, so
+    /// every message is either found by the replay or held.
+    pub fn begin_replay(&self) {
         let mut seam = self
             .seam
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         seam.replayed.clear();
-        let mut kept = Vec::with_capacity(replay.len());
-        for item in replay {
-            let (id, timestamp) = id_of(&item);
-            if seam.live_set.contains(&id) {
+        seam.held = Some(VecDeque::new());
+        seam.held_overflowed = false;
+    }
+
+    /// Whether a replayed message can be skipped because this connection already had it
+    /// live. Otherwise it is about to be sent, and if it is newer than `recent_after` its
+    /// live event (which may still be in flight) is remembered, to be dropped.
+    pub fn replay_skips(
+        &self,
+        id: MessageId,
+        timestamp: Timestamp,
+        recent_after: Timestamp,
+    ) -> bool {
+        let mut seam = self
+            .seam
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if seam.live_set.contains(&id) {
+            return true;
+        }
+        if timestamp > recent_after {
+            seam.replayed.insert(id);
+        }
+        false
+    }
+
+    /// Takes the next live message frame held back by the replay, skipping those the
+    /// replay sent itself. [`Held::Done`] ends the replay: live delivery is direct again.
+    pub fn next_held(&self) -> Held {
+        let mut seam = self
+            .seam
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if seam.held_overflowed {
+            seam.held = None;
+            seam.held_overflowed = false;
+            return Held::Overflowed;
+        }
+        while let Some((id, text)) = seam.held.as_mut().and_then(VecDeque::pop_front) {
+            if seam.replayed.contains(&id) {
                 continue;
             }
-            if timestamp > recent_after {
-                seam.replayed.insert(id);
-            }
-            kept.push(item);
+            seam.remember_live(id);
+            return Held::Frame(text);
         }
-        kept
+        seam.held = None;
+        Held::Done
     }
 }
 

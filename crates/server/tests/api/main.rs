@@ -12,4 +12,6 @@ mod chat_loop;
 mod delivery_guarantees;
 mod openapi;
 mod websocket;
+mod websocket_catch_up;
 mod websocket_limits;
+mod websocket_liveness;
