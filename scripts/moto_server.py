@@ -12,20 +12,22 @@ Differences from `moto_server`, and why:
   every table a transaction names, which makes each message append cost O(messages
   stored) and a long test run quadratic; the result of a committed or cancelled
   transaction is the same either way.
+- With --state FILE it survives being killed: moto's recorder logs every request to FILE
+  (before serving it, inside the lock, so in the order they were applied) and a start
+  with the same FILE replays the log into the fresh backend before listening. moto keeps
+  its data in memory only; this is what lets a test kill the emulator (SIGKILL, like a
+  crashed DynamoDB endpoint), start it again on the same --port, and check that nothing
+  acknowledged was lost.
 """
 
 import argparse
+import base64
+import json
 import logging
 import os
 import sys
 import threading
-
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import make_server
+from urllib.parse import urlsplit
 
 
 class Serialized:
@@ -44,6 +46,57 @@ class Serialized:
                 close = getattr(body, "close", None)
                 if close is not None:
                     close()
+
+
+def replay(app, path: str) -> int:
+    """Replays the request log at `path` into `app` (not recording it again) and returns
+    how many requests it held.
+
+    A kill can tear the last line; the request it began was never served (it is logged
+    before it runs), so the log is cut back to its complete lines before new ones are
+    appended after them.
+    """
+    from moto.moto_api import recorder
+    from werkzeug.test import Client
+
+    try:
+        with open(path, "rb") as log:
+            raw = log.read()
+    except FileNotFoundError:
+        return 0
+    entries = []
+    kept = 0
+    for line in raw.split(b"\n"):
+        if not line.strip():
+            kept += len(line) + 1
+            continue
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            break
+        kept += len(line) + 1
+    if kept < len(raw):
+        with open(path, "r+b") as log:
+            log.truncate(kept)
+
+    client = Client(app)
+    recorder.stop_recording()
+    try:
+        for entry in entries:
+            body = entry.get("body") or b""
+            if entry.get("body_encoded"):
+                body = base64.b64decode(body)
+            url = urlsplit(entry["url"])
+            target = url.path + (f"?{url.query}" if url.query else "")
+            headers = {
+                name: value
+                for name, value in entry.get("headers", {}).items()
+                if name.lower() not in ("content-length", "transfer-encoding")
+            }
+            client.open(target, method=entry["method"], headers=headers, data=body)
+    finally:
+        recorder.start_recording()
+    return len(entries)
 
 
 def back_up_only_touched_items() -> None:
@@ -110,12 +163,31 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--log-requests", action="store_true", help="log every request")
+    parser.add_argument(
+        "--state",
+        help="log every request here and replay the log at start: the data outlives a kill",
+    )
     args = parser.parse_args()
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if args.state:
+        # moto's recorder reads these when moto is first imported, just below.
+        os.environ["MOTO_ENABLE_RECORDING"] = "true"
+        os.environ["MOTO_RECORDER_FILEPATH"] = args.state
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     back_up_only_touched_items()
     app = DomainDispatcherApplication(create_backend_app)
+    if args.state:
+        replayed = replay(app, args.state)
+        if replayed:
+            print(f"moto replayed {replayed} requests from {args.state}", flush=True)
     server = make_server(
         args.host,
         args.port,

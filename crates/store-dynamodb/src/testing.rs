@@ -85,17 +85,20 @@ pub async fn store_for_path(path: &Path) -> DynamoStore {
     store_with_prefix(&prefix_for_path(path)).await
 }
 
-/// A dedicated emulator process, for tests that pause it to simulate an outage without
-/// disturbing the shared one. Stopped (and reaped) on drop, even after a panic.
+/// A dedicated emulator process, for tests that take it down to simulate an outage
+/// without disturbing the shared one. Stopped (and reaped) on drop, even after a panic.
 ///
-/// Pausing (SIGSTOP) rather than killing is deliberate: moto keeps its data in memory
-/// only, so a killed emulator would forget acknowledged messages and "nothing
-/// acknowledged is lost" could not be checked. A paused process accepts no request —
-/// exactly what an unreachable DynamoDB looks like to a client — and keeps its memory.
+/// Two kinds of outage: [`Self::pause`] (SIGSTOP) leaves connections hanging with no
+/// answer — the timeout path — and [`Self::kill`] (SIGKILL) makes them refused — the
+/// crashed-endpoint path. moto keeps its data in memory only, so the emulator runs with
+/// `--state`: it logs every request to a file of its own and [`Self::restart`] replays
+/// that log on the same port, so a killed and restarted emulator holds everything the
+/// killed one had stored and "nothing acknowledged is lost" can be checked.
 pub struct Emulator {
     child: std::process::Child,
+    port: u16,
     endpoint: String,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// A temporary directory removed on drop (kept small to avoid a dependency).
@@ -115,39 +118,15 @@ impl Emulator {
     pub fn start() -> Self {
         // Only run where the shared emulator is configured, i.e. under ./scripts/test.
         emulator_endpoint();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let dir = std::env::temp_dir().join(format!("classchat-moto-{}", ulid::Ulid::new()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("create {dir:?}: {error}"));
         let dir = TempDir(dir);
-        let port_file = dir.0.join("port");
-        let mut child = std::process::Command::new(root.join("scripts/moto"))
-            .arg("serve")
-            .arg("--port-file")
-            .arg(&port_file)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|error| panic!("start scripts/moto serve: {error}"));
-        let started = std::time::Instant::now();
-        let port = loop {
-            if let Ok(port) = std::fs::read_to_string(&port_file)
-                && !port.trim().is_empty()
-            {
-                break port.trim().to_owned();
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the emulator exited at start ({status}); run ./scripts/test to install it");
-            }
-            if started.elapsed() > Duration::from_secs(60) {
-                let _ = child.kill();
-                panic!("the emulator did not report its port within 60 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let (child, port) = spawn(&dir.0, None);
         Self {
             child,
+            port,
             endpoint: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -166,6 +145,25 @@ impl Emulator {
         self.signal("-CONT");
     }
 
+    /// Kills the emulator outright (SIGKILL, no chance to clean up) and reaps it: its port
+    /// refuses connections until [`Self::restart`].
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a killed emulator again on the same port, replaying every request the
+    /// previous one served, and waits until it listens.
+    ///
+    /// # Panics
+    /// When it does not start (e.g. another process took the port meanwhile).
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, port) = spawn(&self.dir.0, Some(self.port));
+        assert_eq!(port, self.port, "the emulator came back on another port");
+        self.child = child;
+    }
+
     fn signal(&self, signal: &str) {
         let status = std::process::Command::new("kill")
             .arg(signal)
@@ -173,6 +171,46 @@ impl Emulator {
             .status()
             .unwrap_or_else(|error| panic!("kill {signal}: {error}"));
         assert!(status.success(), "kill {signal} failed");
+    }
+}
+
+/// Runs `scripts/moto serve` with its state and port files in `dir` (on `port`, or a free
+/// one) and returns it once it listens, with the port it listens on.
+fn spawn(dir: &Path, port: Option<u16>) -> (std::process::Child, u16) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let port_file = dir.join("port");
+    let _ = std::fs::remove_file(&port_file);
+    let mut command = std::process::Command::new(root.join("scripts/moto"));
+    command
+        .arg("serve")
+        .arg("--port-file")
+        .arg(&port_file)
+        .arg("--state")
+        .arg(dir.join("requests.log"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    if let Some(port) = port {
+        command.arg("--port").arg(port.to_string());
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|error| panic!("start scripts/moto serve: {error}"));
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&port_file)
+            && let Ok(port) = text.trim().parse::<u16>()
+        {
+            return (child, port);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the emulator exited at start ({status}); run ./scripts/test to install it");
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the emulator did not report its port within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
