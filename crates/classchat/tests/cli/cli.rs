@@ -1,5 +1,6 @@
 //! The `classchat` binary as an operator uses it: user and link commands, `serve` on a real
-//! port, graceful shutdown on SIGTERM, restart with the same data and secret, and `demo`.
+//! port, graceful shutdown on SIGTERM and SIGINT, restart with the same data and secret, and
+//! `demo`.
 
 use crate::process::{self, Running, call, run, succeeds};
 use reqwest::Method;
@@ -134,6 +135,84 @@ async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anythin
     server.terminate();
 }
 
+/// `classchat user add` on `db`, asserting it succeeds.
+fn add_user(db: &str, id: &str, role: &str, name: &str, password: &str) {
+    succeeds(&classchat(
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--id",
+            id,
+            "--role",
+            role,
+            "--name",
+            name,
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    ));
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_serve_gracefully_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(&dir.path().join("school.db"));
+    add_user(&db, "t1", "teacher", "Ms T", "teacher-password");
+    add_user(&db, "s1", "student", "Sam", "student-password");
+    succeeds(&classchat(
+        &[
+            "link",
+            "add",
+            "--db",
+            &db,
+            "--teacher",
+            "t1",
+            "--student",
+            "s1",
+        ],
+        None,
+    ));
+
+    let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
+    let token = login(&server.base, "s1", "student-password").await;
+    let (status, sent) = call(
+        Method::POST,
+        format!("{}/chat/send", server.base),
+        Some(&token),
+        Some(
+            json!({"conversationId": "s1+t1", "author": "s1", "messageBody": "kept after Ctrl-C?"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let status = server.interrupt();
+    assert!(status.success(), "SIGINT exits 0, got {status}");
+
+    let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
+    let teacher = login(&server.base, "t1", "teacher-password").await;
+    let (status, page) = get(&server.base, "/chat/read?conversationId=s1%2Bt1", &teacher).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["messages"],
+        json!([sent]),
+        "the acknowledged message survived"
+    );
+    let (status, _) = get(&server.base, "/chat/get_teachers", &token).await;
+    assert_eq!(status, 200, "the token issued before Ctrl-C still works");
+    let status = server.interrupt();
+    assert!(status.success(), "SIGINT exits 0, got {status}");
+}
+
+/// How many users of `role` the admin API lists.
+async fn count_users(base: &str, admin: &str, role: &str) -> usize {
+    let (status, users) = get(base, &format!("/admin/users?role={role}&limit=200"), admin).await;
+    assert_eq!(status, 200, "{users}");
+    assert_eq!(users["hasMore"], false, "{users}");
+    users["users"].as_array().unwrap().len()
+}
+
 #[tokio::test]
 async fn demo_serves_a_ready_school() {
     let dir = tempfile::tempdir().unwrap();
@@ -156,6 +235,12 @@ async fn demo_serves_a_ready_school() {
     let teacher = login(&demo.base, "ms.rivera", "classchat-demo").await;
     let (_, chats) = get(&demo.base, "/chat/get_chats", &teacher).await;
     assert!(!chats["chats"].as_array().unwrap().is_empty());
+    // A school worth exploring: at least three teachers and ten students.
+    let admin = login(&demo.base, "admin", "classchat-demo").await;
+    let teachers = count_users(&demo.base, &admin, "teacher").await;
+    assert!(teachers >= 3, "{teachers} teachers");
+    let students = count_users(&demo.base, &admin, "student").await;
+    assert!(students >= 10, "{students} students");
     demo.terminate();
 
     // A second demo starts afresh rather than failing on existing users.

@@ -94,11 +94,21 @@ impl Running {
     }
 
     /// SIGTERM, as a service manager stops it, and the exit status.
-    pub fn terminate(mut self) -> ExitStatus {
+    pub fn terminate(self) -> ExitStatus {
+        self.signal("TERM")
+    }
+
+    /// SIGINT, as Ctrl-C in a terminal stops it, and the exit status.
+    pub fn interrupt(self) -> ExitStatus {
+        self.signal("INT")
+    }
+
+    /// Sends the signal named `name` (`TERM`, `INT`, …) and waits for the exit.
+    fn signal(mut self, name: &str) -> ExitStatus {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
-                .args(["-TERM", &pid])
+                .args([&format!("-{name}"), &pid])
                 .status()
                 .unwrap()
                 .success()
