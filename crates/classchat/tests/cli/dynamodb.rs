@@ -1,9 +1,11 @@
 //! The `classchat` binary on DynamoDB, as an operator runs it: `serve` refuses to start
 //! without tables and says which are missing, `tables create` makes them (twice is fine),
-//! the user/link commands and `serve` work on them, and an outage of DynamoDB mid-run is
-//! a 503 that heals by itself without losing an acknowledged message.
+//! the user/link commands and `serve` work on them, and an outage of DynamoDB mid-run —
+//! hanging (the emulator paused) or refusing connections (the emulator killed, then
+//! started again on the same port with the data it had) — is a 503 that heals by itself
+//! without losing an acknowledged message.
 //!
-//! Runs on a dedicated emulator (paused for the outage), which ./scripts/test provides.
+//! Runs on a dedicated emulator, which ./scripts/test provides.
 
 use crate::process::{self, Running, call, run, succeeds};
 use classchat_store_dynamodb::testing::{self, Emulator};
@@ -45,7 +47,7 @@ fn serve(env: &Env) -> Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_runs_classchat_on_dynamodb_through_an_outage() {
-    let emulator = Emulator::start();
+    let mut emulator = Emulator::start();
     let env = Env {
         endpoint: emulator.endpoint().to_owned(),
         prefix: testing::fresh_prefix(),
@@ -151,18 +153,51 @@ async fn operator_runs_classchat_on_dynamodb_through_an_outage() {
     assert_eq!(status, 201, "{message}");
     acknowledged.push(message);
 
-    let (status, page) = call(
-        reqwest::Method::GET,
-        format!("{base}/chat/read?conversationId=s1%2Bt1&limit=50"),
-        Some(&token),
-        None,
-    )
-    .await;
+    let read_all = || {
+        call(
+            reqwest::Method::GET,
+            format!("{base}/chat/read?conversationId=s1%2Bt1&limit=50"),
+            Some(&token),
+            None,
+        )
+    };
+    let (status, page) = read_all().await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         page["messages"].as_array().unwrap(),
         &acknowledged,
         "every acknowledged message, once, in order"
+    );
+
+    // DynamoDB crashes: connections are refused, which must be a quick 503 too.
+    emulator.kill();
+    let started = Instant::now();
+    let (status, error) = send("m4").await;
+    assert_eq!(status, 503, "a send while DynamoDB is down: {error}");
+    assert_eq!(error["error"]["code"], "unavailable", "{error}");
+    let (status, _) = call(reqwest::Method::GET, format!("{base}/readyz"), None, None).await;
+    assert_eq!(status, 503, "not ready while DynamoDB refuses connections");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "failing on refused connections took {:?}",
+        started.elapsed()
+    );
+
+    emulator.restart();
+    let (status, _) = call(reqwest::Method::GET, format!("{base}/readyz"), None, None).await;
+    assert_eq!(
+        status, 200,
+        "ready again once DynamoDB is back, without a restart"
+    );
+    let (status, message) = send("m4").await;
+    assert_eq!(status, 201, "{message}");
+    acknowledged.push(message);
+    let (status, page) = read_all().await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page["messages"].as_array().unwrap(),
+        &acknowledged,
+        "every acknowledged message survives the crash, once, in order"
     );
     drop(server);
 }

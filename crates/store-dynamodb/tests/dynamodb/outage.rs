@@ -150,7 +150,10 @@ async fn a_killed_store_is_refused_fast_and_comes_back_with_everything_acknowled
     );
     let mut acknowledged = Vec::new();
     for (author, text) in [(&student, "before-1"), (&teacher, "before-2")] {
-        match store.append_message(&send(&conversation, author, text)).await {
+        match store
+            .append_message(&send(&conversation, author, text))
+            .await
+        {
             Ok(Appended::Created(message)) => acknowledged.push(message),
             other => panic!("append before the kill: {other:?}"),
         }
@@ -184,7 +187,10 @@ async fn a_killed_store_is_refused_fast_and_comes_back_with_everything_acknowled
     // The summaries written before the kill are there too, and kept up since.
     let contacts = store.active_conversations(&student).await.unwrap();
     assert_eq!(contacts[0].last_message.as_ref(), acknowledged.last());
-    assert_eq!(contacts[0].unread_count, 2, "before-2 and after, by the teacher");
+    assert_eq!(
+        contacts[0].unread_count, 2,
+        "before-2 and after, by the teacher"
+    );
 }
 
 /// Awaits `call` and checks it ended within `limit` (and did not hang at all).
