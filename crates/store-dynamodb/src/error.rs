@@ -92,3 +92,117 @@ pub enum SetupError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::config::http::HttpResponse;
+    use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
+
+    type PutFailure = SdkError<PutItemError, HttpResponse>;
+
+    fn response(status: u16) -> HttpResponse {
+        HttpResponse::new(status.try_into().unwrap(), "{}".into())
+    }
+
+    /// DynamoDB answered `status` with the error `code`, as the SDK reports it.
+    fn answered(code: &str, status: u16) -> PutFailure {
+        let metadata = ErrorMetadata::builder()
+            .code(code)
+            .message("from the test")
+            .build();
+        SdkError::service_error(PutItemError::generic(metadata), response(status))
+    }
+
+    fn is_unavailable(error: PutFailure) -> bool {
+        matches!(classify("PutItem", error), StoreError::Unavailable(_))
+    }
+
+    #[test]
+    fn throttling_and_server_errors_are_unavailable() {
+        for code in [
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "TransactionConflictException",
+            "TransactionInProgressException",
+            "LimitExceededException",
+        ] {
+            assert!(is_unavailable(answered(code, 400)), "{code}");
+        }
+        assert!(is_unavailable(answered("InternalServerError", 500)));
+        assert!(is_unavailable(answered("ServiceUnavailable", 503)));
+        // Any 5xx, whatever its code (or none, e.g. from a load balancer).
+        assert!(is_unavailable(answered("SomethingNew", 502)));
+        assert!(is_unavailable(SdkError::service_error(
+            PutItemError::generic(ErrorMetadata::builder().build()),
+            response(504),
+        )));
+    }
+
+    #[test]
+    fn no_answer_is_unavailable() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for (what, error) in [
+            ("timeout", PutFailure::timeout_error("operation timed out")),
+            (
+                "refused connection",
+                PutFailure::dispatch_failure(ConnectorError::io(refused.into())),
+            ),
+            (
+                "connect timeout",
+                PutFailure::dispatch_failure(ConnectorError::timeout("connect timed out".into())),
+            ),
+            (
+                "unreadable answer",
+                PutFailure::response_error("truncated body", response(200)),
+            ),
+        ] {
+            assert!(is_unavailable(error), "{what}");
+        }
+    }
+
+    #[test]
+    fn rejected_requests_are_internal_and_name_the_operation() {
+        let condition = ConditionalCheckFailedException::builder()
+            .message("The conditional request failed")
+            .meta(
+                ErrorMetadata::builder()
+                    .code("ConditionalCheckFailedException")
+                    .build(),
+            )
+            .build();
+        let condition = SdkError::service_error(
+            PutItemError::ConditionalCheckFailedException(condition),
+            response(400),
+        );
+        for (what, error) in [
+            ("conditional check", condition),
+            ("validation", answered("ValidationException", 400)),
+            ("access denied", answered("AccessDeniedException", 400)),
+            (
+                "unbuildable request",
+                PutFailure::construction_failure("missing TableName"),
+            ),
+        ] {
+            match classify("PutItem", error) {
+                StoreError::Internal(detail) => {
+                    assert!(detail.starts_with("PutItem: "), "{what}: {detail}");
+                }
+                other => panic!("{what} must not be retried as unavailable: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_table_says_how_to_create_it() {
+        match classify("PutItem", answered("ResourceNotFoundException", 400)) {
+            StoreError::Internal(detail) => {
+                assert!(detail.contains("classchat tables create"), "{detail}");
+            }
+            other => panic!("a missing table is a set-up error, got {other:?}"),
+        }
+    }
+}
