@@ -11,6 +11,7 @@ mod bad_input;
 mod chat_loop;
 mod delivery_guarantees;
 mod openapi;
+mod web_assets;
 mod websocket;
 mod websocket_catch_up;
 mod websocket_limits;
