@@ -9,7 +9,9 @@ export class ChatState extends EventTarget {
     this.me = me; // {userId, displayName, role}
     this.contacts = new Map(); // conversationId → contact
     this.conversations = new Map(); // conversationId → conversation
-    this.newestKnown = null; // newest timestamp seen anywhere: where `sync` starts
+    // Where the next `sync` starts: the newest timestamp of a message this tab actually
+    // holds (a loaded page, a live message, an ack), or the first contact list's previews.
+    this.newestKnown = null;
     this.contactsLoaded = false;
   }
 
@@ -27,8 +29,13 @@ export class ChatState extends EventTarget {
    * Merges a contact list from the server (get_teachers / get_students / get_chats),
    * normalised to {conversationId, peerId, peerName, lastMessage, unreadCount, listed}.
    * Entries are never dropped: a conversation opened locally stays until it is reloaded.
+   *
+   * Only the first list (before any socket has synced) sets where `sync` starts. A later
+   * refresh, e.g. while the socket cannot connect, must not move it: its previews name
+   * messages this tab never received, and the reconnect's `sync` has to replay them.
    */
   setContacts(list) {
+    const first = !this.contactsLoaded;
     for (const entry of list) {
       const existing = this.contacts.get(entry.conversationId);
       const lastMessage = newest(existing?.lastMessage, entry.lastMessage);
@@ -38,13 +45,15 @@ export class ChatState extends EventTarget {
         peerName: entry.peerName,
         lastMessage,
         unreadCount: entry.unreadCount,
+        // The server's count covers the messages up to here; a replayed one is not new.
+        unreadAsOf: entry.lastMessage?.timestamp || existing?.unreadAsOf || null,
         // Shown in the sidebar: every linked teacher for a student; for a teacher, chats
         // with messages and any conversation opened here.
         listed: Boolean(entry.listed || existing?.listed || lastMessage),
         online: existing?.online ?? false,
         typingUntil: existing?.typingUntil ?? 0,
       });
-      this.noteTimestamp(entry.lastMessage?.timestamp);
+      if (first) this.noteTimestamp(entry.lastMessage?.timestamp);
     }
     this.contactsLoaded = true;
     this.changed('contacts');

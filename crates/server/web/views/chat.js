@@ -272,7 +272,9 @@ export class ChatScreen {
       if (contact.typingUntil) this.state.setTyping(message.conversationId, 0);
       const conversation = this.state.conversation(message.conversationId);
       const read = conversation.myReadAt && conversation.myReadAt >= message.timestamp;
-      if (!read && !this.isReading(message.conversationId)) {
+      // A `sync` replay of a message the last contact refresh already counted.
+      const counted = contact.unreadAsOf && message.timestamp <= contact.unreadAsOf;
+      if (!read && !counted && !this.isReading(message.conversationId)) {
         this.state.setUnread(message.conversationId, contact.unreadCount + 1);
       }
     }
