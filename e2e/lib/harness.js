@@ -186,12 +186,16 @@ export async function eventually(what, check, timeout = TIMEOUT) {
   }
 }
 
-/** Saves desktop (1280×800) and phone (390×844) screenshots of the page as it is. */
-export async function screenshots(page, name) {
+/**
+ * Saves desktop (1280×800) and phone (390×844) screenshots of the page as it is; with
+ * `scrollTo` (a locator), that part of the page is scrolled into view at each size.
+ */
+export async function screenshots(page, name, { scrollTo } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const original = page.viewportSize();
   for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(size);
+    if (scrollTo) await scrollTo.scrollIntoViewIfNeeded();
     // Let layout settle (two frames) after the resize; purely cosmetic for the picture.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });

@@ -1,5 +1,6 @@
-// The school office: manage people and links, read a conversation in the read-only viewer
-// (which says the read is audited), and find that read in the audit log.
+// The school office: manage people (add, rename, reset a password, disable) and links,
+// read a conversation in the read-only viewer (which says the read is audited), and find
+// that read in the audit log.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +61,7 @@ test('the admin adds a person, links and unlinks them, and disables an account',
   await page.getByRole('button', { name: 'Add person' }).click();
   await page.getByText('Chloé Dubois (chloe) can now sign in.').waitFor();
   await page.locator('.users-table tr[data-user-id="chloe"]').waitFor();
+  await screenshots(page, 'admin-person-added');
 
   await page.getByRole('link', { name: 'Links' }).click();
   await page.locator('.links-table tr').first().waitFor();
@@ -68,6 +70,7 @@ test('the admin adds a person, links and unlinks them, and disables an account',
   await page.getByRole('button', { name: 'Link', exact: true }).click();
   const row = page.locator('.links-table tr[data-conversation-id="chloe+ms.rivera"]');
   await row.waitFor();
+  await screenshots(page, 'admin-link-added');
   await row.getByRole('button', { name: /^Unlink/ }).click();
   await row.getByRole('button', { name: /^Confirm: unlink/ }).click();
   await eventually('the link to go', async () => (await row.count()) === 0);
@@ -81,6 +84,62 @@ test('the admin adds a person, links and unlinks them, and disables an account',
   await ben.getByLabel('Password').fill('e2e-password-1');
   await ben.getByRole('button', { name: 'Sign in' }).click();
   await ben.getByText('This account is disabled').waitFor();
+  await screenshots(page, 'admin-account-disabled');
   await page.getByRole('button', { name: 'Enable Ben Osei' }).click();
   await page.locator('.users-table tr[data-user-id="ben"] .status-chip', { hasText: 'Active' }).waitFor();
+  assert.deepEqual(page.errors, []);
+});
+
+test('the admin resets a password and renames a person, by keyboard, and the new password signs in', async () => {
+  const page = await openPage(school.browser, school.server.url);
+  await signIn(page, 'office');
+  const benRow = page.locator('.users-table tr[data-user-id="ben"]');
+  await benRow.waitFor();
+
+  // Reset the password, all from the keyboard: too short is explained, then a good one.
+  await page.getByRole('button', { name: 'Reset password for Ben Osei' }).focus();
+  await page.keyboard.press('Enter');
+  const password = page.getByLabel('New password for Ben Osei');
+  assert.equal(await password.evaluate((el) => el === document.activeElement), true);
+  assert.equal(await password.getAttribute('type'), 'password');
+  await page.keyboard.type('short');
+  await page.keyboard.press('Enter');
+  const tooShort = page.getByRole('alert').filter({ hasText: 'The password is too short: it needs at least 8 characters.' });
+  await tooShort.waitFor();
+  assert.equal(await password.getAttribute('aria-invalid'), 'true');
+  await screenshots(page, 'admin-reset-password-error', { scrollTo: tooShort });
+  await password.fill('ben-new-password-2');
+  await page.keyboard.press('Enter');
+  await page.getByText('Ben Osei has a new password. Share it with them privately.').waitFor();
+  assert.equal(await password.count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Reset password for Ben Osei');
+  await screenshots(page, 'admin-password-reset', { scrollTo: benRow });
+
+  // Rename: the form opens under the row with the current name, and Escape closes it.
+  await page.getByRole('button', { name: 'Rename Ben Osei' }).click();
+  const name = page.getByLabel('New display name for Ben Osei');
+  assert.equal(await name.inputValue(), 'Ben Osei');
+  await name.press('Escape');
+  assert.equal(await name.count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Rename Ben Osei');
+  await page.keyboard.press('Enter');
+  await name.fill('   ');
+  await name.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'A display name needs 1 to 100 characters.' }).waitFor();
+  await name.fill('Benjamin Osei');
+  await screenshots(page, 'admin-rename', { scrollTo: name });
+  await name.press('Enter');
+  await benRow.locator('.name-cell', { hasText: 'Benjamin Osei' }).waitFor();
+  await page.getByText('Ben Osei is now called Benjamin Osei.').waitFor();
+
+  // Ben: the old password is refused, the new one signs in, under his new name.
+  const ben = await openPage(school.browser, school.server.url);
+  await ben.getByLabel('User ID').fill('ben');
+  await ben.getByLabel('Password').fill('e2e-password-1');
+  await ben.getByRole('button', { name: 'Sign in' }).click();
+  await ben.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+  await signIn(ben, 'ben', 'ben-new-password-2');
+  await ben.locator('.topbar', { hasText: 'Benjamin Osei' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(ben.errors, []);
 });

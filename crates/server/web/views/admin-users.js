@@ -1,8 +1,13 @@
-// Admin: people. Create a user; disable or re-enable an account (a disabled account
+// Admin: people. Create a user; rename someone or give them a new password (in a small
+// form that opens under their row); disable or re-enable an account (a disabled account
 // cannot sign in, and its open sessions stop working at their next request).
 
 import * as api from '../api.js';
 import { h, avatar, replace, show } from '../dom.js';
+
+// The server's rules (crates/core/src/user.rs), checked here first for a clearer message.
+const MIN_PASSWORD_CHARS = 8;
+const MAX_NAME_CHARS = 100;
 
 const ROLES = [
   ['student', 'Student'],
@@ -15,6 +20,7 @@ export class UsersPanel {
     this.context = context;
     this.users = [];
     this.hasMore = false;
+    this.editor = null; // {userId, kind: 'rename'|'password', row}: the open edit form
     this.filter = h(
       'select',
       { id: 'users-filter', class: 'input compact', onchange: () => this.load() },
@@ -54,7 +60,7 @@ export class UsersPanel {
     this.newId = h('input', { id: 'new-user-id', class: 'input', required: true, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', pattern: '[A-Za-z0-9._@-]{1,128}', placeholder: 'e.g. alice.martin' });
     this.newName = h('input', { id: 'new-user-name', class: 'input', required: true, autocomplete: 'off', placeholder: 'e.g. Alice Martin' });
     this.newRole = h('select', { id: 'new-user-role', class: 'input' }, ROLES.map(([value, label]) => h('option', { value }, label)));
-    this.newPassword = h('input', { id: 'new-user-password', class: 'input', type: 'password', required: true, minlength: '8', autocomplete: 'new-password', 'aria-describedby': 'new-user-password-hint' });
+    this.newPassword = h('input', { id: 'new-user-password', class: 'input', type: 'password', required: true, minlength: String(MIN_PASSWORD_CHARS), autocomplete: 'new-password', 'aria-describedby': 'new-user-password-hint' });
     this.formStatus = h('p', { class: 'form-status', role: 'status' });
     return h(
       'form',
@@ -92,7 +98,10 @@ export class UsersPanel {
       replace(this.tbody, h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'Nobody here yet.')));
       return;
     }
-    replace(this.tbody, this.users.map((user) => this.row(user)));
+    replace(this.tbody, this.users.map((user) => [
+      this.row(user),
+      this.editor?.userId === user.userId ? this.editor.row : null,
+    ]));
   }
 
   row(user) {
@@ -102,12 +111,24 @@ export class UsersPanel {
       'button',
       {
         type: 'button',
-        class: `button small${user.disabled ? '' : ' subtle-danger'}`,
+        class: `button small toggle${user.disabled ? '' : ' subtle-danger'}`,
         'aria-label': `${user.disabled ? 'Enable' : 'Disable'} ${user.displayName}`,
         onclick: () => this.setDisabled(user, !user.disabled),
       },
       user.disabled ? 'Enable' : 'Disable',
     );
+    const editButton = (kind, text, label) => {
+      const open = this.editor?.userId === user.userId && this.editor.kind === kind;
+      return h('button', {
+        type: 'button',
+        class: 'button small',
+        'aria-label': label,
+        'aria-expanded': open ? 'true' : 'false',
+        'aria-controls': open ? editorId(user, kind) : null,
+        dataset: { edit: kind },
+        onclick: () => (open ? this.closeEditor() : this.openEditor(user, kind)),
+      }, text);
+    };
     return h(
       'tr',
       { class: user.disabled ? 'is-disabled' : '', dataset: { userId: user.userId } },
@@ -115,8 +136,103 @@ export class UsersPanel {
       h('td', { 'data-label': 'User ID' }, h('code', {}, user.userId)),
       h('td', { 'data-label': 'Role' }, h('span', { class: `role-chip role-${user.role}` }, user.role)),
       h('td', { 'data-label': 'Status' }, h('span', { class: `status-chip ${user.disabled ? 'off' : 'on'}` }, user.disabled ? 'Disabled' : 'Active')),
-      h('td', { class: 'actions' }, toggle),
+      h('td', { class: 'actions' },
+        editButton('rename', 'Rename', `Rename ${user.displayName}`),
+        editButton('password', 'Reset password', `Reset password for ${user.displayName}`),
+        toggle),
     );
+  }
+
+  // --- Rename and reset password ---------------------------------------------------------
+
+  /** Opens the rename or new-password form under `user`'s row (one at a time). */
+  openEditor(user, kind) {
+    const rename = kind === 'rename';
+    const id = editorId(user, kind);
+    const input = rename
+      ? h('input', { id, class: 'input', autocomplete: 'off', maxlength: String(MAX_NAME_CHARS), value: user.displayName })
+      : h('input', { id, class: 'input', type: 'password', autocomplete: 'new-password', 'aria-describedby': `${id}-hint` });
+    const error = h('p', { class: 'error-text editor-error', role: 'alert' });
+    const save = h('button', { type: 'submit', class: 'button primary small' }, rename ? 'Save name' : 'Set password');
+    const form = h(
+      'form',
+      {
+        class: 'row-editor',
+        novalidate: true, // the rules are checked below, with a message in the page
+        onsubmit: (event) => this.saveEditor(event, user, kind, { input, error, save }),
+        onkeydown: (event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            this.closeEditor();
+          }
+        },
+      },
+      h('label', { for: id, class: 'field-label' }, rename ? `New display name for ${user.displayName}` : `New password for ${user.displayName}`),
+      h('div', { class: 'row-editor-line' },
+        input,
+        save,
+        h('button', { type: 'button', class: 'button small', onclick: () => this.closeEditor() }, 'Cancel')),
+      rename
+        ? h('p', { id: `${id}-hint`, class: 'field-hint' }, `Shown to everyone they chat with. Up to ${MAX_NAME_CHARS} characters.`)
+        : h('p', { id: `${id}-hint`, class: 'field-hint' }, `At least ${MIN_PASSWORD_CHARS} characters. Share it with them privately; their old password stops working at once.`),
+      error,
+    );
+    const row = h('tr', { class: 'editor-row', dataset: { editorFor: user.userId } }, h('td', { colspan: '5' }, form));
+    this.editor = { userId: user.userId, kind, row };
+    this.render();
+    input.focus();
+    if (rename) input.select();
+  }
+
+  /** Closes the open form and gives focus back to the button that opened it. */
+  closeEditor() {
+    const editor = this.editor;
+    if (!editor) return;
+    this.editor = null;
+    this.render();
+    this.actionButton(editor.userId, editor.kind)?.focus();
+  }
+
+  actionButton(userId, kind) {
+    return this.tbody.querySelector(`tr[data-user-id="${CSS.escape(userId)}"] button[data-edit="${kind}"]`);
+  }
+
+  async saveEditor(event, user, kind, { input, error, save }) {
+    event.preventDefault();
+    const rename = kind === 'rename';
+    const value = rename ? input.value.trim() : input.value;
+    const length = [...value].length; // characters, as the server counts them
+    let problem = null;
+    if (rename && (length === 0 || length > MAX_NAME_CHARS)) {
+      problem = `A display name needs 1 to ${MAX_NAME_CHARS} characters.`;
+    } else if (!rename && length < MIN_PASSWORD_CHARS) {
+      problem = `The password is too short: it needs at least ${MIN_PASSWORD_CHARS} characters.`;
+    }
+    const fail = (text) => {
+      replace(error, text);
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    };
+    if (problem) {
+      fail(problem);
+      return;
+    }
+    replace(error);
+    input.removeAttribute('aria-invalid');
+    save.disabled = true;
+    try {
+      const updated = await api.updateUser(user.userId, rename ? { displayName: value } : { password: value });
+      this.users = this.users.map((u) => (u.userId === updated.userId ? updated : u));
+      this.context.names.set(updated.userId, updated.displayName);
+      this.closeEditor();
+      this.context.toast(rename
+        ? `${user.displayName} is now called ${updated.displayName}.`
+        : `${updated.displayName} has a new password. Share it with them privately.`);
+    } catch (failure) {
+      save.disabled = false;
+      if (failure.status === 401) return; // back at the sign-in page already
+      fail(failure.status === 404 ? `${user.displayName} no longer exists. Reload the list.` : api.describeError(failure));
+    }
   }
 
   async setDisabled(user, disabled) {
@@ -125,7 +241,7 @@ export class UsersPanel {
       this.users = this.users.map((u) => (u.userId === updated.userId ? updated : u));
       this.render();
       this.context.toast(`${updated.displayName} is ${disabled ? 'disabled' : 'enabled again'}.`);
-      this.tbody.querySelector(`tr[data-user-id="${CSS.escape(updated.userId)}"] button`)?.focus();
+      this.tbody.querySelector(`tr[data-user-id="${CSS.escape(updated.userId)}"] button.toggle`)?.focus();
     } catch (error) {
       this.context.toast(api.describeError(error), 'error');
     }
@@ -140,8 +256,8 @@ export class UsersPanel {
       role: this.newRole.value,
       password: this.newPassword.value,
     };
-    if (!user.userId || !user.displayName || user.password.length < 8) {
-      replace(this.formStatus, h('span', { class: 'error-text' }, 'Fill in every field; the password needs at least 8 characters.'));
+    if (!user.userId || !user.displayName || [...user.password].length < MIN_PASSWORD_CHARS) {
+      replace(this.formStatus, h('span', { class: 'error-text' }, `Fill in every field; the password needs at least ${MIN_PASSWORD_CHARS} characters.`));
       return;
     }
     try {
@@ -155,4 +271,9 @@ export class UsersPanel {
       replace(this.formStatus, h('span', { class: 'error-text' }, text));
     }
   }
+}
+
+/** The id of a row's edit field (user IDs may hold '.' and '@', which ids allow). */
+function editorId(user, kind) {
+  return `edit-${kind}-${user.userId}`;
 }
