@@ -70,27 +70,71 @@ pub enum SetupError {
     /// The configuration itself is wrong (e.g. a table prefix DynamoDB would reject).
     #[error("invalid DynamoDB configuration: {0}")]
     Config(String),
-    /// Tables the store needs do not exist; `classchat tables create` makes them.
-    #[error(
-        "missing DynamoDB table(s): {}; create them with `classchat tables create` (same \
-         CLASSCHAT_TABLE_PREFIX, region and endpoint)",
-        .0.join(", ")
-    )]
-    MissingTables(Vec<String>),
-    /// A table exists but not with the key schema classchat writes.
-    #[error("DynamoDB table {table} has the wrong key schema: {detail}")]
-    WrongSchema {
-        /// The table's full name.
-        table: String,
-        /// What differs.
-        detail: String,
-    },
+    /// Tables the store needs are missing or not shaped as classchat writes them: every
+    /// problem found, named at once, with what fixes it.
+    #[error("{0}")]
+    Tables(TableProblems),
     /// A table did not become ACTIVE in time.
     #[error("DynamoDB table {0} did not become ACTIVE in time")]
     NotActive(String),
     /// DynamoDB could not be reached or refused a call.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Everything wrong with the tables, found in one pass, so an operator fixes it all in one
+/// go rather than one start-up failure at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableProblems {
+    /// Tables that do not exist (full names, in the order of [`crate::TableNames::all`]).
+    pub missing: Vec<String>,
+    /// Tables that exist with another schema.
+    pub wrong: Vec<WrongTable>,
+}
+
+/// One existing table whose schema is not the one classchat writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongTable {
+    /// The table's full name.
+    pub table: String,
+    /// Each difference, e.g. `no global secondary index "userId-index" on "userId"`.
+    pub problems: Vec<String>,
+}
+
+impl TableProblems {
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.wrong.is_empty()
+    }
+}
+
+impl std::fmt::Display for TableProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sentences = Vec::new();
+        if !self.missing.is_empty() {
+            sentences.push(format!(
+                "missing DynamoDB table(s): {}; create them with `classchat tables create` \
+                 (same CLASSCHAT_TABLE_PREFIX, region and endpoint)",
+                self.missing.join(", ")
+            ));
+        }
+        for wrong in &self.wrong {
+            sentences.push(format!(
+                "DynamoDB table {} has the wrong schema: {}",
+                wrong.table,
+                wrong.problems.join("; ")
+            ));
+        }
+        if !self.wrong.is_empty() {
+            sentences.push(
+                "`classchat tables create` leaves existing tables alone: delete each table \
+                 with the wrong schema (after saving its data) or choose another \
+                 CLASSCHAT_TABLE_PREFIX, then run `classchat tables create`"
+                    .to_owned(),
+            );
+        }
+        write!(f, "{}", sentences.join(". "))
+    }
 }
 
 #[cfg(test)]

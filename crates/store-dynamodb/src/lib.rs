@@ -65,7 +65,7 @@ pub mod testing;
 mod users;
 
 pub use config::{DEFAULT_REGION, DynamoConfig, TableNames, Timeouts};
-pub use error::SetupError;
+pub use error::{SetupError, TableProblems, WrongTable};
 pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome};
 
 use async_trait::async_trait;
@@ -101,13 +101,14 @@ impl DynamoStore {
     }
 
     /// Creates the missing tables with on-demand billing and waits until they are ACTIVE;
-    /// says for each table whether it was created or already there.
+    /// says for each table whether it was created or already there. Changes nothing when
+    /// an existing table has the wrong schema, and names every such table instead.
     pub async fn create_tables(&self) -> Result<Vec<TableOutcome>, SetupError> {
         tables::create(&self.client, &self.tables).await
     }
 
-    /// Fails with [`SetupError::MissingTables`] naming each missing table, or
-    /// [`SetupError::WrongSchema`] for a table with other keys.
+    /// Fails with [`SetupError::Tables`] naming every missing table and every table
+    /// with another schema (keys, key types, the Connections `userId` index), at once.
     pub async fn check_tables(&self) -> Result<(), SetupError> {
         tables::check(&self.client, &self.tables).await
     }

@@ -2,12 +2,12 @@
 //!
 //! `create` is what `classchat tables create` runs: idempotent (an existing table is left
 //! alone), on-demand billing so there is no capacity to plan, and it waits until every
-//! table is ACTIVE. `check` is what `serve` runs at start: it names every missing table
-//! and every key schema that is not the one classchat writes, instead of failing later on
-//! the first request.
+//! table is ACTIVE. `check` is what `serve` runs at start: in one report it names every
+//! missing table and every existing one whose keys, key types or (Connections) `userId`
+//! index are not what classchat writes, instead of failing later on the first request.
 
 use crate::config::TableNames;
-use crate::error::{SetupError, build_failed, classify};
+use crate::error::{SetupError, TableProblems, WrongTable, build_failed, classify};
 use crate::item::{CONVERSATION_ID, SK, TIMESTAMP, USER_ID};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -39,11 +39,13 @@ pub enum TableOutcome {
     Existed(String),
 }
 
-/// The key schema of one table: name, partition key, optional sort key.
+/// The schema of one table: name, keys (all strings) and, for Connections, the GSI.
 struct Schema<'a> {
     name: &'a str,
     partition: &'static str,
     sort: Option<&'static str>,
+    /// A global secondary index: its name and partition key (no sort key).
+    index: Option<(&'static str, &'static str)>,
 }
 
 fn schemas(tables: &TableNames) -> [Schema<'_>; 3] {
@@ -52,36 +54,43 @@ fn schemas(tables: &TableNames) -> [Schema<'_>; 3] {
             name: &tables.message,
             partition: CONVERSATION_ID,
             sort: Some(TIMESTAMP),
+            index: None,
         },
         Schema {
             name: &tables.user_info,
             partition: USER_ID,
             sort: Some(SK),
+            index: None,
         },
         Schema {
             name: &tables.connections,
             partition: CONNECTION_ID,
             sort: None,
+            index: Some((CONNECTIONS_BY_USER, USER_ID)),
         },
     ]
 }
 
-/// Creates whichever tables do not exist and waits until all are ACTIVE.
+/// Creates whichever tables do not exist and waits until all are ACTIVE. Changes nothing
+/// when an existing table has the wrong schema: it reports every such table instead.
 pub(crate) async fn create(
     client: &Client,
     tables: &TableNames,
 ) -> Result<Vec<TableOutcome>, SetupError> {
+    let (found, problems) = inspect(client, tables).await?;
+    if !problems.wrong.is_empty() {
+        return Err(SetupError::Tables(TableProblems {
+            missing: Vec::new(),
+            wrong: problems.wrong,
+        }));
+    }
     let mut outcomes = Vec::new();
-    for schema in schemas(tables) {
-        match describe(client, schema.name).await? {
-            Some(description) => {
-                verify(&schema, &description)?;
-                outcomes.push(TableOutcome::Existed(schema.name.to_owned()));
-            }
-            None => {
-                create_one(client, &schema).await?;
-                outcomes.push(TableOutcome::Created(schema.name.to_owned()));
-            }
+    for (schema, exists) in schemas(tables).iter().zip(found) {
+        if exists {
+            outcomes.push(TableOutcome::Existed(schema.name.to_owned()));
+        } else {
+            create_one(client, schema).await?;
+            outcomes.push(TableOutcome::Created(schema.name.to_owned()));
         }
     }
     for schema in schemas(tables) {
@@ -92,20 +101,50 @@ pub(crate) async fn create(
     Ok(outcomes)
 }
 
-/// Succeeds when every table exists with the right keys; otherwise names what is wrong.
+/// Succeeds when every table exists with the right schema; otherwise names every missing
+/// table and every difference at once.
 pub(crate) async fn check(client: &Client, tables: &TableNames) -> Result<(), SetupError> {
-    let mut missing = Vec::new();
-    for schema in schemas(tables) {
-        match describe(client, schema.name).await? {
-            Some(description) => verify(&schema, &description)?,
-            None => missing.push(schema.name.to_owned()),
-        }
-    }
-    if missing.is_empty() {
+    let (_, problems) = inspect(client, tables).await?;
+    if problems.is_empty() {
         Ok(())
     } else {
-        Err(SetupError::MissingTables(missing))
+        Err(SetupError::Tables(problems))
     }
+}
+
+/// Describes the three tables (concurrently): whether each exists, and what is wrong.
+async fn inspect(
+    client: &Client,
+    tables: &TableNames,
+) -> Result<([bool; 3], TableProblems), SetupError> {
+    let [message, user_info, connections] = schemas(tables);
+    let described = tokio::try_join!(
+        describe(client, message.name),
+        describe(client, user_info.name),
+        describe(client, connections.name),
+    )?;
+    let described = [described.0, described.1, described.2];
+    let mut problems = TableProblems::default();
+    let mut found = [false; 3];
+    for ((schema, description), exists) in [message, user_info, connections]
+        .iter()
+        .zip(&described)
+        .zip(&mut found)
+    {
+        let Some(description) = description else {
+            problems.missing.push(schema.name.to_owned());
+            continue;
+        };
+        *exists = true;
+        let differences = verify(schema, description);
+        if !differences.is_empty() {
+            problems.wrong.push(WrongTable {
+                table: schema.name.to_owned(),
+                problems: differences,
+            });
+        }
+    }
+    Ok((found, problems))
 }
 
 async fn describe(client: &Client, name: &str) -> Result<Option<TableDescription>, SetupError> {
@@ -123,26 +162,84 @@ async fn describe(client: &Client, name: &str) -> Result<Option<TableDescription
     }
 }
 
-fn verify(schema: &Schema<'_>, description: &TableDescription) -> Result<(), SetupError> {
-    let key_of = |kind: KeyType| {
-        description
-            .key_schema
+/// Every way `description` differs from `schema`: keys, key types, the index.
+fn verify(schema: &Schema<'_>, description: &TableDescription) -> Vec<String> {
+    let mut problems = Vec::new();
+    let found = keys_of(description.key_schema());
+    let expected = (Some(schema.partition), schema.sort);
+    if found == expected {
+        for key in [Some(schema.partition), schema.sort].into_iter().flatten() {
+            problems.extend(string_typed(description, key));
+        }
+    } else {
+        problems.push(format!(
+            "its keys are {} instead of {}",
+            show_keys(found),
+            show_keys(expected)
+        ));
+    }
+    if let Some((index, partition)) = schema.index {
+        let found = description
+            .global_secondary_indexes()
             .iter()
-            .flatten()
+            .find(|candidate| candidate.index_name() == Some(index));
+        match found {
+            None => problems.push(format!(
+                "no global secondary index {index:?} on {partition:?}"
+            )),
+            Some(found) => {
+                let keys = keys_of(found.key_schema());
+                if keys == (Some(partition), None) {
+                    problems.extend(string_typed(description, partition));
+                } else {
+                    problems.push(format!(
+                        "index {index:?} is keyed on {} instead of {}",
+                        show_keys(keys),
+                        show_keys((Some(partition), None))
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The (partition, sort) attribute names of a key schema.
+fn keys_of(schema: &[KeySchemaElement]) -> (Option<&str>, Option<&str>) {
+    let key = |kind: KeyType| {
+        schema
+            .iter()
             .find(|element| element.key_type == kind)
             .map(|element| element.attribute_name.as_str())
     };
-    let found = (key_of(KeyType::Hash), key_of(KeyType::Range));
-    if found == (Some(schema.partition), schema.sort) {
-        return Ok(());
+    (key(KeyType::Hash), key(KeyType::Range))
+}
+
+fn show_keys((partition, sort): (Option<&str>, Option<&str>)) -> String {
+    let partition = partition.map_or("no partition key".to_owned(), |name| {
+        format!("partition key {name:?}")
+    });
+    match sort {
+        Some(sort) => format!("{partition} and sort key {sort:?}"),
+        None => format!("{partition} and no sort key"),
     }
-    Err(SetupError::WrongSchema {
-        table: schema.name.to_owned(),
-        detail: format!(
-            "expected partition key {:?} and sort key {:?}, found {:?} and {:?}",
-            schema.partition, schema.sort, found.0, found.1
-        ),
-    })
+}
+
+/// A problem when key attribute `name` is not declared as a string (classchat writes S).
+fn string_typed(description: &TableDescription, name: &str) -> Option<String> {
+    let declared = description
+        .attribute_definitions()
+        .iter()
+        .find(|definition| definition.attribute_name == name)
+        .map(|definition| &definition.attribute_type);
+    match declared {
+        Some(ScalarAttributeType::S) => None,
+        Some(other) => Some(format!(
+            "key attribute {name:?} has type {} instead of S (string)",
+            other.as_str()
+        )),
+        None => Some(format!("key attribute {name:?} has no declared type")),
+    }
 }
 
 async fn create_one(client: &Client, schema: &Schema<'_>) -> Result<(), SetupError> {
@@ -171,10 +268,10 @@ async fn create_one(client: &Client, schema: &Schema<'_>) -> Result<(), SetupErr
             .attribute_definitions(string_attribute(sort)?)
             .key_schema(key(sort, KeyType::Range)?);
     }
-    if schema.partition == CONNECTION_ID {
+    if let Some((index, partition)) = schema.index {
         let by_user = GlobalSecondaryIndex::builder()
-            .index_name(CONNECTIONS_BY_USER)
-            .key_schema(key(USER_ID, KeyType::Hash)?)
+            .index_name(index)
+            .key_schema(key(partition, KeyType::Hash)?)
             .projection(
                 Projection::builder()
                     .projection_type(ProjectionType::All)
@@ -183,7 +280,7 @@ async fn create_one(client: &Client, schema: &Schema<'_>) -> Result<(), SetupErr
             .build()
             .map_err(build_failed)?;
         request = request
-            .attribute_definitions(string_attribute(USER_ID)?)
+            .attribute_definitions(string_attribute(partition)?)
             .global_secondary_indexes(by_user);
     }
     match request.send().await {

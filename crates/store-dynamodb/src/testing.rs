@@ -85,6 +85,38 @@ pub async fn store_for_path(path: &Path) -> DynamoStore {
     store_with_prefix(&prefix_for_path(path)).await
 }
 
+/// Creates `name` keyed on the string `partition` alone, with no index: the shape of no
+/// classchat table, for tests of the start-up check.
+///
+/// # Panics
+/// When DynamoDB refuses.
+pub async fn create_bare_table(client: &aws_sdk_dynamodb::Client, name: &str, partition: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(partition)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap_or_else(|error| panic!("attribute definition: {error}")),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(partition)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap_or_else(|error| panic!("key schema: {error}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("create table {name}: {error}"));
+}
+
 /// A dedicated emulator process, for tests that take it down to simulate an outage
 /// without disturbing the shared one. Stopped (and reaped) on drop, even after a panic.
 ///

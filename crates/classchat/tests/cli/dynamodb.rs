@@ -8,6 +8,7 @@
 //! Runs on a dedicated emulator, which ./scripts/test provides.
 
 use crate::process::{self, Running, call, run, succeeds};
+use classchat_store_dynamodb::DynamoStore;
 use classchat_store_dynamodb::testing::{self, Emulator};
 use serde_json::json;
 use std::process::{Command, Output};
@@ -39,10 +40,63 @@ impl Env {
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         run(&mut self.command(args), stdin)
     }
+
+    /// A store on the same tables, to look at them directly.
+    async fn store(&self) -> DynamoStore {
+        DynamoStore::connect(&testing::config(&self.endpoint, &self.prefix))
+            .await
+            .unwrap()
+    }
 }
 
 fn serve(env: &Env) -> Running {
     Running::start(&mut env.command(&["serve", "--addr", "127.0.0.1:0"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_and_tables_name_every_table_problem_and_the_fix() {
+    let env = Env {
+        endpoint: testing::emulator_endpoint(),
+        prefix: testing::fresh_prefix(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    // A Connections table made by hand, without the userId index; the others missing.
+    let store = env.store().await;
+    testing::create_bare_table(store.client(), &store.tables().connections, "connectionId").await;
+
+    for args in [
+        &["serve", "--addr", "127.0.0.1:0"][..],
+        &["tables", "check"],
+        &["tables", "create"],
+    ] {
+        let refused = env.run(args, None);
+        assert!(!refused.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let connections = format!("{}Connections has the wrong schema", env.prefix);
+        assert!(stderr.contains(&connections), "{args:?}: {stderr}");
+        assert!(stderr.contains("userId-index"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("classchat tables create"),
+            "{args:?}: {stderr}"
+        );
+        // create only reports what it cannot fix; the others also name the missing tables.
+        if args[0] != "tables" || args[1] != "create" {
+            for table in ["Message", "UserInfo"] {
+                let missing = format!("{}{table}", env.prefix);
+                assert!(
+                    stderr.contains(&missing),
+                    "{args:?} names {missing}: {stderr}"
+                );
+            }
+        }
+    }
+    // tables create changed nothing: Message and UserInfo are still missing.
+    let checked = env.run(&["tables", "check"], None);
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        stderr.contains(&format!("missing DynamoDB table(s): {}Message", env.prefix)),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,6 +131,24 @@ async fn operator_runs_classchat_on_dynamodb_through_an_outage() {
         "tables create is idempotent: {again}"
     );
     succeeds(&env.run(&["tables", "check"], None));
+    let tables = env.store().await;
+    for table in tables.tables().all() {
+        let billing = tables
+            .client()
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .and_then(|table| table.billing_mode_summary)
+            .and_then(|summary| summary.billing_mode);
+        assert_eq!(
+            billing.as_ref().map(|mode| mode.as_str()),
+            Some("PAY_PER_REQUEST"),
+            "tables create makes {table} on-demand"
+        );
+    }
 
     for (id, role) in [("t1", "teacher"), ("s1", "student")] {
         succeeds(&env.run(

@@ -1,13 +1,19 @@
 //! What DynamoDB itself holds: the seed's attribute names and types on Message items, the
-//! summary items, and idempotent table creation with a clear report of missing tables.
+//! summary items, idempotent table creation with on-demand billing, and a check that names
+//! every missing table and wrong schema at once.
 
 use crate::fixtures::{create_user, message};
-use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TableDescription,
+};
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, Link, Store};
 use classchat_core::user::Role;
 use classchat_core::{ConversationId, Timestamp, UserId};
-use classchat_store_dynamodb::{DynamoStore, SetupError, TableOutcome, testing};
+use classchat_store_dynamodb::{
+    DynamoStore, SetupError, TableOutcome, TableProblems, WrongTable, testing,
+};
 use std::collections::BTreeMap;
 
 /// The message every layout test stores, at a fixed instant.
@@ -154,16 +160,17 @@ async fn tables_create_is_idempotent_and_check_names_what_is_missing() {
     let store = DynamoStore::connect(&config).await.unwrap();
 
     match store.check_tables().await {
-        Err(SetupError::MissingTables(missing)) => {
+        Err(SetupError::Tables(problems)) => {
             assert_eq!(
-                missing,
+                problems.missing,
                 [
                     format!("{prefix}Message"),
                     format!("{prefix}UserInfo"),
                     format!("{prefix}Connections")
                 ]
             );
-            let message = SetupError::MissingTables(missing).to_string();
+            assert_eq!(problems.wrong, []);
+            let message = problems.to_string();
             assert!(
                 message.contains("classchat tables create"),
                 "the error must say how to fix it: {message}"
@@ -187,15 +194,16 @@ async fn tables_create_is_idempotent_and_check_names_what_is_missing() {
     );
     store.check_tables().await.expect("all tables exist now");
 
-    let connections = store
-        .client()
-        .describe_table()
-        .table_name(&store.tables().connections)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    // On-demand billing: no capacity to plan or to run out of.
+    for table in store.tables().all() {
+        let billing = describe(&store, table)
+            .await
+            .billing_mode_summary
+            .and_then(|summary| summary.billing_mode);
+        assert_eq!(billing, Some(BillingMode::PayPerRequest), "{table}");
+    }
+
+    let connections = describe(&store, &store.tables().connections).await;
     let index = connections
         .global_secondary_indexes
         .unwrap_or_default()
@@ -230,9 +238,134 @@ async fn tables_create_is_idempotent_and_check_names_what_is_missing() {
         .await
         .unwrap();
     match store.check_tables().await {
-        Err(SetupError::MissingTables(missing)) => {
-            assert_eq!(missing, [format!("{prefix}Connections")]);
+        Err(SetupError::Tables(problems)) => {
+            assert_eq!(problems.missing, [format!("{prefix}Connections")]);
+            assert_eq!(problems.wrong, []);
         }
         other => panic!("expected the missing Connections table, got {other:?}"),
     }
+}
+
+async fn describe(store: &DynamoStore, table: &str) -> TableDescription {
+    store
+        .client()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+}
+
+/// The problems `check_tables` reports, which must be the same as `create_tables` refuses
+/// over (minus the missing tables, which it would create).
+async fn problems(store: &DynamoStore) -> TableProblems {
+    let checked = match store.check_tables().await {
+        Err(SetupError::Tables(problems)) => problems,
+        other => panic!("check_tables must report the problems, got {other:?}"),
+    };
+    match store.create_tables().await {
+        Err(SetupError::Tables(refused)) => {
+            assert!(
+                refused.missing.is_empty(),
+                "create reports only what it cannot fix: {refused:?}"
+            );
+            assert_eq!(refused.wrong, checked.wrong);
+        }
+        other => panic!("create_tables must refuse wrong schemas, got {other:?}"),
+    }
+    checked
+}
+
+#[tokio::test]
+async fn the_check_names_every_missing_table_and_wrong_schema_at_once() {
+    let prefix = testing::fresh_prefix();
+    let config = testing::config(&testing::emulator_endpoint(), &prefix);
+    let store = DynamoStore::connect(&config).await.unwrap();
+    // Message missing; UserInfo without its sort key; Connections without its index.
+    let tables = store.tables().clone();
+    testing::create_bare_table(store.client(), &tables.user_info, "userId").await;
+    testing::create_bare_table(store.client(), &tables.connections, "connectionId").await;
+
+    let found = problems(&store).await;
+    assert_eq!(found.missing, [tables.message.clone()]);
+    let wrong: Vec<(&str, String)> = found
+        .wrong
+        .iter()
+        .map(|table| (table.table.as_str(), table.problems.join("; ")))
+        .collect();
+    assert_eq!(
+        wrong,
+        [
+            (
+                tables.user_info.as_str(),
+                r#"its keys are partition key "userId" and no sort key instead of partition key "userId" and sort key "sk""#.to_owned()
+            ),
+            (
+                tables.connections.as_str(),
+                r#"no global secondary index "userId-index" on "userId""#.to_owned()
+            ),
+        ]
+    );
+    let message = SetupError::Tables(found).to_string();
+    for needle in [
+        tables.message.as_str(),
+        tables.user_info.as_str(),
+        tables.connections.as_str(),
+        "userId-index",
+        "classchat tables create",
+        "delete",
+    ] {
+        assert!(message.contains(needle), "{needle:?} in {message}");
+    }
+    // Nothing was changed: Message is still missing.
+    assert_eq!(problems(&store).await.missing, [tables.message.clone()]);
+}
+
+#[tokio::test]
+async fn the_check_names_key_attributes_of_the_wrong_type() {
+    let prefix = testing::fresh_prefix();
+    let config = testing::config(&testing::emulator_endpoint(), &prefix);
+    let store = DynamoStore::connect(&config).await.unwrap();
+    let tables = store.tables().clone();
+    let definition = |name: &str, kind: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    // A Message table with numeric timestamps, as a hand-made table might have.
+    store
+        .client()
+        .create_table()
+        .table_name(&tables.message)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("conversationId", ScalarAttributeType::S))
+        .attribute_definitions(definition("timestamp", ScalarAttributeType::N))
+        .key_schema(key("conversationId", KeyType::Hash))
+        .key_schema(key("timestamp", KeyType::Range))
+        .send()
+        .await
+        .unwrap();
+    let found = problems(&store).await;
+    assert_eq!(
+        found.missing,
+        [tables.user_info.clone(), tables.connections.clone()]
+    );
+    assert_eq!(
+        found.wrong,
+        [WrongTable {
+            table: tables.message.clone(),
+            problems: vec![r#"key attribute "timestamp" has type N instead of S (string)"#.into()],
+        }]
+    );
 }
