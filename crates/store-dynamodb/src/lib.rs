@@ -75,6 +75,7 @@ use classchat_core::store::{
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
+use std::collections::HashMap;
 
 /// A classchat store in three DynamoDB tables.
 pub struct DynamoStore {
@@ -127,15 +128,43 @@ impl DynamoStore {
 #[async_trait]
 impl Store for DynamoStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        // A point read of a key that never exists: the cheapest request that proves the
-        // table is reachable and we are allowed to read it.
-        self.client
+        // Each table with the cheapest request that proves it is there and readable, all
+        // three at once so readiness costs one round trip: a consistent point read of a
+        // key that never exists in Message and UserInfo, and in Connections a Query of the
+        // `userId-index` for a user that never exists — the one read of Connections every
+        // node's role is granted (the serverless HTTP function may only Query the index),
+        // and it proves the index is there too.
+        let message = self
+            .client
+            .get_item()
+            .table_name(&self.tables.message)
+            .set_key(Some(HashMap::from([
+                (item::CONVERSATION_ID.to_owned(), item::s(item::PING_KEY)),
+                (item::TIMESTAMP.to_owned(), item::s(item::PING_KEY)),
+            ])))
+            .consistent_read(true)
+            .send();
+        let user_info = self
+            .client
             .get_item()
             .table_name(&self.tables.user_info)
             .set_key(Some(item::user_info_key(item::PING_KEY, item::PING_KEY)))
-            .send()
-            .await
-            .map_err(|error| error::classify("GetItem ping", error))?;
+            .consistent_read(true)
+            .send();
+        let connections = self
+            .client
+            .query()
+            .table_name(&self.tables.connections)
+            .index_name(CONNECTIONS_BY_USER)
+            .key_condition_expression("#u = :u")
+            .expression_attribute_names("#u", item::USER_ID)
+            .expression_attribute_values(":u", item::s(item::PING_KEY))
+            .limit(1)
+            .send();
+        let (message, user_info, connections) = tokio::join!(message, user_info, connections);
+        message.map_err(|error| error::classify("GetItem ping Message", error))?;
+        user_info.map_err(|error| error::classify("GetItem ping UserInfo", error))?;
+        connections.map_err(|error| error::classify("Query ping Connections", error))?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableDescription,
 };
 use classchat_core::message::NewMessage;
-use classchat_core::store::{Appended, Link, Store};
+use classchat_core::store::{Appended, Link, Store, StoreError};
 use classchat_core::user::Role;
 use classchat_core::{ConversationId, Timestamp, UserId};
 use classchat_store_dynamodb::{
@@ -367,5 +367,49 @@ async fn the_check_names_key_attributes_of_the_wrong_type() {
             table: tables.message.clone(),
             problems: vec![r#"key attribute "timestamp" has type N instead of S (string)"#.into()],
         }]
+    );
+}
+
+#[tokio::test]
+async fn ping_reads_all_three_tables() {
+    testing::fresh_store()
+        .await
+        .ping()
+        .await
+        .expect("ping with every table there");
+    for (index, table) in ["Message", "UserInfo", "Connections"]
+        .into_iter()
+        .enumerate()
+    {
+        let store = testing::fresh_store().await;
+        let gone = store.tables().all()[index].to_owned();
+        store
+            .client()
+            .delete_table()
+            .table_name(&gone)
+            .send()
+            .await
+            .unwrap();
+        match store.ping().await {
+            Err(StoreError::Internal(detail)) => {
+                assert!(detail.contains(table), "{gone}: {detail}");
+            }
+            other => panic!("ping without {gone} must fail, got {other:?}"),
+        }
+    }
+    // Connections without its userId-index is not ready either.
+    let store = testing::fresh_store().await;
+    let connections = store.tables().connections.clone();
+    store
+        .client()
+        .delete_table()
+        .table_name(&connections)
+        .send()
+        .await
+        .unwrap();
+    testing::create_bare_table(store.client(), &connections, "connectionId").await;
+    assert!(
+        matches!(store.ping().await, Err(StoreError::Internal(_))),
+        "ping without the userId-index must fail"
     );
 }
