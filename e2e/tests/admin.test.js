@@ -125,8 +125,10 @@ test('the admin resets a password and renames a person, by keyboard, and the new
   await page.keyboard.press('Enter');
   await name.fill('   ');
   await name.press('Enter');
-  await page.getByRole('alert').filter({ hasText: 'A display name needs 1 to 100 characters.' }).waitFor();
+  const empty = page.getByRole('alert').filter({ hasText: 'A display name needs 1 to 100 characters.' });
+  await empty.waitFor();
   await name.fill('Benjamin Osei');
+  assert.equal(await empty.count(), 0, 'a correction clears the error');
   await screenshots(page, 'admin-rename', { scrollTo: name });
   await name.press('Enter');
   await benRow.locator('.name-cell', { hasText: 'Benjamin Osei' }).waitFor();

@@ -153,6 +153,11 @@ export class UsersPanel {
       ? h('input', { id, class: 'input', autocomplete: 'off', maxlength: String(MAX_NAME_CHARS), value: user.displayName })
       : h('input', { id, class: 'input', type: 'password', autocomplete: 'new-password', 'aria-describedby': `${id}-hint` });
     const error = h('p', { class: 'error-text editor-error', role: 'alert' });
+    // A correction clears the complaint about the previous value.
+    input.addEventListener('input', () => {
+      replace(error);
+      input.removeAttribute('aria-invalid');
+    });
     const save = h('button', { type: 'submit', class: 'button primary small' }, rename ? 'Save name' : 'Set password');
     const form = h(
       'form',
