@@ -5,12 +5,12 @@
 use crate::fixtures::{create_user, message};
 use classchat_core::store::{Appended, Link, PageRequest, Store};
 use classchat_core::user::Role;
-use classchat_core::{ConversationId, MessageId, Timestamp, UserId};
+use classchat_core::{ConversationId, Message, MessageId, Timestamp, UserId};
 use classchat_store_dynamodb::testing;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-const NODES: usize = 3;
+const NODES: usize = 4;
 
 /// `NODES` stores over the same fresh tables, and a linked pair on them.
 async fn nodes() -> (Vec<Arc<dyn Store>>, UserId, UserId, ConversationId) {
@@ -33,10 +33,7 @@ async fn nodes() -> (Vec<Arc<dyn Store>>, UserId, UserId, ConversationId) {
     (stores, student, teacher, conversation)
 }
 
-async fn read_all(
-    store: &dyn Store,
-    conversation: &ConversationId,
-) -> Vec<classchat_core::Message> {
+async fn read_all(store: &dyn Store, conversation: &ConversationId) -> Vec<Message> {
     store
         .read_messages(
             conversation,
@@ -51,55 +48,87 @@ async fn read_all(
         .messages
 }
 
+/// Every node sends `PER_NODE` messages to one conversation, one after another, while the
+/// other nodes do the same, all proposing the same instant. Only one append can have it;
+/// every other node's first append, and every append whose node's idea of the newest
+/// message is stale, fails its conditions and must bump past the newest committed — so
+/// consecutive timestamps across the nodes prove that path, not the in-process queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_nodes_get_unique_consecutive_timestamps_and_consistent_summaries() {
-    const PER_NODE: usize = 15;
+    const PER_NODE: usize = 50;
     let (stores, student, teacher, conversation) = nodes().await;
     let proposed = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
-    let mut tasks = Vec::new();
-    for (node, store) in stores.iter().enumerate() {
-        for i in 0..PER_NODE {
-            let store = Arc::clone(store);
-            let author = if (node + i) % 2 == 0 {
-                &student
-            } else {
-                &teacher
-            };
-            let new = message(
-                &conversation,
-                author,
-                proposed,
-                &format!("n{node} m{i}"),
-                None,
-            );
-            tasks.push(tokio::spawn(
-                async move { store.append_message(&new).await },
-            ));
-        }
+    let tasks = stores.iter().enumerate().map(|(node, store)| {
+        let store = Arc::clone(store);
+        let (conversation, student, teacher) =
+            (conversation.clone(), student.clone(), teacher.clone());
+        tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for i in 0..PER_NODE {
+                let author = if (node + i) % 2 == 0 {
+                    &student
+                } else {
+                    &teacher
+                };
+                let new = message(
+                    &conversation,
+                    author,
+                    proposed,
+                    &format!("n{node} m{i}"),
+                    None,
+                );
+                match store.append_message(&new).await.unwrap() {
+                    Appended::Created(message) => sent.push(message),
+                    Appended::Existing(message) => {
+                        panic!("nothing to deduplicate, got {message:?}")
+                    }
+                }
+            }
+            sent
+        })
+    });
+    let per_node: Vec<Vec<Message>> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|task| task.unwrap())
+        .collect();
+    for (node, sent) in per_node.iter().enumerate() {
+        assert!(
+            sent.windows(2)
+                .all(|pair| pair[0].timestamp < pair[1].timestamp),
+            "node {node}'s messages are stamped in the order it committed them"
+        );
     }
-    let mut stored = Vec::new();
-    for task in futures::future::join_all(tasks).await {
-        match task.unwrap().unwrap() {
-            Appended::Created(message) => stored.push(message),
-            Appended::Existing(message) => panic!("nothing to deduplicate, got {message:?}"),
-        }
-    }
+    let mut stored: Vec<Message> = per_node.into_iter().flatten().collect();
     stored.sort_by_key(|m| m.timestamp);
     let got: Vec<i64> = stored.iter().map(|m| m.timestamp.as_micros()).collect();
     let expected: Vec<i64> = (0..(NODES * PER_NODE) as i64)
         .map(|i| proposed.as_micros() + i)
         .collect();
-    assert_eq!(got, expected, "unique, consecutive timestamps across nodes");
     assert_eq!(
-        read_all(&*stores[2], &conversation).await,
-        stored,
-        "every acknowledged message reads back once, in order, from any node"
+        got, expected,
+        "unique timestamps across nodes, each the one right after the newest committed"
     );
+    let ids: HashSet<MessageId> = stored.iter().map(|m| m.message_id).collect();
+    assert_eq!(ids.len(), NODES * PER_NODE, "no message acknowledged twice");
+    for store in &stores {
+        assert_eq!(
+            read_all(&**store, &conversation).await,
+            stored,
+            "every acknowledged message reads back once, in order, from every node"
+        );
+    }
     for (user, peer) in [(&student, &teacher), (&teacher, &student)] {
-        let contacts = stores[0].active_conversations(user).await.unwrap();
-        assert_eq!(contacts[0].last_message.as_ref(), stored.last());
-        let from_peer = stored.iter().filter(|m| &m.author == peer).count() as u64;
-        assert_eq!(contacts[0].unread_count, from_peer, "{user}'s unread count");
+        for store in &stores {
+            let contacts = store.active_conversations(user).await.unwrap();
+            assert_eq!(
+                contacts[0].last_message.as_ref(),
+                stored.last(),
+                "{user}'s summary holds the newest message"
+            );
+            let from_peer = stored.iter().filter(|m| &m.author == peer).count() as u64;
+            assert_eq!(contacts[0].unread_count, from_peer, "{user}'s unread count");
+        }
     }
 }
 
