@@ -289,7 +289,7 @@ async fn the_check_names_every_missing_table_and_wrong_schema_at_once() {
     testing::create_bare_table(store.client(), &tables.connections, "connectionId").await;
 
     let found = problems(&store).await;
-    assert_eq!(found.missing, [tables.message.clone()]);
+    assert_eq!(found.missing, [tables.message.as_str()]);
     let wrong: Vec<(&str, String)> = found
         .wrong
         .iter()
@@ -320,7 +320,7 @@ async fn the_check_names_every_missing_table_and_wrong_schema_at_once() {
         assert!(message.contains(needle), "{needle:?} in {message}");
     }
     // Nothing was changed: Message is still missing.
-    assert_eq!(problems(&store).await.missing, [tables.message.clone()]);
+    assert_eq!(problems(&store).await.missing, [tables.message.as_str()]);
 }
 
 #[tokio::test]
