@@ -104,6 +104,11 @@ pub struct ServeArgs {
     /// HTTP settings.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Redis for fan-out between nodes, e.g. redis://10.0.0.5:6379, when several `serve`
+    /// processes share one DynamoDB store. Unset: events reach this process's connections
+    /// only, which is all a single node needs.
+    #[arg(long, env = "CLASSCHAT_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 /// `classchat demo`.

@@ -94,7 +94,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         dynamodb: DynamoArgs::default(),
     };
     let live = Live::new(LiveConfig::default());
-    let service = open_service(&store, Some((&live, &args.http))).await?;
+    let service = open_service(&store, Some((live.hub(), &args.http))).await?;
     seed(&service)
         .await
         .context("cannot seed the demo school")?;

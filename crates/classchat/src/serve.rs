@@ -5,7 +5,8 @@ use crate::secret;
 use crate::tables::dynamo_config;
 use anyhow::Context;
 use classchat_core::rate::Rate;
-use classchat_core::{ChatService, Limits, Store, SystemClock};
+use classchat_core::{ChatService, Hub, Limits, Store, SystemClock};
+use classchat_hub_redis::{RedisHub, RedisHubConfig};
 use classchat_server::{Live, LiveConfig, Server, ServerConfig, build_app};
 use classchat_store_dynamodb::DynamoStore;
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
@@ -15,7 +16,26 @@ use std::sync::Arc;
 /// Runs `classchat serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let live = Live::new(LiveConfig::default());
-    let service = open_service(&args.store, Some((&live, &args.http))).await?;
+    let hub = match &args.redis_url {
+        Some(url) => {
+            let config = RedisHubConfig {
+                url: url.clone(),
+                namespace: redis_namespace(&args.store.dynamodb.table_prefix),
+            };
+            let hub: Arc<dyn Hub> = RedisHub::connect(&config, live.registry())
+                .await
+                .context("cannot start the Redis fan-out (--redis-url)")?;
+            if args.store.store == StoreKind::Sqlite {
+                tracing::warn!(
+                    "--redis-url with the SQLite store: nodes only share messages if they \
+                     share the database file; use --store dynamodb for several machines"
+                );
+            }
+            hub
+        }
+        None => live.hub(),
+    };
+    let service = open_service(&args.store, Some((hub, &args.http))).await?;
     if args.store.store == StoreKind::Dynamodb && args.http.jwt_secret.is_none() {
         // Tokens must verify on every node that shares the tables.
         tracing::warn!(
@@ -27,11 +47,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     run_server(service, live, &args.http, &args.store.db, |_| {}).await
 }
 
+/// The Redis key prefix of a deployment: one per table prefix, so deployments sharing a
+/// DynamoDB account (told apart by their table prefix) can share a Redis too.
+fn redis_namespace(table_prefix: &str) -> String {
+    if table_prefix.is_empty() {
+        "classchat".to_owned()
+    } else {
+        format!("classchat:{table_prefix}")
+    }
+}
+
 /// Opens the configured store and wraps it in the service; with `serving`, the service
-/// delivers live through that registry and applies those limits.
+/// delivers live events through that hub and applies those limits.
 pub async fn open_service(
     args: &StoreArgs,
-    serving: Option<(&Live, &HttpArgs)>,
+    serving: Option<(Arc<dyn Hub>, &HttpArgs)>,
 ) -> anyhow::Result<Arc<ChatService>> {
     let store: Arc<dyn Store> = match args.store {
         StoreKind::Sqlite => {
@@ -56,7 +86,7 @@ pub async fn open_service(
         }
     };
     let mut service = ChatService::new(store, Arc::new(SystemClock));
-    if let Some((live, http)) = serving {
+    if let Some((hub, http)) = serving {
         let send = match http.send_rate {
             rate if rate <= 0.0 => Rate::UNLIMITED,
             rate => Rate {
@@ -68,7 +98,7 @@ pub async fn open_service(
             send,
             ..Limits::default()
         };
-        service = service.with_hub(live.hub()).with_limits(limits);
+        service = service.with_hub(hub).with_limits(limits);
     }
     Ok(Arc::new(service))
 }

@@ -89,6 +89,23 @@ pub trait Hub: Send + Sync + 'static {
         let _ = users;
         Vec::new()
     }
+
+    /// Notes that `user` opened a live connection; `first_here` says whether it is their
+    /// only one on this node. Returns whether it is their only one anywhere: they just came
+    /// online. A hub spanning several nodes answers for all of them; a single-node hub
+    /// (the default) takes the node's word.
+    async fn connection_opened(&self, user: &UserId, first_here: bool) -> bool {
+        let _ = user;
+        first_here
+    }
+
+    /// Notes that one of `user`'s live connections closed; `last_here` says whether it was
+    /// their last on this node. Returns whether they have none left anywhere: they just
+    /// went offline.
+    async fn connection_closed(&self, user: &UserId, last_here: bool) -> bool {
+        let _ = user;
+        last_here
+    }
 }
 
 /// A hub that delivers nothing: for the CLI and for stores used without live clients.

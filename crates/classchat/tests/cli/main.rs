@@ -4,4 +4,5 @@
 mod cli;
 mod dynamodb;
 mod fd_limit;
+mod multi_node;
 mod process;

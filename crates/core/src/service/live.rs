@@ -36,9 +36,28 @@ impl ChatService {
         Ok(true)
     }
 
-    /// Tells `user`'s linked peers that they came online or went offline. Transports call
-    /// it on a user's first connection and after their last one closes.
-    pub async fn announce_presence(&self, user: &User, online: bool) -> Result<(), ChatError> {
+    /// A transport opened a live connection for `user` (`first_here`: their only one on
+    /// this node). If it is their only one anywhere, as the hub knows it, their linked
+    /// peers are told they came online.
+    pub async fn connection_opened(&self, user: &User, first_here: bool) -> Result<(), ChatError> {
+        if self.hub.connection_opened(&user.id, first_here).await {
+            self.announce_presence(user, true).await?;
+        }
+        Ok(())
+    }
+
+    /// A transport closed one of `user`'s live connections (`last_here`: their last on
+    /// this node). If they have none left anywhere, their linked peers are told they went
+    /// offline.
+    pub async fn connection_closed(&self, user: &User, last_here: bool) -> Result<(), ChatError> {
+        if self.hub.connection_closed(&user.id, last_here).await {
+            self.announce_presence(user, false).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells `user`'s linked peers that they came online or went offline.
+    async fn announce_presence(&self, user: &User, online: bool) -> Result<(), ChatError> {
         let recipients = self.linked_peers(user).await?;
         if recipients.is_empty() {
             return Ok(());

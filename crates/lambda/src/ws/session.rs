@@ -104,7 +104,12 @@ async fn announce_if_alone(handler: &WsHandler, user: &User, online: bool) {
     } else {
         remaining == 0
     };
-    if alone && let Err(error) = handler.service.announce_presence(user, online).await {
+    let announced = if online {
+        handler.service.connection_opened(user, alone).await
+    } else {
+        handler.service.connection_closed(user, alone).await
+    };
+    if let Err(error) = announced {
         tracing::warn!(%error, "cannot announce presence");
     }
 }

@@ -46,7 +46,7 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
     } = live.registry.register(&user.id, live.config.queue_capacity);
     handle.last_seen_ms.store(now_ms(), Ordering::Relaxed);
     tracing::debug!(user = %user.id, connection = %handle.id, "connected");
-    if first && let Err(error) = state.service.announce_presence(&user, true).await {
+    if let Err(error) = state.service.connection_opened(&user, first).await {
         tracing::warn!(%error, "cannot announce presence");
     }
 
@@ -62,9 +62,8 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
 
     // A closing connection receives nothing more: leave the registry (and go offline) now,
     // not after the close frame is written, which a stalled peer can hold up.
-    if live.registry.unregister(&user.id, &handle.id)
-        && let Err(error) = state.service.announce_presence(&user, false).await
-    {
+    let last = live.registry.unregister(&user.id, &handle.id);
+    if let Err(error) = state.service.connection_closed(&user, last).await {
         tracing::warn!(%error, "cannot announce presence");
     }
     let _ = writer.await;
@@ -313,6 +312,7 @@ async fn write_frames(
         CLOSE_GOING_AWAY => "server going away",
         CLOSE_TOO_BIG => "frame too large (limit 32 KiB)",
         CLOSE_TRY_AGAIN_LATER => "client too slow; reconnect and sync",
+        super::registry::CLOSE_SERVICE_RESTART => "events may have been missed; reconnect and sync",
         _ => "",
     };
     let close = CloseFrame {

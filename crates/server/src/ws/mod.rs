@@ -83,6 +83,12 @@ impl Live {
         Arc::new(LocalHub::new(Arc::clone(&self.registry)))
     }
 
+    /// The registry of this process's connections: where a multi-node hub delivers the
+    /// events it receives from other nodes.
+    pub fn registry(&self) -> Arc<Registry> {
+        Arc::clone(&self.registry)
+    }
+
     /// Connections receiving events right now. A connection leaves as soon as it starts
     /// closing, even while its close frame is still being written.
     pub fn connection_count(&self) -> usize {

@@ -16,6 +16,9 @@ use tokio_util::sync::CancellationToken;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code: a message was too big.
 pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code: service restart (this node lost events from other nodes; reconnect and
+/// `sync`).
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
 /// Close code: try again later (the client could not keep up with its queue).
 pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 
@@ -296,6 +299,15 @@ impl Registry {
             .collect()
     }
 
+    /// Every user with a live connection here.
+    pub fn users(&self) -> Vec<UserId> {
+        let users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        users.keys().cloned().collect()
+    }
+
     /// Live connections in total.
     pub fn connection_count(&self) -> usize {
         let users = self
@@ -319,27 +331,46 @@ impl Registry {
 
     /// Delivers `event` to the recipients' connections in this process.
     pub fn deliver(&self, delivery: &Delivery, event: &Event) {
-        let text = Utf8Bytes::from(event_frame(event).to_text());
+        let message_id = match event {
+            Event::Message(message) => Some(message.message_id),
+            _ => None,
+        };
+        self.deliver_frame(
+            &delivery.recipients,
+            delivery.skip.as_ref(),
+            event_frame(event).to_text(),
+            message_id,
+        );
+    }
+
+    /// Delivers an event frame already serialised (by [`Registry::deliver`], or by another
+    /// node, relayed through a multi-node hub) to the recipients' connections in this
+    /// process. `message_id` marks a `message` frame, which takes part in the replay seam.
+    pub fn deliver_frame(
+        &self,
+        recipients: &[UserId],
+        skip: Option<&ConnectionId>,
+        frame: String,
+        message_id: Option<MessageId>,
+    ) {
+        let text = Utf8Bytes::from(frame);
         let targets: Vec<Arc<ConnectionHandle>> = {
             let users = self
                 .users
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            delivery
-                .recipients
+            recipients
                 .iter()
                 .filter_map(|user| users.get(user))
                 .flatten()
-                .filter(|handle| delivery.skip.as_ref() != Some(&handle.id))
+                .filter(|handle| skip != Some(&handle.id))
                 .cloned()
                 .collect()
         };
         for handle in targets {
-            match event {
-                Event::Message(message) => {
-                    handle.push_live_message(message.message_id, text.clone())
-                }
-                _ => {
+            match message_id {
+                Some(id) => handle.push_live_message(id, text.clone()),
+                None => {
                     handle.push(text.clone());
                 }
             }

@@ -1,0 +1,314 @@
+//! Fan-out between classchat nodes through Redis pub/sub.
+//!
+//! Several `classchat serve` processes behind one load balancer share a store (DynamoDB)
+//! and one Redis. A user's devices may be connected to different nodes, so an event
+//! published on one node must reach connections on all of them, and "online" must mean
+//! "connected to any node".
+//!
+//! - **Events**: a node delivers an event to its own connections at once, then publishes
+//!   it on one channel (`<namespace>:events`) as the finished frame plus its recipients;
+//!   every other node delivers it to the recipients' connections it holds. Redis pub/sub
+//!   is fire-and-forget, so a node that loses its subscription closes its sockets with
+//!   1012 (once when it notices, once when it is back): their clients reconnect and `sync`
+//!   from the store, which is the source of truth. Nothing acknowledged is lost.
+//! - **Presence**: each node keeps the set of users connected to it (`<namespace>:node:<id>`)
+//!   and a heartbeat in a sorted set (`<namespace>:nodes`, scored by Redis's clock). Opening
+//!   a user's first connection on a node, or closing their last, runs one Lua script that
+//!   updates the node's set and looks at the other live nodes' sets atomically, so exactly
+//!   one node announces a user coming online or going offline. A node that dies stops
+//!   heartbeating and its users count as offline once its heartbeat is stale.
+
+mod presence;
+mod relay;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use async_trait::async_trait;
+use classchat_core::{Delivery, Event, Hub, UserId};
+use classchat_server::ws::Registry;
+use classchat_server::ws::frames::event_frame;
+use presence::Presence;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+/// How long a Redis command may take before the hub gives up on it (and falls back to
+/// what this node knows by itself).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// Least time between two warnings about Redis being unreachable.
+const WARN_EVERY: Duration = Duration::from_secs(5);
+
+/// Where the hub's Redis is and which keys it uses.
+#[derive(Debug, Clone)]
+pub struct RedisHubConfig {
+    /// `redis://host:port/db`, `rediss://…` or `unix:///path/to/redis.sock`.
+    pub url: String,
+    /// Prefix of every key and channel, so several deployments can share one Redis.
+    pub namespace: String,
+}
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisHubError {
+    /// The URL is not a Redis URL.
+    #[error("invalid Redis URL: {0}")]
+    InvalidUrl(#[source] redis::RedisError),
+    /// Redis did not answer.
+    #[error("cannot reach Redis at {url}: {source}")]
+    Unreachable {
+        /// The URL tried (without credentials).
+        url: String,
+        /// What went wrong.
+        #[source]
+        source: redis::RedisError,
+    },
+}
+
+/// One event on its way between nodes: the frame, who gets it, and who sent it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    /// The publishing node, which has delivered the event to its own connections already.
+    node: String,
+    /// The users whose connections get the frame.
+    recipients: Vec<String>,
+    /// The server frame, as clients receive it.
+    frame: String,
+    /// Set for `message` frames, which take part in the replay seam.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<String>,
+}
+
+/// A [`Hub`] spanning every node connected to the same Redis; see the crate docs.
+pub struct RedisHub {
+    node: String,
+    channel: String,
+    local: Arc<Registry>,
+    commands: ConnectionManager,
+    presence: Presence,
+    listening: Arc<AtomicBool>,
+    last_warning: std::sync::Mutex<Option<Instant>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RedisHub {
+    /// Connects to Redis, subscribes to the event channel and starts the heartbeat.
+    /// Events from other nodes are delivered into `local`. Fails if Redis cannot be
+    /// reached now; later outages are survived (see the crate docs).
+    pub async fn connect(
+        config: &RedisHubConfig,
+        local: Arc<Registry>,
+    ) -> Result<Arc<Self>, RedisHubError> {
+        let client = redis::Client::open(config.url.as_str()).map_err(RedisHubError::InvalidUrl)?;
+        let unreachable = |source| RedisHubError::Unreachable {
+            url: redacted(&config.url),
+            source,
+        };
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(COMMAND_TIMEOUT))
+            .set_response_timeout(Some(COMMAND_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let commands = client
+            .get_connection_manager_with_config(manager_config)
+            .await
+            .map_err(unreachable)?;
+        let node = ulid::Ulid::new().to_string();
+        let channel = format!("{}:events", config.namespace);
+        let presence = Presence::new(&config.namespace, &node, commands.clone());
+        presence.heartbeat(&local).await.map_err(unreachable)?;
+
+        let subscribed = relay::subscribe(&client, &channel)
+            .await
+            .map_err(unreachable)?;
+        let listening = Arc::new(AtomicBool::new(true));
+        let relay = tokio::spawn(relay::run(
+            client,
+            channel.clone(),
+            node.clone(),
+            Arc::clone(&local),
+            subscribed,
+            Arc::clone(&listening),
+        ));
+        let heartbeat = tokio::spawn(presence::beat(presence.clone(), Arc::clone(&local)));
+        tracing::info!(%node, "fan-out through Redis");
+        Ok(Arc::new(Self {
+            node,
+            channel,
+            local,
+            commands,
+            presence,
+            listening,
+            last_warning: std::sync::Mutex::new(None),
+            tasks: vec![relay, heartbeat],
+        }))
+    }
+
+    /// This node's id in Redis.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Whether this node receives other nodes' events right now (false between losing its
+    /// subscription and getting it back).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+
+    fn warn_unreachable(&self, what: &str, error: &dyn std::fmt::Display) {
+        let mut last = self
+            .last_warning
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+            *last = Some(Instant::now());
+            tracing::warn!(%error, "Redis unreachable: {what}");
+        }
+    }
+}
+
+impl Drop for RedisHub {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+#[async_trait]
+impl Hub for RedisHub {
+    async fn publish(&self, delivery: &Delivery, event: &Event) {
+        let frame = event_frame(event).to_text();
+        let message_id = match event {
+            Event::Message(message) => Some(message.message_id),
+            _ => None,
+        };
+        self.local.deliver_frame(
+            &delivery.recipients,
+            delivery.skip.as_ref(),
+            frame.clone(),
+            message_id,
+        );
+        let envelope = Envelope {
+            node: self.node.clone(),
+            recipients: delivery
+                .recipients
+                .iter()
+                .map(|user| user.as_str().to_owned())
+                .collect(),
+            frame,
+            message_id: message_id.map(|id| id.to_string()),
+        };
+        let payload = match serde_json::to_string(&envelope) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(%error, "cannot serialise an event for Redis");
+                return;
+            }
+        };
+        let published: redis::RedisResult<i64> = retrying(|| {
+            let mut commands = self.commands.clone();
+            let command = redis::cmd("PUBLISH")
+                .arg(&self.channel)
+                .arg(&payload)
+                .clone();
+            async move { command.query_async(&mut commands).await }
+        })
+        .await;
+        if let Err(error) = published {
+            // Other nodes' clients miss this event live; their node closes their sockets
+            // when it loses Redis too, and they catch up with `sync`.
+            self.warn_unreachable("events reach this node's connections only", &error);
+        }
+    }
+
+    async fn online(&self, users: &[UserId]) -> Vec<UserId> {
+        match self.presence.online(users).await {
+            Ok(online) => online,
+            Err(error) => {
+                self.warn_unreachable("presence of this node's connections only", &error);
+                self.local.online(users)
+            }
+        }
+    }
+
+    async fn connection_opened(&self, user: &UserId, first_here: bool) -> bool {
+        if !first_here {
+            return false;
+        }
+        match self.presence.attach(user).await {
+            Ok(first_anywhere) => first_anywhere,
+            Err(error) => {
+                self.warn_unreachable("presence decided by this node alone", &error);
+                true
+            }
+        }
+    }
+
+    async fn connection_closed(&self, user: &UserId, last_here: bool) -> bool {
+        if !last_here {
+            return false;
+        }
+        match self.presence.detach(user, &self.local).await {
+            Ok(last_anywhere) => last_anywhere,
+            Err(error) => {
+                self.warn_unreachable("presence decided by this node alone", &error);
+                true
+            }
+        }
+    }
+}
+
+/// Runs a Redis call, and once more if the connection had dropped: the connection
+/// manager only notices a restarted Redis on the first call after it, and reconnects for
+/// the next one.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> redis::RedisResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = redis::RedisResult<T>>,
+{
+    match attempt().await {
+        Err(error) if error.is_connection_dropped() || error.is_io_error() => attempt().await,
+        outcome => outcome,
+    }
+}
+
+/// `url` without a password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials_in_messages() {
+        assert_eq!(
+            redacted("redis://:secret@cache:6379/0"),
+            "redis://…@cache:6379/0"
+        );
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(redacted("unix:///run/redis.sock"), "unix:///run/redis.sock");
+    }
+
+    #[test]
+    fn envelopes_round_trip_and_omit_a_missing_message_id() {
+        let envelope = Envelope {
+            node: "n1".into(),
+            recipients: vec!["s1".into(), "t1".into()],
+            frame: r#"{"type":"pong"}"#.into(),
+            message_id: None,
+        };
+        let text = serde_json::to_string(&envelope).unwrap();
+        assert!(!text.contains("message_id"), "{text}");
+        let back: Envelope = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.recipients, ["s1", "t1"]);
+        assert_eq!(back.frame, envelope.frame);
+    }
+}

@@ -1,0 +1,95 @@
+//! Receiving other nodes' events: one subscription to the event channel, delivered into
+//! this node's registry, re-established with backoff when Redis goes away.
+
+use super::{Envelope, WARN_EVERY};
+use classchat_core::{MessageId, UserId};
+use classchat_server::ws::Registry;
+use classchat_server::ws::registry::CLOSE_SERVICE_RESTART;
+use futures::StreamExt;
+use redis::aio::PubSubStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// First wait before resubscribing; doubles up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between two attempts to resubscribe.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Subscribes to `channel` on a connection of its own (a subscribed connection can do
+/// nothing else).
+pub(crate) async fn subscribe(
+    client: &redis::Client,
+    channel: &str,
+) -> redis::RedisResult<PubSubStream> {
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(channel).await?;
+    Ok(pubsub.into_on_message())
+}
+
+/// Delivers every event published by another node until the process ends. Events
+/// published while this node was not subscribed are gone (pub/sub keeps nothing), so each
+/// time the subscription is lost, and again once it is back, this node's sockets are
+/// closed with 1012: their clients reconnect and catch up from the store with `sync`.
+pub(crate) async fn run(
+    client: redis::Client,
+    channel: String,
+    node: String,
+    registry: Arc<Registry>,
+    mut subscribed: PubSubStream,
+    listening: Arc<AtomicBool>,
+) {
+    loop {
+        while let Some(message) = subscribed.next().await {
+            match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
+                Ok(envelope) if envelope.node != node => deliver(&registry, envelope),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "ignoring a malformed event from Redis"),
+            }
+        }
+        listening.store(false, Ordering::Release);
+        tracing::warn!("lost the Redis subscription; closing sockets so clients catch up");
+        registry.close_all(CLOSE_SERVICE_RESTART);
+        subscribed = resubscribe(&client, &channel).await;
+        tracing::info!("Redis subscription back; closing sockets opened meanwhile");
+        registry.close_all(CLOSE_SERVICE_RESTART);
+        listening.store(true, Ordering::Release);
+    }
+}
+
+/// Tries to subscribe again, with growing pauses, until it works.
+async fn resubscribe(client: &redis::Client, channel: &str) -> PubSubStream {
+    let mut backoff = MIN_BACKOFF;
+    let mut last_warning: Option<Instant> = None;
+    loop {
+        tokio::time::sleep(backoff).await;
+        match subscribe(client, channel).await {
+            Ok(stream) => return stream,
+            Err(error) => {
+                if last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                    last_warning = Some(Instant::now());
+                    tracing::warn!(%error, "cannot subscribe to Redis; retrying");
+                }
+            }
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn deliver(registry: &Registry, envelope: Envelope) {
+    let recipients: Vec<UserId> = envelope
+        .recipients
+        .iter()
+        .filter_map(|user| UserId::parse(user).ok())
+        .collect();
+    let message_id = match envelope.message_id.as_deref().map(MessageId::parse) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(error)) => {
+            tracing::warn!(%error, "ignoring an event from Redis with a bad message id");
+            return;
+        }
+    };
+    // The connection that caused the event lives on the publishing node: nothing to skip.
+    registry.deliver_frame(&recipients, None, envelope.frame, message_id);
+}
