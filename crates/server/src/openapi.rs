@@ -1,41 +1,129 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations so it cannot drift
 //! from the code.
+//!
+//! The errors every route shares (no token, store down, body too large, rate limited) are
+//! reusable responses defined here, so each route lists them by name and they read the
+//! same everywhere. Routes whose handlers cannot carry an annotation (the WebSocket upgrade
+//! and the web client's files live in modules of their own) are described here by
+//! documentation-only paths.
 
-use crate::dto;
+use crate::dto::{self, ErrorBody};
 use crate::routes::{admin, chat, ops, session};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
 
 /// The API description served at `/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "classchat", description = "Teacher–student messaging for schools."),
+    info(
+        title = "classchat",
+        description = "Teacher–student messaging for schools.\n\n\
+            Every error is `{\"error\":{\"code\",\"message\"}}` with a stable `code`. Besides the \
+            responses listed per route: a path that exists answers any other method with \
+            `405 method_not_allowed`, and an unknown path answers `404 not_found`."
+    ),
     paths(
         session::login,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
+        live_socket,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
+        web_client, web_file,
     ),
-    components(schemas(dto::ErrorBody, dto::ErrorDetail, dto::MessageDto)),
-    modifiers(&BearerAuth),
+    components(
+        schemas(dto::ErrorBody, dto::ErrorDetail, dto::MessageDto),
+        responses(Unauthorized, PayloadTooLarge, RateLimited, Unavailable),
+    ),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Sign in"),
         (name = "chat", description = "Conversations between students and their teachers"),
+        (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "admin", description = "Users, links and the audit log (admins only)"),
-        (name = "ops", description = "Probes and this document"),
+        (name = "ops", description = "Probes, metrics and this document"),
+        (name = "web", description = "The embedded web client"),
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` security scheme the paths refer to.
-struct BearerAuth;
+/// No token, a forged, malformed or expired one, or the token of a user who no longer
+/// exists (`unauthorized`). Carries `WWW-Authenticate: Bearer`.
+#[derive(ToResponse)]
+#[response(headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+pub struct Unauthorized(pub ErrorBody);
 
-impl Modify for BearerAuth {
+/// The request body is larger than 64 KiB (`payload_too_large`).
+#[derive(ToResponse)]
+pub struct PayloadTooLarge(pub ErrorBody);
+
+/// The caller sends faster than the per-user rate allows (`rate_limited`): retry after
+/// `Retry-After` seconds, with the same clientMessageId.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
+pub struct RateLimited(pub ErrorBody);
+
+/// The store is unavailable (`unavailable`): retrying succeeds once it is back. A send that
+/// got this answer may still have been stored; retrying it with the same clientMessageId
+/// never duplicates it.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
+pub struct Unavailable(pub ErrorBody);
+
+/// Opens the live connection (a WebSocket upgrade).
+///
+/// The token is checked before the upgrade, so a refused client never gets a socket.
+/// Frames are JSON text: the client sends an `action` (`sendMessage`, `typing`,
+/// `markRead`, `sync`, `ping`), the server answers with a `type` (`ack`, `message`,
+/// `typing`, `read`, `presence`, `pong`, `error`). The frame protocol, its limits and close
+/// codes are described in the README, "Live updates over WebSocket".
+#[utoipa::path(get, path = "/chat/ws", tag = "live",
+    params(("token" = Option<String>, Query,
+        description = "the JWT of `POST /auth/login` (browsers cannot set headers on a WebSocket; `Authorization: Bearer` works too)")),
+    security(("token" = []), ("bearer" = [])),
+    responses(
+        (status = 101, description = "switching protocols: the socket is open"),
+        (status = 400, description = "not a WebSocket upgrade request (`websocket_required`), or a malformed query string (`invalid_query`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, description = "the store is unavailable, or the server is shutting down (`unavailable`)", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn live_socket() {}
+
+/// The web client's page.
+#[utoipa::path(get, path = "/", tag = "web",
+    responses(
+        (status = 200, description = "`index.html`, with a strict Content-Security-Policy and an ETag", content_type = "text/html"),
+        (status = 304, description = "unchanged since the ETag in `If-None-Match`"),
+    ))]
+#[allow(dead_code)]
+fn web_client() {}
+
+/// One of the web client's static files (scripts, styles, images).
+#[utoipa::path(get, path = "/static/{file}", tag = "web",
+    params(("file" = String, Path, description = "the file's path under the client's directory, e.g. `app.js`")),
+    responses(
+        (status = 200, description = "the file, with a strict Content-Security-Policy and an ETag"),
+        (status = 304, description = "unchanged since the ETag in `If-None-Match`"),
+        (status = 404, description = "no such file (`not_found`)", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn web_file() {}
+
+/// Declares the security schemes the paths refer to: `bearer` (the `Authorization` header)
+/// and `token` (the query parameter of the WebSocket upgrade).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("token"))),
+        );
     }
 }

@@ -7,6 +7,7 @@ use crate::dto::{
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
+use crate::openapi::{PayloadTooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -44,9 +45,10 @@ pub struct UsersQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = UsersResponse),
-        (status = 400, description = "bad role, limit or cursor", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 400, description = "bad role (`invalid_role`), limit (`invalid_limit`) or cursor (`invalid_user_id`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn list_users(
     State(state): State<AppState>,
@@ -73,11 +75,13 @@ async fn list_users(
     security(("bearer" = [])),
     responses(
         (status = 201, body = AdminUserDto),
-        (status = 400, description = "malformed JSON, userId or role", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
-        (status = 409, description = "the userId exists", body = ErrorBody),
-        (status = 422, description = "display name or password breaks a rule", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`), userId (`invalid_user_id`) or role (`invalid_role`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 409, description = "the userId exists (`conflict`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "display name (`invalid_display_name`) or password (`invalid_password`) breaks a rule", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn create_user(
     State(state): State<AppState>,
@@ -100,12 +104,14 @@ async fn create_user(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminUserDto),
-        (status = 400, description = "malformed JSON, userId or role", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
-        (status = 404, description = "no such user", body = ErrorBody),
-        (status = 409, description = "role change while linked, or disabling yourself", body = ErrorBody),
-        (status = 422, description = "display name or password breaks a rule", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`), userId (`invalid_user_id`) or role (`invalid_role`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 409, description = "role change while linked, or disabling or demoting yourself (`conflict`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "display name (`invalid_display_name`) or password (`invalid_password`) breaks a rule", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn update_user(
     State(state): State<AppState>,
@@ -140,9 +146,10 @@ pub struct LinksQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = LinksResponse),
-        (status = 400, description = "bad userId", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 400, description = "bad userId (`invalid_user_id`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn list_links(
     State(state): State<AppState>,
@@ -163,12 +170,14 @@ async fn list_links(
     security(("bearer" = [])),
     responses(
         (status = 201, body = LinkDto),
-        (status = 400, description = "malformed JSON or userId", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
-        (status = 404, description = "no such user", body = ErrorBody),
-        (status = 409, description = "already linked", body = ErrorBody),
-        (status = 422, description = "the users are not a teacher and a student", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`) or userId (`invalid_user_id`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 409, description = "already linked (`conflict`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "the users are not a teacher and a student (`invalid_role`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn add_link(
     State(state): State<AppState>,
@@ -198,10 +207,11 @@ pub struct UnlinkQuery {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "removed"),
-        (status = 400, description = "bad userId", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
-        (status = 404, description = "not linked", body = ErrorBody),
+        (status = 400, description = "bad userId (`invalid_user_id`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "not linked (`not_found`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn remove_link(
     State(state): State<AppState>,
@@ -231,9 +241,10 @@ pub struct AuditQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = AuditResponse),
-        (status = 400, description = "bad limit or cursor", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not an admin", body = ErrorBody),
+        (status = 400, description = "bad limit (`invalid_limit`) or cursor, which is an entry id (`invalid_cursor`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn list_audit(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ use crate::dto::{
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
+use crate::openapi::{PayloadTooLarge, RateLimited, Unauthorized, Unavailable};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
@@ -43,10 +44,11 @@ pub struct UserNameQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = TeachersResponse),
-        (status = 400, description = "user_name is invalid or not a student", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
-        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 400, description = "user_name is not a userId (`invalid_user_id`), or names someone who is not a student (`invalid_request`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "someone else's list, and not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn get_teachers(
     State(state): State<AppState>,
@@ -68,10 +70,11 @@ async fn get_teachers(
     security(("bearer" = [])),
     responses(
         (status = 200, body = StudentsResponse),
-        (status = 400, description = "user_name is invalid or not a teacher", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
-        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 400, description = "user_name is not a userId (`invalid_user_id`), or names someone who is not a teacher (`invalid_request`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "someone else's list, and not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn get_students(
     State(state): State<AppState>,
@@ -92,10 +95,11 @@ async fn get_students(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ChatsResponse),
-        (status = 400, description = "user_name is invalid or not a teacher", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "someone else's list, and not an admin", body = ErrorBody),
-        (status = 404, description = "no such user", body = ErrorBody),
+        (status = 400, description = "user_name is not a userId (`invalid_user_id`), or names someone who is not a teacher (`invalid_request`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "someone else's list, and not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn get_chats(
     State(state): State<AppState>,
@@ -132,10 +136,11 @@ pub struct ReadQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ReadResponse),
-        (status = 400, description = "bad conversationId, limit or cursor", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not a participant (or not linked)", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
+        (status = 400, description = "bad conversationId (`invalid_conversation_id`), limit (`invalid_limit`) or cursor (`invalid_cursor`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not a participant (`forbidden`); a pair that was never linked and has no history (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -162,15 +167,18 @@ async fn read(
 #[utoipa::path(post, path = "/chat/send", tag = "chat", request_body = SendMessageRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = MessageDto),
-        (status = 400, description = "malformed JSON, conversationId or clientMessageId", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "author is not the caller, not a participant, not linked, or an admin", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
-        (status = 409, description = "clientMessageId already used in another conversation", body = ErrorBody),
-        (status = 413, description = "body larger than 64 KiB", body = ErrorBody),
-        (status = 422, description = "messageBody empty or longer than 4000 characters", body = ErrorBody),
-        (status = 503, description = "store unavailable; retry with the same clientMessageId", body = ErrorBody),
+        (status = 201, body = MessageDto, description = "the stored message (the first one stored, for a repeated clientMessageId)",
+            headers(("Idempotent-Replayed" = String,
+                description = "`true` when this answers a retry with a clientMessageId already stored (nothing new was written), `false` otherwise"))),
+        (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or clientMessageId (`invalid_client_message_id`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "author is not the caller, not a participant, or an admin (`forbidden`); not linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 409, description = "clientMessageId already used in another conversation (`client_message_id_reused`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "messageBody empty or longer than 4000 characters (`invalid_message_body`)", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
     ))]
 async fn send(
     State(state): State<AppState>,
@@ -198,10 +206,12 @@ async fn send(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "marker moved (or already further)"),
-        (status = 400, description = "malformed JSON, conversationId or timestamp", body = ErrorBody),
-        (status = 401, description = "missing, bad or expired token", body = ErrorBody),
-        (status = 403, description = "not a participant", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or timestamp (`invalid_cursor`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not a participant, e.g. an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 503, response = Unavailable),
     ))]
 async fn mark_read(
     State(state): State<AppState>,

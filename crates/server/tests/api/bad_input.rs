@@ -36,7 +36,10 @@ async fn school() -> School {
 /// it. No admin read of a conversation here: that would add an audit entry itself.
 async fn snapshot(school: &School) -> Value {
     let School { app, s1, t1, admin } = school;
-    let mut state = json!({ "s1+t1 as s1": app.read_all(s1, "s1+t1").await });
+    let mut state = json!({
+        "s1+t1 as s1": app.read_all(s1, "s1+t1").await,
+        "s1's read marker, as t1 sees it": app.read(t1, "s1+t1", "").await.body["peerReadAt"],
+    });
     for (name, path, token) in [
         ("chats of t1", "/chat/get_chats", t1),
         ("teachers of s1", "/chat/get_teachers", s1),
@@ -56,6 +59,8 @@ async fn snapshot(school: &School) -> Value {
 enum Who {
     S1,
     Admin,
+    /// No token: someone signing in.
+    Nobody,
 }
 
 /// A bad request.
@@ -129,11 +134,24 @@ fn post(path: &'static str, body: Value) -> Request {
     Request::Json(Method::POST, path, body)
 }
 
+/// `POST /auth/login` with this body.
+fn login(body: Value) -> Request {
+    post("/auth/login", body)
+}
+
+/// `POST /chat/mark_read` as s1 with this body.
+fn mark_read(body: Value) -> Request {
+    post("/chat/mark_read", body)
+}
+
 /// Every bad request, with the status and code it must get.
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
-    use Who::{Admin, S1};
+    use Who::{Admin, Nobody, S1};
     let one_mib = format!(r#"{{"conversationId":"s1+t1","author":"s1","messageBody":"{}"}}"#, "a".repeat(1024 * 1024));
+    let big_timestamp = format!(r#"{{"conversationId":"s1+t1","timestamp":"{}"}}"#, "1".repeat(1024 * 1024));
+    let big_password = format!(r#"{{"userId":"s1","password":"{}"}}"#, "p".repeat(1024 * 1024));
+    let password = crate::common::PASSWORD;
     vec![
         // Not JSON, or not the expected JSON.
         case(400, "invalid_json",              "malformed JSON",                         S1, raw_send(r#"{"conversationId":"#)),
@@ -173,8 +191,30 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_conversation_id",   "read without conversationId",            S1, get("/chat/read")),
         case(404, "not_found",                 "read with an unknown user",              S1, get("/chat/read?conversationId=s1%2Bnobody")),
         // Read markers.
-        case(400, "invalid_cursor",            "mark_read with a bad timestamp",         S1, post("/chat/mark_read", json!({"conversationId": "s1+t1", "timestamp": "yesterday"}))),
-        case(400, "invalid_json",              "mark_read without a timestamp",          S1, post("/chat/mark_read", json!({"conversationId": "s1+t1"}))),
+        case(400, "invalid_cursor",            "mark_read with a bad timestamp",         S1, mark_read(json!({"conversationId": "s1+t1", "timestamp": "yesterday"}))),
+        case(400, "invalid_json",              "mark_read without a timestamp",          S1, mark_read(json!({"conversationId": "s1+t1"}))),
+        case(400, "invalid_json",              "mark_read without a conversationId",     S1, mark_read(json!({"timestamp": "2026-01-01T00:00:00.000000Z"}))),
+        case(400, "invalid_json",              "mark_read timestamp is a number",        S1, mark_read(json!({"conversationId": "s1+t1", "timestamp": 1_767_225_600}))),
+        case(400, "invalid_json",              "mark_read conversationId is null",       S1, mark_read(json!({"conversationId": null, "timestamp": "2026-01-01T00:00:00.000000Z"}))),
+        case(400, "invalid_json",              "mark_read body is not JSON",             S1, Request::Raw("/chat/mark_read", br#"{"conversationId":"s1+t1","#.to_vec())),
+        case(400, "invalid_json",              "mark_read body is an array",             S1, Request::Raw("/chat/mark_read", br#"["s1+t1","2026-01-01T00:00:00.000000Z"]"#.to_vec())),
+        case(400, "invalid_conversation_id",   "mark_read with a 3-part conversationId", S1, mark_read(json!({"conversationId": "s1+t1+t2", "timestamp": "2026-01-01T00:00:00.000000Z"}))),
+        case(404, "not_found",                 "mark_read with an unknown user",         S1, mark_read(json!({"conversationId": "s1+nobody", "timestamp": "2026-01-01T00:00:00.000000Z"}))),
+        case(413, "payload_too_large",         "1 MiB mark_read body",                   S1, Request::Raw("/chat/mark_read", big_timestamp.into_bytes())),
+        // Signing in.
+        case(400, "invalid_json",              "login body is not JSON",                 Nobody, Request::Raw("/auth/login", br#"{"userId":"#.to_vec())),
+        case(400, "invalid_json",              "login with an empty body",               Nobody, Request::Raw("/auth/login", Vec::new())),
+        case(400, "invalid_json",              "login body is an array",                 Nobody, Request::Raw("/auth/login", br#"["s1","password-123"]"#.to_vec())),
+        case(400, "invalid_json",              "login userId is a number",               Nobody, login(json!({"userId": 7, "password": password}))),
+        case(400, "invalid_json",              "login password is a number",             Nobody, login(json!({"userId": "s1", "password": 123}))),
+        case(400, "invalid_json",              "login password is null",                 Nobody, login(json!({"userId": "s1", "password": null}))),
+        case(400, "invalid_json",              "login without a userId",                 Nobody, login(json!({"password": password}))),
+        case(400, "invalid_json",              "login without a password",               Nobody, login(json!({"userId": "s1"}))),
+        case(413, "payload_too_large",         "1 MiB login body",                       Nobody, Request::Raw("/auth/login", big_password.into_bytes())),
+        case(401, "invalid_credentials",       "login with a wrong password",            Nobody, login(json!({"userId": "s1", "password": "not-the-password"}))),
+        case(401, "invalid_credentials",       "login with an empty password",           Nobody, login(json!({"userId": "s1", "password": ""}))),
+        case(401, "invalid_credentials",       "login of an unknown user",               Nobody, login(json!({"userId": "nobody", "password": password}))),
+        case(401, "invalid_credentials",       "login with a malformed userId",          Nobody, login(json!({"userId": "s 1", "password": password}))),
         // Administration.
         case(400, "invalid_user_id",           "new user with a bad userId",             Admin, new_user("a b", "student", "password-123")),
         case(400, "invalid_role",              "new user with a bad role",               Admin, new_user("s9", "principal", "password-123")),
@@ -226,19 +266,18 @@ async fn every_bad_request_is_refused_with_its_code_and_changes_nothing() {
     let cases = cases();
     for case in &cases {
         let token = match case.who {
-            Who::S1 => &school.s1,
-            Who::Admin => &school.admin,
+            Who::S1 => Some(school.s1.as_str()),
+            Who::Admin => Some(school.admin.as_str()),
+            Who::Nobody => None,
         };
         let before = snapshot(&school).await;
         let reply = match &case.request {
             Request::Json(method, path, body) => {
-                app.request(method.clone(), path, Some(token), Some(body.clone()))
+                app.request(method.clone(), path, token, Some(body.clone()))
                     .await
             }
-            Request::Raw(path, bytes) => app.post_raw(path, token, bytes.clone()).await,
-            Request::Bare(method, path) => {
-                app.request(method.clone(), path, Some(token), None).await
-            }
+            Request::Raw(path, bytes) => app.post_raw_as(path, token, bytes.clone()).await,
+            Request::Bare(method, path) => app.request(method.clone(), path, token, None).await,
         };
         let after = snapshot(&school).await;
 

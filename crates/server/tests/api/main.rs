@@ -7,9 +7,11 @@
 mod common;
 
 mod authorization;
+mod authorization_stories;
 mod bad_input;
 mod chat_loop;
 mod delivery_guarantees;
+mod login;
 mod openapi;
 mod web_assets;
 mod websocket;

@@ -206,12 +206,24 @@ impl TestApp {
 
     /// Sends a raw body (for malformed-JSON tests).
     pub async fn post_raw(&self, path: &str, token: &str, body: impl Into<reqwest::Body>) -> Reply {
-        let request = self
+        self.post_raw_as(path, Some(token), body).await
+    }
+
+    /// Sends a raw body with an optional bearer token (for malformed logins, which have none).
+    pub async fn post_raw_as(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let mut request = self
             .client
             .post(self.url(path))
-            .bearer_auth(token)
             .header("content-type", "application/json")
             .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
         into_reply(request.send().await.expect("request")).await
     }
 
