@@ -62,6 +62,18 @@ impl ChatService {
         if recipients.is_empty() {
             return Ok(());
         }
+        // A page reload closes a socket and opens another at once: if the user is back by
+        // now, their new connection has announced them (or will), and a late "offline"
+        // would leave peers showing them away while they are here.
+        if !online
+            && !self
+                .hub
+                .online(std::slice::from_ref(&user.id))
+                .await
+                .is_empty()
+        {
+            return Ok(());
+        }
         let delivery = Delivery {
             recipients,
             skip: None,

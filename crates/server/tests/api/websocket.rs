@@ -4,7 +4,7 @@
 
 use crate::common::spawn_app;
 use crate::common::ws::{
-    FRAME_WAIT, SILENCE, connect, message_id, presence, send_frame, wait_for_connections,
+    FRAME_WAIT, SILENCE, WsClient, connect, message_id, presence, send_frame, wait_for_connections,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -264,6 +264,26 @@ async fn presence_goes_to_linked_peers_on_the_first_connection_and_after_the_las
     laptop.close().await;
     assert_eq!(teacher.next_frame(FRAME_WAIT).await, presence("s1", false));
     unlinked_teacher.expect_silence(SILENCE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_reload_never_leaves_the_user_shown_offline() {
+    let app = spawn_app().await;
+    let mut teacher = connect(&app, "t1").await;
+    let token = app.login("s1").await;
+    for _ in 0..5 {
+        let page = WsClient::connect(app.addr, &token).await;
+        // The old page's socket closes while the new page's opens.
+        let (_, reloaded) = tokio::join!(page.close(), WsClient::connect(app.addr, &token));
+        let mut last = None;
+        while let Some(frame) = teacher.try_next_frame(SILENCE).await {
+            assert_eq!(frame["userId"], "s1", "{frame}");
+            last = Some(frame);
+        }
+        assert_eq!(last, Some(presence("s1", true)));
+        reloaded.close().await;
+        assert_eq!(teacher.next_frame(FRAME_WAIT).await, presence("s1", false));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
