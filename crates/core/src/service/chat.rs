@@ -334,3 +334,62 @@ pub(super) fn participants(
         skip: origin.cloned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::DisplayName;
+
+    fn user(id: &str, role: Role) -> User {
+        User {
+            id: UserId::parse(id).unwrap(),
+            display_name: DisplayName::parse(id).unwrap(),
+            role,
+            disabled: false,
+        }
+    }
+
+    fn presumed(caller: &User, raw: &str) -> Option<String> {
+        let reference = ConversationRef::parse(raw).unwrap();
+        presumed_conversation(caller, &reference).map(|conversation| conversation.to_string())
+    }
+
+    #[test]
+    fn a_senders_role_puts_the_student_first_whatever_order_they_wrote() {
+        let student = user("s1", Role::Student);
+        let teacher = user("t1", Role::Teacher);
+        for raw in ["s1+t1", "t1+s1", "s1 t1", "t1 s1"] {
+            assert_eq!(presumed(&student, raw).as_deref(), Some("s1+t1"), "{raw}");
+            assert_eq!(presumed(&teacher, raw).as_deref(), Some("s1+t1"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn admins_never_have_a_presumed_conversation_and_nobody_talks_to_themselves() {
+        let admin = user("office", Role::Admin);
+        assert_eq!(presumed(&admin, "s1+t1"), None);
+        assert_eq!(presumed(&admin, "office+t1"), None);
+        assert!(ConversationRef::parse("s1+s1").is_err());
+    }
+
+    #[test]
+    fn the_peer_is_whoever_is_not_the_caller() {
+        // The roles decide the order; the store's link check (and the slow path's precise
+        // error) decide whether the pair may talk at all.
+        let teacher = user("t2", Role::Teacher);
+        assert_eq!(presumed(&teacher, "t2+s9").as_deref(), Some("s9+t2"));
+        let student = user("s2", Role::Student);
+        assert_eq!(presumed(&student, "t1+s2").as_deref(), Some("s2+t1"));
+    }
+
+    #[test]
+    fn both_participants_but_the_origin_get_the_event() {
+        let conversation = ConversationId::parse_canonical("s1+t1").unwrap();
+        let origin = ConnectionId::new("c7");
+        let delivery = participants(&conversation, Some(&origin));
+        let recipients: Vec<&str> = delivery.recipients.iter().map(UserId::as_str).collect();
+        assert_eq!(recipients, ["s1", "t1"]);
+        assert_eq!(delivery.skip, Some(origin));
+        assert_eq!(participants(&conversation, None).skip, None);
+    }
+}
