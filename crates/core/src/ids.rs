@@ -132,7 +132,13 @@ mod tests {
         let first = MessageId::generate();
         let parsed = MessageId::parse(&first.to_string()).unwrap();
         assert_eq!(first, parsed);
+        assert_eq!(first.to_string().len(), 26);
         assert!(MessageId::parse("not-a-ulid").is_err());
+        // Ids made a millisecond apart sort by time, as numbers and as text.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later = MessageId::generate();
+        assert!(first < later);
+        assert!(first.to_string() < later.to_string());
     }
 
     #[test]
