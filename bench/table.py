@@ -6,7 +6,7 @@ import sys
 KEYS = {
     "idle": ["opened", "failed", "connect_per_s", "rss_per_conn_kib", "server_alive"],
     "send": ["transport", "pairs", "window", "acked_per_s", "errors"],
-    "latency": ["rate", "achieved_rate", "idle", "delivery_p50_us", "delivery_p95_us",
+    "latency": ["rate", "achieved_rate", "nodes", "idle", "delivery_p50_us", "delivery_p95_us",
                 "delivery_p99_us", "delivery_max_us", "lost"],
     "history": ["messages", "reads_per_s", "read_p50_us", "read_p99_us", "read_max_us",
                 "writes_per_s"],

@@ -1,13 +1,17 @@
 //! Scenario `latency`: a fixed offered rate R (open loop, round-robin over K pairs) with N
 //! idle sockets present; the body carries the send instant, the recipient records
 //! sender-send → recipient-receive in an HdrHistogram (µs). Loss = sent − received.
+//! With `--nodes 2` (classchat), senders and idle sockets are on node A and recipients on
+//! node B, so every message crosses Redis pub/sub (see [`crate::nodes`]).
 
 use crate::client::Event;
+use crate::nodes::{self, TwoNodes};
 use crate::report::{self, Report};
 use crate::seed::Seed;
-use crate::send::connect_pair;
-use crate::server;
+use crate::send::connect_pair_across;
+use crate::server::{self, Server};
 use crate::{Common, Target, idle};
+use anyhow::bail;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -31,6 +35,41 @@ pub struct Args {
     /// Most idle sockets per worker process.
     #[arg(long, default_value_t = 8000)]
     pub per_worker: usize,
+    /// classchat nodes: 1, or 2 sharing the database and fanning out through a private
+    /// redis-server (senders on node A, recipients on node B).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub nodes: u8,
+}
+
+/// The server(s) under test: one, or two nodes behind Redis.
+enum Servers {
+    One(Box<Server>),
+    Two(Box<TwoNodes>),
+}
+
+impl Servers {
+    /// Where senders and idle sockets connect.
+    fn senders(&self) -> &Server {
+        match self {
+            Servers::One(server) => server,
+            Servers::Two(nodes) => &nodes.a,
+        }
+    }
+
+    /// Where recipients connect.
+    fn recipients(&self) -> &Server {
+        match self {
+            Servers::One(server) => server,
+            Servers::Two(nodes) => &nodes.b,
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Servers::One(server) => server.stop().await,
+            Servers::Two(nodes) => nodes.stop().await,
+        }
+    }
 }
 
 static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -49,16 +88,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         pairs: args.pairs,
         ..Seed::default()
     };
-    let server = match common.target {
-        Target::Classchat => server::start_classchat(common, &seed).await?,
-        Target::Socketio => server::start_socketio(common).await?,
+    if args.nodes != 1 && common.target != Target::Classchat {
+        bail!("--nodes {} is for --target classchat only", args.nodes);
+    }
+    let servers = match common.target {
+        Target::Classchat if args.nodes == 2 => {
+            Servers::Two(Box::new(nodes::start_two(common, &seed).await?))
+        }
+        Target::Classchat => Servers::One(Box::new(server::start_classchat(common, &seed).await?)),
+        Target::Socketio => Servers::One(Box::new(server::start_socketio(common).await?)),
         Target::Synapse => return crate::synapse::latency(&args).await,
     };
-    let held = idle::hold(&server, common.target, args.idle, args.per_worker).await?;
+    let (sender_node, recipient_node) = (servers.senders(), servers.recipients());
+    let held = idle::hold(sender_node, common.target, args.idle, args.per_worker).await?;
     let mut senders = Vec::new();
     let mut recipients = Vec::new();
     for i in 0..args.pairs {
-        let (tx, mut rx, recipient, conversation) = connect_pair(&server, common.target, i).await?;
+        let (tx, mut rx, recipient, conversation) =
+            connect_pair_across(sender_node, recipient_node, common.target, i).await?;
         // Acks are not measured here; drain them.
         tokio::spawn(async move { while let Ok(Some(_)) = rx.next().await {} });
         senders.push((tx, conversation));
@@ -120,6 +167,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     report
         .add("rate", args.rate, "/s")
         .add("achieved_rate", sent as f64 / offered_secs, "/s")
+        .add("nodes", u64::from(args.nodes), "")
         .add("idle", held.opened, "")
         .add("pairs", args.pairs as u64, "")
         .add("sent", sent, "")
@@ -127,5 +175,5 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .latency("delivery", &histogram);
     report.emit(common)?;
     drop(held);
-    server.stop().await
+    servers.stop().await
 }

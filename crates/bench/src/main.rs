@@ -9,6 +9,7 @@ mod history;
 mod idle;
 mod latency;
 mod matrix;
+mod nodes;
 mod report;
 mod seed;
 mod send;

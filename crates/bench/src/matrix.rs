@@ -172,6 +172,7 @@ pub async fn latency(args: &lat::Args) -> anyhow::Result<()> {
     Report::new("latency", "synapse")
         .add("rate", args.rate, "/s")
         .add("achieved_rate", sent as f64 / offered_secs, "/s")
+        .add("nodes", 1u64, "")
         .add("idle", 0u64, "")
         .add("pairs", args.pairs as u64, "")
         .add("sent", sent, "")

@@ -78,19 +78,35 @@ pub fn auth(server: &Server, target: Target, user: &str, role: &str) -> anyhow::
     }
 }
 
-/// Connects pair `i`: (sender of `s-i`, recipient receiver of `t-i`).
+/// Connects pair `i`: (sender of `s-i`, recipient receiver of `t-i`), both on `server`.
 pub async fn connect_pair(
     server: &Server,
     target: Target,
     i: usize,
 ) -> anyhow::Result<(client::Sender, client::Receiver, client::Receiver, String)> {
+    connect_pair_across(server, server, target, i).await
+}
+
+/// Connects pair `i` with the sender `s-i` on `sender_server` and the recipient `t-i` on
+/// `recipient_server` (the same server, or two nodes sharing a database and a secret).
+pub async fn connect_pair_across(
+    sender_server: &Server,
+    recipient_server: &Server,
+    target: Target,
+    i: usize,
+) -> anyhow::Result<(client::Sender, client::Receiver, client::Receiver, String)> {
     let conversation = format!("s-{i}+t-{i}");
-    let student = auth(server, target, &format!("s-{i}"), "student")?;
-    let teacher = auth(server, target, &format!("t-{i}"), "teacher")?;
-    let ws = server.ws();
-    let (tx, rx) = client::connect(target, &ws, &student, "", source_ip(i)).await?;
-    let (_, recipient) =
-        client::connect(target, &ws, &teacher, &conversation, source_ip(i + 1)).await?;
+    let student = auth(sender_server, target, &format!("s-{i}"), "student")?;
+    let teacher = auth(recipient_server, target, &format!("t-{i}"), "teacher")?;
+    let (tx, rx) = client::connect(target, &sender_server.ws(), &student, "", source_ip(i)).await?;
+    let (_, recipient) = client::connect(
+        target,
+        &recipient_server.ws(),
+        &teacher,
+        &conversation,
+        source_ip(i + 1),
+    )
+    .await?;
     Ok((tx, rx, recipient, conversation))
 }
 

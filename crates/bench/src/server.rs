@@ -41,6 +41,25 @@ impl Server {
 
 /// Starts classchat on a fresh database holding `seed`.
 pub async fn start_classchat(common: &Common, seed: &Seed) -> anyhow::Result<Server> {
+    let database = seed_classchat(common, seed).await?;
+    database.serve(common, None).await
+}
+
+/// A seeded classchat database and the token secret its nodes share, before any node
+/// serves it: one node serves it alone, or several share it (see [`crate::nodes`]).
+pub struct Database {
+    /// The temp directory of the database (and of the first node's log).
+    pub dir: tempfile::TempDir,
+    /// The SQLite file.
+    pub db: PathBuf,
+    /// The classchat binary, absolute.
+    bin: PathBuf,
+    /// HS256 secret passed to every node as `--jwt-secret`.
+    jwt_secret: String,
+}
+
+/// Creates a fresh database holding `seed` in a new temp directory.
+pub async fn seed_classchat(common: &Common, seed: &Seed) -> anyhow::Result<Database> {
     let dir = tempfile::Builder::new()
         .prefix("classchat-bench-")
         .tempdir()?;
@@ -66,31 +85,82 @@ pub async fn start_classchat(common: &Common, seed: &Seed) -> anyhow::Result<Ser
     let db_for_seed = db.clone();
     let seed = seed.clone();
     tokio::task::spawn_blocking(move || seed.load(&db_for_seed)).await??;
-
-    let jwt_secret = format!("bench-secret-{}", ulid::Ulid::new());
-    let log = std::fs::File::create(dir.path().join("server.log"))?;
-    let mut child = Command::new(&bin)
-        .arg("serve")
-        .arg("--db")
-        .arg(&db)
-        .args(["--addr", "127.0.0.1:0", "--send-rate", "0"])
-        .args(["--sqlite-synchronous", &common.synchronous])
-        .args(["--jwt-secret", &jwt_secret])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot start {}", bin.display()))?;
-    let http = wait_for_line(&mut child, "classchat listening on ").await?;
-    let pid = child.id().context("server exited")?;
-    Ok(Server {
-        http,
-        pid,
-        jwt_secret,
-        child,
+    Ok(Database {
         dir,
+        db,
+        bin,
+        jwt_secret: format!("bench-secret-{}", ulid::Ulid::new()),
     })
+}
+
+impl Database {
+    /// Runs `classchat serve` on this database (fanning out through `redis_url` if set);
+    /// the returned server owns the temp directory.
+    pub async fn serve(self, common: &Common, redis_url: Option<&str>) -> anyhow::Result<Server> {
+        let (child, http, pid) = self
+            .spawn(common, redis_url, &self.dir.path().join("server.log"))
+            .await?;
+        Ok(Server {
+            http,
+            pid,
+            jwt_secret: self.jwt_secret,
+            child,
+            dir: self.dir,
+        })
+    }
+
+    /// Runs one of several `classchat serve` nodes on this database, all with the same
+    /// secret; its log goes to a temp directory of its own. The database must outlive it.
+    pub async fn serve_node(
+        &self,
+        common: &Common,
+        redis_url: Option<&str>,
+    ) -> anyhow::Result<Server> {
+        let dir = tempfile::Builder::new()
+            .prefix("classchat-bench-node-")
+            .tempdir()?;
+        let (child, http, pid) = self
+            .spawn(common, redis_url, &dir.path().join("server.log"))
+            .await?;
+        Ok(Server {
+            http,
+            pid,
+            jwt_secret: self.jwt_secret.clone(),
+            child,
+            dir,
+        })
+    }
+
+    async fn spawn(
+        &self,
+        common: &Common,
+        redis_url: Option<&str>,
+        log: &Path,
+    ) -> anyhow::Result<(Child, String, u32)> {
+        let log = std::fs::File::create(log)?;
+        let mut command = Command::new(&self.bin);
+        command
+            .arg("serve")
+            .arg("--db")
+            .arg(&self.db)
+            .args(["--addr", "127.0.0.1:0", "--send-rate", "0"])
+            .args(["--sqlite-synchronous", &common.synchronous])
+            .args(["--jwt-secret", &self.jwt_secret])
+            .env_remove("CLASSCHAT_REDIS_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true);
+        if let Some(url) = redis_url {
+            command.args(["--redis-url", url]);
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", self.bin.display()))?;
+        let http = wait_for_line(&mut child, "classchat listening on ").await?;
+        let pid = child.id().context("server exited")?;
+        Ok((child, http, pid))
+    }
 }
 
 /// Starts the socket.io relay (`node server.js`).
