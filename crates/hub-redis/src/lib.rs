@@ -7,10 +7,12 @@
 //!
 //! - **Events**: a node delivers an event to its own connections at once, then publishes
 //!   it on one channel (`<namespace>:events`) as the finished frame plus its recipients;
-//!   every other node delivers it to the recipients' connections it holds. Redis pub/sub
-//!   is fire-and-forget, so a node that loses its subscription closes its sockets with
-//!   1012 (once when it notices, once when it is back): their clients reconnect and `sync`
-//!   from the store, which is the source of truth. Nothing acknowledged is lost.
+//!   every other node delivers it to the recipients' connections it holds. Publishing is
+//!   queued and pipelined, so Redis never holds up a send. Redis pub/sub is
+//!   fire-and-forget, so a node that loses its subscription closes its sockets with 1012
+//!   (once when it notices, once when it is back), and so does a node that sees a gap in
+//!   another node's sequence numbers: their clients reconnect and `sync` from the store,
+//!   which is the source of truth. Nothing acknowledged is lost.
 //! - **Presence**: each node keeps the set of users connected to it (`<namespace>:node:<id>`)
 //!   and a heartbeat in a sorted set (`<namespace>:nodes`, scored by Redis's clock). Opening
 //!   a user's first connection on a node, or closing their last, runs one Lua script that
@@ -19,6 +21,7 @@
 //!   heartbeating and its users count as offline once its heartbeat is stale.
 
 mod presence;
+mod publisher;
 mod relay;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -28,7 +31,8 @@ use classchat_core::{Delivery, Event, Hub, UserId};
 use classchat_server::ws::Registry;
 use classchat_server::ws::frames::event_frame;
 use presence::Presence;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use publisher::Publisher;
+use redis::aio::ConnectionManagerConfig;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,6 +76,8 @@ pub enum RedisHubError {
 struct Envelope {
     /// The publishing node, which has delivered the event to its own connections already.
     node: String,
+    /// The publishing node's count of events so far: consecutive unless one was lost.
+    seq: u64,
     /// The users whose connections get the frame.
     recipients: Vec<String>,
     /// The server frame, as clients receive it.
@@ -84,9 +90,8 @@ struct Envelope {
 /// A [`Hub`] spanning every node connected to the same Redis; see the crate docs.
 pub struct RedisHub {
     node: String,
-    channel: String,
     local: Arc<Registry>,
-    commands: ConnectionManager,
+    publisher: Publisher,
     presence: Presence,
     listening: Arc<AtomicBool>,
     last_warning: std::sync::Mutex<Option<Instant>>,
@@ -133,16 +138,16 @@ impl RedisHub {
             Arc::clone(&listening),
         ));
         let heartbeat = tokio::spawn(presence::beat(presence.clone(), Arc::clone(&local)));
+        let (publisher, publishing) = Publisher::start(commands, channel);
         tracing::info!(%node, "fan-out through Redis");
         Ok(Arc::new(Self {
             node,
-            channel,
             local,
-            commands,
+            publisher,
             presence,
             listening,
             last_warning: std::sync::Mutex::new(None),
-            tasks: vec![relay, heartbeat],
+            tasks: vec![relay, heartbeat, publishing],
         }))
     }
 
@@ -191,8 +196,9 @@ impl Hub for RedisHub {
             frame.clone(),
             message_id,
         );
-        let envelope = Envelope {
+        self.publisher.send(Envelope {
             node: self.node.clone(),
+            seq: 0,
             recipients: delivery
                 .recipients
                 .iter()
@@ -200,28 +206,7 @@ impl Hub for RedisHub {
                 .collect(),
             frame,
             message_id: message_id.map(|id| id.to_string()),
-        };
-        let payload = match serde_json::to_string(&envelope) {
-            Ok(payload) => payload,
-            Err(error) => {
-                tracing::error!(%error, "cannot serialise an event for Redis");
-                return;
-            }
-        };
-        let published: redis::RedisResult<i64> = retrying(|| {
-            let mut commands = self.commands.clone();
-            let command = redis::cmd("PUBLISH")
-                .arg(&self.channel)
-                .arg(&payload)
-                .clone();
-            async move { command.query_async(&mut commands).await }
-        })
-        .await;
-        if let Err(error) = published {
-            // Other nodes' clients miss this event live; their node closes their sockets
-            // when it loses Redis too, and they catch up with `sync`.
-            self.warn_unreachable("events reach this node's connections only", &error);
-        }
+        });
     }
 
     async fn online(&self, users: &[UserId]) -> Vec<UserId> {
@@ -301,6 +286,7 @@ mod tests {
     fn envelopes_round_trip_and_omit_a_missing_message_id() {
         let envelope = Envelope {
             node: "n1".into(),
+            seq: 7,
             recipients: vec!["s1".into(), "t1".into()],
             frame: r#"{"type":"pong"}"#.into(),
             message_id: None,
@@ -310,5 +296,6 @@ mod tests {
         let back: Envelope = serde_json::from_str(&text).unwrap();
         assert_eq!(back.recipients, ["s1", "t1"]);
         assert_eq!(back.frame, envelope.frame);
+        assert_eq!(back.seq, 7);
     }
 }

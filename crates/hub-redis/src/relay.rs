@@ -7,6 +7,7 @@ use classchat_server::ws::Registry;
 use classchat_server::ws::registry::CLOSE_SERVICE_RESTART;
 use futures::StreamExt;
 use redis::aio::PubSubStream;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -40,12 +41,29 @@ pub(crate) async fn run(
     listening: Arc<AtomicBool>,
 ) {
     loop {
+        let mut sequences = Sequences::default();
         while let Some(message) = subscribed.next().await {
-            match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
-                Ok(envelope) if envelope.node != node => deliver(&registry, envelope),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "ignoring a malformed event from Redis"),
+            let envelope = match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
+                Ok(envelope) if envelope.node != node => envelope,
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::warn!(%error, "ignoring a malformed event from Redis");
+                    continue;
+                }
+            };
+            match sequences.observe(&envelope.node, envelope.seq) {
+                Observed::Next => {}
+                Observed::Repeated => continue,
+                Observed::After(missed) => {
+                    tracing::warn!(
+                        from = %envelope.node,
+                        missed,
+                        "events from another node were lost; closing sockets so clients catch up"
+                    );
+                    registry.close_all(CLOSE_SERVICE_RESTART);
+                }
             }
+            deliver(&registry, envelope);
         }
         listening.store(false, Ordering::Release);
         tracing::warn!("lost the Redis subscription; closing sockets so clients catch up");
@@ -54,6 +72,47 @@ pub(crate) async fn run(
         tracing::info!("Redis subscription back; closing sockets opened meanwhile");
         registry.close_all(CLOSE_SERVICE_RESTART);
         listening.store(true, Ordering::Release);
+    }
+}
+
+/// Nodes whose sequence numbers are remembered, at most; past it the memory starts over
+/// (nodes that restarted have new ids, so old ones pile up).
+const REMEMBERED_NODES: usize = 1024;
+
+/// The last sequence number seen from each other node.
+#[derive(Default)]
+struct Sequences {
+    last: HashMap<String, u64>,
+}
+
+/// How an envelope's sequence number relates to what came before from its node.
+#[derive(Debug, PartialEq, Eq)]
+enum Observed {
+    /// The next one (or the first heard from that node).
+    Next,
+    /// Seen already: a retried `PUBLISH` that had gone through.
+    Repeated,
+    /// This many events before it never arrived.
+    After(u64),
+}
+
+impl Sequences {
+    fn observe(&mut self, node: &str, seq: u64) -> Observed {
+        if self.last.len() >= REMEMBERED_NODES && !self.last.contains_key(node) {
+            self.last.clear();
+        }
+        let previous = self.last.get(node).copied();
+        match previous {
+            Some(last) if seq <= last => Observed::Repeated,
+            Some(last) if seq > last + 1 => {
+                self.last.insert(node.to_owned(), seq);
+                Observed::After(seq - last - 1)
+            }
+            _ => {
+                self.last.insert(node.to_owned(), seq);
+                Observed::Next
+            }
+        }
     }
 }
 
@@ -92,4 +151,21 @@ fn deliver(registry: &Registry, envelope: Envelope) {
     };
     // The connection that caused the event lives on the publishing node: nothing to skip.
     registry.deliver_frame(&recipients, None, envelope.frame, message_id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_reveal_lost_and_repeated_events_per_node() {
+        let mut sequences = Sequences::default();
+        assert_eq!(sequences.observe("a", 5), Observed::Next);
+        assert_eq!(sequences.observe("a", 6), Observed::Next);
+        assert_eq!(sequences.observe("b", 1), Observed::Next);
+        assert_eq!(sequences.observe("a", 6), Observed::Repeated);
+        assert_eq!(sequences.observe("a", 9), Observed::After(2));
+        assert_eq!(sequences.observe("a", 10), Observed::Next);
+        assert_eq!(sequences.observe("b", 2), Observed::Next);
+    }
 }

@@ -35,12 +35,14 @@ impl Client {
             early: Vec::new(),
         };
         client.send(json!({"action": "ping"})).await;
+        let deadline = Instant::now() + FRAME_WAIT;
         loop {
-            let frame = client.next().await;
-            if frame["type"] == "pong" {
-                break;
+            match client.read(deadline).await {
+                Ok(Some(frame)) if frame["type"] == "pong" => break,
+                Ok(Some(frame)) => client.early.push(frame),
+                Ok(None) => panic!("no pong within {FRAME_WAIT:?}"),
+                Err(code) => panic!("closed ({code:?}) while connecting"),
             }
-            client.early.push(frame);
         }
         client.early.reverse();
         client
