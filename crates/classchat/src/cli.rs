@@ -31,6 +31,9 @@ pub enum Command {
     /// Set up the DynamoDB tables.
     #[command(subcommand)]
     Tables(TablesCommand),
+    /// Write the whole school as JSON Lines: users (never passwords), links, every
+    /// message, the audit log. The export itself is written to the audit log.
+    Export(ExportArgs),
 }
 
 /// Which store to use and where it is.
@@ -109,6 +112,17 @@ pub struct ServeArgs {
     /// only, which is all a single node needs.
     #[arg(long, env = "CLASSCHAT_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+}
+
+/// `classchat export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Where to write: a file path, or `-` for standard output.
+    #[arg(long, default_value = "-")]
+    pub out: PathBuf,
+    /// Store settings.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `classchat demo`.

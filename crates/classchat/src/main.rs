@@ -5,12 +5,14 @@
 //! - `serve`: opening the store and running the HTTP server until a signal.
 //! - `demo`: seeding a fresh demo school.
 //! - `admin`: the `user` and `link` commands.
+//! - `export`: the whole school as JSON Lines.
 //! - `secret`: the token signing secret, generated once and kept beside the database.
 //! - `tables`: creating and checking the DynamoDB tables.
 
 mod admin;
 mod cli;
 mod demo;
+mod export;
 mod secret;
 mod serve;
 mod tables;
@@ -29,6 +31,7 @@ async fn main() -> ExitCode {
         Command::User(command) => admin::user(command).await,
         Command::Link(command) => admin::link(command).await,
         Command::Tables(command) => tables::tables(command).await,
+        Command::Export(args) => export::export(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -105,6 +105,8 @@ pub enum AuditAction {
     AddLink,
     /// Removed a link.
     RemoveLink,
+    /// Exported the whole school (every user, link, message and audit entry).
+    ExportSchool,
 }
 
 impl AuditAction {
@@ -117,6 +119,7 @@ impl AuditAction {
             Self::UpdateUser => "user.update",
             Self::AddLink => "link.add",
             Self::RemoveLink => "link.remove",
+            Self::ExportSchool => "school.export",
         }
     }
 
@@ -129,6 +132,7 @@ impl AuditAction {
             Self::UpdateUser,
             Self::AddLink,
             Self::RemoveLink,
+            Self::ExportSchool,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)

@@ -332,7 +332,8 @@ pub struct AuditEntryDto {
     pub at: String,
     /// The admin's userId, or `cli`.
     pub actor: String,
-    /// `conversation.read`, `contacts.read`, `user.create`, `user.update`, `link.add`, `link.remove`.
+    /// `conversation.read`, `contacts.read`, `user.create`, `user.update`, `link.add`,
+    /// `link.remove`, `school.export`.
     pub action: String,
     /// The conversationId, userId or link it was done to.
     pub target: String,

@@ -33,7 +33,7 @@ pub async fn audit_entries_round_trip(store: Arc<dyn Store>) {
     let student = scope.id("s").to_string();
     let teacher = scope.id("t").to_string();
     let conversation = format!("{student}+{teacher}");
-    let ids = consecutive_ids(6);
+    let ids = consecutive_ids(7);
     let entries = [
         entry(
             &ids[0],
@@ -59,6 +59,7 @@ pub async fn audit_entries_round_trip(store: Arc<dyn Store>) {
             &format!("{teacher}+{student}"),
             6,
         ),
+        entry(&ids[6], "cli", AuditAction::ExportSchool, "school", 7),
     ];
     for entry in &entries {
         store
@@ -66,7 +67,7 @@ pub async fn audit_entries_round_trip(store: Arc<dyn Store>) {
             .await
             .unwrap_or_else(|error| panic!("append_audit({entry:?}) failed: {error}"));
     }
-    let listed = store.list_audit(Some(&ids[6]), 6).await.unwrap();
+    let listed = store.list_audit(Some(&ids[7]), 7).await.unwrap();
     let expected: Vec<AuditEntry> = entries.iter().rev().cloned().collect();
     assert_eq!(
         listed, expected,

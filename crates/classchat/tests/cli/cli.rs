@@ -8,15 +8,15 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Output;
 
-fn classchat(args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn classchat(args: &[&str], stdin: Option<&str>) -> Output {
     run(process::classchat().args(args), stdin)
 }
 
-fn start(args: &[&str]) -> Running {
+pub(crate) fn start(args: &[&str]) -> Running {
     Running::start(process::classchat().args(args))
 }
 
-async fn login(base: &str, user: &str, password: &str) -> String {
+pub(crate) async fn login(base: &str, user: &str, password: &str) -> String {
     let (_, reply) = call(
         Method::POST,
         format!("{base}/auth/login"),
@@ -34,7 +34,7 @@ async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
     call(Method::GET, format!("{base}{path}"), Some(token), None).await
 }
 
-fn db_arg(path: &Path) -> String {
+pub(crate) fn db_arg(path: &Path) -> String {
     path.to_str().unwrap().to_owned()
 }
 
@@ -136,7 +136,7 @@ async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anythin
 }
 
 /// `classchat user add` on `db`, asserting it succeeds.
-fn add_user(db: &str, id: &str, role: &str, name: &str, password: &str) {
+pub(crate) fn add_user(db: &str, id: &str, role: &str, name: &str, password: &str) {
     succeeds(&classchat(
         &[
             "user",

@@ -272,4 +272,17 @@ async fn operator_runs_classchat_on_dynamodb_through_an_outage() {
         "every acknowledged message survives the crash, once, in order"
     );
     drop(server);
+
+    // The export reads the same tables: every message, in order.
+    let exported = succeeds(&env.run(&["export"], None));
+    let messages: Vec<serde_json::Value> = exported
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["type"] == "message")
+        .map(|mut line| {
+            line.as_object_mut().unwrap().remove("type");
+            line
+        })
+        .collect();
+    assert_eq!(messages, acknowledged, "the export has every message");
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod dynamodb;
+mod export;
 mod fd_limit;
 mod multi_node;
 mod process;

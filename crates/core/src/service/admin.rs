@@ -22,7 +22,7 @@ pub enum Actor<'a> {
 
 impl Actor<'_> {
     /// The actor's name in the audit log, once they are known to be allowed.
-    fn authorise(&self) -> Result<&str, ChatError> {
+    pub(super) fn authorise(&self) -> Result<&str, ChatError> {
         match self {
             Self::User(user) => policy::may_administer(user).map(|()| user.id.as_str()),
             Self::Operator => Ok("cli"),

@@ -6,11 +6,13 @@
 
 mod admin;
 mod chat;
+mod export;
 mod live;
 mod replay;
 
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
+pub use export::{Export, ExportRecord};
 pub use replay::Replay;
 
 use crate::conversation::{ConversationId, ConversationRef};
