@@ -11,6 +11,7 @@ const ACTIONS = {
   'user.update': 'Changed a person',
   'link.add': 'Linked',
   'link.remove': 'Unlinked',
+  'school.export': 'Exported the whole school',
 };
 
 export class AuditPanel {
