@@ -145,3 +145,30 @@ test('the admin resets a password and renames a person, by keyboard, and the new
   assert.deepEqual(page.errors, []);
   assert.deepEqual(ben.errors, []);
 });
+
+test('the admin opens a conversation whose link was removed, from the teacher’s conversations', async () => {
+  const office = await login(school.server.url, 'office');
+  const unlinked = await fetch(
+    `${school.server.url}/admin/links?teacherId=ms.rivera&studentId=alice`,
+    { method: 'DELETE', headers: { Authorization: `Bearer ${office}` } },
+  );
+  assert.equal(unlinked.status, 204);
+
+  const page = await openPage(school.browser, school.server.url);
+  await signIn(page, 'office');
+  await page.getByRole('button', { name: 'Conversations of Ms Rivera (Maths)' }).click();
+  const view = page.getByRole('link', { name: 'View the conversation of Alice Martin and Ms Rivera (Maths)' });
+  await view.waitFor();
+  await page.getByText('Yes, hand it in on Monday.').waitFor();
+  await screenshots(page, 'admin-teacher-conversations', { scrollTo: view });
+  await view.click();
+
+  await page.getByText('Your read of this conversation is recorded in the audit log.').waitFor();
+  await page.locator('.message-body', { hasText: 'Can I have an extension on the homework?' }).waitFor();
+  assert.equal(await page.locator('.composer').count(), 0);
+
+  // Listing the teacher's conversations was recorded too.
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.locator('.audit-table tr[data-action="contacts.read"][data-target="ms.rivera"]').waitFor();
+  assert.deepEqual(page.errors, []);
+});

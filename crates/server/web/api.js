@@ -130,6 +130,8 @@ export function logout() {
 export const getTeachers = () => request('GET', '/chat/get_teachers');
 export const getStudents = () => request('GET', '/chat/get_students');
 export const getChats = () => request('GET', '/chat/get_chats');
+/** A teacher's conversations, for an admin (the listing is written to the audit log). */
+export const getChatsOf = (teacherId) => request('GET', '/chat/get_chats', { query: { user_name: teacherId } });
 
 /** A page of a conversation, oldest first; `before`/`after` are exclusive timestamps. */
 export function readPage(conversationId, { limit = 50, before, after } = {}) {

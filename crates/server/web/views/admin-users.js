@@ -1,6 +1,8 @@
 // Admin: people. Create a user; rename someone or give them a new password (in a small
-// form that opens under their row); disable or re-enable an account (a disabled account
-// cannot sign in, and its open sessions stop working at their next request).
+// form that opens under their row); list a teacher's conversations, including those with
+// students no longer linked, to open any of them in the read-only viewer; disable or
+// re-enable an account (a disabled account cannot sign in, and its open sessions stop
+// working at their next request).
 
 import * as api from '../api.js';
 import { h, avatar, replace, show } from '../dom.js';
@@ -20,7 +22,7 @@ export class UsersPanel {
     this.context = context;
     this.users = [];
     this.hasMore = false;
-    this.editor = null; // {userId, kind: 'rename'|'password', row}: the open edit form
+    this.editor = null; // {userId, kind: 'rename'|'password'|'conversations', row}: the open form
     this.filter = h(
       'select',
       { id: 'users-filter', class: 'input compact', onchange: () => this.load() },
@@ -137,6 +139,9 @@ export class UsersPanel {
       h('td', { 'data-label': 'Role' }, h('span', { class: `role-chip role-${user.role}` }, user.role)),
       h('td', { 'data-label': 'Status' }, h('span', { class: `status-chip ${user.disabled ? 'off' : 'on'}` }, user.disabled ? 'Disabled' : 'Active')),
       h('td', { class: 'actions' },
+        user.role === 'teacher'
+          ? editButton('conversations', 'Conversations', `Conversations of ${user.displayName}`)
+          : null,
         editButton('rename', 'Rename', `Rename ${user.displayName}`),
         editButton('password', 'Reset password', `Reset password for ${user.displayName}`),
         toggle),
@@ -145,8 +150,13 @@ export class UsersPanel {
 
   // --- Rename and reset password ---------------------------------------------------------
 
-  /** Opens the rename or new-password form under `user`'s row (one at a time). */
+  /** Opens the rename or new-password form, or the conversation list, under `user`'s row
+   * (one at a time). */
   openEditor(user, kind) {
+    if (kind === 'conversations') {
+      this.openConversations(user);
+      return;
+    }
     const rename = kind === 'rename';
     const id = editorId(user, kind);
     const input = rename
@@ -187,6 +197,39 @@ export class UsersPanel {
     this.render();
     input.focus();
     if (rename) input.select();
+  }
+
+  /** Lists a teacher's conversations under their row, each opening the audited viewer. */
+  async openConversations(user) {
+    const id = editorId(user, 'conversations');
+    const list = h('div', { id, class: 'row-editor', tabindex: '-1', 'aria-live': 'polite' },
+      h('p', { class: 'muted' }, `Loading the conversations of ${user.displayName}…`));
+    const row = h('tr', { class: 'editor-row', dataset: { editorFor: user.userId } }, h('td', { colspan: '5' }, list));
+    this.editor = { userId: user.userId, kind: 'conversations', row };
+    this.render();
+    try {
+      const { chats } = await api.getChatsOf(user.userId);
+      if (this.editor?.row !== row) return; // closed or replaced meanwhile
+      replace(list,
+        h('p', { class: 'field-label' }, `Conversations of ${user.displayName}`),
+        h('p', { class: 'field-hint' }, 'Listing them and opening one are both recorded in the audit log. Conversations with students no longer linked stay readable here.'),
+        chats.length === 0
+          ? h('p', { class: 'muted' }, 'No messages yet.')
+          : h('ul', { class: 'conversation-list' }, chats.map((chat) => h('li', {},
+            h('a', {
+              class: 'button small',
+              href: `#/admin/view/${encodeURIComponent(chat.conversationId)}`,
+              'aria-label': `View the conversation of ${chat.student.displayName} and ${user.displayName}`,
+            }, 'View'),
+            ' ',
+            h('span', {}, chat.student.displayName),
+            chat.lastMessage ? h('span', { class: 'muted' }, ` — ${preview(chat.lastMessage.messageBody)}`) : null))),
+        h('button', { type: 'button', class: 'button small', onclick: () => this.closeEditor() }, 'Close'));
+      list.focus();
+    } catch (failure) {
+      if (failure.status === 401) return;
+      replace(list, h('p', { class: 'error-text', role: 'alert' }, api.describeError(failure)));
+    }
   }
 
   /** Closes the open form and gives focus back to the button that opened it. */
@@ -276,6 +319,12 @@ export class UsersPanel {
       replace(this.formStatus, h('span', { class: 'error-text' }, text));
     }
   }
+}
+
+/** The start of a message, for a one-line preview. */
+function preview(body) {
+  const chars = [...body];
+  return chars.length > 60 ? `${chars.slice(0, 60).join('')}…` : body;
 }
 
 /** The id of a row's edit field (user IDs may hold '.' and '@', which ids allow). */
