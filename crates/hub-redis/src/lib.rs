@@ -45,6 +45,28 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Least time between two warnings about Redis being unreachable.
 const WARN_EVERY: Duration = Duration::from_secs(5);
 
+/// Lets a warning through at most once per [`WARN_EVERY`]: an outage logs a line every few
+/// seconds, not one per event.
+#[derive(Default)]
+pub(crate) struct WarnThrottle {
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl WarnThrottle {
+    /// Whether a warning may be logged now (and if so, the clock restarts).
+    pub(crate) fn allow(&self) -> bool {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= WARN_EVERY);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
+
 /// Where the hub's Redis is and which keys it uses.
 #[derive(Debug, Clone)]
 pub struct RedisHubConfig {
@@ -94,7 +116,7 @@ pub struct RedisHub {
     publisher: Publisher,
     presence: Presence,
     listening: Arc<AtomicBool>,
-    last_warning: std::sync::Mutex<Option<Instant>>,
+    warnings: WarnThrottle,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -146,7 +168,7 @@ impl RedisHub {
             publisher,
             presence,
             listening,
-            last_warning: std::sync::Mutex::new(None),
+            warnings: WarnThrottle::default(),
             tasks: vec![relay, heartbeat, publishing],
         }))
     }
@@ -163,12 +185,7 @@ impl RedisHub {
     }
 
     fn warn_unreachable(&self, what: &str, error: &dyn std::fmt::Display) {
-        let mut last = self
-            .last_warning
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
-            *last = Some(Instant::now());
+        if self.warnings.allow() {
             tracing::warn!(%error, "Redis unreachable: {what}");
         }
     }

@@ -2,14 +2,14 @@
 //! and Lua scripts that decide "first connection anywhere" / "last one anywhere"
 //! atomically, so exactly one node announces each change.
 
-use super::{WARN_EVERY, retrying};
+use super::{WarnThrottle, retrying};
 use classchat_core::UserId;
 use classchat_server::ws::Registry;
 use redis::Script;
 use redis::aio::ConnectionManager;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often a node tells Redis it is alive (and which users it holds).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
@@ -213,13 +213,12 @@ impl Presence {
 pub(crate) async fn beat(presence: Presence, local: Arc<Registry>) {
     let mut ticks = tokio::time::interval(HEARTBEAT_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_warning: Option<Instant> = None;
+    let warnings = WarnThrottle::default();
     loop {
         ticks.tick().await;
         if let Err(error) = presence.heartbeat(&local).await
-            && last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY)
+            && warnings.allow()
         {
-            last_warning = Some(Instant::now());
             tracing::warn!(%error, "cannot send the presence heartbeat to Redis");
         }
     }

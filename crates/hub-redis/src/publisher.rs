@@ -4,11 +4,10 @@
 //! node's next sequence number, so a receiver that misses one (dropped here when the queue
 //! was full, or lost with a failed `PUBLISH`) notices the gap.
 
-use super::{Envelope, WARN_EVERY, retrying};
+use super::{Envelope, WarnThrottle, retrying};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// Events waiting for Redis, at most; beyond, they are dropped (and counted).
@@ -50,7 +49,7 @@ async fn run(
     dropped: Arc<AtomicU64>,
 ) {
     let mut next_seq: u64 = 1;
-    let mut last_warning: Option<Instant> = None;
+    let warnings = WarnThrottle::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // Sequence numbers of dropped events are skipped, so receivers see the gap.
@@ -73,9 +72,8 @@ async fn run(
         })
         .await;
         if let Err(error) = published
-            && last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY)
+            && warnings.allow()
         {
-            last_warning = Some(Instant::now());
             tracing::warn!(%error, "Redis unreachable: events reach this node's connections only");
         }
     }

@@ -1,7 +1,7 @@
 //! Receiving other nodes' events: one subscription to the event channel, delivered into
 //! this node's registry, re-established with backoff when Redis goes away.
 
-use super::{Envelope, WARN_EVERY};
+use super::{Envelope, WarnThrottle};
 use classchat_core::{MessageId, UserId};
 use classchat_server::ws::Registry;
 use classchat_server::ws::registry::CLOSE_SERVICE_RESTART;
@@ -10,7 +10,7 @@ use redis::aio::PubSubStream;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// First wait before resubscribing; doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
@@ -119,14 +119,13 @@ impl Sequences {
 /// Tries to subscribe again, with growing pauses, until it works.
 async fn resubscribe(client: &redis::Client, channel: &str) -> PubSubStream {
     let mut backoff = MIN_BACKOFF;
-    let mut last_warning: Option<Instant> = None;
+    let warnings = WarnThrottle::default();
     loop {
         tokio::time::sleep(backoff).await;
         match subscribe(client, channel).await {
             Ok(stream) => return stream,
             Err(error) => {
-                if last_warning.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
-                    last_warning = Some(Instant::now());
+                if warnings.allow() {
                     tracing::warn!(%error, "cannot subscribe to Redis; retrying");
                 }
             }

@@ -42,38 +42,8 @@ pub(crate) fn db_arg(path: &Path) -> String {
 async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anything() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(&dir.path().join("school.db"));
-    succeeds(&classchat(
-        &[
-            "user",
-            "add",
-            "--db",
-            &db,
-            "--id",
-            "t1",
-            "--role",
-            "teacher",
-            "--name",
-            "Ms T",
-            "--password-stdin",
-        ],
-        Some("teacher-password\n"),
-    ));
-    succeeds(&classchat(
-        &[
-            "user",
-            "add",
-            "--db",
-            &db,
-            "--id",
-            "s1",
-            "--role",
-            "student",
-            "--name",
-            "Sam",
-            "--password-stdin",
-        ],
-        Some("student-password\n"),
-    ));
+    add_user(&db, "t1", "teacher", "Ms T", "teacher-password");
+    add_user(&db, "s1", "student", "Sam", "student-password");
     let duplicate = classchat(
         &[
             "user",
@@ -92,19 +62,7 @@ async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anythin
     );
     assert!(!duplicate.status.success());
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists"));
-    succeeds(&classchat(
-        &[
-            "link",
-            "add",
-            "--db",
-            &db,
-            "--teacher",
-            "t1",
-            "--student",
-            "s1",
-        ],
-        None,
-    ));
+    add_link(&db, "t1", "s1");
     let listing = succeeds(&classchat(&["user", "list", "--db", &db], None));
     assert!(
         listing.contains("s1") && listing.contains("student") && listing.contains("Ms T"),
@@ -135,6 +93,23 @@ async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anythin
     server.terminate();
 }
 
+/// `classchat link add` on `db`, asserting it succeeds.
+pub(crate) fn add_link(db: &str, teacher: &str, student: &str) {
+    succeeds(&classchat(
+        &[
+            "link",
+            "add",
+            "--db",
+            db,
+            "--teacher",
+            teacher,
+            "--student",
+            student,
+        ],
+        None,
+    ));
+}
+
 /// `classchat user add` on `db`, asserting it succeeds.
 pub(crate) fn add_user(db: &str, id: &str, role: &str, name: &str, password: &str) {
     succeeds(&classchat(
@@ -161,19 +136,7 @@ async fn ctrl_c_stops_serve_gracefully_and_keeps_the_data() {
     let db = db_arg(&dir.path().join("school.db"));
     add_user(&db, "t1", "teacher", "Ms T", "teacher-password");
     add_user(&db, "s1", "student", "Sam", "student-password");
-    succeeds(&classchat(
-        &[
-            "link",
-            "add",
-            "--db",
-            &db,
-            "--teacher",
-            "t1",
-            "--student",
-            "s1",
-        ],
-        None,
-    ));
+    add_link(&db, "t1", "s1");
 
     let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
     let token = login(&server.base, "s1", "student-password").await;

@@ -2,7 +2,7 @@
 //! every message of every conversation in order, and the audit log with the export itself
 //! at its head — to a file or to standard output.
 
-use crate::cli::{add_user, classchat, db_arg, login, start};
+use crate::cli::{add_link, add_user, classchat, db_arg, login, start};
 use crate::process::{call, succeeds};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -16,21 +16,8 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
     add_user(&db, "t1", "teacher", "Teacher One", PASSWORD);
     add_user(&db, "s1", "student", "Student One", PASSWORD);
     add_user(&db, "s2", "student", "Student Two", PASSWORD);
-    for student in ["s1", "s2"] {
-        succeeds(&classchat(
-            &[
-                "link",
-                "add",
-                "--db",
-                &db,
-                "--teacher",
-                "t1",
-                "--student",
-                student,
-            ],
-            None,
-        ));
-    }
+    add_link(&db, "t1", "s1");
+    add_link(&db, "t1", "s2");
     let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
     let mut sent = Vec::new();
     for (user, conversation, body) in [

@@ -77,7 +77,7 @@ impl Export {
     /// The next records, in export order; `None` once everything has been returned.
     pub async fn next_batch(&mut self) -> Result<Option<Vec<ExportRecord>>, ChatError> {
         loop {
-            let batch = match &mut self.phase {
+            let batch: Vec<ExportRecord> = match &mut self.phase {
                 Phase::Users { after } => {
                     let users = self
                         .store
@@ -144,7 +144,6 @@ impl Export {
                 }
                 Phase::Done => return Ok(None),
             };
-            let batch: Vec<ExportRecord> = batch;
             if !batch.is_empty() {
                 return Ok(Some(batch));
             }

@@ -4,7 +4,8 @@
 
 use crate::common::spawn_app;
 use crate::common::ws::{
-    FRAME_WAIT, SILENCE, WsClient, connect, message_id, presence, send_frame, wait_for_connections,
+    FRAME_WAIT, SILENCE, WsClient, connect, message_id, presence, send_frame,
+    teacher_leaves_after_one_message, wait_for_connections,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -85,17 +86,7 @@ async fn a_message_sent_over_rest_is_delivered_live_to_both_participants_and_nob
 async fn a_reconnecting_teacher_syncs_exactly_the_messages_missed_while_away_in_order() {
     let app = spawn_app().await;
     let student = app.login("s1").await;
-    let mut teacher = connect(&app, "t1").await;
-    let seen = app.send(&student, "s1+t1", "s1", "seen live").await;
-    assert_eq!(seen.status, 201, "{}", seen.body);
-    let last_seen = teacher.expect_type("message").await;
-    let since = last_seen["message"]["timestamp"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    teacher.close().await;
-    wait_for_connections(&app, 0, FRAME_WAIT).await;
+    let since = teacher_leaves_after_one_message(&app, &student, "seen live").await;
     let mut missed = Vec::new();
     for n in 0..50 {
         let sent = app
@@ -130,15 +121,7 @@ async fn a_reconnecting_teacher_syncs_exactly_the_messages_missed_while_away_in_
 async fn a_sync_racing_live_sends_delivers_every_later_message_exactly_once() {
     let app = spawn_app().await;
     let student = app.login("s1").await;
-    let mut teacher = connect(&app, "t1").await;
-    let seen = app.send(&student, "s1+t1", "s1", "seen live").await;
-    assert_eq!(seen.status, 201, "{}", seen.body);
-    let since = teacher.expect_type("message").await["message"]["timestamp"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    teacher.close().await;
-    wait_for_connections(&app, 0, FRAME_WAIT).await;
+    let since = teacher_leaves_after_one_message(&app, &student, "seen live").await;
 
     let mut acked = HashSet::new();
     for n in 0..50 {

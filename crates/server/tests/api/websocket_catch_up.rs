@@ -3,7 +3,9 @@
 //! in order, and the client is not mistaken for a slow consumer.
 
 use crate::common::spawn_app_with;
-use crate::common::ws::{FRAME_WAIT, SILENCE, connect, message_id, wait_for_connections};
+use crate::common::ws::{
+    FRAME_WAIT, SILENCE, connect, message_id, teacher_leaves_after_one_message,
+};
 use classchat_core::Limits;
 use classchat_core::rate::Rate;
 use classchat_server::LiveConfig;
@@ -31,15 +33,7 @@ async fn a_replay_longer_than_the_queue_arrives_whole_and_in_order_followed_by_l
     let app = spawn_app_with(dir.path().join("classchat.db"), limits, live).await;
     let s1 = app.login("s1").await;
     let s2 = app.login("s2").await;
-    let mut teacher = connect(&app, "t1").await;
-    let first = app.send(&s1, "s1+t1", "s1", "before the gap").await;
-    assert_eq!(first.status, 201, "{}", first.body);
-    let since = teacher.expect_type("message").await["message"]["timestamp"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    teacher.close().await;
-    wait_for_connections(&app, 0, FRAME_WAIT).await;
+    let since = teacher_leaves_after_one_message(&app, &s1, "before the gap").await;
 
     let mut acked = HashSet::new();
     for n in 0..MISSED_PER_CONVERSATION {

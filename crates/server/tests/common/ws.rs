@@ -258,6 +258,26 @@ pub async fn connect(app: &TestApp, user: &str) -> WsClient {
     WsClient::connect(app.addr, &token).await
 }
 
+/// Teacher t1, connected, receives `body` from s1 (signed in with `student_token`) live,
+/// then disconnects: the returned timestamp is where a later `sync` starts, and everything
+/// s1 sends afterwards is missed.
+pub async fn teacher_leaves_after_one_message(
+    app: &TestApp,
+    student_token: &str,
+    body: &str,
+) -> String {
+    let mut teacher = connect(app, "t1").await;
+    let seen = app.send(student_token, "s1+t1", "s1", body).await;
+    assert_eq!(seen.status, 201, "{}", seen.body);
+    let since = teacher.expect_type("message").await["message"]["timestamp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    teacher.close().await;
+    wait_for_connections(app, 0, FRAME_WAIT).await;
+    since
+}
+
 /// Waits until the server holds exactly `expected` live connections.
 pub async fn wait_for_connections(app: &TestApp, expected: usize, limit: Duration) {
     let deadline = Instant::now() + limit;
