@@ -1,6 +1,8 @@
 //! The command line: flags beat environment variables beat defaults (DESIGN.md).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use classchat_server::HeaderName;
+use classchat_server::LiveConfig;
 use classchat_store_sqlite::Synchronous;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,6 +98,46 @@ pub struct HttpArgs {
     /// Messages one user may send in a burst.
     #[arg(long, env = "CLASSCHAT_SEND_BURST", default_value_t = 30.0)]
     pub send_burst: f64,
+    /// Failed sign-ins per second from one client address, sustained (0 = unlimited).
+    /// Per-account pauses after repeated failures apply regardless.
+    #[arg(long, env = "CLASSCHAT_LOGIN_RATE", default_value_t = 1.0)]
+    pub login_rate: f64,
+    /// Failed sign-ins one client address may make in a burst.
+    #[arg(long, env = "CLASSCHAT_LOGIN_BURST", default_value_t = 50.0)]
+    pub login_burst: f64,
+    /// Behind a load balancer or reverse proxy: the header it puts the client's address in
+    /// (e.g. X-Forwarded-For; its rightmost address is used). Unset: the TCP peer. Only
+    /// set it when every request comes through that proxy, or clients can pick their
+    /// address.
+    #[arg(long, env = "CLASSCHAT_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<HeaderName>,
+    /// Open connections at most, WebSockets included (0 = from the open-file limit,
+    /// leaving room for the store).
+    #[arg(long, env = "CLASSCHAT_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+    /// Live (WebSocket) connections one user may hold on this node.
+    #[arg(long, env = "CLASSCHAT_CONNECTIONS_PER_USER", default_value_t = 10)]
+    pub connections_per_user: usize,
+    /// How long a client may take to send a request's headers (also how long an idle
+    /// HTTP/1.1 keep-alive connection waits for its next request).
+    #[arg(long, env = "CLASSCHAT_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// How long a connection with no request in flight stays open.
+    #[arg(long, env = "CLASSCHAT_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+    /// How long one REST request may take, body included (then 408).
+    #[arg(long, env = "CLASSCHAT_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+}
+
+impl HttpArgs {
+    /// The live-connection settings these flags give.
+    pub fn live_config(&self) -> LiveConfig {
+        LiveConfig {
+            connections_per_user: self.connections_per_user.max(1),
+            ..LiveConfig::default()
+        }
+    }
 }
 
 /// `classchat serve`.

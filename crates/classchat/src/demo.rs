@@ -5,7 +5,7 @@ use crate::serve::{open_service, run_server};
 use anyhow::Context;
 use classchat_core::ChatService;
 use classchat_core::service::{Actor, NewUser, SendRequest};
-use classchat_server::{Live, LiveConfig};
+use classchat_server::Live;
 use classchat_store_sqlite::Synchronous;
 use std::path::Path;
 
@@ -93,7 +93,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         sqlite_synchronous: Synchronous::Full,
         dynamodb: DynamoArgs::default(),
     };
-    let live = Live::new(LiveConfig::default());
+    let live = Live::new(args.http.live_config());
     let service = open_service(&store, Some((live.hub(), &args.http))).await?;
     seed(&service)
         .await
@@ -148,7 +148,8 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
     }
     for (student, teacher, from_student, text) in MESSAGES {
         let author = if from_student { student } else { teacher };
-        let caller = service.authenticate(author).await?;
+        // Demo users are new: their tokens are at version 0.
+        let caller = service.authenticate(author, 0).await?;
         let conversation_id = format!("{student}+{teacher}");
         let request = SendRequest {
             conversation_id: &conversation_id,

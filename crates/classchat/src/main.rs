@@ -13,6 +13,7 @@ mod admin;
 mod cli;
 mod demo;
 mod export;
+mod limits;
 mod secret;
 mod serve;
 mod tables;

@@ -4,10 +4,11 @@ use crate::cli::{HttpArgs, ServeArgs, StoreArgs, StoreKind};
 use crate::secret;
 use crate::tables::dynamo_config;
 use anyhow::Context;
+use classchat_core::login_guard::LoginLimits;
 use classchat_core::rate::Rate;
 use classchat_core::{ChatService, Hub, Limits, Store, SystemClock};
 use classchat_hub_redis::{RedisHub, RedisHubConfig};
-use classchat_server::{Live, LiveConfig, Server, ServerConfig, build_app};
+use classchat_server::{ConnectionLimits, Live, Server, ServerConfig, build_app};
 use classchat_store_dynamodb::DynamoStore;
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use std::path::Path;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 /// Runs `classchat serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let live = Live::new(LiveConfig::default());
+    let live = Live::new(args.http.live_config());
     let hub = match &args.redis_url {
         Some(url) => {
             let config = RedisHubConfig {
@@ -94,8 +95,19 @@ pub async fn open_service(
                 burst: http.send_burst.max(1.0),
             },
         };
+        let per_client = match http.login_rate {
+            rate if rate <= 0.0 => Rate::UNLIMITED,
+            rate => Rate {
+                per_second: rate,
+                burst: http.login_burst.max(1.0),
+            },
+        };
         let limits = Limits {
             send,
+            login: LoginLimits {
+                per_client,
+                ..LoginLimits::default()
+            },
             ..Limits::default()
         };
         service = service.with_hub(hub).with_limits(limits);
@@ -113,14 +125,31 @@ pub async fn run_server(
     db: &Path,
     banner: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    let connections = ConnectionLimits {
+        max_connections: match http.max_connections {
+            0 => connection_cap(),
+            set => set,
+        },
+        header_timeout: http.header_timeout,
+        idle_timeout: http.idle_timeout,
+        request_timeout: http.request_timeout,
+        ..ConnectionLimits::default()
+    };
     let config = ServerConfig {
         jwt_secret: secret::load_or_create(http.jwt_secret.as_deref(), db)?,
         token_ttl: http.token_ttl,
         cors_origins: http.cors_origins.clone(),
+        client_ip_header: http.client_ip_header.clone(),
+        connections,
     };
     let server = Server::bind(http.addr, build_app(service, &live, &config))
         .await
-        .with_context(|| format!("cannot listen on {}", http.addr))?;
+        .with_context(|| format!("cannot listen on {}", http.addr))?
+        .with_limits(connections);
+    tracing::info!(
+        max_connections = connections.max_connections,
+        "accepting connections"
+    );
     let addr = server.local_addr()?;
     banner(addr);
     // Printed on stdout (logs go to stderr) so scripts and tests can find the port.
@@ -134,6 +163,16 @@ pub async fn run_server(
     live.drained(std::time::Duration::from_secs(5)).await;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// Descriptors kept free of connections: the store's files and connections, Redis, logs.
+const RESERVED_DESCRIPTORS: u64 = 256;
+
+/// The connection cap when none is configured: the open-file limit minus what the rest of
+/// the process needs, so the store never runs out of descriptors because of clients.
+fn connection_cap() -> usize {
+    let limit = crate::limits::open_file_limit();
+    usize::try_from(limit.saturating_sub(RESERVED_DESCRIPTORS).max(64)).unwrap_or(usize::MAX)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -47,6 +47,11 @@ pub enum ErrorCode {
     RateLimited,
     /// The store is unreachable or failing; the request may be retried.
     Unavailable,
+    /// Too many sign-in attempts for this account or from this address; retry after the
+    /// time the answer gives.
+    TooManyAttempts,
+    /// The server is at capacity for this kind of work (password hashing); retry shortly.
+    Busy,
     /// A bug or an unexpected failure; details are logged, never returned.
     Internal,
 }
@@ -75,6 +80,8 @@ impl ErrorCode {
             Self::ClientMessageIdReused => "client_message_id_reused",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::Busy => "busy",
             Self::Internal => "internal",
         }
     }
@@ -139,6 +146,17 @@ pub enum ChatError {
     /// The store cannot be reached; retrying later may succeed.
     #[error("the message store is unavailable, please retry")]
     Unavailable,
+    /// Sign-in attempts are paused for this account or this client address. The same
+    /// answer whether the account exists or not.
+    #[error("too many sign-in attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Whole seconds until an attempt is accepted again.
+        retry_after_secs: u64,
+    },
+    /// Too much of this work is already waiting (password hashing); retrying shortly
+    /// succeeds.
+    #[error("the server is busy, please retry in a moment")]
+    Busy,
     /// Something that should not happen; the detail is for the logs only.
     #[error("internal error")]
     Internal(String),
@@ -196,6 +214,8 @@ impl ChatError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::RateLimited => ErrorCode::RateLimited,
             Self::Unavailable => ErrorCode::Unavailable,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::Busy => ErrorCode::Busy,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -65,6 +65,55 @@ pub enum Event {
     },
 }
 
+/// Why a user's sessions were ended: every token issued before is void, and their live
+/// connections close (WebSocket close code 1008 with [`Revocation::reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Revocation {
+    /// An admin disabled the account.
+    Disabled,
+    /// An admin changed the account's role.
+    RoleChanged,
+    /// The password was changed.
+    PasswordChanged,
+    /// The user signed out.
+    SignedOut,
+}
+
+impl Revocation {
+    /// A stable name, for logs and the wire between nodes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disabled => "account_disabled",
+            Self::RoleChanged => "role_changed",
+            Self::PasswordChanged => "password_changed",
+            Self::SignedOut => "signed_out",
+        }
+    }
+
+    /// The inverse of [`Self::as_str`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Disabled,
+            Self::RoleChanged,
+            Self::PasswordChanged,
+            Self::SignedOut,
+        ]
+        .into_iter()
+        .find(|why| why.as_str() == raw)
+    }
+
+    /// What a client is told when its connection closes (a WebSocket close reason: short
+    /// enough for the 123 bytes a close frame allows).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Disabled => "session ended: the account was disabled",
+            Self::RoleChanged => "session ended: the account's role changed; sign in again",
+            Self::PasswordChanged => "session ended: the password was changed; sign in again",
+            Self::SignedOut => "session ended: signed out",
+        }
+    }
+}
+
 /// Who gets an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -105,6 +154,13 @@ pub trait Hub: Send + Sync + 'static {
     async fn connection_closed(&self, user: &UserId, last_here: bool) -> bool {
         let _ = user;
         last_here
+    }
+
+    /// Ends every live connection of `user`, on every node this hub spans: their tokens
+    /// were just revoked. Best effort, like [`Self::publish`]; a connection that misses it
+    /// is refused at its next request by the token check.
+    async fn revoke(&self, user: &UserId, why: Revocation) {
+        let _ = (user, why);
     }
 }
 

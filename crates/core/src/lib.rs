@@ -10,6 +10,8 @@
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
 //! - [`rate`]: per-user token buckets (send and typing limits).
+//! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
+//! - [`hashing`]: argon2id on a small pool of its own with a bounded queue.
 //! - [`service`]: `ChatService`, the one place the use-cases live.
 //! - [`error`]: `ChatError`, the one error type transports map to their wire format.
 //!
@@ -20,8 +22,10 @@
 
 pub mod conversation;
 pub mod error;
+pub mod hashing;
 pub mod hub;
 pub mod ids;
+pub mod login_guard;
 pub mod message;
 pub mod policy;
 pub mod rate;
@@ -32,10 +36,10 @@ pub mod user;
 
 pub use conversation::ConversationId;
 pub use error::{ChatError, ErrorCode};
-pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub};
+pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
 pub use message::{Message, MessageBody};
-pub use service::{ChatService, Limits};
+pub use service::{ChatService, Limits, SignedIn};
 pub use store::Store;
 pub use time::{Clock, SystemClock, Timestamp};
 pub use user::{DisplayName, Password, Role, User};

@@ -4,6 +4,7 @@ use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// How fast something may happen: `per_second` on average, `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,13 +23,21 @@ impl Rate {
     };
 }
 
-/// Keys tracked before idle, full buckets are pruned.
+/// Keys tracked before the first pruning of idle, full buckets. After each pruning the
+/// next one waits until the map has doubled, so a flood of distinct keys costs amortised
+/// constant time per call rather than a scan per call.
 const PRUNE_THRESHOLD: usize = 10_000;
 
 /// A token bucket per key.
 pub struct RateLimiter<K> {
     rate: Rate,
-    buckets: Mutex<HashMap<K, Bucket>>,
+    state: Mutex<Buckets<K>>,
+}
+
+struct Buckets<K> {
+    buckets: HashMap<K, Bucket>,
+    /// Size at which the next pruning runs.
+    prune_at: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,33 +51,56 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
     pub fn new(rate: Rate) -> Self {
         Self {
             rate,
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(Buckets {
+                buckets: HashMap::new(),
+                prune_at: PRUNE_THRESHOLD,
+            }),
         }
     }
 
     /// Takes one token for `key` at `now`; `false` when the key is over its rate.
     pub fn allow(&self, key: &K, now: Timestamp) -> bool {
+        self.try_take(key, now).is_ok()
+    }
+
+    /// Takes one token for `key` at `now`, or says how long until one is available.
+    pub fn try_take(&self, key: &K, now: Timestamp) -> Result<(), Duration> {
         if self.rate.per_second.is_infinite() {
-            return true;
+            return Ok(());
         }
-        let mut buckets = self
-            .buckets
+        let rate = self.rate;
+        let mut state = self
+            .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() > PRUNE_THRESHOLD {
-            let rate = self.rate;
-            buckets.retain(|_, bucket| refill(rate, *bucket, now).tokens < rate.burst);
+        if state.buckets.len() >= state.prune_at {
+            state
+                .buckets
+                .retain(|_, bucket| refill(rate, *bucket, now).tokens < rate.burst);
+            state.prune_at = (state.buckets.len() * 2).max(PRUNE_THRESHOLD);
         }
-        let bucket = buckets.entry(key.clone()).or_insert(Bucket {
-            tokens: self.rate.burst,
+        let bucket = state.buckets.entry(key.clone()).or_insert(Bucket {
+            tokens: rate.burst,
             updated: now,
         });
-        *bucket = refill(self.rate, *bucket, now);
+        *bucket = refill(rate, *bucket, now);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
-            true
+            Ok(())
         } else {
-            false
+            let wait = (1.0 - bucket.tokens) / rate.per_second;
+            Err(Duration::from_secs_f64(wait.clamp(0.0, 86_400.0)))
+        }
+    }
+
+    /// Gives back a token taken for `key` (an attempt that turned out not to count).
+    pub fn refund(&self, key: &K) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(bucket) = state.buckets.get_mut(key) {
+            bucket.tokens = (bucket.tokens + 1.0).min(self.rate.burst);
         }
     }
 }
@@ -102,6 +134,41 @@ mod tests {
         assert!(limiter.allow(&key, at(0.5)));
         assert!(!limiter.allow(&key, at(0.5)));
         assert!(limiter.allow(&key, at(10.0)));
+    }
+
+    #[test]
+    fn an_empty_bucket_says_when_the_next_token_comes_and_refunds_return_one() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 0.5,
+            burst: 1.0,
+        });
+        assert_eq!(limiter.try_take(&"a", at(0.0)), Ok(()));
+        assert_eq!(limiter.try_take(&"a", at(0.0)), Err(Duration::from_secs(2)));
+        assert_eq!(limiter.try_take(&"a", at(1.0)), Err(Duration::from_secs(1)));
+        limiter.refund(&"a");
+        assert_eq!(limiter.try_take(&"a", at(1.0)), Ok(()));
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_is_pruned_now_and_then_not_on_every_call() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 1.0,
+            burst: 1.0,
+        });
+        for key in 0..(PRUNE_THRESHOLD * 3) {
+            assert!(limiter.allow(&key, at(0.0)));
+        }
+        // Much later the first buckets are full again: the next pruning drops them.
+        for key in (PRUNE_THRESHOLD * 3)..(PRUNE_THRESHOLD * 6) {
+            assert!(limiter.allow(&key, at(100.0)));
+        }
+        let state = limiter.state.lock().unwrap();
+        assert!(!state.buckets.contains_key(&0));
+        assert!(
+            state.buckets.len() <= PRUNE_THRESHOLD * 3,
+            "{}",
+            state.buckets.len()
+        );
     }
 
     #[test]

@@ -165,6 +165,9 @@ pub struct UserPatch {
     pub password_hash: Option<String>,
     /// Enable or disable the account.
     pub disabled: Option<bool>,
+    /// Void every token issued so far: the stored token version goes up by one, in the
+    /// same atomic step as the rest of the patch.
+    pub revoke_tokens: bool,
 }
 
 /// Durable state of classchat. All methods are atomic: they happen entirely or not at all.

@@ -37,6 +37,12 @@ impl Timestamp {
         Self((self.0 + 1).min(MAX_MICROS))
     }
 
+    /// The instant `micros` later (earlier if negative), kept within the representable
+    /// years.
+    pub fn plus_micros(self, micros: i64) -> Self {
+        Self(self.0.saturating_add(micros).clamp(MIN_MICROS, MAX_MICROS))
+    }
+
     /// Parses an RFC 3339 timestamp (any offset, up to microsecond precision) as given in a
     /// cursor. Finer fractions are truncated to the microsecond.
     pub fn parse(raw: &str) -> Result<Self, ChatError> {

@@ -13,6 +13,9 @@
 //!   (once when it notices, once when it is back), and so does a node that sees a gap in
 //!   another node's sequence numbers: their clients reconnect and `sync` from the store,
 //!   which is the source of truth. Nothing acknowledged is lost.
+//! - **Revocation**: a user whose sessions end (disabled, role or password changed,
+//!   signed out) has their connections closed on this node at once and on the others
+//!   through the same channel (an envelope with `revoke` instead of a frame).
 //! - **Presence**: each node keeps the set of users connected to it (`<namespace>:node:<id>`)
 //!   and a heartbeat in a sorted set (`<namespace>:nodes`, scored by Redis's clock). Opening
 //!   a user's first connection on a node, or closing their last, runs one Lua script that
@@ -27,7 +30,7 @@ mod relay;
 pub mod testing;
 
 use async_trait::async_trait;
-use classchat_core::{Delivery, Event, Hub, UserId};
+use classchat_core::{Delivery, Event, Hub, Revocation, UserId};
 use classchat_server::ws::Registry;
 use classchat_server::ws::frames::event_frame;
 use presence::Presence;
@@ -107,6 +110,10 @@ struct Envelope {
     /// Set for `message` frames, which take part in the replay seam.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message_id: Option<String>,
+    /// Set when the recipients' sessions were revoked ([`Revocation::as_str`]): their
+    /// connections close instead of receiving a frame (which is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoke: Option<String>,
 }
 
 /// A [`Hub`] spanning every node connected to the same Redis; see the crate docs.
@@ -223,6 +230,19 @@ impl Hub for RedisHub {
                 .collect(),
             frame,
             message_id: message_id.map(|id| id.to_string()),
+            revoke: None,
+        });
+    }
+
+    async fn revoke(&self, user: &UserId, why: Revocation) {
+        self.local.revoke(user, why);
+        self.publisher.send(Envelope {
+            node: self.node.clone(),
+            seq: 0,
+            recipients: vec![user.as_str().to_owned()],
+            frame: String::new(),
+            message_id: None,
+            revoke: Some(why.as_str().to_owned()),
         });
     }
 
@@ -307,9 +327,11 @@ mod tests {
             recipients: vec!["s1".into(), "t1".into()],
             frame: r#"{"type":"pong"}"#.into(),
             message_id: None,
+            revoke: None,
         };
         let text = serde_json::to_string(&envelope).unwrap();
         assert!(!text.contains("message_id"), "{text}");
+        assert!(!text.contains("revoke"), "{text}");
         let back: Envelope = serde_json::from_str(&text).unwrap();
         assert_eq!(back.recipients, ["s1", "t1"]);
         assert_eq!(back.frame, envelope.frame);

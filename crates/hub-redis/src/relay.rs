@@ -2,7 +2,7 @@
 //! this node's registry, re-established with backoff when Redis goes away.
 
 use super::{Envelope, WarnThrottle};
-use classchat_core::{MessageId, UserId};
+use classchat_core::{MessageId, Revocation, UserId};
 use classchat_server::ws::Registry;
 use classchat_server::ws::registry::CLOSE_SERVICE_RESTART;
 use futures::StreamExt;
@@ -140,6 +140,15 @@ fn deliver(registry: &Registry, envelope: Envelope) {
         .iter()
         .filter_map(|user| UserId::parse(user).ok())
         .collect();
+    if let Some(why) = envelope.revoke.as_deref() {
+        match Revocation::parse(why) {
+            Some(why) => recipients
+                .iter()
+                .for_each(|user| registry.revoke(user, why)),
+            None => tracing::warn!(why, "ignoring a revocation of an unknown kind from Redis"),
+        }
+        return;
+    }
     let message_id = match envelope.message_id.as_deref().map(MessageId::parse) {
         None => None,
         Some(Ok(id)) => Some(id),

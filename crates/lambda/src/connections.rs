@@ -14,6 +14,12 @@ use std::collections::HashMap;
 pub const USER_ID: &str = "userId";
 /// When the connection was made, Unix seconds.
 pub const CONNECTED_AT: &str = "connectedAt";
+/// When the token the connection was opened with expires, Unix seconds: frames after it
+/// are refused and the connection is closed.
+pub const EXPIRES_AT: &str = "expiresAt";
+/// The token version the connection was opened with: once the account's moves on
+/// (revocation), frames are refused and the connection is closed.
+pub const TOKEN_VERSION: &str = "tokenVersion";
 
 /// A failed request to the Connections table.
 #[derive(Debug, thiserror::Error)]

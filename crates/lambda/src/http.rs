@@ -6,7 +6,7 @@ use crate::config::LambdaConfig;
 use crate::deployment::Deployment;
 use axum::Router;
 use classchat_server::config::DEFAULT_TOKEN_TTL;
-use classchat_server::{Live, LiveConfig, ServerConfig, build_app};
+use classchat_server::{ConnectionLimits, Live, LiveConfig, ServerConfig, build_app};
 use lambda_http::RequestExt;
 use lambda_http::http::Uri;
 use lambda_http::request::RequestContext;
@@ -19,6 +19,10 @@ pub fn app(deployment: &Deployment, config: &LambdaConfig) -> Router {
         jwt_secret: config.jwt_secret.clone(),
         token_ttl: DEFAULT_TOKEN_TTL,
         cors_origins: config.cors_origins.clone(),
+        // API Gateway appends the caller's address to X-Forwarded-For; the TCP peer is
+        // the gateway itself.
+        client_ip_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
+        connections: ConnectionLimits::default(),
     };
     // No socket is ever accepted here, so this registry stays empty; events leave through
     // the deployment's API Gateway hub instead.

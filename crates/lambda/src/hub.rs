@@ -1,7 +1,8 @@
 //! [`ApiGatewayHub`]: the `Hub` of the serverless deployment. Recipients' connections come
 //! from the `Connections` table; each gets the event's frame through the API Gateway
 //! Management API (`POST /@connections/{id}`), at most [`FAN_OUT_CONCURRENCY`] at a time.
-//! A connection API Gateway reports gone (410) is deleted so nobody posts to it again.
+//! A connection API Gateway reports gone (410) is deleted so nobody posts to it again. A
+//! revoked user's connections are told why and closed (`DELETE /@connections/{id}`).
 
 use crate::connections::{ConnectionTable, LiveConnection};
 use async_trait::async_trait;
@@ -9,8 +10,8 @@ use aws_config::SdkConfig;
 use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, SdkError};
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
-use classchat_core::{Delivery, Event, Hub, UserId};
-use classchat_server::ws::frames::event_frame;
+use classchat_core::{ChatError, Delivery, Event, Hub, Revocation, UserId};
+use classchat_server::ws::frames::{chat_error_frame, event_frame};
 use futures::{StreamExt, stream};
 use std::sync::{Arc, RwLock};
 
@@ -70,6 +71,31 @@ impl Management {
                 PostOutcome::Gone
             }
             Err(error) => PostOutcome::Failed(DisplayErrorContext(&error).to_string()),
+        }
+    }
+}
+
+impl Management {
+    /// Closes one connection (API Gateway sends the client a close frame); whether it is
+    /// gone now (also when it was gone already).
+    pub async fn disconnect(&self, connection_id: &str) -> bool {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
+            Ok(_) => true,
+            Err(SdkError::ServiceError(service)) if service.raw().status().as_u16() == 410 => true,
+            Err(error) => {
+                tracing::warn!(
+                    connection = connection_id,
+                    detail = %DisplayErrorContext(&error),
+                    "cannot close a connection"
+                );
+                false
+            }
         }
     }
 }
@@ -136,6 +162,16 @@ impl ApiGatewayHub {
         }
     }
 
+    /// Closes a connection whose session ended, and forgets it.
+    pub async fn disconnect(&self, connection_id: &str) {
+        if let Some(management) = self.management() {
+            management.disconnect(connection_id).await;
+        }
+        if let Err(error) = self.connections.forget(connection_id).await {
+            tracing::warn!(%error, "cannot delete a closed connection; its TTL will");
+        }
+    }
+
     /// The live connections of `users`, queried concurrently; a failed query skips that
     /// user (best effort, like every delivery). Items are owned so the futures are `Send`
     /// for any borrow of the caller's slice.
@@ -172,6 +208,20 @@ impl Hub for ApiGatewayHub {
         let text = text.as_str();
         stream::iter(targets)
             .map(|id| async move { self.send(&id, text).await })
+            .buffer_unordered(FAN_OUT_CONCURRENCY)
+            .for_each(|_| async {})
+            .await;
+    }
+
+    /// Tells each of the user's connections why its session ended, then closes it.
+    async fn revoke(&self, user: &UserId, why: Revocation) {
+        let frame = chat_error_frame(&ChatError::unauthorized(why.reason()), None);
+        let frame = frame.as_str();
+        stream::iter(self.connections_of(std::slice::from_ref(user)).await)
+            .map(|connection| async move {
+                self.send(&connection.connection_id, frame).await;
+                self.disconnect(&connection.connection_id).await;
+            })
             .buffer_unordered(FAN_OUT_CONCURRENCY)
             .for_each(|_| async {})
             .await;

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use classchat_core::{ChatError, Timestamp, User};
+use classchat_core::{ChatError, ChatService, SignedIn, Timestamp, User};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,6 +22,10 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at, Unix seconds.
     pub exp: u64,
+    /// The user's token version when it was issued: the token is void once the account's
+    /// version moves on (revocation). Tokens from before versions existed count as 0.
+    #[serde(default)]
+    pub ver: u64,
 }
 
 /// Issues and verifies tokens.
@@ -55,8 +59,9 @@ impl Tokens {
         }
     }
 
-    /// Issues a token for `user`.
-    pub fn issue(&self, user: &User) -> Result<IssuedToken, ChatError> {
+    /// Issues a token for a signed-in user.
+    pub fn issue(&self, signed_in: &SignedIn) -> Result<IssuedToken, ChatError> {
+        let user = &signed_in.user;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| ChatError::Internal("system clock before 1970".into()))?;
@@ -66,6 +71,7 @@ impl Tokens {
             role: user.role.to_string(),
             iat: now.as_secs(),
             exp: expires.as_secs(),
+            ver: signed_in.token_version,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| ChatError::Internal(format!("cannot sign token: {error}")))?;
@@ -78,21 +84,47 @@ impl Tokens {
 
     /// The claims of a valid, unexpired token signed with our secret.
     pub fn verify(&self, token: &str) -> Result<Claims, ChatError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
+        let expired = || ChatError::unauthorized("the token has expired; sign in again");
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    ChatError::unauthorized("the token has expired; sign in again")
-                }
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
                 _ => ChatError::unauthorized("the token is not valid"),
-            })
+            })?;
+        // RFC 7519: not accepted *on or after* `exp` (the library accepts the second
+        // itself), which is also when a live connection opened with it closes.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        if claims.exp <= now {
+            return Err(expired());
+        }
+        Ok(claims)
     }
 
-    /// The user behind a token, looked up so disabled accounts stop at once.
-    pub async fn authenticate(&self, state: &AppState, token: &str) -> Result<User, ChatError> {
+    /// The session behind a token: its user, looked up so that a disabled account or a
+    /// revoked token stops at once, and when the token expires.
+    pub async fn authenticate(
+        &self,
+        service: &ChatService,
+        token: &str,
+    ) -> Result<Session, ChatError> {
         let claims = self.verify(token)?;
-        state.service.authenticate(&claims.sub).await
+        let user = service.authenticate(&claims.sub, claims.ver).await?;
+        Ok(Session {
+            user,
+            expires_at: UNIX_EPOCH + Duration::from_secs(claims.exp),
+        })
     }
+}
+
+/// A verified token: who it is for and how long it lasts (a live connection ends then).
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The signed-in user, as stored now.
+    pub user: User,
+    /// When the token expires.
+    pub expires_at: SystemTime,
 }
 
 /// The signed-in user of a request (`Authorization: Bearer <token>`).
@@ -121,7 +153,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or_else(|| {
                 ChatError::unauthorized("the Authorization header must be 'Bearer <token>'")
             })?;
-        let user = state.tokens.authenticate(state, token).await?;
-        Ok(Self(user))
+        let session = state.tokens.authenticate(&state.service, token).await?;
+        Ok(Self(session.user))
     }
 }

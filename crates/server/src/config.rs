@@ -1,6 +1,7 @@
 //! The server's settings, already parsed: the binary reads flags and environment, tests
 //! build one directly.
 
+use axum::http::HeaderName;
 use std::time::Duration;
 
 /// Default lifetime of a token.
@@ -15,6 +16,43 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// Origins allowed to call the API from a browser; none by default.
     pub cors_origins: Vec<String>,
+    /// Behind a proxy: the header carrying the client's address (`X-Forwarded-For`), whose
+    /// rightmost entry is used for the per-address sign-in limit. `None`: the TCP peer.
+    pub client_ip_header: Option<HeaderName>,
+    /// Limits of HTTP connections and requests.
+    pub connections: ConnectionLimits,
+}
+
+/// How many connections the server holds and how long it waits for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Open connections (WebSockets included) at most. At the limit a new connection
+    /// closes the longest-idle HTTP connection (one with no request in flight) to make
+    /// room, or is refused if there is none. The binary derives it from the open-file
+    /// limit, leaving room for the store.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, and (HTTP/1.1) how long an
+    /// idle keep-alive connection waits for its next request.
+    pub header_timeout: Duration,
+    /// How long a connection with no request in flight is kept (HTTP/2 has no header
+    /// timeout; this closes its idle connections too).
+    pub idle_timeout: Duration,
+    /// How long one REST request may take, body upload included (`408 timeout`).
+    pub request_timeout: Duration,
+    /// Concurrent streams of one HTTP/2 connection.
+    pub max_http2_streams: u32,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            max_http2_streams: 64,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -24,6 +62,8 @@ impl ServerConfig {
             jwt_secret,
             token_ttl: DEFAULT_TOKEN_TTL,
             cors_origins: Vec::new(),
+            client_ip_header: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -34,6 +74,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("jwt_secret", &"***")
             .field("token_ttl", &self.token_ttl)
             .field("cors_origins", &self.cors_origins)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("connections", &self.connections)
             .finish()
     }
 }

@@ -30,6 +30,12 @@ pub enum ApiError {
     /// The route exists, but not with this method.
     #[error("method not allowed on this route")]
     MethodNotAllowed,
+    /// The user has as many live connections on this node as allowed.
+    #[error("too many open connections for this account (at most {0}); close one first")]
+    TooManyConnections(usize),
+    /// The request took longer than the server allows.
+    #[error("the request took too long (limit {0} s)")]
+    Timeout(u64),
 }
 
 impl ApiError {
@@ -43,6 +49,8 @@ impl ApiError {
             Self::NotWebSocket(_) => (StatusCode::BAD_REQUEST, "websocket_required"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::TooManyConnections(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
+            Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
         }
     }
 }
@@ -56,8 +64,8 @@ pub fn status_of(error: &ChatError) -> StatusCode {
         ChatError::Forbidden { .. } => StatusCode::FORBIDDEN,
         ChatError::NotFound(_) => StatusCode::NOT_FOUND,
         ChatError::Conflict { .. } => StatusCode::CONFLICT,
-        ChatError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ChatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ChatError::RateLimited | ChatError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ChatError::Unavailable | ChatError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ChatError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -82,10 +90,19 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        let retry_after = match &self {
+            Self::Chat(ChatError::TooManyAttempts { retry_after_secs }) => *retry_after_secs,
+            _ if status == StatusCode::SERVICE_UNAVAILABLE
+                || status == StatusCode::TOO_MANY_REQUESTS =>
+            {
+                1
+            }
+            _ => 0,
+        };
+        if retry_after > 0 {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
     }

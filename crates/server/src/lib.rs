@@ -4,7 +4,10 @@
 //! - [`app`]: builds the router (routes, limits, CORS, tracing) and the bindable [`Server`].
 //! - `routes`: one module per resource (`session`, `chat`, `admin`, `ops`); handlers parse,
 //!   call the service, serialise.
-//! - [`auth`]: JWT issue/verify and the `AuthUser` extractor.
+//! - [`auth`]: JWT issue/verify and the `AuthUser` extractor; `client_ip`: the address
+//!   the per-address sign-in limit counts.
+//! - `connections`: serving connections with hyper within limits (count, header and idle
+//!   timeouts, HTTP/2 streams), making room by closing the longest-idle one.
 //! - [`dto`]: the JSON shapes of DESIGN.md with their OpenAPI schemas.
 //! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
@@ -19,7 +22,9 @@
 
 pub mod app;
 pub mod auth;
+mod client_ip;
 pub mod config;
+mod connections;
 pub mod dto;
 mod error;
 mod extract;
@@ -32,7 +37,8 @@ pub mod web;
 pub mod ws;
 
 pub use app::{Server, build_app};
-pub use config::ServerConfig;
+pub use axum::http::HeaderName;
+pub use config::{ConnectionLimits, ServerConfig};
 pub use error::status_of;
 pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;
 pub use ws::{Live, LiveConfig};

@@ -130,7 +130,7 @@ fn take_reserve() -> Option<File> {
 
 /// Closes `stream` with a reset rather than an orderly shutdown: the client learns at once
 /// that it was refused.
-fn reset(stream: TcpStream) {
+pub(crate) fn reset(stream: TcpStream) {
     let _ = stream.set_zero_linger();
     drop(stream);
 }

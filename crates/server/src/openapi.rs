@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
             `405 method_not_allowed`, and an unknown path answers `404 not_found`."
     ),
     paths(
-        session::login,
+        session::login, session::logout,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
         live_socket,
         admin::list_users, admin::create_user, admin::update_user,
@@ -33,11 +33,11 @@ use utoipa::{Modify, OpenApi, ToResponse};
     ),
     components(
         schemas(dto::ErrorBody, dto::ErrorDetail, dto::MessageDto),
-        responses(Unauthorized, PayloadTooLarge, RateLimited, Unavailable),
+        responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable),
     ),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "auth", description = "Sign in"),
+        (name = "auth", description = "Sign in and out"),
         (name = "chat", description = "Conversations between students and their teachers"),
         (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "admin", description = "Users, links and the audit log (admins only)"),
@@ -62,6 +62,19 @@ pub struct PayloadTooLarge(pub ErrorBody);
 #[derive(ToResponse)]
 #[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
 pub struct RateLimited(pub ErrorBody);
+
+/// Sign-in attempts are paused (`too_many_attempts`): after repeated failures for this
+/// userId (pauses grow with each failure), or too many failures from this address. The
+/// same answer whether the account exists or not; retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
+pub struct TooManyAttempts(pub ErrorBody);
+
+/// The server is at capacity for checking passwords (`busy`), or the store is unavailable
+/// (`unavailable`): retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
+pub struct Busy(pub ErrorBody);
 
 /// The store is unavailable (`unavailable`): retrying succeeds once it is back. A send that
 /// got this answer may still have been stored; retrying it with the same clientMessageId

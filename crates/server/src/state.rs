@@ -2,6 +2,7 @@
 
 use crate::auth::Tokens;
 use crate::ws::Live;
+use axum::http::HeaderName;
 use classchat_core::ChatService;
 use std::sync::Arc;
 
@@ -16,4 +17,6 @@ pub struct AppState {
     pub live: Live,
     /// Counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The header naming the client's address behind a proxy, if any.
+    pub client_ip_header: Option<HeaderName>,
 }

@@ -107,14 +107,29 @@ async function request(method, path, { query, body, auth = true } = {}) {
     data?.error?.code || `http_${response.status}`,
     data?.error?.message || `The server answered ${response.status}.`,
   );
-  if (response.status === 401 && auth) onUnauthorized(error);
+  // A revoked or expired token (401) or a disabled account (403 account_disabled) ends
+  // the session.
+  const ended = response.status === 401 || error.code === 'account_disabled';
+  if (ended && auth) onUnauthorized(error);
   throw error;
 }
 
 // --- Session routes --------------------------------------------------------------------
 
+/** Attempts while the server answers `busy` (its password checks are saturated). */
+const LOGIN_ATTEMPTS = 4;
+
 export async function login(userId, password) {
-  const result = await request('POST', '/auth/login', { body: { userId, password }, auth: false });
+  let result;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      result = await request('POST', '/auth/login', { body: { userId, password }, auth: false });
+      break;
+    } catch (error) {
+      if (error.code !== 'busy' || attempt >= LOGIN_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
   session = { token: result.token, expiresAt: result.expiresAt, user: result.user };
   saveSession(session);
   return session;
@@ -123,6 +138,15 @@ export async function login(userId, password) {
 export function logout() {
   session = null;
   clearSession();
+}
+
+/**
+ * Signs out on the server as well: every token of this user stops working, on every
+ * device, and their open sockets close. Best effort; call it before {@link logout}.
+ */
+export function endSession() {
+  if (!session) return Promise.resolve();
+  return request('POST', '/auth/logout').catch(() => {});
 }
 
 // --- Chat ------------------------------------------------------------------------------

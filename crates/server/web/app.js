@@ -50,6 +50,7 @@ function expired() {
 }
 
 function signOut() {
+  api.endSession();
   showLogin('You have signed out.');
   window.history.replaceState(null, '', window.location.pathname);
 }

@@ -15,7 +15,8 @@ export class LiveConnection {
    * @param {() => string|null} options.since newest known timestamp (null: skip sync)
    * @param {(frame: object) => void} options.onFrame
    * @param {(status: string) => void} options.onStatus  'connecting' | 'online' | 'offline'
-   * @param {(opened: boolean) => void} options.onClosed  after each close (for expiry checks)
+   * @param {(opened: boolean, code: number) => void} options.onClosed  after each close,
+   *   with its code (for expiry and revocation checks)
    * @param {() => void} options.onOpen       after each open and sync request
    */
   constructor(options) {
@@ -119,11 +120,11 @@ export class LiveConnection {
       if (frame?.type !== 'pong') this.options.onFrame(frame);
     });
     // 'error' is always followed by 'close', so all the handling lives there.
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.clearPing();
-      this.options.onClosed?.(opened);
+      this.options.onClosed?.(opened, event.code);
       if (!this.stopped) this.scheduleRetry();
     });
   }

@@ -49,6 +49,7 @@ pub(crate) fn record(id: &UserId, name: &str, role: Role) -> UserRecord {
             disabled: false,
         },
         password_hash: format!("$argon2id$dummy-hash-of-{id}"),
+        token_version: 0,
     }
 }
 

@@ -13,8 +13,8 @@ pub async fn ping_succeeds(store: Arc<dyn Store>) {
         .expect("ping must succeed on a healthy store");
 }
 
-/// A created user reads back exactly, hash and disabled flag included; an unknown id is
-/// `None`.
+/// A created user reads back exactly, hash, disabled flag and token version included; an
+/// unknown id is `None`.
 pub async fn create_user_then_get_returns_it(store: Arc<dyn Store>) {
     let scope = Scope::new();
     for (name, role, disabled) in [
@@ -25,6 +25,7 @@ pub async fn create_user_then_get_returns_it(store: Arc<dyn Store>) {
         let id = scope.id(name);
         let mut created = record(&id, &format!("The {name}"), role);
         created.user.disabled = disabled;
+        created.token_version = u64::from(disabled) * 3;
         store
             .create_user(&created)
             .await
@@ -60,6 +61,7 @@ pub async fn create_user_twice_conflicts(store: Arc<dyn Store>) {
             ..first.user.clone()
         },
         password_hash: "other-hash".into(),
+        token_version: 7,
     };
     let result = store.create_user(&second).await;
     assert!(
@@ -73,8 +75,9 @@ pub async fn create_user_twice_conflicts(store: Arc<dyn Store>) {
     );
 }
 
-/// `update_user` changes exactly the fields a patch sets, returns the user as now stored,
-/// and is `None` for an unknown id (without creating it).
+/// `update_user` changes exactly the fields a patch sets (`revoke_tokens` adds one to the
+/// token version), returns the user as now stored, and is `None` for an unknown id
+/// (without creating it).
 pub async fn update_user_applies_patch_fields(store: Arc<dyn Store>) {
     let scope = Scope::new();
     let id = scope.id("patched");
@@ -143,6 +146,13 @@ pub async fn update_user_applies_patch_fields(store: Arc<dyn Store>) {
 
     check(UserPatch::default(), &expected, "empty patch").await;
 
+    expected.token_version += 1;
+    let patch = UserPatch {
+        revoke_tokens: true,
+        ..UserPatch::default()
+    };
+    check(patch, &expected, "revoke_tokens only").await;
+
     let name = DisplayName::parse("Everything Changed").unwrap();
     expected = UserRecord {
         user: User {
@@ -152,12 +162,14 @@ pub async fn update_user_applies_patch_fields(store: Arc<dyn Store>) {
             disabled: true,
         },
         password_hash: "third-hash".into(),
+        token_version: expected.token_version + 1,
     };
     let patch = UserPatch {
         display_name: Some(name),
         role: Some(Role::Admin),
         password_hash: Some("third-hash".into()),
         disabled: Some(true),
+        revoke_tokens: true,
     };
     check(patch, &expected, "every field").await;
 

@@ -33,6 +33,8 @@ pub(crate) const ROLE: &str = "role";
 pub(crate) const PASSWORD_HASH: &str = "passwordHash";
 pub(crate) const DISABLED: &str = "disabled";
 pub(crate) const VERSION: &str = "version";
+/// On a profile: the generation of the user's tokens (revocation), absent meaning 0.
+pub(crate) const TOKEN_VERSION: &str = "tokenVersion";
 // link items
 pub(crate) const TEACHER_ID: &str = "teacherId";
 pub(crate) const STUDENT_ID: &str = "studentId";

@@ -12,7 +12,7 @@
 //!
 //! | `userId` | `sk` | attributes | what for |
 //! |---|---|---|---|
-//! | user | `profile` | displayName, role, passwordHash, disabled (BOOL), version (N) | the account; `version` makes updates optimistic |
+//! | user | `profile` | displayName, role, passwordHash, disabled (BOOL), version (N), tokenVersion (N) | the account; `version` makes updates optimistic; `tokenVersion` voids older tokens (absent: 0) |
 //! | user | `link#<peerId>` | teacherId, studentId | enrollments, under **both** participants |
 //! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
 //! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL) |

@@ -11,8 +11,8 @@ use crate::DynamoStore;
 use crate::error::build_failed;
 use crate::item::{
     Item, LINK_PREFIX, LINKS_PARTITION, PASSWORD_HASH, PROFILE, SK, STUDENT_ID, TEACHER_ID,
-    USER_ID, USERS_PARTITION, VERSION, get_s, get_u64, get_user_id, link_sk, n, role_partition, s,
-    user_attributes, user_from_item, user_info_key,
+    TOKEN_VERSION, USER_ID, USERS_PARTITION, VERSION, get_s, get_u64, get_user_id, link_sk, n,
+    role_partition, s, user_attributes, user_from_item, user_info_key,
 };
 use crate::ops::{self, Transacted, transact};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
@@ -47,9 +47,15 @@ async fn get_profile(
     let Some(item) = output.item else {
         return Ok(None);
     };
+    // Profiles written before revocation existed have no token version: 0.
+    let token_version = match item.get(TOKEN_VERSION) {
+        Some(_) => get_u64(&item, TOKEN_VERSION)?,
+        None => 0,
+    };
     let record = UserRecord {
         user: user_from_item(id.clone(), &item)?,
         password_hash: get_s(&item, PASSWORD_HASH)?.to_owned(),
+        token_version,
     };
     Ok(Some((record, get_u64(&item, VERSION)?)))
 }
@@ -101,6 +107,9 @@ pub(crate) async fn update(
         }
         if let Some(disabled) = patch.disabled {
             next.user.disabled = disabled;
+        }
+        if patch.revoke_tokens {
+            next.token_version += 1;
         }
         if next == current {
             return Ok(Some(current.user));
@@ -285,6 +294,7 @@ fn profile_item(record: &UserRecord, version: u64) -> Item {
     item.extend(user_info_key(record.user.id.as_str(), PROFILE));
     item.insert(PASSWORD_HASH.to_owned(), s(&record.password_hash));
     item.insert(VERSION.to_owned(), n(version));
+    item.insert(TOKEN_VERSION.to_owned(), n(record.token_version));
     item
 }
 

@@ -9,7 +9,8 @@ use classchat_core::store::StoreError;
 use rusqlite::Connection;
 
 /// The migrations, oldest first. Never edit one that has shipped: append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     user_id       TEXT PRIMARY KEY,
     display_name  TEXT NOT NULL,
@@ -63,7 +64,13 @@ CREATE TABLE audit (
     action TEXT NOT NULL,
     target TEXT NOT NULL
 ) WITHOUT ROWID;
-"#];
+"#,
+    // Revocation: a token carries the version it was issued at and is void once this
+    // moves past it.
+    r#"
+ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.
 pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {

@@ -8,21 +8,29 @@ use classchat_core::{Role, User, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) fn get(connection: &Connection, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
-    let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE user_id = ?1");
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, password_hash, token_version FROM users WHERE user_id = ?1"
+    );
     let row = connection
         .prepare_cached(&sql)
         .and_then(|mut statement| {
             statement
                 .query_row([id.as_str()], |row| {
-                    Ok((UserRow::read(row, 0)?, row.get::<_, String>(4)?))
+                    Ok((
+                        UserRow::read(row, 0)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, i64>(5)?,
+                    ))
                 })
                 .optional()
         })
         .map_err(classify)?;
-    row.map(|(user, password_hash)| {
+    row.map(|(user, password_hash, token_version)| {
         Ok(UserRecord {
             user: user.into_user()?,
             password_hash,
+            token_version: u64::try_from(token_version)
+                .map_err(|_| StoreError::Internal("negative token version".into()))?,
         })
     })
     .transpose()
@@ -32,7 +40,7 @@ pub(crate) fn create(connection: &Connection, record: &UserRecord) -> Result<(),
     let user = &record.user;
     connection
         .prepare_cached(
-            "INSERT INTO users (user_id, display_name, role, password_hash, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO users (user_id, display_name, role, password_hash, disabled, token_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .and_then(|mut statement| {
             statement.execute(params![
@@ -40,7 +48,8 @@ pub(crate) fn create(connection: &Connection, record: &UserRecord) -> Result<(),
                 user.display_name.as_str(),
                 user.role.as_str(),
                 record.password_hash,
-                user.disabled
+                user.disabled,
+                i64::try_from(record.token_version).unwrap_or(i64::MAX)
             ])
         })
         .map_err(classify)?;
@@ -58,7 +67,8 @@ pub(crate) fn update(
                 display_name = coalesce(?2, display_name),
                 role = coalesce(?3, role),
                 password_hash = coalesce(?4, password_hash),
-                disabled = coalesce(?5, disabled)
+                disabled = coalesce(?5, disabled),
+                token_version = token_version + ?6
              WHERE user_id = ?1",
         )
         .and_then(|mut statement| {
@@ -67,7 +77,8 @@ pub(crate) fn update(
                 patch.display_name.as_ref().map(|name| name.as_str()),
                 patch.role.map(Role::as_str),
                 patch.password_hash,
-                patch.disabled
+                patch.disabled,
+                i64::from(patch.revoke_tokens)
             ])
         })
         .map_err(classify)?;

@@ -1,5 +1,7 @@
 //! A server whose open-file table is full refuses new connections at once, says so in its
-//! log, does not spin, and serves again as soon as descriptors free up.
+//! log, does not spin, and serves again as soon as descriptors free up. With its default
+//! connection cap (derived from that limit) the table never fills: idle connections make
+//! room for new ones instead.
 
 use crate::process::{BINARY, Running};
 use std::io::{ErrorKind, Read, Write};
@@ -33,22 +35,29 @@ fn healthz(address: &str) -> std::io::Result<String> {
     Ok(reply)
 }
 
+/// `classchat demo` under an open-file limit of [`LIMIT`], with `extra` flags.
+fn demo_with_limit(db: &std::path::Path, log: &std::path::Path, extra: &str) -> Running {
+    let script = format!(
+        "ulimit -n {LIMIT} && exec \"$0\" demo --db \"$1\" --addr 127.0.0.1:0 {extra} 2>\"$2\""
+    );
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script, BINARY])
+        .arg(db)
+        .arg(log)
+        .env_remove("CLASSCHAT_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    Running::start(&mut command)
+}
+
 #[test]
 fn a_full_descriptor_table_refuses_connections_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("school.db");
     let log = dir.path().join("server.log");
-    let script =
-        format!("ulimit -n {LIMIT} && exec \"$0\" demo --db \"$1\" --addr 127.0.0.1:0 2>\"$2\"");
-    let mut command = Command::new("sh");
-    command
-        .args(["-c", &script, BINARY])
-        .arg(&db)
-        .arg(&log)
-        .env_remove("CLASSCHAT_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    let server = Running::start(&mut command);
+    // A connection cap above what the table holds, so the table fills first.
+    let server = demo_with_limit(&db, &log, "--max-connections 100000");
     let address = server.base.trim_start_matches("http://").to_owned();
 
     // Twice the limit: the first ones fill the table, the rest must be refused.
@@ -105,5 +114,41 @@ fn a_full_descriptor_table_refuses_connections_and_recovers() {
     assert!(
         log.contains("open-file limit reached") && log.contains("accepting connections again"),
         "the log says why connections were refused: {log}"
+    );
+}
+
+#[test]
+fn with_the_default_cap_idle_connections_make_room_and_the_table_never_fills() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let log = dir.path().join("server.log");
+    let server = demo_with_limit(&db, &log, "");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Twice the limit, each served and then left idle.
+    let mut held = Vec::new();
+    for _ in 0..2 * LIMIT {
+        let mut stream = TcpStream::connect(&address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut reply = [0u8; 12];
+        let read = stream.read(&mut reply).expect("every connection is served");
+        assert_eq!(
+            &reply[..read],
+            b"HTTP/1.1 200",
+            "every connection is served"
+        );
+        held.push(stream);
+    }
+    let reply = healthz(&address).expect("served while holding them all");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    server.terminate();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !log.contains("open-file limit reached"),
+        "the table filled up: {log}"
     );
 }

@@ -1,8 +1,9 @@
 //! The administration use-cases: users, links and the audit log. Open to admins over the
 //! API and to the operator through the CLI; every change is written to the audit log.
 
-use super::{ChatService, parse_limit, run_blocking};
+use super::{ChatService, parse_limit};
 use crate::error::{ChatError, ErrorCode};
+use crate::hub::Revocation;
 use crate::ids::UserId;
 use crate::policy;
 use crate::store::{AuditAction, AuditEntry, Link, UserPatch};
@@ -67,7 +68,7 @@ impl ChatService {
             disabled: false,
         };
         let password = Password::new(new.password)?;
-        let password_hash = run_blocking(move || password.hash()).await??;
+        let password_hash = self.hashing.hash(password).await?;
         if self.store.get_user(&user.id).await?.is_some() {
             return Err(ChatError::conflict(format!(
                 "user {} exists already",
@@ -79,6 +80,7 @@ impl ChatService {
         let record = UserRecord {
             user: user.clone(),
             password_hash,
+            token_version: 0,
         };
         self.store
             .create_user(&record)
@@ -106,6 +108,7 @@ impl ChatService {
             role: changes.role.map(str::parse::<Role>).transpose()?,
             password_hash: None,
             disabled: changes.disabled,
+            revoke_tokens: false,
         };
         if let Actor::User(admin) = actor
             && admin.id == id
@@ -127,14 +130,21 @@ impl ChatService {
         }
         if let Some(raw) = changes.password {
             let password = Password::new(raw)?;
-            patch.password_hash = Some(run_blocking(move || password.hash()).await??);
+            patch.password_hash = Some(self.hashing.hash(password).await?);
         }
+        let revocation = revocation(&current.user, &patch);
+        patch.revoke_tokens = revocation.is_some();
         self.audit(actor_name, AuditAction::UpdateUser, id.to_string())
             .await?;
-        self.store
+        let updated = self
+            .store
             .update_user(&id, &patch)
             .await?
-            .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))
+            .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))?;
+        if let Some(why) = revocation {
+            self.hub.revoke(&id, why).await;
+        }
+        Ok(updated)
     }
 
     /// Users in userId order, after `after`, optionally of one role. The flag says whether
@@ -280,4 +290,20 @@ impl ChatService {
 
 fn link_target(link: &Link) -> String {
     format!("{}+{}", link.student, link.teacher)
+}
+
+/// Whether a change to `current` ends their sessions, and why: disabling the account,
+/// changing its role or its password voids every token issued before (a role is baked
+/// into what a client was allowed to open; a password reset is how a stolen session is
+/// ended).
+fn revocation(current: &User, patch: &UserPatch) -> Option<Revocation> {
+    if patch.disabled == Some(true) && !current.disabled {
+        Some(Revocation::Disabled)
+    } else if patch.role.is_some_and(|role| role != current.role) {
+        Some(Revocation::RoleChanged)
+    } else if patch.password_hash.is_some() {
+        Some(Revocation::PasswordChanged)
+    } else {
+        None
+    }
 }

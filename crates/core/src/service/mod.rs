@@ -17,13 +17,16 @@ pub use replay::Replay;
 
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
-use crate::hub::{Hub, NullHub};
+use crate::hashing::{HashingConfig, HashingPool};
+use crate::hub::{Hub, NullHub, Revocation};
 use crate::ids::UserId;
+use crate::login_guard::{LoginGuard, LoginLimits};
 use crate::rate::{Rate, RateLimiter};
-use crate::store::{AuditAction, AuditEntry, Store};
+use crate::store::{AuditAction, AuditEntry, Store, UserPatch};
 use crate::time::Clock;
-use crate::user::{Password, Role, User, UserRecord};
-use std::sync::{Arc, Mutex, OnceLock};
+use crate::user::{Password, Role, User};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 /// Default page size of `read`.
 pub const DEFAULT_PAGE_LIMIT: usize = 50;
@@ -37,6 +40,8 @@ pub struct Limits {
     pub send: Rate,
     /// Typing notices per user and conversation; excess notices are dropped silently.
     pub typing: Rate,
+    /// Sign-in attempts per account and per client address.
+    pub login: LoginLimits,
 }
 
 impl Default for Limits {
@@ -51,8 +56,18 @@ impl Default for Limits {
                 per_second: 1.0,
                 burst: 3.0,
             },
+            login: LoginLimits::default(),
         }
     }
+}
+
+/// A successful sign-in: the user, and the generation their new token must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// Who signed in.
+    pub user: User,
+    /// The user's current token version (see [`crate::user::UserRecord::token_version`]).
+    pub token_version: u64,
 }
 
 /// The application: one instance per process, shared by every transport.
@@ -62,6 +77,8 @@ pub struct ChatService {
     clock: Arc<dyn Clock>,
     send_limiter: RateLimiter<UserId>,
     typing_limiter: RateLimiter<(UserId, ConversationId)>,
+    logins: LoginGuard,
+    hashing: HashingPool,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -77,7 +94,18 @@ impl ChatService {
             clock,
             send_limiter: RateLimiter::new(Limits::default().send),
             typing_limiter: RateLimiter::new(Limits::default().typing),
+            logins: LoginGuard::new(Limits::default().login),
+            hashing: HashingPool::new(HashingConfig::default()),
             audit_ids: Mutex::new(ulid::Generator::new()),
+        }
+    }
+
+    /// The same service hashing passwords with `config` (how many threads, how long a
+    /// queue).
+    pub fn with_hashing(self, config: HashingConfig) -> Self {
+        Self {
+            hashing: HashingPool::new(config),
+            ..self
         }
     }
 
@@ -91,6 +119,7 @@ impl ChatService {
         Self {
             send_limiter: RateLimiter::new(limits.send),
             typing_limiter: RateLimiter::new(limits.typing),
+            logins: LoginGuard::new(limits.login),
             ..self
         }
     }
@@ -100,38 +129,89 @@ impl ChatService {
         Ok(self.store.ping().await?)
     }
 
-    /// Checks a userId and password; the user on success. Unknown users cost the same
-    /// hashing work as known ones, so response time does not reveal which ids exist.
-    pub async fn login(&self, user_id: &str, password: &str) -> Result<User, ChatError> {
+    /// Checks a userId and password from `client` (its address, when the transport knows
+    /// it); the user and their token version on success.
+    ///
+    /// The sign-in limits are checked before anything is read or hashed, and answer the
+    /// same whether the account exists or not. Unknown users cost the same hashing work as
+    /// known ones, so response time does not reveal which ids exist either.
+    pub async fn login(
+        &self,
+        user_id: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<SignedIn, ChatError> {
         let bad_credentials = || ChatError::Unauthorized {
             code: ErrorCode::InvalidCredentials,
             message: "wrong userId or password".into(),
         };
         let attempt = Password::attempt(password)?;
-        let record = match UserId::parse(user_id) {
-            Ok(id) => self.store.get_user(&id).await?,
-            Err(_) => None,
+        let id = UserId::parse(user_id).ok();
+        // Attempts on malformed ids share one key: they can never succeed, and their
+        // text (up to the body limit) is not worth remembering.
+        let key = id.as_ref().map_or("#invalid", UserId::as_str);
+        let admission = self.logins.admit(key, client, self.clock.now())?;
+        let record = match &id {
+            Some(id) => self.store.get_user(id).await?,
+            None => None,
         };
-        let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-        let matches = run_blocking(move || {
-            let hash = stored_hash.as_deref().unwrap_or_else(|| dummy_hash());
-            attempt.verify(hash)
-        })
-        .await?;
-        let Some(UserRecord { user, .. }) = record.filter(|_| matches) else {
-            return Err(bad_credentials());
-        };
-        ensure_enabled(user)
+        let stored_hash = record
+            .as_ref()
+            .map_or(DUMMY_HASH, |record| record.password_hash.as_str());
+        let matches = self.hashing.verify(attempt, stored_hash.to_owned()).await?;
+        match record.filter(|_| matches) {
+            Some(record) => {
+                admission.succeeded();
+                Ok(SignedIn {
+                    user: ensure_enabled(record.user)?,
+                    token_version: record.token_version,
+                })
+            }
+            None => {
+                admission.failed(self.clock.now());
+                Err(bad_credentials())
+            }
+        }
     }
 
-    /// The user behind an already-verified token subject. Looked up on every request so
-    /// that disabling an account or changing a role takes effect at once.
-    pub async fn authenticate(&self, user_id: &str) -> Result<User, ChatError> {
+    /// The user behind an already-verified token of `user_id` issued at `token_version`.
+    /// Looked up on every request so that disabling an account, changing a role or a
+    /// password, or signing out takes effect at once.
+    pub async fn authenticate(&self, user_id: &str, token_version: u64) -> Result<User, ChatError> {
         let id = UserId::parse(user_id).map_err(|_| ChatError::unauthorized("invalid token"))?;
         match self.store.get_user(&id).await? {
-            Some(record) => ensure_enabled(record.user),
+            Some(record) => {
+                let user = ensure_enabled(record.user)?;
+                if record.token_version == token_version {
+                    Ok(user)
+                } else {
+                    Err(ChatError::unauthorized(
+                        "this session has ended (signed out, or the account changed); sign in again",
+                    ))
+                }
+            }
             None => Err(ChatError::unauthorized("the account no longer exists")),
         }
+    }
+
+    /// Signs `caller` out everywhere: every token issued to them so far stops working, and
+    /// their open live connections close, on every node.
+    pub async fn logout(&self, caller: &User) -> Result<(), ChatError> {
+        self.revoke_tokens(&caller.id, Revocation::SignedOut).await
+    }
+
+    /// Voids every token of `user` and ends their live connections.
+    async fn revoke_tokens(&self, user: &UserId, why: Revocation) -> Result<(), ChatError> {
+        let patch = UserPatch {
+            revoke_tokens: true,
+            ..UserPatch::default()
+        };
+        self.store
+            .update_user(user, &patch)
+            .await?
+            .ok_or_else(|| ChatError::NotFound(format!("no user {user}")))?;
+        self.hub.revoke(user, why).await;
+        Ok(())
     }
 
     /// Turns a client-written conversationId into the canonical one, checking that both
@@ -218,28 +298,31 @@ fn ensure_enabled(user: User) -> Result<User, ChatError> {
     }
 }
 
-/// A hash of a password nobody has, verified against when the user is unknown.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        Password::attempt("classchat-timing-equaliser")
-            .and_then(|password| password.hash())
-            .unwrap_or_default()
-    })
-}
-
-/// Runs CPU-heavy work (password hashing) off the async executor.
-async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ChatError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| ChatError::Internal(format!("blocking task failed: {error}")))
-}
+/// A hash of a password nobody has (made with today's parameters), verified against when
+/// the user is unknown so that the answer takes as long as for a known user.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Y2xhc3NjaGF0LXRpbWluZw$\
+    5hzj1WKs2xAKjAhJCSgcPRQSYBAnOb8uFGgdEzF9UKQ";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        use argon2::password_hash::PasswordHash;
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let params = argon2::Params::try_from(&parsed).unwrap();
+        let today = argon2::Params::default();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (today.m_cost(), today.t_cost(), today.p_cost())
+        );
+        assert_eq!(
+            parsed.hash.unwrap().len(),
+            argon2::Params::DEFAULT_OUTPUT_LEN
+        );
+    }
 
     #[test]
     fn limits_default_and_stay_in_range() {

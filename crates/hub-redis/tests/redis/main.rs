@@ -9,3 +9,4 @@ mod fan_out;
 mod nodes;
 mod outage;
 mod presence;
+mod revocation;

@@ -14,8 +14,10 @@ const SECRET: &[u8] = b"a test secret shared by every node of the cluster";
 const PASSWORD: &str = "correct horse battery";
 
 /// The school: (id, name, role) and (teacher, student) links.
-const USERS: [(&str, &str, &str); 4] = [
+const USERS: [(&str, &str, &str); 6] = [
+    ("admin", "Office", "admin"),
     ("t1", "Teacher One", "teacher"),
+    ("t2", "Teacher Two", "teacher"),
     ("s1", "Student One", "student"),
     ("s2", "Student Two", "student"),
     ("s3", "Student Three", "student"),

@@ -66,8 +66,16 @@ impl WsHandler {
 
     /// One client frame: whose connection it is, then the shared protocol.
     async fn frame(&self, connection_id: &str, route: &str, body: &str) -> ApiGatewayProxyResponse {
+        let mut ended = false;
         let replies = match session::user_of(self, connection_id).await {
-            Err(error) => vec![chat_error_frame(&error, None)],
+            Err(error) => {
+                // The session is over (expired, revoked, disabled): say why, then close.
+                ended = matches!(
+                    error,
+                    ChatError::Unauthorized { .. } | ChatError::Forbidden { .. }
+                );
+                vec![chat_error_frame(&error, None)]
+            }
             Ok(user) => match ClientFrame::parse(body) {
                 Err(error) => vec![frame_error_frame(&error)],
                 Ok(frame) => {
@@ -83,6 +91,9 @@ impl WsHandler {
             if !self.hub.send(connection_id, &reply).await {
                 break;
             }
+        }
+        if ended {
+            self.hub.disconnect(connection_id).await;
         }
         respond(200, None)
     }

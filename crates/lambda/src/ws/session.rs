@@ -2,10 +2,11 @@
 //! DeleteItem) and the presence announcements of a user's first and last connection.
 
 use super::{WsHandler, refuse, respond};
-use crate::connections::{CONNECTED_AT, ConnectionError, USER_ID};
+use crate::connections::{CONNECTED_AT, ConnectionError, EXPIRES_AT, TOKEN_VERSION, USER_ID};
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::{ChatError, User};
+use classchat_server::auth::Claims;
 use classchat_store_dynamodb::{CONNECTION_ID, TTL_ATTRIBUTE};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,12 +16,15 @@ pub(super) async fn connect(
     connection_id: &str,
     token: Option<&str>,
 ) -> ApiGatewayProxyResponse {
-    let user = match authenticate(handler, token).await {
-        Ok(user) => user,
+    let (user, claims) = match authenticate(handler, token).await {
+        Ok(session) => session,
         Err(error) => return refuse(&error),
     };
     let now = now_secs();
-    let ttl = now.saturating_add(handler.connection_ttl.as_secs());
+    // API Gateway's own limit, or the token's end if that comes first.
+    let ttl = now
+        .saturating_add(handler.connection_ttl.as_secs())
+        .min(claims.exp);
     let put = handler
         .hub
         .connections()
@@ -31,6 +35,8 @@ pub(super) async fn connect(
         .item(USER_ID, AttributeValue::S(user.id.to_string()))
         .item(CONNECTED_AT, AttributeValue::N(now.to_string()))
         .item(TTL_ATTRIBUTE, AttributeValue::N(ttl.to_string()))
+        .item(EXPIRES_AT, AttributeValue::N(claims.exp.to_string()))
+        .item(TOKEN_VERSION, AttributeValue::N(claims.ver.to_string()))
         .send()
         .await;
     if let Err(error) = put {
@@ -57,8 +63,9 @@ pub(super) async fn disconnect(
     respond(200, None)
 }
 
-/// The signed-in user of a registered connection, looked up again so a disabled account
-/// stops at its next frame.
+/// The signed-in user of a registered connection, looked up again so that a disabled
+/// account, a revoked token (its version moved on) or an expired one stops at its next
+/// frame.
 pub(super) async fn user_of(handler: &WsHandler, connection_id: &str) -> Result<User, ChatError> {
     let table = handler.hub.connections();
     let found = table
@@ -74,19 +81,40 @@ pub(super) async fn user_of(handler: &WsHandler, connection_id: &str) -> Result<
             tracing::warn!(%error, "cannot look a connection up");
             ChatError::Unavailable
         })?;
-    let user_id = found
+    let item = found
         .item()
-        .and_then(|item| item.get(USER_ID))
+        .ok_or_else(|| ChatError::unauthorized("this connection is not registered; reconnect"))?;
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|value| value.as_n().ok())
+            .and_then(|raw| raw.parse::<u64>().ok())
+    };
+    let user_id = item
+        .get(USER_ID)
         .and_then(|value| value.as_s().ok())
         .ok_or_else(|| ChatError::unauthorized("this connection is not registered; reconnect"))?;
-    handler.service.authenticate(user_id).await
+    // Connections registered before expiry was recorded last as long as their TTL.
+    if number(EXPIRES_AT).is_some_and(|expires| now_secs() >= expires) {
+        return Err(ChatError::unauthorized(
+            "the token has expired; sign in again and reconnect",
+        ));
+    }
+    let version = number(TOKEN_VERSION).unwrap_or(0);
+    handler.service.authenticate(user_id, version).await
 }
 
-async fn authenticate(handler: &WsHandler, token: Option<&str>) -> Result<User, ChatError> {
+async fn authenticate(
+    handler: &WsHandler,
+    token: Option<&str>,
+) -> Result<(User, Claims), ChatError> {
     let token =
         token.ok_or_else(|| ChatError::unauthorized("missing token: connect with ?token=<jwt>"))?;
     let claims = handler.tokens.verify(token)?;
-    handler.service.authenticate(&claims.sub).await
+    let user = handler
+        .service
+        .authenticate(&claims.sub, claims.ver)
+        .await?;
+    Ok((user, claims))
 }
 
 /// Announces presence when `user` has no other connection (after connecting: exactly

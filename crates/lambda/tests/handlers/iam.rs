@@ -31,6 +31,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("Delete::builder()", "dynamodb:DeleteItem"),
     ("ConditionCheck::builder()", "dynamodb:ConditionCheckItem"),
     (".post_to_connection()", "execute-api:ManageConnections"),
+    (".delete_connection()", "execute-api:ManageConnections"),
 ];
 
 /// Calls this test does not know how to map: finding one fails the test rather than
@@ -46,7 +47,6 @@ const UNMAPPED: &[&str] = &[
     ".update_time_to_live()",
     ".describe_time_to_live()",
     ".get_connection()",
-    ".delete_connection()",
 ];
 
 fn workspace() -> PathBuf {

@@ -1,17 +1,22 @@
-//! `POST /auth/login`.
+//! `POST /auth/login` and `POST /auth/logout`.
 
+use crate::auth::AuthUser;
+use crate::client_ip::ClientIp;
 use crate::dto::{ErrorBody, LoginRequest, LoginResponse, UserDto};
 use crate::error::ApiResult;
 use crate::extract::JsonBody;
-use crate::openapi::{PayloadTooLarge, Unavailable};
+use crate::openapi::{Busy, PayloadTooLarge, TooManyAttempts, Unauthorized, Unavailable};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 
-/// The login route.
+/// The session routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/login", post(login))
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
 }
 
 /// Exchanges a userId and password for a bearer token.
@@ -22,17 +27,37 @@ pub fn router() -> Router<AppState> {
         (status = 401, description = "wrong userId or password, or no such user: the same answer for both (`invalid_credentials`)", body = ErrorBody),
         (status = 403, description = "the password is right but the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
-        (status = 503, response = Unavailable),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Busy),
     ))]
 async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let user = state.service.login(&body.user_id, &body.password).await?;
-    let issued = state.tokens.issue(&user)?;
+    let signed_in = state
+        .service
+        .login(&body.user_id, &body.password, client)
+        .await?;
+    let issued = state.tokens.issue(&signed_in)?;
     Ok(Json(LoginResponse {
         token: issued.token,
         expires_at: issued.expires_at.to_string(),
-        user: UserDto::from(&user),
+        user: UserDto::from(&signed_in.user),
     }))
+}
+
+/// Signs the caller out everywhere: every token issued to them so far stops working
+/// (401 on the next request), and their open WebSockets close with 1008.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "signed out; every earlier token of this user is void"),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ))]
+async fn logout(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<StatusCode> {
+    state.service.logout(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

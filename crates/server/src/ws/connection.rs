@@ -4,11 +4,13 @@
 
 use super::frames::{ClientFrame, chat_error_frame, event_frame, frame_error_frame};
 use super::registry::{
-    CLOSE_GOING_AWAY, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER, ConnectionHandle, Held, Outbound,
-    Registration,
+    CLOSE_GOING_AWAY, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER,
+    ConnectionHandle, Held, Outbound, Registration,
 };
+use crate::auth::Session;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use classchat_core::rate::RateLimiter;
 use classchat_core::{ChatError, Event, Timestamp, User};
 use futures::stream::FuturesOrdered;
 use futures::stream::{SplitSink, SplitStream};
@@ -31,19 +33,38 @@ const CLOSE_NORMAL: u16 = 1000;
 const REPLAY_BATCH: usize = 64;
 /// How far back a replayed message may still have a live event in flight.
 const SEAM_WINDOW_MICROS: i64 = 60_000_000;
+/// The close reason when a connection outlives its token.
+const TOKEN_EXPIRED: &str = "session ended: the token expired; sign in again and reconnect";
 /// How long a closing connection may take to accept its close frame. A peer that has
 /// stopped reading would otherwise hold the socket (and its buffers) forever.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-/// Serves one authenticated connection until either side closes it.
-pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
+/// Serves one authenticated connection until either side closes it, or its token expires
+/// or is revoked.
+pub(crate) async fn serve(mut socket: WebSocket, state: AppState, session: Session) {
     let live = state.live.clone();
     let _open = live.socket_opened();
-    let Registration {
+    let user = session.user;
+    let registered = live.registry.register(
+        &user.id,
+        live.config.queue_capacity,
+        live.config.connections_per_user,
+    );
+    // The count was checked before the upgrade; this is the rare race of two upgrades of
+    // the same user at once.
+    let Some(Registration {
         handle,
         outbound,
         first,
-    } = live.registry.register(&user.id, live.config.queue_capacity);
+    }) = registered
+    else {
+        let close = CloseFrame {
+            code: CLOSE_POLICY_VIOLATION,
+            reason: Utf8Bytes::from_static("too many connections for this account"),
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(Some(close)))).await;
+        return;
+    };
     handle.last_seen_ms.store(now_ms(), Ordering::Relaxed);
     tracing::debug!(user = %user.id, connection = %handle.id, "connected");
     if let Err(error) = state.service.connection_opened(&user, first).await {
@@ -57,7 +78,12 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState, user: User) {
         Arc::clone(&handle),
         live.config.ping_interval,
     ));
-    read_frames(stream, &state, &user, &handle).await;
+    let expiry = tokio::time::Instant::now()
+        + session
+            .expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+    read_frames(stream, &state, &user, &handle, expiry).await;
     handle.close(CLOSE_NORMAL);
 
     // A closing connection receives nothing more: leave the registry (and go offline) now,
@@ -78,17 +104,29 @@ type Replies<'a> = Pin<Box<dyn Future<Output = Vec<String>> + Send + 'a>>;
 /// client's messages share a write batch instead of taking turns), yet are stored in the
 /// order they arrived and acknowledged in that order. Any other frame waits until the
 /// sends before it are done, so replies never overtake each other.
+///
+/// Each frame spends from the connection's budget ([`super::LiveConfig::frames`]) before
+/// anything else happens: over it, the frame is answered `rate_limited` and dropped. At
+/// `expiry` (the token's) the connection closes with 1008.
 async fn read_frames(
     mut stream: SplitStream<WebSocket>,
     state: &AppState,
     user: &User,
     handle: &ConnectionHandle,
+    expiry: tokio::time::Instant,
 ) {
     let mut sends: FuturesOrdered<Replies<'_>> = FuturesOrdered::new();
+    let budget = RateLimiter::new(state.live.config.frames);
+    let expired = tokio::time::sleep_until(expiry);
+    tokio::pin!(expired);
     loop {
         let next = tokio::select! {
             biased;
             () = handle.closing().cancelled() => break,
+            () = &mut expired => {
+                handle.close_with_reason(CLOSE_POLICY_VIOLATION, TOKEN_EXPIRED);
+                break;
+            }
             Some(replies) = sends.next(), if !sends.is_empty() => {
                 push_all(handle, replies);
                 continue;
@@ -122,7 +160,19 @@ async fn read_frames(
             Message::Ping(_) | Message::Pong(_) => continue,
             Message::Close(_) => break,
         };
-        match ClientFrame::parse(text.as_str()) {
+        let parsed = ClientFrame::parse(text.as_str());
+        if !budget.allow(&(), now_timestamp()) {
+            let client_message_id = match &parsed {
+                Ok(ClientFrame::SendMessage {
+                    client_message_id, ..
+                }) => client_message_id.as_deref(),
+                _ => None,
+            };
+            let refusal = chat_error_frame(&ChatError::RateLimited, client_message_id);
+            sends.push_back(done(vec![refusal]));
+            continue;
+        }
+        match parsed {
             Err(error) => {
                 sends.push_back(done(vec![frame_error_frame(&error)]));
             }
@@ -308,13 +358,13 @@ async fn write_frames(
         }
     }
     let code = handle.close_code().unwrap_or(CLOSE_NORMAL);
-    let reason = match code {
+    let reason = handle.close_reason().unwrap_or(match code {
         CLOSE_GOING_AWAY => "server going away",
         CLOSE_TOO_BIG => "frame too large (limit 32 KiB)",
         CLOSE_TRY_AGAIN_LATER => "client too slow; reconnect and sync",
         super::registry::CLOSE_SERVICE_RESTART => "events may have been missed; reconnect and sync",
         _ => "",
-    };
+    });
     let close = CloseFrame {
         code,
         reason: Utf8Bytes::from_static(reason),
@@ -344,6 +394,16 @@ async fn send_batch(
         }
     }
     sink.flush().await
+}
+
+/// Now, on the clock the frame budget counts with.
+fn now_timestamp() -> Timestamp {
+    Timestamp::from_micros(
+        i64::try_from(now_ms())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000),
+    )
+    .unwrap_or(Timestamp::MIN)
 }
 
 fn now_ms() -> u64 {

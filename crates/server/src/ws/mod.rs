@@ -24,6 +24,7 @@ use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
+use classchat_core::rate::Rate;
 use classchat_core::{ChatError, Hub};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -44,6 +45,12 @@ pub struct LiveConfig {
     pub queue_capacity: usize,
     /// Largest frame or message a client may send.
     pub max_message_bytes: usize,
+    /// Live connections one user may hold on this node (devices, tabs); one more is
+    /// refused with `429 too_many_connections` before the upgrade.
+    pub connections_per_user: usize,
+    /// Frames one connection may send: a burst, then a sustained rate. Frames over it are
+    /// answered with a `rate_limited` error and not performed.
+    pub frames: Rate,
 }
 
 impl Default for LiveConfig {
@@ -52,6 +59,11 @@ impl Default for LiveConfig {
             ping_interval: Duration::from_secs(30),
             queue_capacity: 256,
             max_message_bytes: 32 * 1024,
+            connections_per_user: 10,
+            frames: Rate {
+                per_second: 20.0,
+                burst: 60.0,
+            },
         }
     }
 }
@@ -155,9 +167,13 @@ async fn upgrade(
         .token
         .or(bearer)
         .ok_or_else(|| ChatError::unauthorized("missing token: connect to /chat/ws?token=<jwt>"))?;
-    let user = state.tokens.authenticate(&state, &token).await?;
+    let session = state.tokens.authenticate(&state.service, &token).await?;
     if state.live.shutdown.is_cancelled() {
         return Err(ChatError::Unavailable.into());
+    }
+    let cap = state.live.config.connections_per_user;
+    if state.live.registry.connections_of(&session.user.id) >= cap {
+        return Err(ApiError::TooManyConnections(cap));
     }
     let upgrade = upgrade.map_err(|rejection| ApiError::NotWebSocket(rejection.body_text()))?;
     let config = state.live.config;
@@ -172,5 +188,5 @@ async fn upgrade(
         .max_write_buffer_size(config.max_message_bytes * 4)
         .max_frame_size(config.max_message_bytes)
         .max_message_size(config.max_message_bytes)
-        .on_upgrade(move |socket| connection::serve(socket, state, user)))
+        .on_upgrade(move |socket| connection::serve(socket, state, session)))
 }

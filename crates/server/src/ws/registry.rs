@@ -5,15 +5,20 @@
 use super::frames::event_frame;
 use async_trait::async_trait;
 use axum::extract::ws::Utf8Bytes;
-use classchat_core::{ConnectionId, Delivery, Event, Hub, MessageId, Timestamp, UserId};
+use classchat_core::{
+    ConnectionId, Delivery, Event, Hub, MessageId, Revocation, Timestamp, UserId,
+};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Close code: the endpoint is going away (server shutdown).
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code: policy violation (the session ended: token expired or revoked, or the
+/// user has too many connections).
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 /// Close code: a message was too big.
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code: service restart (this node lost events from other nodes; reconnect and
@@ -41,6 +46,9 @@ pub struct ConnectionHandle {
     outbound: mpsc::Sender<Outbound>,
     closing: CancellationToken,
     close_code: AtomicU16,
+    /// The close frame's reason when it is not the code's usual one (a revocation says
+    /// why the session ended).
+    close_reason: OnceLock<&'static str>,
     seam: Mutex<Seam>,
     /// Milliseconds since the Unix epoch of the last frame received, for dead-peer checks.
     pub last_seen_ms: AtomicU64,
@@ -127,6 +135,24 @@ impl ConnectionHandle {
             .close_code
             .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
         self.closing.cancel();
+    }
+
+    /// Asks the connection to close with `code` and this reason in the close frame (the
+    /// first reason wins).
+    pub fn close_with_reason(&self, code: u16, reason: &'static str) {
+        if self
+            .close_code
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let _ = self.close_reason.set(reason);
+        }
+        self.closing.cancel();
+    }
+
+    /// The reason given with [`Self::close_with_reason`], if any.
+    pub fn close_reason(&self) -> Option<&'static str> {
+        self.close_reason.get().copied()
     }
 
     /// Completes when the connection is asked to close.
@@ -244,8 +270,9 @@ pub struct Registration {
 }
 
 impl Registry {
-    /// Registers a connection of `user` with an outbound queue of `capacity` frames.
-    pub fn register(&self, user: &UserId, capacity: usize) -> Registration {
+    /// Registers a connection of `user` with an outbound queue of `capacity` frames, unless
+    /// they hold `limit` connections already (`None`).
+    pub fn register(&self, user: &UserId, capacity: usize, limit: usize) -> Option<Registration> {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
         let number = self.next_id.fetch_add(1, Ordering::Relaxed);
         let handle = Arc::new(ConnectionHandle {
@@ -253,6 +280,7 @@ impl Registry {
             outbound: sender,
             closing: CancellationToken::new(),
             close_code: AtomicU16::new(0),
+            close_reason: OnceLock::new(),
             seam: Mutex::new(Seam::default()),
             last_seen_ms: AtomicU64::new(0),
         });
@@ -261,11 +289,34 @@ impl Registry {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let connections = users.entry(user.clone()).or_default();
+        if connections.len() >= limit {
+            return None;
+        }
         connections.push(Arc::clone(&handle));
-        Registration {
+        Some(Registration {
             handle,
             outbound: receiver,
             first: connections.len() == 1,
+        })
+    }
+
+    /// How many live connections `user` has here.
+    pub fn connections_of(&self, user: &UserId) -> usize {
+        let users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        users.get(user).map_or(0, Vec::len)
+    }
+
+    /// Closes every connection of `user` here with 1008 and the revocation's reason.
+    pub fn revoke(&self, user: &UserId, why: Revocation) {
+        let users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for handle in users.get(user).into_iter().flatten() {
+            handle.close_with_reason(CLOSE_POLICY_VIOLATION, why.reason());
         }
     }
 
@@ -398,5 +449,9 @@ impl Hub for LocalHub {
 
     async fn online(&self, users: &[UserId]) -> Vec<UserId> {
         self.registry.online(users)
+    }
+
+    async fn revoke(&self, user: &UserId, why: Revocation) {
+        self.registry.revoke(user, why);
     }
 }

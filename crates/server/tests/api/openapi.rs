@@ -148,6 +148,9 @@ pub fn operations(doc: &Value) -> Vec<((String, String), Value)> {
     operations
 }
 
+/// Routes that take no request body although their method could.
+const WITHOUT_BODY: &[(&str, &str)] = &[("post", "/auth/logout")];
+
 #[tokio::test]
 async fn openapi_document_covers_every_route_of_the_router_with_its_errors() {
     let app = spawn_app().await;
@@ -183,7 +186,7 @@ async fn openapi_document_covers_every_route_of_the_router_with_its_errors() {
                 failures.push(format!("{method} {path} declares no security"));
             }
         }
-        if method == "post" || method == "patch" {
+        if (method == "post" || method == "patch") && !WITHOUT_BODY.contains(&key) {
             required.push(("400", "its JSON body can be malformed"));
             required.push(("413", "its body can be too large"));
             if !operation["requestBody"].is_object() {

@@ -4,6 +4,7 @@
 
 pub mod ws;
 
+use classchat_core::hashing::HashingConfig;
 use classchat_core::rate::Rate;
 use classchat_core::service::{Actor, NewUser};
 use classchat_core::{ChatService, Limits, SystemClock};
@@ -97,6 +98,44 @@ pub async fn spawn_app_at(db_path: PathBuf) -> TestApp {
 
 /// Starts a server over the database at `db_path` with these limits.
 pub async fn spawn_app_with(db_path: PathBuf, limits: Limits, live_config: LiveConfig) -> TestApp {
+    let config = ServerConfig::with_secret(SECRET.to_vec());
+    spawn_app_configured(db_path, limits, live_config, config).await
+}
+
+/// Starts a server over the database at `db_path` with these limits and server settings
+/// (connection limits, proxy header…).
+pub async fn spawn_app_configured(
+    db_path: PathBuf,
+    limits: Limits,
+    live_config: LiveConfig,
+    config: ServerConfig,
+) -> TestApp {
+    spawn_app_customised(db_path, live_config, config, |service| {
+        service.with_limits(limits)
+    })
+    .await
+}
+
+/// Starts a server without a send rate limit whose passwords are hashed with `hashing`.
+pub async fn spawn_app_hashing(db_path: PathBuf, hashing: HashingConfig) -> TestApp {
+    let limits = Limits {
+        send: Rate::UNLIMITED,
+        ..Limits::default()
+    };
+    let config = ServerConfig::with_secret(SECRET.to_vec());
+    spawn_app_customised(db_path, LiveConfig::default(), config, |service| {
+        service.with_limits(limits).with_hashing(hashing)
+    })
+    .await
+}
+
+/// Starts a server whose service `customise` finishes (limits, hashing…).
+pub async fn spawn_app_customised(
+    db_path: PathBuf,
+    live_config: LiveConfig,
+    config: ServerConfig,
+    customise: impl FnOnce(ChatService) -> ChatService,
+) -> TestApp {
     // CLASSCHAT_STORE=dynamodb runs every test again on DynamoDB (tables per db_path).
     let store: Arc<dyn classchat_core::Store> = match std::env::var("CLASSCHAT_STORE").as_deref() {
         Ok("dynamodb") => {
@@ -105,15 +144,14 @@ pub async fn spawn_app_with(db_path: PathBuf, limits: Limits, live_config: LiveC
         _ => Arc::new(SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store")),
     };
     let live = Live::new(live_config);
-    let service = ChatService::new(store, Arc::new(SystemClock))
-        .with_hub(live.hub())
-        .with_limits(limits);
+    let service = customise(ChatService::new(store, Arc::new(SystemClock)).with_hub(live.hub()));
     let service = Arc::new(service);
     seed_users(&service).await;
-    let app = build_app(service, &live, &ServerConfig::with_secret(SECRET.to_vec()));
+    let app = build_app(service, &live, &config);
     let server = Server::bind("127.0.0.1:0".parse().unwrap(), app)
         .await
-        .expect("bind");
+        .expect("bind")
+        .with_limits(config.connections);
     let addr = server.local_addr().unwrap();
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let closing = live.clone();
@@ -236,6 +274,22 @@ impl TestApp {
             .await
     }
 
+    /// `POST /auth/login` from the loopback address `from` (any of 127.0.0.0/8), so tests
+    /// can be several clients as far as per-address limits go.
+    pub async fn login_from(&self, from: std::net::IpAddr, user_id: &str, password: &str) -> Reply {
+        let client = reqwest::Client::builder()
+            .local_address(from)
+            .build()
+            .expect("client");
+        let response = client
+            .post(self.url("/auth/login"))
+            .json(&json!({"userId": user_id, "password": password}))
+            .send()
+            .await
+            .expect("request");
+        into_reply(response).await
+    }
+
     /// Logs in and returns the token.
     pub async fn login(&self, user_id: &str) -> String {
         let reply = self
@@ -332,6 +386,7 @@ pub fn sign_token(secret: &[u8], sub: &str, role: &str, exp: u64) -> String {
         role: role.into(),
         iat: 0,
         exp,
+        ver: 0,
     };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

@@ -208,6 +208,14 @@ impl WsClient {
             .map(|frame| u16::from(frame.code))
     }
 
+    /// The reason text of the server's close frame, once it has arrived.
+    pub fn close_reason(&self) -> Option<String> {
+        self.close
+            .as_ref()
+            .and_then(|close| close.as_ref())
+            .map(|frame| frame.reason.to_string())
+    }
+
     /// Closes the connection from the client side and waits for the server's answer.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;

@@ -50,7 +50,7 @@ export class ChatScreen {
       onFrame: (frame) => this.frame(frame),
       onStatus: (status) => hooks.onStatus(status),
       onOpen: () => this.reconnected(),
-      onClosed: (opened) => this.closed(opened),
+      onClosed: (opened, code) => this.closed(opened, code),
     });
 
     this.onVisibility = () => this.maybeMarkRead();
@@ -313,14 +313,16 @@ export class ChatScreen {
     this.maybeMarkRead();
   }
 
-  closed(opened) {
+  closed(opened, code) {
     if (api.sessionExpired()) {
       this.hooks.onExpired();
       return;
     }
-    // A refused upgrade looks like any network failure to a browser; a REST call tells
-    // a revoked token (401, handled by api.js) from a server that is simply down.
-    if (!opened) this.refreshContacts().catch(() => {});
+    // A refused upgrade looks like any network failure to a browser, and 1008 is the
+    // server ending the session (signed out elsewhere, password or role changed, account
+    // disabled): a REST call tells a revoked token (401/403, handled by api.js) from a
+    // server that is simply down.
+    if (!opened || code === 1008) this.refreshContacts().catch(() => {});
   }
 }
 

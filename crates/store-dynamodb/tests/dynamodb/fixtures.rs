@@ -16,6 +16,7 @@ pub async fn create_user(store: &dyn Store, id: &str, role: Role) -> UserId {
             disabled: false,
         },
         password_hash: "hash".into(),
+        token_version: 0,
     };
     store.create_user(&record).await.unwrap();
     id

@@ -16,6 +16,7 @@ fn record(id: &str) -> UserRecord {
             disabled: false,
         },
         password_hash: "not-a-real-hash".into(),
+        token_version: 0,
     }
 }
 

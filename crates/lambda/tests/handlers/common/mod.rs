@@ -145,11 +145,15 @@ impl Harness {
         let user = self
             .deployment
             .service
-            .authenticate(user)
+            .authenticate(user, 0)
             .await
             .expect("seeded user");
+        let signed_in = classchat_core::SignedIn {
+            user,
+            token_version: 0,
+        };
         classchat_server::auth::Tokens::new(SECRET.as_bytes(), std::time::Duration::from_secs(600))
-            .issue(&user)
+            .issue(&signed_in)
             .expect("issue")
             .token
     }
