@@ -13,6 +13,7 @@ mod chat_loop;
 mod delivery_guarantees;
 mod login;
 mod openapi;
+mod openapi_inputs;
 mod web_assets;
 mod websocket;
 mod websocket_catch_up;
