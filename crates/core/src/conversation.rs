@@ -5,6 +5,12 @@ use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
 use std::fmt;
 
+/// A conversationId as a client may write it, as ECMA-262 for the OpenAPI document: two
+/// different userIds joined by `+` or by a space (a query string's decoded `+`). The
+/// lookahead with a back-reference is what says "different".
+pub const CONVERSATION_ID_PATTERN: &str =
+    "^([A-Za-z0-9._@-]{1,128})[+ ](?!\\1$)[A-Za-z0-9._@-]{1,128}$";
+
 /// The canonical id of the conversation between one student and one teacher.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConversationId {
@@ -120,6 +126,37 @@ mod tests {
         assert_eq!(plus, space);
         assert_eq!((plus.first.as_str(), plus.second.as_str()), ("abc", "123"));
         assert!(plus.mentions(&id("123")));
+    }
+
+    #[test]
+    fn the_pattern_says_what_the_parser_says() {
+        // regex-lite has no look-around: check the pattern without its "different ids"
+        // lookahead, and that part by hand.
+        let lookahead = "(?!\\1$)";
+        assert!(CONVERSATION_ID_PATTERN.contains(lookahead));
+        let shape =
+            regex_lite::Regex::new(&CONVERSATION_ID_PATTERN.replace(lookahead, "")).unwrap();
+        let long = "x".repeat(128);
+        let too_long = "x".repeat(129);
+        let mut samples = vec![
+            format!("{long}+a"),
+            format!("a+{too_long}"),
+            format!("{long} {long}y"),
+        ];
+        for a in ["", "a", "s1", "t.1@x-y_z", "a+b", "é", "a\u{202E}"] {
+            for b in ["", "a", "s1", "t1", "b c", "\u{0}"] {
+                for join in ["+", " ", "++", "%2B", "\t", ""] {
+                    samples.push(format!("{a}{join}{b}"));
+                }
+            }
+        }
+        for raw in samples {
+            // The separator is one ASCII byte, so the second id starts right after it.
+            let matched = shape
+                .captures(&raw)
+                .is_some_and(|parts| raw[parts[1].len() + 1..] != parts[1]);
+            assert_eq!(matched, ConversationRef::parse(&raw).is_ok(), "{raw:?}");
+        }
     }
 
     #[test]

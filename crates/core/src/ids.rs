@@ -9,6 +9,13 @@ pub const MAX_USER_ID_LEN: usize = 128;
 /// Longest accepted clientMessageId, in characters.
 pub const MAX_CLIENT_MESSAGE_ID_LEN: usize = 64;
 
+/// A userId as ECMA-262, for the OpenAPI document.
+pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9._@-]{1,128}$";
+
+/// A clientMessageId as ECMA-262 (no control character); the length (1–64 characters) is
+/// the schema's `minLength`/`maxLength`.
+pub const CLIENT_MESSAGE_ID_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+
 /// A user's id: 1–128 characters of `[A-Za-z0-9._@-]`. UUIDs, e-mail addresses and short
 /// school ids all fit; `+` and spaces never do, which is what lets a conversationId join two
 /// of them with `+` (or a space, when a query string decoded the `+`).
@@ -125,6 +132,48 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidUserId, "{raw:?}");
         }
         assert!(UserId::parse(&"x".repeat(MAX_USER_ID_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn user_ids_are_ascii_so_no_control_bidi_or_zero_width_character_gets_in() {
+        for c in crate::text::tests::interesting_chars() {
+            let raw = format!("ab{c}cd");
+            let allowed = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
+            assert_eq!(UserId::parse(&raw).is_ok(), allowed, "{raw:?}");
+            assert_eq!(matches(USER_ID_PATTERN, &raw), allowed, "{raw:?}");
+        }
+        for raw in [
+            "\u{0}",
+            "s1\u{0}",
+            "\u{202E}s1",
+            "s\u{200B}1",
+            "s1\u{FEFF}",
+            "s1\u{2066}",
+        ] {
+            assert_eq!(
+                UserId::parse(raw).unwrap_err().code(),
+                ErrorCode::InvalidUserId,
+                "{raw:?}"
+            );
+        }
+        assert!(matches(USER_ID_PATTERN, &"x".repeat(MAX_USER_ID_LEN)));
+        assert!(!matches(USER_ID_PATTERN, &"x".repeat(MAX_USER_ID_LEN + 1)));
+        assert!(!matches(USER_ID_PATTERN, ""));
+    }
+
+    #[test]
+    fn the_client_message_id_pattern_says_what_the_rule_says() {
+        for text in crate::text::tests::samples() {
+            let length = text.chars().count();
+            let rule = ClientMessageId::parse(&text).is_ok();
+            let pattern = matches(CLIENT_MESSAGE_ID_PATTERN, &text)
+                && (1..=MAX_CLIENT_MESSAGE_ID_LEN).contains(&length);
+            assert_eq!(pattern, rule, "{text:?}");
+        }
+    }
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        regex_lite::Regex::new(pattern).unwrap().is_match(text)
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`conversation`]: `ConversationId`, always `<studentId>+<teacherId>`.
 //! - [`time`]: fixed-width microsecond UTC timestamps and the `Clock` port.
 //! - [`message`]: the message body rules and the stored `Message`.
+//! - [`text`]: which characters names and message bodies may hold, and those rules as the
+//!   patterns the OpenAPI document states.
 //! - [`policy`]: the access rules, pure functions over roles and ids.
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
@@ -31,6 +33,7 @@ pub mod policy;
 pub mod rate;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod user;
 

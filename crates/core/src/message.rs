@@ -3,34 +3,48 @@
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::{ClientMessageId, MessageId, UserId};
+use crate::text;
 use crate::time::Timestamp;
 
-/// Longest accepted message, in Unicode scalar values after trimming.
+/// Longest accepted message, in Unicode scalar values as sent.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
-/// A message text: trimmed of surrounding whitespace, then 1–4000 characters, counted as
-/// Unicode scalar values (so an emoji or an accented letter is one, whatever its UTF-8 size).
+/// A message text: 1–4000 characters as sent (Unicode scalar values, so an emoji or an
+/// accented letter is one, whatever its UTF-8 size), not all whitespace, and no control
+/// character but tab and line breaks. Stored with line breaks normalised to `\n` and
+/// surrounding whitespace trimmed.
+///
+/// Bidi and zero-width characters are kept: right-to-left writing and emoji sequences need
+/// them, and clients show every body bidi-isolated, so they cannot reorder anything outside
+/// it. The length is counted before trimming and normalising, so the rule is one a JSON
+/// Schema can state ([`crate::text::MESSAGE_BODY_PATTERN`] with `maxLength`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageBody(String);
 
 impl MessageBody {
-    /// Trims and validates a message text.
+    /// Validates a message text, then normalises its line breaks and trims it.
     pub fn parse(raw: &str) -> Result<Self, ChatError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(ChatError::validation(
-                ErrorCode::InvalidMessageBody,
-                "messageBody must not be empty",
-            ));
+        let invalid =
+            |message: String| ChatError::validation(ErrorCode::InvalidMessageBody, message);
+        if raw.trim().is_empty() {
+            return Err(invalid("messageBody must not be empty".into()));
         }
-        let length = trimmed.chars().count();
+        let length = raw.chars().count();
         if length > MAX_MESSAGE_CHARS {
-            return Err(ChatError::validation(
-                ErrorCode::InvalidMessageBody,
-                format!("messageBody is {length} characters; the limit is {MAX_MESSAGE_CHARS}"),
+            return Err(invalid(format!(
+                "messageBody is {length} characters; the limit is {MAX_MESSAGE_CHARS}"
+            )));
+        }
+        if raw.chars().any(text::forbidden_in_body) {
+            return Err(invalid(
+                "messageBody must not contain control characters other than tab and line breaks"
+                    .into(),
             ));
         }
-        Ok(Self(trimmed.to_owned()))
+        // `\r\n` from other platforms' clients, and a lone `\r`, become `\n`: what a
+        // browser's textarea sends, so every client stores and shows the same text.
+        let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+        Ok(Self(normalised.trim().to_owned()))
     }
 
     /// Wraps text read back from a store, which was validated when it was written.
@@ -108,8 +122,61 @@ mod tests {
         // 4000 four-byte characters are 16000 bytes and still fine.
         assert!(MessageBody::parse(&"😀".repeat(MAX_MESSAGE_CHARS)).is_ok());
         assert!(MessageBody::parse(&"😀".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
-        // Surrounding whitespace does not count.
-        let padded = format!("  {}  ", "é".repeat(MAX_MESSAGE_CHARS));
-        assert!(MessageBody::parse(&padded).is_ok());
+        // The length counts what was sent, surrounding whitespace included.
+        let padded = format!(" {} ", "é".repeat(MAX_MESSAGE_CHARS - 2));
+        assert_eq!(
+            MessageBody::parse(&padded)
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            3998
+        );
+        let too_long = format!(" {} ", "é".repeat(MAX_MESSAGE_CHARS - 1));
+        assert!(MessageBody::parse(&too_long).is_err());
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_rejected_but_tab_and_line_breaks_kept() {
+        for raw in [
+            "a\u{0}b",
+            "\u{0}",
+            "a\u{7}b",
+            "a\u{8}b",
+            "a\u{B}b",
+            "a\u{C}b",
+            "a\u{1B}[31mb",
+            "a\u{7F}b",
+            "a\u{85}b",
+            "a\u{9B}b",
+        ] {
+            assert_eq!(
+                MessageBody::parse(raw).unwrap_err().code(),
+                ErrorCode::InvalidMessageBody,
+                "{raw:?}"
+            );
+        }
+        assert_eq!(MessageBody::parse("a\tb\nc").unwrap().as_str(), "a\tb\nc");
+    }
+
+    #[test]
+    fn carriage_returns_become_line_feeds() {
+        assert_eq!(MessageBody::parse("a\r\nb\r\n").unwrap().as_str(), "a\nb");
+        assert_eq!(MessageBody::parse("a\rb").unwrap().as_str(), "a\nb");
+        assert_eq!(MessageBody::parse("a\r\n\r\nb").unwrap().as_str(), "a\n\nb");
+        assert!(MessageBody::parse("\r\n").is_err());
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_kept() {
+        for raw in [
+            "abc \u{202E}fed",
+            "שלום \u{200F}!",
+            "👩\u{200D}🏫",
+            "a\u{200B}b",
+            "\u{2066}x\u{2069}",
+        ] {
+            assert_eq!(MessageBody::parse(raw).unwrap().as_str(), raw);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
+use crate::text;
 use std::fmt;
 use std::str::FromStr;
 
@@ -9,8 +10,13 @@ use std::str::FromStr;
 pub const MAX_DISPLAY_NAME_LEN: usize = 100;
 /// Shortest accepted password, in characters.
 pub const MIN_PASSWORD_LEN: usize = 8;
-/// Longest accepted password, in bytes; bounds the hashing work one request can cause.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest accepted new password, in characters (a count, not bytes, so that the OpenAPI
+/// document can state it as `maxLength`).
+pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Longest password a login attempt may carry, in bytes: bounds the hashing work one
+/// request can cause, and is the most [`MAX_PASSWORD_LEN`] characters take in UTF-8, so
+/// every password ever accepted can be typed at login.
+pub const MAX_PASSWORD_ATTEMPT_BYTES: usize = 4 * MAX_PASSWORD_LEN;
 
 /// What a user is in the school, which decides everything they may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,20 +62,28 @@ impl fmt::Display for Role {
     }
 }
 
-/// The name shown to other people: 1–100 characters after trimming.
+/// The name shown to other people: 1–100 characters as given, not all whitespace, with no
+/// control, bidi or zero-width character (see [`crate::text`]); kept trimmed.
+///
+/// The length is counted before trimming, so the rule is one a JSON Schema can state
+/// ([`crate::text::DISPLAY_NAME_PATTERN`] with `maxLength`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DisplayName(String);
 
 impl DisplayName {
-    /// Trims and validates a display name.
+    /// Validates and trims a display name.
     pub fn parse(raw: &str) -> Result<Self, ChatError> {
+        let length = raw.chars().count();
         let trimmed = raw.trim();
-        let length = trimmed.chars().count();
-        if length == 0 || length > MAX_DISPLAY_NAME_LEN || trimmed.chars().any(char::is_control) {
+        if trimmed.is_empty()
+            || length > MAX_DISPLAY_NAME_LEN
+            || raw.chars().any(text::forbidden_in_name)
+        {
             return Err(ChatError::validation(
                 ErrorCode::InvalidDisplayName,
                 format!(
-                    "a display name is 1–{MAX_DISPLAY_NAME_LEN} characters without control characters"
+                    "a display name is 1–{MAX_DISPLAY_NAME_LEN} characters, not only spaces, \
+                     without control, bidi or zero-width characters"
                 ),
             ));
         }
@@ -121,12 +135,11 @@ pub struct Password(String);
 impl Password {
     /// Checks a new password against the length rules.
     pub fn new(raw: &str) -> Result<Self, ChatError> {
-        if raw.chars().count() < MIN_PASSWORD_LEN || raw.len() > MAX_PASSWORD_BYTES {
+        let length = raw.chars().count();
+        if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&length) {
             return Err(ChatError::validation(
                 ErrorCode::InvalidPassword,
-                format!(
-                    "a password is at least {MIN_PASSWORD_LEN} characters and at most {MAX_PASSWORD_BYTES} bytes"
-                ),
+                format!("a password is {MIN_PASSWORD_LEN}–{MAX_PASSWORD_LEN} characters"),
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -135,7 +148,7 @@ impl Password {
     /// Wraps a login attempt without checking the rules (old passwords may predate them),
     /// but still bounded so a huge input cannot make hashing expensive.
     pub fn attempt(raw: &str) -> Result<Self, ChatError> {
-        if raw.len() > MAX_PASSWORD_BYTES {
+        if raw.len() > MAX_PASSWORD_ATTEMPT_BYTES {
             return Err(ChatError::Unauthorized {
                 code: ErrorCode::InvalidCredentials,
                 message: "wrong userId or password".into(),
@@ -182,6 +195,46 @@ mod tests {
         assert!(DisplayName::parse(&"é".repeat(MAX_DISPLAY_NAME_LEN)).is_ok());
         assert!(DisplayName::parse(&"é".repeat(MAX_DISPLAY_NAME_LEN + 1)).is_err());
         assert!(DisplayName::parse("a\u{7}b").is_err());
+        // The length counts what was sent, surrounding spaces included.
+        let padded = format!(" {} ", "é".repeat(MAX_DISPLAY_NAME_LEN - 2));
+        assert_eq!(
+            DisplayName::parse(&padded)
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            98
+        );
+        assert!(
+            DisplayName::parse(&format!(" {} ", "é".repeat(MAX_DISPLAY_NAME_LEN - 1))).is_err()
+        );
+    }
+
+    #[test]
+    fn display_names_refuse_nul_controls_bidi_and_zero_width_characters() {
+        for spoof in [
+            "Ms\u{0}Smith",
+            "Ms\u{1B}Smith",
+            "Ms\u{7F}Smith",
+            "Ms\u{85}Smith",
+            "\u{202E}htimS sM",
+            "Ms \u{2066}Smith\u{2069}",
+            "Ms\u{200B}Smith",
+            "Ms\u{200D}Smith",
+            "Ms\u{2060}Smith",
+            "\u{FEFF}Ms Smith",
+            "Ms\u{061C}Smith",
+            "Ms\u{200E}Smith",
+        ] {
+            assert_eq!(
+                DisplayName::parse(spoof).unwrap_err().code(),
+                ErrorCode::InvalidDisplayName,
+                "{spoof:?}"
+            );
+        }
+        for fine in ["Zoë Ångström", "מרים כהן", "Ms O'Brien-Smith", "李老师"] {
+            assert_eq!(DisplayName::parse(fine).unwrap().as_str(), fine);
+        }
     }
 
     #[test]
@@ -196,7 +249,11 @@ mod tests {
             Password::new("short").unwrap_err().code(),
             ErrorCode::InvalidPassword
         );
-        assert!(Password::new(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
-        assert!(Password::attempt(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+        assert!(Password::new(&"x".repeat(MAX_PASSWORD_LEN + 1)).is_err());
+        // Characters are counted, not bytes, and a login can always carry a valid password.
+        let longest = "😀".repeat(MAX_PASSWORD_LEN);
+        assert!(Password::new(&longest).is_ok());
+        assert!(Password::attempt(&longest).is_ok());
+        assert!(Password::attempt(&"x".repeat(MAX_PASSWORD_ATTEMPT_BYTES + 1)).is_err());
     }
 }

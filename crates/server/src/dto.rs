@@ -2,6 +2,7 @@
 //! schema. Conversions from domain values live here so handlers stay one-liners and the
 //! WebSocket transport can reuse the same shapes.
 
+use crate::schemas;
 use classchat_core::store::{AuditEntry, Contact, Link};
 use classchat_core::{Message, User};
 use serde::{Deserialize, Serialize};
@@ -240,12 +241,16 @@ pub struct ReadResponse {
 #[serde(rename_all = "camelCase")]
 pub struct SendMessageRequest {
     /// The conversation, either id order.
+    #[schema(value_type = schemas::ConversationId)]
     pub conversation_id: String,
     /// Must be the signed-in user.
+    #[schema(value_type = schemas::UserId)]
     pub author: String,
-    /// 1–4000 characters after trimming.
+    /// The text.
+    #[schema(value_type = schemas::MessageBody)]
     pub message_body: String,
-    /// Optional idempotency id (≤ 64 characters), unique per author.
+    /// Optional idempotency id, unique per author.
+    #[schema(value_type = Option<schemas::ClientMessageId>)]
     pub client_message_id: Option<String>,
 }
 
@@ -254,8 +259,10 @@ pub struct SendMessageRequest {
 #[serde(rename_all = "camelCase")]
 pub struct MarkReadRequest {
     /// The conversation.
+    #[schema(value_type = schemas::ConversationId)]
     pub conversation_id: String,
     /// Everything up to this timestamp is read.
+    #[schema(value_type = schemas::Timestamp)]
     pub timestamp: String,
 }
 
@@ -263,13 +270,17 @@ pub struct MarkReadRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUserRequest {
-    /// 1–128 characters of `[A-Za-z0-9._@-]`.
+    /// Their id.
+    #[schema(value_type = schemas::UserId)]
     pub user_id: String,
-    /// 1–100 characters.
+    /// Their name as others see it.
+    #[schema(value_type = schemas::DisplayName)]
     pub display_name: String,
-    /// `student`, `teacher` or `admin`.
+    /// What they are in the school.
+    #[schema(value_type = schemas::Role)]
     pub role: String,
-    /// At least 8 characters.
+    /// Their first password.
+    #[schema(value_type = schemas::NewPassword)]
     pub password: String,
 }
 
@@ -278,10 +289,13 @@ pub struct CreateUserRequest {
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUserRequest {
     /// New display name.
+    #[schema(value_type = Option<schemas::DisplayName>)]
     pub display_name: Option<String>,
     /// New role (refused while the user has links).
+    #[schema(value_type = Option<schemas::Role>)]
     pub role: Option<String>,
     /// New password.
+    #[schema(value_type = Option<schemas::NewPassword>)]
     pub password: Option<String>,
     /// Disable or re-enable.
     pub disabled: Option<bool>,
@@ -302,8 +316,10 @@ pub struct UsersResponse {
 #[serde(rename_all = "camelCase")]
 pub struct LinkDto {
     /// The teacher.
+    #[schema(value_type = schemas::UserId)]
     pub teacher_id: String,
     /// The student.
+    #[schema(value_type = schemas::UserId)]
     pub student_id: String,
 }
 

@@ -18,6 +18,9 @@ pub enum ApiError {
     /// The query string does not parse.
     #[error("{0}")]
     MalformedQuery(String),
+    /// A path segment does not decode (percent-encoding that is not UTF-8).
+    #[error("{0}")]
+    MalformedPath(String),
     /// The body exceeds the limit.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -45,6 +48,7 @@ impl ApiError {
             Self::Chat(error) => (status_of(error), error.code().as_str()),
             Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             Self::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            Self::MalformedPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::NotWebSocket(_) => (StatusCode::BAD_REQUEST, "websocket_required"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),

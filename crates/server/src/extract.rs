@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -52,6 +52,21 @@ fn describe_json_error(error: &serde_json::Error) -> String {
         Category::Syntax | Category::Eof => format!("the body is not valid JSON: {error}"),
         Category::Data => format!("the body does not have the expected fields: {error}"),
         Category::Io => "the body could not be read".to_owned(),
+    }
+}
+
+/// Path parameters. axum's own `Path` answers a segment whose percent-encoding is not
+/// UTF-8 (`/admin/users/%FF`) in plain text; this answers with our JSON error.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(params)| PathParams(params))
+            .map_err(|rejection| ApiError::MalformedPath(rejection.body_text()))
     }
 }
 

@@ -11,7 +11,8 @@
 //! - [`dto`]: the JSON shapes of DESIGN.md with their OpenAPI schemas.
 //! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
-//! - [`openapi`]: the generated OpenAPI 3.1 document.
+//! - [`openapi`]: the generated OpenAPI 3.1 document; `schemas`: the schemas of the values
+//!   clients send, built from the core's rules.
 //! - [`ws`]: real-time delivery over WebSocket and the in-process hub.
 //! - [`web`]: the embedded web client (static files from `web/`).
 //!
@@ -32,6 +33,7 @@ mod listener;
 mod metrics;
 pub mod openapi;
 mod routes;
+mod schemas;
 mod state;
 pub mod web;
 pub mod ws;

@@ -9,6 +9,9 @@
 
 use crate::dto::{self, ErrorBody};
 use crate::routes::{admin, chat, ops, session};
+use crate::schemas;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse};
 
@@ -32,10 +35,15 @@ use utoipa::{Modify, OpenApi, ToResponse};
         web_client, web_file,
     ),
     components(
-        schemas(dto::ErrorBody, dto::ErrorDetail, dto::MessageDto),
+        schemas(
+            dto::ErrorBody, dto::ErrorDetail, dto::MessageDto,
+            schemas::UserId, schemas::ConversationId, schemas::Timestamp, schemas::MessageBody,
+            schemas::ClientMessageId, schemas::DisplayName, schemas::NewPassword, schemas::Role,
+            schemas::Limit, schemas::AuditEntryId,
+        ),
         responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable),
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &StaticFiles),
     tags(
         (name = "auth", description = "Sign in and out"),
         (name = "chat", description = "Conversations between students and their teachers"),
@@ -115,14 +123,46 @@ fn web_client() {}
 
 /// One of the web client's static files (scripts, styles, images).
 #[utoipa::path(get, path = "/static/{file}", tag = "web",
-    params(("file" = String, Path, description = "the file's path under the client's directory, e.g. `app.js`")),
+    params(("file" = String, Path, description = "the file's path under the client's directory, e.g. `app.js` (the document lists every file the binary embeds)")),
     responses(
-        (status = 200, description = "the file, with a strict Content-Security-Policy and an ETag"),
+        (status = 200, description = "the file, with a strict Content-Security-Policy and an ETag",
+            content(
+                ("text/javascript; charset=utf-8"), ("text/css; charset=utf-8"),
+                ("text/html; charset=utf-8"), ("image/svg+xml"),
+            )),
         (status = 304, description = "unchanged since the ETag in `If-None-Match`"),
         (status = 404, description = "no such file (`not_found`)", body = ErrorBody),
     ))]
 #[allow(dead_code)]
 fn web_file() {}
+
+/// Lists the embedded files as the values `/static/{file}` takes, so the document says
+/// which paths exist rather than "any string".
+struct StaticFiles;
+
+impl Modify for StaticFiles {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(operation) = openapi
+            .paths
+            .paths
+            .get_mut("/static/{file}")
+            .and_then(|item| item.get.as_mut())
+        else {
+            return;
+        };
+        let mut files = crate::web::file_names();
+        files.sort();
+        let schema: RefOr<Schema> = ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(files))
+            .into();
+        for parameter in operation.parameters.iter_mut().flatten() {
+            if parameter.name == "file" {
+                parameter.schema = Some(schema.clone());
+            }
+        }
+    }
+}
 
 /// Declares the security schemes the paths refer to: `bearer` (the `Authorization` header)
 /// and `token` (the query parameter of the WebSocket upgrade).

@@ -11,6 +11,7 @@
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -48,11 +49,27 @@ static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
 /// The web client's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|headers: HeaderMap| async move { serve("index.html", &headers) }))
+        .route(
+            "/",
+            get(|headers: HeaderMap| async move { serve("index.html", &headers) }),
+        )
         .route(
             "/static/{*file}",
-            get(|Path(file): Path<String>, headers: HeaderMap| async move { serve(&file, &headers) }),
+            get(
+                |file: Result<Path<String>, PathRejection>, headers: HeaderMap| async move {
+                    // A name whose percent-encoding is not UTF-8 names no file either.
+                    match file {
+                        Ok(Path(file)) => serve(&file, &headers),
+                        Err(_) => crate::error::ApiError::RouteNotFound.into_response(),
+                    }
+                },
+            ),
         )
+}
+
+/// The paths of the embedded files under `/static/`, for the OpenAPI document.
+pub(crate) fn file_names() -> Vec<String> {
+    WebAssets::iter().map(|name| name.into_owned()).collect()
 }
 
 fn serve(file: &str, request_headers: &HeaderMap) -> Response {

@@ -69,7 +69,7 @@ function topBar(user) {
       'div',
       { class: 'user-chip' },
       avatar(user.userId, user.displayName, 'small'),
-      h('span', { class: 'user-text' }, h('span', { class: 'user-name' }, user.displayName), h('span', { class: 'user-role' }, roleLabel)),
+      h('span', { class: 'user-text' }, h('span', { class: 'user-name', dir: 'auto' }, user.displayName), h('span', { class: 'user-role' }, roleLabel)),
     ),
     h('button', { type: 'button', class: 'button small ghost', onclick: signOut }, 'Sign out'),
   );

@@ -38,6 +38,28 @@ export function append(parent, children) {
   return parent;
 }
 
+// --- Bidi isolation -----------------------------------------------------------------------
+// Names and message bodies are whatever someone typed, in any script and direction. Each
+// is shown bidi-isolated, so that right-to-left text, or a right-to-left override (U+202E)
+// in a message, cannot reorder the text around it ("Ms Smith: hi" turning into a spoof).
+// Elements get `dir="auto"` (which isolates them, and picks their direction from their
+// first strong character); inside a sentence, a name sits between FSI and PDI, the plain-
+// text form of the same isolation.
+
+/** A `<bdi>`: user text isolated inside a line of other text. */
+export function bidi(text) {
+  return h('bdi', {}, text);
+}
+
+// Bidi controls that could end or unbalance an isolate. Names may not contain them (the
+// server refuses them), so removing them from one changes nothing but old data.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` between FSI (U+2068) and PDI (U+2069), for names in strings and attributes. */
+export function isolate(text) {
+  return `\u2068${String(text).replace(BIDI_CONTROLS, '')}\u2069`;
+}
+
 /** Replaces all children of `parent`. */
 export function replace(parent, ...children) {
   parent.replaceChildren();

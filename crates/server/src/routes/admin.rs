@@ -6,10 +6,11 @@ use crate::dto::{
     LinksResponse, UpdateUserRequest, UsersResponse,
 };
 use crate::error::ApiResult;
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::openapi::{PayloadTooLarge, Unauthorized, Unavailable};
+use crate::schemas;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
@@ -31,12 +32,16 @@ pub fn router() -> Router<AppState> {
 
 /// `GET /admin/users` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// Only this role.
+    #[param(value_type = Option<schemas::Role>, required = false)]
     role: Option<String>,
-    /// Page size, 1–200, default 100.
+    /// Page size, default 100.
+    #[param(value_type = Option<schemas::Limit>, required = false)]
     limit: Option<String>,
     /// Only userIds after this one (the last of the previous page).
+    #[param(value_type = Option<schemas::UserId>, required = false)]
     after: Option<String>,
 }
 
@@ -100,11 +105,11 @@ async fn create_user(
 
 /// Changes a user's display name, role, password or disabled flag.
 #[utoipa::path(patch, path = "/admin/users/{userId}", tag = "admin", request_body = UpdateUserRequest,
-    params(("userId" = String, Path, description = "the user to change")),
+    params(("userId" = schemas::UserId, Path, description = "the user to change")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminUserDto),
-        (status = 400, description = "malformed JSON (`invalid_json`), userId (`invalid_user_id`) or role (`invalid_role`)", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`), userId (`invalid_user_id`, or `invalid_path` when its percent-encoding is not UTF-8) or role (`invalid_role`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
@@ -116,7 +121,7 @@ async fn create_user(
 async fn update_user(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    Path(user_id): Path<String>,
+    PathParams(user_id): PathParams<String>,
     JsonBody(body): JsonBody<UpdateUserRequest>,
 ) -> ApiResult<Json<AdminUserDto>> {
     let changes = UserChanges {
@@ -135,9 +140,10 @@ async fn update_user(
 /// `GET /admin/links` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-#[into_params(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase", parameter_in = Query)]
 pub struct LinksQuery {
     /// Only the links of this user (teacher or student); all links when absent.
+    #[param(value_type = Option<schemas::UserId>, required = false)]
     user_id: Option<String>,
 }
 
@@ -194,11 +200,14 @@ async fn add_link(
 /// `DELETE /admin/links` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-#[into_params(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase", parameter_in = Query)]
 pub struct UnlinkQuery {
-    /// The teacher.
+    /// The teacher. (Optional in the query string's type only: without it the answer is
+    /// `400 invalid_user_id`.)
+    #[param(value_type = schemas::UserId, required = true)]
     teacher_id: Option<String>,
-    /// The student.
+    /// The student (required, like `teacherId`).
+    #[param(value_type = schemas::UserId, required = true)]
     student_id: Option<String>,
 }
 
@@ -229,10 +238,13 @@ async fn remove_link(
 
 /// `GET /admin/audit` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Page size, 1–200, default 100.
+    /// Page size, default 100.
+    #[param(value_type = Option<schemas::Limit>, required = false)]
     limit: Option<String>,
     /// Only entries older than this entry id.
+    #[param(value_type = Option<schemas::AuditEntryId>, required = false)]
     before: Option<String>,
 }
 

@@ -8,6 +8,7 @@ use crate::dto::{
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
 use crate::openapi::{PayloadTooLarge, RateLimited, Unauthorized, Unavailable};
+use crate::schemas;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
@@ -34,8 +35,11 @@ pub fn router() -> Router<AppState> {
 
 /// `?user_name=`: whose list; defaults to the caller.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserNameQuery {
-    /// The userId whose list to show; someone else's needs an admin token (audited).
+    /// The userId whose list to show (default: the caller); someone else's needs an admin
+    /// token (audited).
+    #[param(value_type = Option<schemas::UserId>, required = false)]
     user_name: Option<String>,
 }
 
@@ -118,15 +122,21 @@ async fn get_chats(
 /// `GET /chat/read` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-#[into_params(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase", parameter_in = Query)]
 pub struct ReadQuery {
     /// `<studentId>+<teacherId>` (send the `+` as `%2B`; a decoded space is accepted too).
+    /// Optional in the query string's type only: without it the answer is `400
+    /// invalid_conversation_id`, so the document declares it required.
+    #[param(value_type = schemas::ConversationId, required = true)]
     conversation_id: Option<String>,
-    /// Page size, 1–200, default 50.
+    /// Page size, default 50.
+    #[param(value_type = Option<schemas::Limit>, required = false)]
     limit: Option<String>,
     /// Only messages older than this timestamp (exclusive): scroll back.
+    #[param(value_type = Option<schemas::Timestamp>, required = false)]
     before: Option<String>,
     /// Only messages newer than this timestamp (exclusive), oldest first: catch up.
+    #[param(value_type = Option<schemas::Timestamp>, required = false)]
     after: Option<String>,
 }
 

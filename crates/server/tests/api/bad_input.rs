@@ -123,6 +123,15 @@ fn new_user(user_id: &str, role: &str, password: &str) -> Request {
     )
 }
 
+/// A new student `s9` called `name`.
+fn named(name: &str) -> Request {
+    Request::Json(
+        Method::POST,
+        "/admin/users",
+        json!({"userId": "s9", "displayName": name, "role": "student", "password": "password-123"}),
+    )
+}
+
 /// A send as s1 into s1+t1 with this clientMessageId.
 fn send_with_client_id(client_message_id: String) -> Request {
     send(
@@ -172,6 +181,13 @@ fn cases() -> Vec<Case> {
         case(422, "invalid_message_body",      "messageBody of 4001 characters",         S1, send_text("a".repeat(4001))),
         case(422, "invalid_message_body",      "messageBody of 4001 emoji",              S1, send_text("😀".repeat(4001))),
         case(413, "payload_too_large",         "1 MiB body",                             S1, raw_send(one_mib)),
+        case(422, "invalid_message_body",      "messageBody with a NUL",                 S1, send_text("a\u{0}b".into())),
+        case(422, "invalid_message_body",      "messageBody that is only a NUL",         S1, send_text("\u{0}".into())),
+        case(422, "invalid_message_body",      "messageBody with a terminal escape",     S1, send_text("\u{1B}[2J\u{1B}[Hhello".into())),
+        case(422, "invalid_message_body",      "messageBody with a backspace",           S1, send_text("paid\u{8}\u{8}\u{8}\u{8}owed".into())),
+        case(422, "invalid_message_body",      "messageBody with DEL",                   S1, send_text("a\u{7F}b".into())),
+        case(422, "invalid_message_body",      "messageBody with a C1 control",          S1, send_text("a\u{85}b".into())),
+        case(422, "invalid_message_body",      "messageBody of 4001 characters padded",  S1, send_text(format!(" {} ", "a".repeat(3999)))),
         // The conversationId.
         case(400, "invalid_conversation_id",   "conversationId with 0 parts",            S1, send_to("")),
         case(400, "invalid_conversation_id",   "conversationId with 1 part",             S1, send_to("s1")),
@@ -186,6 +202,10 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_limit",             "read with limit=0",                      S1, get("/chat/read?conversationId=s1%2Bt1&limit=0")),
         case(400, "invalid_limit",             "read with limit=201",                    S1, get("/chat/read?conversationId=s1%2Bt1&limit=201")),
         case(400, "invalid_limit",             "read with limit=abc",                    S1, get("/chat/read?conversationId=s1%2Bt1&limit=abc")),
+        case(400, "invalid_cursor",            "read with a leap second",                S1, get("/chat/read?conversationId=s1%2Bt1&before=2016-12-31T23:59:60Z")),
+        case(400, "invalid_cursor",            "read with a space for the T",            S1, get("/chat/read?conversationId=s1%2Bt1&before=2026-01-01%2000:00:00Z")),
+        case(400, "invalid_cursor",            "read with February 30th",                S1, get("/chat/read?conversationId=s1%2Bt1&after=2026-02-30T00:00:00Z")),
+        case(400, "invalid_cursor",            "read with 10 fraction digits",           S1, get("/chat/read?conversationId=s1%2Bt1&after=2026-01-01T00:00:00.1234567890Z")),
         case(400, "invalid_cursor",            "read with before=notatimestamp",         S1, get("/chat/read?conversationId=s1%2Bt1&before=notatimestamp")),
         case(400, "invalid_cursor",            "read with after=123abc",                 S1, get("/chat/read?conversationId=s1%2Bt1&after=123abc")),
         case(400, "invalid_conversation_id",   "read without conversationId",            S1, get("/chat/read")),
@@ -219,12 +239,31 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_user_id",           "new user with a bad userId",             Admin, new_user("a b", "student", "password-123")),
         case(400, "invalid_role",              "new user with a bad role",               Admin, new_user("s9", "principal", "password-123")),
         case(422, "invalid_password",          "new user with a short password",         Admin, new_user("s9", "student", "short")),
+        case(422, "invalid_password",          "new user with a 1025-character password", Admin, new_user("s9", "student", &"p".repeat(1025))),
+        case(400, "invalid_user_id",           "new user whose userId has an RLO",       Admin, new_user("s\u{202E}9", "student", "password-123")),
+        case(400, "invalid_user_id",           "new user whose userId has a zero-width space", Admin, new_user("s\u{200B}9", "student", "password-123")),
+        case(400, "invalid_user_id",           "new user whose userId has a NUL",        Admin, new_user("s9\u{0}", "student", "password-123")),
+        case(422, "invalid_display_name",      "new user named with a NUL",              Admin, named("Ms\u{0}Smith")),
+        case(422, "invalid_display_name",      "new user named with an escape",          Admin, named("Ms\u{1B}[31mSmith")),
+        case(422, "invalid_display_name",      "new user named with a C1 control",       Admin, named("Ms\u{9B}Smith")),
+        case(422, "invalid_display_name",      "new user named with an RLO",             Admin, named("\u{202E}htimS sM")),
+        case(422, "invalid_display_name",      "new user named with an LRI",             Admin, named("Ms \u{2066}Smith")),
+        case(422, "invalid_display_name",      "new user named with an Arabic letter mark", Admin, named("Ms\u{061C}Smith")),
+        case(422, "invalid_display_name",      "new user named with a right-to-left mark", Admin, named("Ms\u{200F}Smith")),
+        case(422, "invalid_display_name",      "new user named with a zero-width space", Admin, named("Ms\u{200B}Smith")),
+        case(422, "invalid_display_name",      "new user named with a zero-width joiner", Admin, named("Ms\u{200D}Smith")),
+        case(422, "invalid_display_name",      "new user named with a word joiner",      Admin, named("Ms\u{2060}Smith")),
+        case(422, "invalid_display_name",      "new user named with a BOM",              Admin, named("\u{FEFF}Ms Smith")),
+        case(422, "invalid_display_name",      "rename to a name with an RLO",           Admin, Request::Json(Method::PATCH, "/admin/users/s2", json!({"displayName": "\u{202E}1s"}))),
+        case(422, "invalid_display_name",      "rename to a name with a NUL",            Admin, Request::Json(Method::PATCH, "/admin/users/s2", json!({"displayName": "s\u{0}2"}))),
+        case(400, "invalid_path",              "update of a userId that is not UTF-8",   Admin, Request::Json(Method::PATCH, "/admin/users/%FF", json!({"displayName": "Nobody"}))),
         case(409, "conflict",                  "new user that exists",                   Admin, new_user("s2", "student", "password-123")),
         case(409, "conflict",                  "link that exists",                       Admin, post("/admin/links", json!({"teacherId": "t1", "studentId": "s1"}))),
         case(404, "not_found",                 "update of an unknown user",              Admin, Request::Json(Method::PATCH, "/admin/users/nobody", json!({"displayName": "Nobody"}))),
         case(404, "not_found",                 "removal of a link that does not exist",  Admin, Request::Bare(Method::DELETE, "/admin/links?teacherId=t2&studentId=s1".into())),
         // Routing.
         case(404, "not_found",                 "unknown route",                          S1, get("/chat/nope")),
+        case(404, "not_found",                 "static file whose name is not UTF-8",    Nobody, get("/static/%FF")),
         case(405, "method_not_allowed",        "wrong method",                           S1, Request::Bare(Method::DELETE, "/chat/send".into())),
     ]
 }
@@ -322,11 +361,7 @@ async fn every_bad_request_is_refused_with_its_code_and_changes_nothing() {
 async fn a_message_of_exactly_4000_characters_is_accepted_even_as_emoji() {
     let school = school().await;
     let app = &school.app;
-    for text in [
-        "a".repeat(4000),
-        "😀".repeat(4000),
-        format!("  {}\n", "é".repeat(4000)),
-    ] {
+    for text in ["a".repeat(4000), "😀".repeat(4000)] {
         let sent = app.send(&school.s1, "s1+t1", "s1", &text).await;
         assert_eq!(
             sent.status,
@@ -339,12 +374,68 @@ async fn a_message_of_exactly_4000_characters_is_accepted_even_as_emoji() {
         assert_eq!(stored, text.trim());
         assert_eq!(stored.chars().count(), 4000);
     }
+    // The limit counts what was sent, surrounding whitespace included; it is then trimmed.
+    let padded = format!(" {}\n", "é".repeat(3998));
+    let sent = app.send(&school.s1, "s1+t1", "s1", &padded).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(sent.body["messageBody"].as_str().unwrap(), padded.trim());
     let messages = app.read_all(&school.t1, "s1+t1").await;
     assert_eq!(messages.len(), 5);
     assert_eq!(
-        messages[4]["messageBody"].as_str().unwrap().chars().count(),
+        messages[3]["messageBody"].as_str().unwrap().chars().count(),
         4000
     );
+}
+
+#[tokio::test]
+async fn bidi_and_zero_width_characters_in_a_message_are_kept_and_line_breaks_normalised() {
+    let school = school().await;
+    let app = &school.app;
+    for (sent, stored) in [
+        (
+            "see \u{202E}txet desrever\u{202C} here",
+            "see \u{202E}txet desrever\u{202C} here",
+        ),
+        ("שלום \u{200F}!", "שלום \u{200F}!"),
+        (
+            "👩\u{200D}🏫 zero\u{200B}width",
+            "👩\u{200D}🏫 zero\u{200B}width",
+        ),
+        ("tab\tand\r\nCRLF\rand CR\r\n", "tab\tand\nCRLF\nand CR"),
+    ] {
+        let reply = app.send(&school.s1, "s1+t1", "s1", sent).await;
+        assert_eq!(reply.status, 201, "{sent:?}: {}", reply.body);
+        assert_eq!(reply.body["messageBody"], stored, "{sent:?}");
+    }
+    let messages = app.read_all(&school.t1, "s1+t1").await;
+    assert_eq!(messages.len(), 6);
+    assert_eq!(messages[5]["messageBody"], "tab\tand\nCRLF\nand CR");
+}
+
+#[tokio::test]
+async fn a_timestamp_an_offset_moves_out_of_range_reads_like_the_ends_of_time() {
+    let school = school().await;
+    let app = &school.app;
+    let all = app.read_all(&school.s1, "s1+t1").await;
+    for (query, expected) in [
+        ("after=0000-01-01T00:00:00%2B23:59", all.len()),
+        ("before=0000-01-01T00:00:00%2B01:00", 0),
+        ("after=9999-12-31T23:59:59-23:59", 0),
+        ("before=9999-12-31T23:59:59-01:00", all.len()),
+    ] {
+        let reply = app
+            .get(
+                &format!("/chat/read?conversationId=s1%2Bt1&{query}"),
+                &school.s1,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        assert_eq!(
+            reply.body["messages"].as_array().unwrap().len(),
+            expected,
+            "{query}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod delivery_guarantees;
 mod login;
 mod login_limits;
 mod openapi;
+mod openapi_inputs;
 mod revocation;
 mod web_assets;
 mod websocket;

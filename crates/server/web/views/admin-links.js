@@ -3,7 +3,7 @@
 // read-only, audited conversation viewer.
 
 import * as api from '../api.js';
-import { h, avatar, replace } from '../dom.js';
+import { h, avatar, bidi, isolate, replace } from '../dom.js';
 
 const CONFIRM_MS = 5000;
 
@@ -75,7 +75,7 @@ export class LinksPanel {
       h('option', { value: '' }, prompt),
       users
         .sort((a, b) => a.displayName.localeCompare(b.displayName))
-        .map((u) => h('option', { value: u.userId }, `${u.displayName} (${u.userId})${u.disabled ? ' — disabled' : ''}`)),
+        .map((u) => h('option', { value: u.userId }, `${isolate(u.displayName)} (${u.userId})${u.disabled ? ' — disabled' : ''}`)),
     );
     select.value = current;
   }
@@ -98,7 +98,7 @@ export class LinksPanel {
 
   row(link) {
     const conversationId = `${link.studentId}+${link.teacherId}`;
-    const person = (id) => h('span', { class: 'name-cell' }, avatar(id, this.name(id), 'small'), h('span', {}, this.name(id), h('span', { class: 'muted id-suffix' }, ` ${id}`)));
+    const person = (id) => h('span', { class: 'name-cell' }, avatar(id, this.name(id), 'small'), h('span', {}, bidi(this.name(id)), h('span', { class: 'muted id-suffix' }, ` ${id}`)));
     const pair = `${this.name(link.teacherId)} and ${this.name(link.studentId)}`;
     const unlink = h('button', { type: 'button', class: 'button small subtle-danger', 'aria-label': `Unlink ${pair}` }, 'Unlink');
     let confirmTimer = null;
@@ -116,7 +116,7 @@ export class LinksPanel {
         return;
       }
       clearTimeout(confirmTimer);
-      this.remove(link, pair);
+      this.remove(link);
     });
     return h(
       'tr',
@@ -142,7 +142,7 @@ export class LinksPanel {
     }
     try {
       await api.addLink(teacherId, studentId);
-      replace(this.formStatus, `${this.name(teacherId)} and ${this.name(studentId)} can now message each other.`);
+      replace(this.formStatus, bidi(this.name(teacherId)), ' and ', bidi(this.name(studentId)), ' can now message each other.');
       this.links = (await api.listLinks()).links;
       this.render();
     } catch (error) {
@@ -151,12 +151,12 @@ export class LinksPanel {
     }
   }
 
-  async remove(link, pair) {
+  async remove(link) {
     try {
       await api.removeLink(link.teacherId, link.studentId);
       this.links = this.links.filter((l) => l !== link);
       this.render();
-      this.context.toast(`Unlinked ${pair}. Their conversation stays readable.`);
+      this.context.toast(['Unlinked ', bidi(this.name(link.teacherId)), ' and ', bidi(this.name(link.studentId)), '. Their conversation stays readable.']);
     } catch (error) {
       this.context.toast(api.describeError(error), 'error');
     }

@@ -5,7 +5,7 @@
 // working at their next request).
 
 import * as api from '../api.js';
-import { h, avatar, replace, show } from '../dom.js';
+import { h, avatar, bidi, replace, show } from '../dom.js';
 
 // The server's rules (crates/core/src/user.rs), checked here first for a clearer message.
 const MIN_PASSWORD_CHARS = 8;
@@ -134,7 +134,7 @@ export class UsersPanel {
     return h(
       'tr',
       { class: user.disabled ? 'is-disabled' : '', dataset: { userId: user.userId } },
-      h('td', { 'data-label': 'Name' }, h('span', { class: 'name-cell' }, avatar(user.userId, user.displayName, 'small'), user.displayName)),
+      h('td', { 'data-label': 'Name' }, h('span', { class: 'name-cell' }, avatar(user.userId, user.displayName, 'small'), bidi(user.displayName))),
       h('td', { 'data-label': 'User ID' }, h('code', {}, user.userId)),
       h('td', { 'data-label': 'Role' }, h('span', { class: `role-chip role-${user.role}` }, user.role)),
       h('td', { 'data-label': 'Status' }, h('span', { class: `status-chip ${user.disabled ? 'off' : 'on'}` }, user.disabled ? 'Disabled' : 'Active')),
@@ -182,7 +182,7 @@ export class UsersPanel {
           }
         },
       },
-      h('label', { for: id, class: 'field-label' }, rename ? `New display name for ${user.displayName}` : `New password for ${user.displayName}`),
+      h('label', { for: id, class: 'field-label' }, rename ? 'New display name for ' : 'New password for ', bidi(user.displayName)),
       h('div', { class: 'row-editor-line' },
         input,
         save,
@@ -203,7 +203,7 @@ export class UsersPanel {
   async openConversations(user) {
     const id = editorId(user, 'conversations');
     const list = h('div', { id, class: 'row-editor', tabindex: '-1', 'aria-live': 'polite' },
-      h('p', { class: 'muted' }, `Loading the conversations of ${user.displayName}…`));
+      h('p', { class: 'muted' }, 'Loading the conversations of ', bidi(user.displayName), '…'));
     const row = h('tr', { class: 'editor-row', dataset: { editorFor: user.userId } }, h('td', { colspan: '5' }, list));
     this.editor = { userId: user.userId, kind: 'conversations', row };
     this.render();
@@ -211,7 +211,7 @@ export class UsersPanel {
       const { chats } = await api.getChatsOf(user.userId);
       if (this.editor?.row !== row) return; // closed or replaced meanwhile
       replace(list,
-        h('p', { class: 'field-label' }, `Conversations of ${user.displayName}`),
+        h('p', { class: 'field-label' }, 'Conversations of ', bidi(user.displayName)),
         h('p', { class: 'field-hint' }, 'Listing them and opening one are both recorded in the audit log. Conversations with students no longer linked stay readable here.'),
         chats.length === 0
           ? h('p', { class: 'muted' }, 'No messages yet.')
@@ -222,8 +222,8 @@ export class UsersPanel {
               'aria-label': `View the conversation of ${chat.student.displayName} and ${user.displayName}`,
             }, 'View'),
             ' ',
-            h('span', {}, chat.student.displayName),
-            chat.lastMessage ? h('span', { class: 'muted' }, ` — ${preview(chat.lastMessage.messageBody)}`) : null))),
+            h('span', { dir: 'auto' }, chat.student.displayName),
+            chat.lastMessage ? h('span', { class: 'muted' }, ' — ', bidi(preview(chat.lastMessage.messageBody))) : null))),
         h('button', { type: 'button', class: 'button small', onclick: () => this.closeEditor() }, 'Close'));
       list.focus();
     } catch (failure) {
@@ -274,12 +274,12 @@ export class UsersPanel {
       this.context.names.set(updated.userId, updated.displayName);
       this.closeEditor();
       this.context.toast(rename
-        ? `${user.displayName} is now called ${updated.displayName}.`
-        : `${updated.displayName} has a new password. Share it with them privately.`);
+        ? [bidi(user.displayName), ' is now called ', bidi(updated.displayName), '.']
+        : [bidi(updated.displayName), ' has a new password. Share it with them privately.']);
     } catch (failure) {
       save.disabled = false;
       if (failure.status === 401) return; // back at the sign-in page already
-      fail(failure.status === 404 ? `${user.displayName} no longer exists. Reload the list.` : api.describeError(failure));
+      fail(failure.status === 404 ? [bidi(user.displayName), ' no longer exists. Reload the list.'] : api.describeError(failure));
     }
   }
 
@@ -288,7 +288,7 @@ export class UsersPanel {
       const updated = await api.updateUser(user.userId, { disabled });
       this.users = this.users.map((u) => (u.userId === updated.userId ? updated : u));
       this.render();
-      this.context.toast(`${updated.displayName} is ${disabled ? 'disabled' : 'enabled again'}.`);
+      this.context.toast([bidi(updated.displayName), ` is ${disabled ? 'disabled' : 'enabled again'}.`]);
       this.tbody.querySelector(`tr[data-user-id="${CSS.escape(updated.userId)}"] button.toggle`)?.focus();
     } catch (error) {
       this.context.toast(api.describeError(error), 'error');
@@ -312,7 +312,7 @@ export class UsersPanel {
       const created = await api.createUser(user);
       this.context.names.set(created.userId, created.displayName);
       this.form.reset();
-      replace(this.formStatus, `${created.displayName} (${created.userId}) can now sign in.`);
+      replace(this.formStatus, bidi(created.displayName), ` (${created.userId}) can now sign in.`);
       this.load();
     } catch (error) {
       const text = error.status === 409 ? `The user ID “${user.userId}” is already taken.` : api.describeError(error);

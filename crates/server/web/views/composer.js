@@ -2,7 +2,7 @@
 // that turns red over the server's limit (4,000 characters after trimming, counted as
 // Unicode code points like the server does) and disables Send, and throttled typing hints.
 
-import { h, formatCount } from '../dom.js';
+import { h, bidi, formatCount, isolate } from '../dom.js';
 
 export const MAX_MESSAGE_CHARS = 4000;
 const TYPING_EVERY_MS = 3000; // the server allows about one typing notice a second
@@ -32,7 +32,7 @@ export class Composer {
       id,
       class: 'composer-input',
       rows: '1',
-      placeholder: `Write to ${peerName}…`,
+      placeholder: `Write to ${isolate(peerName)}…`,
       'aria-describedby': `${id}-hint ${id}-count`,
       autocomplete: 'off',
       onkeydown: (event) => this.keydown(event),
@@ -49,7 +49,7 @@ export class Composer {
     this.element = h(
       'form',
       { class: 'composer', onsubmit: (event) => this.submit(event) },
-      h('label', { for: id, class: 'sr-only' }, `Message to ${peerName}`),
+      h('label', { for: id, class: 'sr-only' }, 'Message to ', bidi(peerName)),
       h('div', { class: 'composer-row' }, this.input, this.sendButton),
       h(
         'div',

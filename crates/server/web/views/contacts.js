@@ -1,7 +1,7 @@
 // The sidebar: the student's teachers or the teacher's conversations, newest activity
 // first, each with the last message and an unread badge that updates live.
 
-import { h, avatar, reconcile, replace, shortTime, fullTime, formatCount, show } from '../dom.js';
+import { h, avatar, bidi, reconcile, replace, shortTime, fullTime, formatCount, show } from '../dom.js';
 
 export class ContactsView {
   /**
@@ -89,8 +89,8 @@ export class ContactsView {
         'span',
         { class: 'preview' },
         last.author === me ? h('span', { class: 'preview-you' }, 'You: ') : null,
-        // textContent only: the body is whatever someone typed.
-        last.messageBody.replace(/\s+/g, ' '),
+        // textContent only, and bidi-isolated: the body is whatever someone typed.
+        bidi(last.messageBody.replace(/\s+/g, ' ')),
       );
     } else preview = h('span', { class: 'preview muted' }, 'No messages yet — say hello');
     const unread = contact.unreadCount;
@@ -115,7 +115,7 @@ export class ContactsView {
         h(
           'span',
           { class: 'contact-row' },
-          h('span', { class: 'contact-name' }, contact.peerName),
+          h('span', { class: 'contact-name', dir: 'auto' }, contact.peerName),
           last && h('time', { datetime: last.timestamp, title: fullTime(last.timestamp) }, shortTime(last.timestamp)),
         ),
         h(

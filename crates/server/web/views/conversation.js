@@ -3,7 +3,7 @@
 // "Sending…" and then "Sent"/"Seen" or "Not sent" with Retry, a typing indicator, and
 // the chat box. Admins get the same view read-only, with a notice that the read is audited.
 
-import { h, avatar, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
+import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
 import { Composer } from './composer.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // messages closer than this from one author are grouped
@@ -74,7 +74,7 @@ export class ConversationView {
         h(
           'div',
           { class: 'conversation-title' },
-          h('h2', {}, this.peer.name),
+          h('h2', { dir: 'auto' }, this.peer.name),
           (this.subtitle = h('p', { class: 'subtitle' }, this.peer.subtitle)),
         ),
       ),
@@ -194,7 +194,7 @@ export class ConversationView {
     const until = contact?.typingUntil || 0;
     clearTimeout(this.typingTimer);
     if (until > Date.now()) {
-      replace(this.typing, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')), `${this.peer.name} is typing…`);
+      replace(this.typing, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')), bidi(this.peer.name), ' is typing…');
       this.typingTimer = setTimeout(() => this.showTyping(), until - Date.now() + 50);
     } else {
       replace(this.typing);
@@ -208,9 +208,9 @@ export class ConversationView {
     else if (conversation.messages.size === 0 && conversation.pending.size === 0) {
       replace(this.historyStatus, h('span', { class: 'start-note' }, this.options.readOnly
         ? 'This conversation has no messages.'
-        : `No messages yet. Write the first one to ${this.peer.name} below.`));
+        : ['No messages yet. Write the first one to ', bidi(this.peer.name), ' below.']));
     } else {
-      replace(this.historyStatus, h('span', { class: 'start-note' }, `This is the start of the conversation with ${this.peer.name}.`));
+      replace(this.historyStatus, h('span', { class: 'start-note' }, 'This is the start of the conversation with ', bidi(this.peer.name), '.'));
     }
   }
 
@@ -307,9 +307,10 @@ export class ConversationView {
     if (status === 'pending') meta.push(h('span', { class: 'receipt sending' }, 'Sending…'));
     replace(
       li,
-      showName && h('div', { class: 'message-author' }, this.options.nameOf(author)),
-      // The body is plain text: textContent via h(), never parsed as HTML.
-      h('div', { class: 'bubble', title: message ? fullTime(message.timestamp) : null }, h('p', { class: 'message-body' }, body)),
+      showName && h('div', { class: 'message-author', dir: 'auto' }, this.options.nameOf(author)),
+      // The body is plain text: textContent via h(), never parsed as HTML; `dir="auto"`
+      // isolates it, so an override inside it cannot reorder the time or receipt beside it.
+      h('div', { class: 'bubble', title: message ? fullTime(message.timestamp) : null }, h('p', { class: 'message-body', dir: 'auto' }, body)),
       meta.length > 0 && h('div', { class: 'message-meta' }, meta.flatMap((part, i) => (i ? [' · ', part] : [part]))),
       status === 'failed' &&
         h(

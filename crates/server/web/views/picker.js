@@ -85,7 +85,7 @@ export class StudentPicker {
               },
             },
             avatar(s.peerId, s.peerName),
-            h('span', { class: 'picker-name' }, s.peerName),
+            h('span', { class: 'picker-name', dir: 'auto' }, s.peerName),
             h('span', { class: 'picker-id' }, s.peerId),
           ),
         ),

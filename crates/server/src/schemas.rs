@@ -1,0 +1,164 @@
+//! The OpenAPI schemas of the values clients send, built from the core's own rules.
+//!
+//! Each type here exists only to carry a schema: request bodies and query parameters keep
+//! plain `String` fields (the service validates them, with precise error codes) and name
+//! one of these with `value_type`, so the document states exactly what the service
+//! accepts: the same patterns and lengths, from the same constants, that the core's tests
+//! check against its validators. Named schemas also give client generators one type per
+//! kind of value.
+
+use classchat_core::conversation::CONVERSATION_ID_PATTERN;
+use classchat_core::ids::{
+    CLIENT_MESSAGE_ID_PATTERN, MAX_CLIENT_MESSAGE_ID_LEN, MAX_USER_ID_LEN, USER_ID_PATTERN,
+};
+use classchat_core::message::MAX_MESSAGE_CHARS;
+use classchat_core::service::MAX_PAGE_LIMIT;
+use classchat_core::text::{DISPLAY_NAME_PATTERN, MESSAGE_BODY_PATTERN};
+use classchat_core::time::TIMESTAMP_PATTERN;
+use classchat_core::user::{MAX_DISPLAY_NAME_LEN, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+use serde_json::json;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+
+/// An audit entry id as `ulid` decodes it: 26 characters of Crockford's base32, either case.
+const ULID_PATTERN: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
+
+/// A string schema with these bounds and this pattern.
+fn string(
+    description: &str,
+    pattern: &str,
+    length: (usize, usize),
+    example: &str,
+) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .min_length(Some(length.0))
+        .max_length(Some(length.1))
+        .examples([json!(example)])
+        .into()
+}
+
+/// Declares a schema-only type named `$name` whose schema is `$schema`.
+macro_rules! schema {
+    ($(#[$doc:meta])* $name:ident => $schema:expr) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+schema! {
+    /// A userId.
+    UserId => string(
+        "1–128 characters of letters, digits, `.`, `_`, `@` and `-`.",
+        USER_ID_PATTERN,
+        (1, MAX_USER_ID_LEN),
+        "s1",
+    )
+}
+
+schema! {
+    /// A conversationId as a client may write it.
+    ConversationId => string(
+        "`<studentId>+<teacherId>`: two different userIds joined by `+`, in either order \
+         (the server answers with the canonical one). A space instead of the `+` is \
+         accepted too, because that is what `+` decodes to in a query string: send `%2B`.",
+        CONVERSATION_ID_PATTERN,
+        (3, 2 * MAX_USER_ID_LEN + 1),
+        "s1+t1",
+    )
+}
+
+schema! {
+    /// A timestamp in a cursor or a read marker.
+    Timestamp => string(
+        "RFC 3339: `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1–9 digits (truncated to \
+         the microsecond), then `Z` or an offset up to ±23:59; a real calendar date, no \
+         leap second. The server's own timestamps are UTC with 6 digits, e.g. \
+         `2026-11-24T14:01:02.123456Z`, so they sort as text.",
+        TIMESTAMP_PATTERN,
+        (20, 35),
+        "2026-11-24T14:01:02.123456Z",
+    )
+}
+
+schema! {
+    /// A message text as sent.
+    MessageBody => string(
+        "1–4000 characters (Unicode code points) as sent, not all whitespace, with no \
+         control character but tab, line feed and carriage return. Stored with line breaks \
+         as `\\n` and surrounding whitespace trimmed. Bidi and zero-width characters are \
+         kept: show every body bidi-isolated.",
+        MESSAGE_BODY_PATTERN,
+        (1, MAX_MESSAGE_CHARS),
+        "i am the student!",
+    )
+}
+
+schema! {
+    /// A client's idempotency id.
+    ClientMessageId => string(
+        "1–64 characters without control characters, unique per author.",
+        CLIENT_MESSAGE_ID_PATTERN,
+        (1, MAX_CLIENT_MESSAGE_ID_LEN),
+        "m-1",
+    )
+}
+
+schema! {
+    /// A display name as sent.
+    DisplayName => string(
+        "1–100 characters as sent, not all whitespace, with no control, bidi or zero-width \
+         character (U+061C, U+200B–U+200F, U+2028–U+202E, U+2060, U+2066–U+2069, U+FEFF). \
+         Stored trimmed.",
+        DISPLAY_NAME_PATTERN,
+        (1, MAX_DISPLAY_NAME_LEN),
+        "Ms Rivera",
+    )
+}
+
+schema! {
+    /// A new password.
+    NewPassword => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some("8–1024 characters."))
+        .min_length(Some(MIN_PASSWORD_LEN))
+        .max_length(Some(MAX_PASSWORD_LEN))
+        .into()
+}
+
+schema! {
+    /// A role.
+    Role => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(["student", "teacher", "admin"]))
+        .into()
+}
+
+schema! {
+    /// A page size.
+    Limit => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Integer))
+        .minimum(Some(1))
+        .maximum(Some(MAX_PAGE_LIMIT as u32))
+        .into()
+}
+
+schema! {
+    /// The id of an audit entry.
+    AuditEntryId => string(
+        "A ULID: 26 characters of Crockford's base32.",
+        ULID_PATTERN,
+        (26, 26),
+        "01JDQ1Z8X4V9P3K2M5N7R8T6W0",
+    )
+}
