@@ -41,9 +41,9 @@ use utoipa::{Modify, OpenApi, ToResponse};
             schemas::ClientMessageId, schemas::DisplayName, schemas::NewPassword, schemas::Role,
             schemas::Limit, schemas::AuditEntryId,
         ),
-        responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable),
+        responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable, Timeout),
     ),
-    modifiers(&SecuritySchemes, &StaticFiles),
+    modifiers(&SecuritySchemes, &StaticFiles, &RequestTimeouts),
     tags(
         (name = "auth", description = "Sign in and out"),
         (name = "chat", description = "Conversations between students and their teachers"),
@@ -91,6 +91,36 @@ pub struct Busy(pub ErrorBody);
 #[response(headers(("Retry-After" = u32, description = "seconds to wait before retrying")))]
 pub struct Unavailable(pub ErrorBody);
 
+/// The request was not done within the server's request timeout (`timeout`), e.g. a body
+/// that never finished arriving.
+#[derive(ToResponse)]
+pub struct Timeout(pub ErrorBody);
+
+/// Every route can answer 408: the request timeout wraps the whole router.
+struct RequestTimeouts;
+
+impl Modify for RequestTimeouts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let timeout = utoipa::openapi::Ref::from_response_name("Timeout");
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.put,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .entry("408".to_owned())
+                    .or_insert_with(|| timeout.clone().into());
+            }
+        }
+    }
+}
+
 /// Opens the live connection (a WebSocket upgrade).
 ///
 /// The token is checked before the upgrade, so a refused client never gets a socket.
@@ -107,6 +137,7 @@ pub struct Unavailable(pub ErrorBody);
         (status = 400, description = "not a WebSocket upgrade request (`websocket_required`), or a malformed query string (`invalid_query`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 429, description = "the user has as many live connections on this node as allowed (`too_many_connections`)", body = ErrorBody),
         (status = 503, description = "the store is unavailable, or the server is shutting down (`unavailable`)", body = ErrorBody),
     ))]
 #[allow(dead_code)]

@@ -7,7 +7,7 @@ use crate::dto::{
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::openapi::{PayloadTooLarge, Unauthorized, Unavailable};
+use crate::openapi::{Busy, PayloadTooLarge, Unauthorized, Unavailable};
 use crate::schemas;
 use crate::state::AppState;
 use axum::extract::State;
@@ -86,7 +86,7 @@ async fn list_users(
         (status = 409, description = "the userId exists (`conflict`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 422, description = "display name (`invalid_display_name`) or password (`invalid_password`) breaks a rule", body = ErrorBody),
-        (status = 503, response = Unavailable),
+        (status = 503, response = Busy),
     ))]
 async fn create_user(
     State(state): State<AppState>,
@@ -116,7 +116,7 @@ async fn create_user(
         (status = 409, description = "role change while linked, or disabling or demoting yourself (`conflict`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 422, description = "display name (`invalid_display_name`) or password (`invalid_password`) breaks a rule", body = ErrorBody),
-        (status = 503, response = Unavailable),
+        (status = 503, response = Busy),
     ))]
 async fn update_user(
     State(state): State<AppState>,
