@@ -89,9 +89,19 @@ pub struct HttpArgs {
     /// How long a login token stays valid, e.g. 12h, 30m.
     #[arg(long, env = "CLASSCHAT_TOKEN_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
     pub token_ttl: Duration,
-    /// Token signing secret; when unset, one is generated once and kept beside the database.
+    /// Token signing secret, at least 32 bytes; when neither this nor --jwt-secret-file is
+    /// given, one is generated once and kept beside the database.
     #[arg(long, env = "CLASSCHAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// A file holding the token signing secret (at least 32 bytes; a trailing newline is
+    /// ignored), so the secret stays out of the environment and the process list.
+    #[arg(
+        long,
+        env = "CLASSCHAT_JWT_SECRET_FILE",
+        conflicts_with = "jwt_secret",
+        value_name = "PATH"
+    )]
+    pub jwt_secret_file: Option<PathBuf>,
     /// Messages per second one user may send, sustained (0 = unlimited).
     #[arg(long, env = "CLASSCHAT_SEND_RATE", default_value_t = 5.0)]
     pub send_rate: f64,
@@ -176,6 +186,10 @@ pub struct DemoArgs {
     /// HTTP settings.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Serve on an address other than loopback. The demo's passwords are printed and
+    /// public, so without this flag `demo` refuses any address but 127.0.0.1 or ::1.
+    #[arg(long)]
+    pub public: bool,
 }
 
 /// `classchat user …`.

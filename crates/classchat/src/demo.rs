@@ -1,12 +1,13 @@
 //! `classchat demo`: a fresh demo school, served at once.
 
 use crate::cli::{DemoArgs, DynamoArgs, StoreArgs, StoreKind};
-use crate::serve::{open_service, run_server};
-use anyhow::Context;
+use crate::serve::{open_service, run_server, signing_secret};
+use anyhow::{Context, bail};
 use classchat_core::ChatService;
 use classchat_core::service::{Actor, NewUser, SendRequest};
 use classchat_server::Live;
 use classchat_store_sqlite::Synchronous;
+use std::net::IpAddr;
 use std::path::Path;
 
 /// The password of every demo account.
@@ -86,6 +87,24 @@ const MESSAGES: [(&str, &str, bool, &str); 9] = [
 
 /// Runs `classchat demo`.
 pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let addr = args.http.addr;
+    let public = !is_loopback(addr.ip());
+    if public && !args.public {
+        bail!(
+            "every demo account, the admin's included, has the password {DEMO_PASSWORD:?}, \
+             printed for all to see, so `classchat demo` serves only on a loopback address \
+             (127.0.0.1, ::1), not {addr}; add --public to serve it on the network anyway"
+        );
+    }
+    if public {
+        tracing::warn!(
+            %addr,
+            "serving the demo school on a non-loopback address (--public): anyone who can \
+             reach it can sign in as its admin, teachers and students with the password \
+             {DEMO_PASSWORD:?}; never put real data in it"
+        );
+    }
+    let jwt_secret = signing_secret(&args.http, &args.db)?;
     remove_database(&args.db)?;
     let store = StoreArgs {
         store: StoreKind::Sqlite,
@@ -99,15 +118,26 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .await
         .context("cannot seed the demo school")?;
     let db = args.db.clone();
-    run_server(service, live, &args.http, &args.db, move |addr| {
+    run_server(service, live, &args.http, jwt_secret, move |addr| {
         println!("Demo school ready in {}.", db.display());
         println!("Open http://{addr}/ in a browser and sign in as any of these (password: {DEMO_PASSWORD}):");
         println!("  admin:    {}", ADMIN.0);
         println!("  teachers: {}", TEACHERS.map(|(id, _)| id).join(", "));
         println!("  students: {}", STUDENTS.map(|(id, _)| id).join(", "));
         println!("The API is described at http://{addr}/openapi.json.");
+        if public {
+            println!(
+                "WARNING: this address is not loopback (--public): anyone who can reach it \
+                 can sign in with these public passwords."
+            );
+        }
     })
     .await
+}
+
+/// Whether `ip` only reaches this machine (an IPv4-mapped `::ffff:127.0.0.1` included).
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 /// Deletes the demo database and its WAL files, so every demo starts from the same state.
@@ -161,4 +191,25 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
         service.send(&caller, request).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_are_private() {
+        for private in ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"] {
+            assert!(is_loopback(private.parse().unwrap()), "{private}");
+        }
+        for public in [
+            "0.0.0.0",
+            "::",
+            "192.168.1.10",
+            "10.0.0.5",
+            "::ffff:10.0.0.5",
+        ] {
+            assert!(!is_loopback(public.parse().unwrap()), "{public}");
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! `classchat export`: the whole school as JSON Lines, one record per line, for records
 //! keeping and for moving between installations or stores. Each line is the API's JSON
 //! shape of the record plus a `type` (`user`, `link`, `message`, `audit`); passwords are
-//! never exported.
+//! never exported. A new export file is readable by its owner only (see `files`).
 
 use crate::cli::ExportArgs;
+use crate::files;
 use crate::serve::open_service;
 use anyhow::Context;
 use classchat_core::service::{Actor, ExportRecord};
@@ -49,8 +50,10 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     } else {
-        let file = std::fs::File::create(&args.out)
+        // Every message of the school: owner-only, like the database.
+        let file = files::create_owner_only(&args.out)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
+        files::warn_if_shared(&args.out, "every message of the school");
         Box::new(std::io::BufWriter::new(file))
     };
     let mut export = service.export(Actor::Operator).await?;

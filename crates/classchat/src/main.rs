@@ -6,14 +6,18 @@
 //! - `demo`: seeding a fresh demo school.
 //! - `admin`: the `user` and `link` commands.
 //! - `export`: the whole school as JSON Lines.
-//! - `secret`: the token signing secret, generated once and kept beside the database.
+//! - `secret`: the token signing secret (at least 32 bytes): given, read from a file, or
+//!   generated once and kept beside the database.
+//! - `files`: files classchat writes (exports, the secret) are created owner-only.
+//! - `open_files`: raising the open-file limit at start-up.
 //! - `tables`: creating and checking the DynamoDB tables.
 
 mod admin;
 mod cli;
 mod demo;
 mod export;
-mod limits;
+mod files;
+mod open_files;
 mod secret;
 mod serve;
 mod tables;

@@ -1,7 +1,8 @@
 //! `classchat serve`: open the store, build the app, serve until SIGINT/SIGTERM.
 
 use crate::cli::{HttpArgs, ServeArgs, StoreArgs, StoreKind};
-use crate::secret;
+use crate::open_files::raise_open_file_limit;
+use crate::secret::{self, Configured};
 use crate::tables::dynamo_config;
 use anyhow::Context;
 use classchat_core::login_guard::LoginLimits;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 /// Runs `classchat serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let jwt_secret = signing_secret(&args.http, &args.store.db)?;
     let live = Live::new(args.http.live_config());
     let hub = match &args.redis_url {
         Some(url) => {
@@ -37,15 +39,26 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => live.hub(),
     };
     let service = open_service(&args.store, Some((hub, &args.http))).await?;
-    if args.store.store == StoreKind::Dynamodb && args.http.jwt_secret.is_none() {
+    if args.store.store == StoreKind::Dynamodb
+        && args.http.jwt_secret.is_none()
+        && args.http.jwt_secret_file.is_none()
+    {
         // Tokens must verify on every node that shares the tables.
         tracing::warn!(
-            "CLASSCHAT_JWT_SECRET is not set: this node signs tokens with a secret kept beside \
-             --db, so tokens it issues are not accepted by other nodes; set the same \
-             CLASSCHAT_JWT_SECRET on every node"
+            "no token signing secret is configured: this node signs tokens with a secret kept \
+             beside --db, so tokens it issues are not accepted by other nodes; give every node \
+             the same CLASSCHAT_JWT_SECRET_FILE (or CLASSCHAT_JWT_SECRET)"
         );
     }
-    run_server(service, live, &args.http, &args.store.db, |_| {}).await
+    run_server(service, live, &args.http, jwt_secret, |_| {}).await
+}
+
+/// The token signing secret `http` configures, or the one kept beside `db`; read before
+/// anything else starts, so a bad one stops the command at once.
+pub fn signing_secret(http: &HttpArgs, db: &Path) -> anyhow::Result<Vec<u8>> {
+    let configured =
+        Configured::from_settings(http.jwt_secret.as_deref(), http.jwt_secret_file.as_deref())?;
+    secret::load_or_create(configured, db)
 }
 
 /// The Redis key prefix of a deployment: one per table prefix, so deployments sharing a
@@ -115,19 +128,21 @@ pub async fn open_service(
     Ok(Arc::new(service))
 }
 
-/// Serves `service` over HTTP until a shutdown signal, then drains in-flight requests.
-/// `banner` runs once the port is bound, with the address actually bound (which differs
-/// from the configured one for port 0).
+/// Serves `service` over HTTP, signing tokens with `jwt_secret`, until a shutdown signal,
+/// then drains in-flight requests. `banner` runs once the port is bound, with the address
+/// actually bound (which differs from the configured one for port 0).
 pub async fn run_server(
     service: Arc<ChatService>,
     live: Live,
     http: &HttpArgs,
-    db: &Path,
+    jwt_secret: Vec<u8>,
     banner: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    // Every connection takes a descriptor: the limit any connection cap must stay under.
+    let open_files = raise_open_file_limit();
     let connections = ConnectionLimits {
         max_connections: match http.max_connections {
-            0 => connection_cap(),
+            0 => connection_cap(open_files),
             set => set,
         },
         header_timeout: http.header_timeout,
@@ -136,7 +151,7 @@ pub async fn run_server(
         ..ConnectionLimits::default()
     };
     let config = ServerConfig {
-        jwt_secret: secret::load_or_create(http.jwt_secret.as_deref(), db)?,
+        jwt_secret,
         token_ttl: http.token_ttl,
         cors_origins: http.cors_origins.clone(),
         client_ip_header: http.client_ip_header.clone(),
@@ -151,6 +166,7 @@ pub async fn run_server(
         "accepting connections"
     );
     let addr = server.local_addr()?;
+    tracing::info!(%addr, open_files, "listening");
     banner(addr);
     // Printed on stdout (logs go to stderr) so scripts and tests can find the port.
     println!("classchat listening on http://{addr}");
@@ -170,9 +186,8 @@ const RESERVED_DESCRIPTORS: u64 = 256;
 
 /// The connection cap when none is configured: the open-file limit minus what the rest of
 /// the process needs, so the store never runs out of descriptors because of clients.
-fn connection_cap() -> usize {
-    let limit = crate::limits::open_file_limit();
-    usize::try_from(limit.saturating_sub(RESERVED_DESCRIPTORS).max(64)).unwrap_or(usize::MAX)
+fn connection_cap(open_files: u64) -> usize {
+    usize::try_from(open_files.saturating_sub(RESERVED_DESCRIPTORS).max(64)).unwrap_or(usize::MAX)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -8,12 +8,14 @@ use std::time::Duration;
 /// idle connections after 10 minutes and any connection after 2 hours).
 pub const DEFAULT_CONNECTION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 
-/// Settings of both functions.
-#[derive(Clone)]
+/// Settings of both functions. Nothing here is secret.
+#[derive(Debug, Clone)]
 pub struct LambdaConfig {
-    /// HS256 secret for tokens (`CLASSCHAT_JWT_SECRET`), shared by both functions so a
-    /// token from the REST login opens the WebSocket.
-    pub jwt_secret: Vec<u8>,
+    /// The Secrets Manager secret holding the HS256 token secret
+    /// (`CLASSCHAT_JWT_SECRET_ARN`), shared by both functions so a token from the REST
+    /// login opens the WebSocket. Only the ARN is in the environment; the value is read at
+    /// cold start (see [`crate::secret`]).
+    pub jwt_secret_arn: String,
     /// Where the tables are (`CLASSCHAT_TABLE_PREFIX`, optional `CLASSCHAT_DYNAMODB_ENDPOINT`).
     pub dynamo: DynamoConfig,
     /// The Management API endpoint (`CLASSCHAT_WS_ENDPOINT`, `https://{api}.execute-api.
@@ -34,13 +36,13 @@ impl LambdaConfig {
 
     /// Reads the settings through `lookup`, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, LambdaError> {
-        let jwt_secret = lookup("CLASSCHAT_JWT_SECRET")
-            .ok_or_else(|| LambdaError::Config("CLASSCHAT_JWT_SECRET is not set".into()))?;
-        if jwt_secret.len() < 32 {
-            return Err(LambdaError::Config(
-                "CLASSCHAT_JWT_SECRET must be at least 32 bytes".into(),
-            ));
-        }
+        let jwt_secret_arn = lookup("CLASSCHAT_JWT_SECRET_ARN").ok_or_else(|| {
+            LambdaError::Config(
+                "CLASSCHAT_JWT_SECRET_ARN is not set: the functions read the token signing \
+                 secret from this Secrets Manager secret (template.yaml sets it)"
+                    .into(),
+            )
+        })?;
         let connection_ttl = match lookup("CLASSCHAT_CONNECTION_TTL_SECS") {
             None => DEFAULT_CONNECTION_TTL,
             Some(text) => Duration::from_secs(text.parse().map_err(|_| {
@@ -48,7 +50,7 @@ impl LambdaConfig {
             })?),
         };
         Ok(Self {
-            jwt_secret: jwt_secret.into_bytes(),
+            jwt_secret_arn,
             dynamo: DynamoConfig {
                 endpoint: lookup("CLASSCHAT_DYNAMODB_ENDPOINT"),
                 table_prefix: lookup("CLASSCHAT_TABLE_PREFIX").unwrap_or_default(),
@@ -70,18 +72,6 @@ impl LambdaConfig {
     }
 }
 
-impl std::fmt::Debug for LambdaConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LambdaConfig")
-            .field("jwt_secret", &"***")
-            .field("dynamo", &self.dynamo)
-            .field("management_endpoint", &self.management_endpoint)
-            .field("cors_origins", &self.cors_origins)
-            .field("connection_ttl", &self.connection_ttl)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,10 +85,12 @@ mod tests {
         }
     }
 
+    const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:classchat-jwt-AbCdEf";
+
     #[test]
     fn reads_the_templates_variables() {
         let config = LambdaConfig::from_lookup(lookup(&[
-            ("CLASSCHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CLASSCHAT_JWT_SECRET_ARN", ARN),
             ("CLASSCHAT_TABLE_PREFIX", "cc_"),
             (
                 "CLASSCHAT_WS_ENDPOINT",
@@ -113,15 +105,21 @@ mod tests {
         assert_eq!(config.dynamo.table_prefix, "cc_");
         assert_eq!(config.cors_origins.len(), 2);
         assert_eq!(config.connection_ttl, DEFAULT_CONNECTION_TTL);
-        assert!(
-            !format!("{config:?}").contains("0123456789"),
-            "the secret stays out of logs"
-        );
+        assert_eq!(config.jwt_secret_arn, ARN);
     }
 
     #[test]
-    fn refuses_a_missing_or_short_secret() {
-        assert!(LambdaConfig::from_lookup(lookup(&[])).is_err());
-        assert!(LambdaConfig::from_lookup(lookup(&[("CLASSCHAT_JWT_SECRET", "short")])).is_err());
+    fn the_secret_comes_only_from_secrets_manager() {
+        let error = LambdaConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert!(
+            error.to_string().contains("CLASSCHAT_JWT_SECRET_ARN"),
+            "{error}"
+        );
+        // A secret in the environment itself is not a way to configure the functions.
+        let plain = LambdaConfig::from_lookup(lookup(&[(
+            "CLASSCHAT_JWT_SECRET",
+            "0123456789abcdef0123456789abcdef",
+        )]));
+        assert!(plain.is_err());
     }
 }

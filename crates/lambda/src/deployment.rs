@@ -1,40 +1,53 @@
-//! Wiring shared by both functions: one store, one hub, one `ChatService` per process,
-//! built once at cold start and reused by every invocation.
+//! Wiring shared by both functions: one store, one hub, one `ChatService` and the token
+//! signing secret per process, built once at cold start and reused by every invocation.
 
 use crate::config::LambdaConfig;
 use crate::connections::ConnectionTable;
 use crate::error::LambdaError;
 use crate::hub::ApiGatewayHub;
+use crate::secret::JwtSecret;
 use aws_config::{BehaviorVersion, SdkConfig};
 use classchat_core::{ChatService, SystemClock};
 use classchat_store_dynamodb::DynamoStore;
 use std::sync::Arc;
 
-/// The service and the hub it publishes to.
+/// The service, the hub it publishes to, and the secret tokens are signed with.
 #[derive(Clone)]
 pub struct Deployment {
     /// The use-cases, publishing through [`Self::hub`].
     pub service: Arc<ChatService>,
     /// The API Gateway hub (the WebSocket function also posts replies through it).
     pub hub: Arc<ApiGatewayHub>,
+    /// Read once from Secrets Manager and kept for the life of the process.
+    jwt_secret: JwtSecret,
 }
 
 impl Deployment {
     /// Builds everything from the environment's AWS configuration (the function role's
-    /// credentials and region) and `config`. Makes no request.
+    /// credentials and region) and `config`. Makes one request: reading the token signing
+    /// secret, which fails the cold start (with the reason in the log) if it cannot be
+    /// read or is shorter than 32 bytes.
     pub async fn connect(config: &LambdaConfig) -> Result<Self, LambdaError> {
-        let store = DynamoStore::connect(&config.dynamo).await?;
         let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn).await?;
+        let store = DynamoStore::connect(&config.dynamo).await?;
         Ok(Self::from_parts(
             store,
             sdk,
             config.management_endpoint.as_deref(),
+            jwt_secret,
         ))
     }
 
-    /// Builds everything over a store and SDK configuration made elsewhere (tests point
-    /// both at emulators on loopback).
-    pub fn from_parts(store: DynamoStore, sdk: SdkConfig, management: Option<&str>) -> Self {
+    /// Builds everything over a store, SDK configuration and secret obtained elsewhere
+    /// (tests point the first two at emulators on loopback).
+    pub fn from_parts(
+        store: DynamoStore,
+        sdk: SdkConfig,
+        management: Option<&str>,
+        jwt_secret: JwtSecret,
+    ) -> Self {
         let connections = ConnectionTable::new(store.client().clone(), store.tables());
         let hub = Arc::new(ApiGatewayHub::new(sdk, connections, management));
         let service = ChatService::new(Arc::new(store), Arc::new(SystemClock))
@@ -42,6 +55,12 @@ impl Deployment {
         Self {
             service: Arc::new(service),
             hub,
+            jwt_secret,
         }
+    }
+
+    /// The secret both functions sign and verify tokens with.
+    pub fn jwt_secret(&self) -> &JwtSecret {
+        &self.jwt_secret
     }
 }

@@ -9,6 +9,9 @@ pub enum LambdaError {
     /// A required setting is missing or malformed.
     #[error("configuration: {0}")]
     Config(String),
+    /// The token signing secret cannot be read from Secrets Manager, or is too short.
+    #[error("JWT secret: {0}")]
+    Secret(String),
     /// The DynamoDB store could not be set up.
     #[error("DynamoDB store: {0}")]
     Store(#[from] SetupError),

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 /// `websocket_required` here: on AWS, sockets go to the WebSocket API instead.
 pub fn app(deployment: &Deployment, config: &LambdaConfig) -> Router {
     let server = ServerConfig {
-        jwt_secret: config.jwt_secret.clone(),
+        jwt_secret: deployment.jwt_secret().bytes().to_vec(),
         token_ttl: DEFAULT_TOKEN_TTL,
         cors_origins: config.cors_origins.clone(),
         // API Gateway appends the caller's address to X-Forwarded-For; the TCP peer is

@@ -8,8 +8,10 @@
 //!
 //! Live events leave through [`ApiGatewayHub`], which finds recipients' connections in the
 //! `Connections` table ([`ConnectionTable`]) and posts to them with the API Gateway
-//! Management API. Handlers are plain library functions so tests invoke them in-process
-//! with real event payloads; the binaries only wire them to the Lambda runtime.
+//! Management API. The token signing secret comes from Secrets Manager at cold start
+//! ([`JwtSecret`]); the environment holds only its ARN. Handlers are plain library
+//! functions so tests invoke them in-process with real event payloads; the binaries only
+//! wire them to the Lambda runtime.
 
 #![warn(missing_docs)]
 
@@ -19,6 +21,7 @@ pub mod deployment;
 pub mod error;
 pub mod http;
 pub mod hub;
+pub mod secret;
 pub mod ws;
 
 pub use config::LambdaConfig;
@@ -26,3 +29,4 @@ pub use connections::ConnectionTable;
 pub use deployment::Deployment;
 pub use error::LambdaError;
 pub use hub::{ApiGatewayHub, Management};
+pub use secret::JwtSecret;

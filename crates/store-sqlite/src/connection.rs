@@ -152,6 +152,21 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Internal("the writer dropped a job".into()))?
     }
+
+    /// Proves the writer can write: an empty job through the queue, in a batch's
+    /// transaction like any write (so it needs the write lock, but writes nothing and
+    /// costs no fsync), answered within `timeout`. Fails when the thread has died or is
+    /// stuck — behind a long batch, or waiting for another process's lock.
+    pub(crate) async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        match tokio::time::timeout(timeout, self.run(|_| Ok(()))).await {
+            // A thread that died during the batch dropped the job: not ready either.
+            Ok(Err(StoreError::Internal(message))) => Err(StoreError::Unavailable(message)),
+            Ok(answer) => answer,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "the writer has not answered within {timeout:?}"
+            ))),
+        }
+    }
 }
 
 /// Runs one batch in one transaction and reports the commit's outcome to every job.

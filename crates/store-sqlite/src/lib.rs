@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`connection`]: connection set-up, the single writer thread, the reader pool.
+//! - `files`: the database's files are created owner-only (0600).
 //! - `migrations`: the versioned, embedded schema.
 //! - `users`, `messages`, `contacts`, `audit`: the queries, one file per concern, each a
 //!   plain function over a `rusqlite::Connection`.
@@ -11,14 +12,23 @@
 //! A message is acknowledged only after its transaction commits. With the default
 //! [`Synchronous::Full`] the commit fsyncs the write-ahead log, so an acknowledged message
 //! survives `kill -9` and power loss.
+//!
+//! # Readiness
+//! [`Store::ping`] succeeds only when both halves answer: a read on a pooled connection,
+//! and an empty write through the writer thread's queue within [`WRITER_PING_TIMEOUT`],
+//! so a writer thread that has died or is stuck (on another process's lock, say) makes
+//! `/readyz` fail although reads still work.
 
 mod audit;
 pub mod connection;
 mod contacts;
 mod error;
+mod files;
 mod messages;
 mod migrations;
 mod rows;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod users;
 
 pub use connection::Synchronous;
@@ -33,6 +43,13 @@ use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
 use connection::{Readers, Writer, open_connection};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long [`Store::ping`] waits for the writer thread's answer. A healthy writer answers
+/// within one group commit (milliseconds); this is short enough for a load balancer's
+/// health check, and shorter than the 5 s a write waits for another process's lock, so a
+/// writer blocked behind one shows as not ready.
+pub const WRITER_PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Options of [`SqliteStore::open`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,9 +67,13 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it to the current
-    /// schema. Blocking: call it at start-up, or from `spawn_blocking`.
+    /// schema. A new database file is created readable by its owner only (0600), and so
+    /// are its `-wal` and `-shm` files; an existing one keeps its mode, with a warning in
+    /// the log if other users can read it. Blocking: call it at start-up, or from
+    /// `spawn_blocking`.
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        files::prepare(&path)?;
         let mut connection = open_connection(&path, options.synchronous)?;
         migrations::migrate(&mut connection)?;
         Ok(Self {
@@ -71,13 +92,14 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.readers
-            .run(|connection| {
-                connection
-                    .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-                    .map_err(error::classify)
-            })
-            .await
+        let read = self.readers.run(|connection| {
+            connection
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                .map_err(error::classify)
+        });
+        let write = self.writer.ping(WRITER_PING_TIMEOUT);
+        let (read, write) = tokio::join!(read, write);
+        read.and(write)
     }
 
     async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {

@@ -30,7 +30,10 @@ impl Env {
             .env("CLASSCHAT_DYNAMODB_ENDPOINT", &self.endpoint)
             .env("CLASSCHAT_TABLE_PREFIX", &self.prefix)
             .env("CLASSCHAT_DB", self.dir.path().join("node.db"))
-            .env("CLASSCHAT_JWT_SECRET", "a-shared-secret-for-every-node")
+            .env(
+                "CLASSCHAT_JWT_SECRET",
+                "a-shared-secret-for-every-node-of-the-school",
+            )
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY");

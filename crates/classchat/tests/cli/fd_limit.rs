@@ -1,7 +1,8 @@
-//! A server whose open-file table is full refuses new connections at once, says so in its
-//! log, does not spin, and serves again as soon as descriptors free up. With its default
-//! connection cap (derived from that limit) the table never fills: idle connections make
-//! room for new ones instead.
+//! The open-file limit: `serve` raises its soft limit to the hard limit at start-up; a
+//! server whose open-file table is full nonetheless refuses new connections at once, says
+//! so in its log, does not spin, and serves again as soon as descriptors free up; and with
+//! its default connection cap (derived from that limit) the table never fills: idle
+//! connections make room for new ones instead.
 
 use crate::process::{BINARY, Running};
 use std::io::{ErrorKind, Read, Write};
@@ -46,6 +47,7 @@ fn demo_with_limit(db: &std::path::Path, log: &std::path::Path, extra: &str) -> 
         .arg(db)
         .arg(log)
         .env_remove("CLASSCHAT_JWT_SECRET")
+        .env_remove("CLASSCHAT_JWT_SECRET_FILE")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
     Running::start(&mut command)
@@ -150,5 +152,54 @@ fn with_the_default_cap_idle_connections_make_room_and_the_table_never_fills() {
     assert!(
         !log.contains("open-file limit reached"),
         "the table filled up: {log}"
+    );
+}
+
+/// The soft and hard open-file limits of process `pid`.
+fn open_file_limits(pid: &str) -> (u64, u64) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .expect("a Max open files line");
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn serve_raises_its_open_file_limit_to_the_hard_limit() {
+    const SOFT: u64 = 256;
+    let (_, hard) = open_file_limits("self");
+    assert!(
+        hard > SOFT,
+        "this test needs a hard open-file limit above {SOFT}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let log = dir.path().join("server.log");
+    // What a service manager's default unit gives: a low soft limit under a higher hard one.
+    let script = format!("ulimit -Sn {SOFT} && exec \"$0\" serve --db \"$1\" --addr 127.0.0.1:0");
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script, BINARY])
+        .arg(&db)
+        .env_remove("CLASSCHAT_JWT_SECRET")
+        .env_remove("CLASSCHAT_JWT_SECRET_FILE")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null());
+    let server = Running::start_logging(&mut command, &log);
+    assert_eq!(
+        open_file_limits(&server.pid().to_string()),
+        (hard, hard),
+        "the soft limit is raised to the hard one"
+    );
+    assert!(server.terminate().success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("raised the open-file limit") && log.contains(&hard.to_string()),
+        "the log says so: {log}"
     );
 }

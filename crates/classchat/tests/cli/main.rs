@@ -1,9 +1,13 @@
 //! The `classchat` binary run as a user runs it: CLI commands, `serve` on SQLite and on the
-//! DynamoDB emulator, shutdown and restart.
+//! DynamoDB emulator, shutdown and restart, the signing secret, file modes, the demo's
+//! binding and the open-file limit.
 
 mod cli;
+mod demo_binding;
 mod dynamodb;
 mod export;
 mod fd_limit;
+mod files;
 mod multi_node;
 mod process;
+mod secret;

@@ -23,7 +23,10 @@ fn command(prefix: &str, dir: &tempfile::TempDir, redis_url: &str, args: &[&str]
         .env("CLASSCHAT_DYNAMODB_ENDPOINT", testing::emulator_endpoint())
         .env("CLASSCHAT_TABLE_PREFIX", prefix)
         .env("CLASSCHAT_DB", dir.path().join("node.db"))
-        .env("CLASSCHAT_JWT_SECRET", "one-secret-for-every-node")
+        .env(
+            "CLASSCHAT_JWT_SECRET",
+            "one-secret-for-every-node-of-the-school",
+        )
         .env("CLASSCHAT_REDIS_URL", redis_url)
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ACCESS_KEY_ID")

@@ -13,6 +13,7 @@ pub fn classchat() -> Command {
     let mut command = Command::new(BINARY);
     command
         .env_remove("CLASSCHAT_JWT_SECRET")
+        .env_remove("CLASSCHAT_JWT_SECRET_FILE")
         .env("RUST_LOG", "warn");
     command
 }
@@ -61,9 +62,19 @@ pub struct Running {
 impl Running {
     /// Starts `command` and waits for its "classchat listening on" line.
     pub fn start(command: &mut Command) -> Running {
+        Self::start_with_stderr(command, Stdio::inherit())
+    }
+
+    /// Like [`Self::start`], with the log (stderr) written to the file `log`.
+    pub fn start_logging(command: &mut Command, log: &std::path::Path) -> Running {
+        let file = std::fs::File::create(log).expect("create the log file");
+        Self::start_with_stderr(command, Stdio::from(file))
+    }
+
+    fn start_with_stderr(command: &mut Command, stderr: Stdio) -> Running {
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start classchat");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();

@@ -34,7 +34,7 @@ impl WsHandler {
         Self {
             service: Arc::clone(&deployment.service),
             hub: Arc::clone(&deployment.hub),
-            tokens: Tokens::new(&config.jwt_secret, DEFAULT_TOKEN_TTL),
+            tokens: Tokens::new(deployment.jwt_secret().bytes(), DEFAULT_TOKEN_TTL),
             connection_ttl: config.connection_ttl,
         }
     }

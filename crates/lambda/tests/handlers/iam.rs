@@ -1,21 +1,31 @@
-//! Least privilege, checked: the DynamoDB and API Gateway actions each function's code can
-//! call are derived from the sources it links, and `template.yaml` must grant exactly
-//! those — per resource, no fewer and no more.
+//! Least privilege, checked: every AWS call each function's code can make is found in the
+//! sources it links, with the resource it targets — a table, an index, the secret, the
+//! WebSocket API — and `template.yaml` must grant exactly those actions on exactly those
+//! resources: a grant the code never uses fails, and so does a call with no grant.
 //!
 //! Which sources each function runs:
 //! - both: the store (`crates/store-dynamodb/src`, minus `tables.rs`, which only the
-//!   operator's `classchat tables create` runs, and `testing.rs`) on Message and UserInfo;
-//!   the hub's `connections.rs` (the GSI and deleting gone connections) and `hub.rs`
-//!   (posting to connections);
-//! - WebSocket only: `ws/` (registering, looking up and forgetting connections).
+//!   operator's `classchat tables create` runs, and `testing.rs`) and `crates/lambda/src`
+//!   (connections, hub, secret, deployment);
+//! - the WebSocket function alone: `ws/` and its binary; the REST function alone: `http.rs`
+//!   and its binary.
+//!
+//! How a call's resource is found: the builder chain after it names the table
+//! (`.table_name(&store.tables.message)`) and any index (`.index_name(CONNECTIONS_BY_USER)`);
+//! a call whose table is a function parameter (the batch read of profiles) takes the tables
+//! its callers pass. The secret is the one the function's `CLASSCHAT_JWT_SECRET_ARN` names
+//! in the template, since that is the only one the code reads; posts go to this stack's
+//! WebSocket API. Anything the scanner cannot place fails the test, rather than letting
+//! the template fall behind the code.
 
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// Resource → actions granted on it (or called on it).
 type Grants = BTreeMap<String, BTreeSet<String>>;
 
-/// SDK method → IAM action. Transactions are authorised per item action.
+/// SDK call → IAM action. Transactions are authorised per item action.
 const OPERATIONS: &[(&str, &str)] = &[
     (".get_item()", "dynamodb:GetItem"),
     (".put_item()", "dynamodb:PutItem"),
@@ -26,16 +36,17 @@ const OPERATIONS: &[(&str, &str)] = &[
     (".batch_get_item()", "dynamodb:BatchGetItem"),
     (".batch_write_item()", "dynamodb:BatchWriteItem"),
     (".transact_get_items()", "dynamodb:GetItem"),
+    ("Get::builder()", "dynamodb:GetItem"),
     ("Put::builder()", "dynamodb:PutItem"),
     ("Update::builder()", "dynamodb:UpdateItem"),
     ("Delete::builder()", "dynamodb:DeleteItem"),
     ("ConditionCheck::builder()", "dynamodb:ConditionCheckItem"),
     (".post_to_connection()", "execute-api:ManageConnections"),
     (".delete_connection()", "execute-api:ManageConnections"),
+    (".get_secret_value()", "secretsmanager:GetSecretValue"),
 ];
 
-/// Calls this test does not know how to map: finding one fails the test rather than
-/// letting the template fall behind the code.
+/// Calls this test does not know how to map: finding one fails the test.
 const UNMAPPED: &[&str] = &[
     ".execute_statement()",
     ".batch_execute_statement()",
@@ -47,13 +58,29 @@ const UNMAPPED: &[&str] = &[
     ".update_time_to_live()",
     ".describe_time_to_live()",
     ".get_connection()",
+    ".batch_get_secret_value()",
+    ".describe_secret()",
+    ".list_secrets()",
+    ".put_secret_value()",
 ];
+
+/// The environment variable naming the secret the functions read (`LambdaConfig`).
+const SECRET_ARN_VARIABLE: &str = "CLASSCHAT_JWT_SECRET_ARN";
+
+/// The functions of the template and the binary each one runs.
+const FUNCTIONS: [(&str, &str); 2] = [("HttpFunction", "http"), ("WsFunction", "ws")];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn sources(dir: &str, except: &[&str]) -> Vec<(PathBuf, String)> {
+/// A source file: its path relative to the workspace and its text.
+struct Source {
+    path: String,
+    text: String,
+}
+
+fn sources(dir: &str, except: &[&str]) -> Vec<Source> {
     let mut found = Vec::new();
     let mut stack = vec![workspace().join(dir)];
     while let Some(path) = stack.pop() {
@@ -65,92 +92,277 @@ fn sources(dir: &str, except: &[&str]) -> Vec<(PathBuf, String)> {
             && !except.iter().any(|name| path.ends_with(name))
         {
             let text = std::fs::read_to_string(&path).unwrap();
-            found.push((path, text));
+            let path = path.strip_prefix(workspace()).unwrap_or(&path);
+            let path = path.to_string_lossy().into_owned();
+            found.push(Source { path, text });
         }
     }
     assert!(!found.is_empty(), "no sources under {dir}");
+    found.sort_by(|a, b| a.path.cmp(&b.path));
     found
 }
 
-fn actions_in(files: &[(PathBuf, String)]) -> BTreeSet<String> {
-    let mut actions = BTreeSet::new();
-    for (path, text) in files {
+/// The sources the function running `binary` (`http` or `ws`) links.
+fn sources_of(binary: &str) -> Vec<Source> {
+    let other = if binary == "http" { "ws" } else { "http" };
+    let mut linked = sources("crates/store-dynamodb/src", &["tables.rs", "testing.rs"]);
+    linked.extend(
+        sources("crates/lambda/src", &[])
+            .into_iter()
+            .filter(|source| {
+                let path = &source.path;
+                !(path.ends_with(&format!("src/{other}.rs"))
+                    || path.contains(&format!("src/{other}/"))
+                    || path.ends_with(&format!("bin/classchat-{other}.rs")))
+            }),
+    );
+    linked
+}
+
+/// The expression after `start` up to the end of its statement or argument: the builder
+/// chain a call begins.
+fn chain_after(text: &str, start: usize) -> &str {
+    expression(text, start, true)
+}
+
+/// The text inside the parentheses that open at `open` (which must be `(`).
+fn parenthesised(text: &str, open: usize) -> &str {
+    expression(text, open + 1, false)
+}
+
+/// The text from `start` to the first unbalanced closing bracket, `;` or (if
+/// `stop_at_comma`) `,` outside brackets. String literals are skipped.
+fn expression(text: &str, start: usize, stop_at_comma: bool) -> &str {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, ch) in text[start..].char_indices() {
+        if in_string {
+            match (escaped, ch) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match ch {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return &text[start..start + offset],
+            ')' | ']' | '}' => depth -= 1,
+            ';' if depth == 0 => return &text[start..start + offset],
+            ',' if depth == 0 && stop_at_comma => return &text[start..start + offset],
+            _ => {}
+        }
+    }
+    &text[start..]
+}
+
+/// The argument of the first `.method(…)` in `chain`.
+fn argument<'a>(chain: &'a str, method: &str) -> Option<&'a str> {
+    let at = chain.find(&format!(".{method}("))?;
+    Some(parenthesised(chain, at + method.len() + 1))
+}
+
+/// The template resource a table expression of `source` names.
+fn table_of(source: &Source, expression: &str) -> Option<&'static str> {
+    let expression = expression.trim().trim_start_matches('&');
+    if source.path.starts_with("crates/store-dynamodb/") {
+        [
+            ("tables.message", "MessageTable"),
+            ("tables.user_info", "UserInfoTable"),
+            ("tables.connections", "ConnectionsTable"),
+        ]
+        .into_iter()
+        .find(|(field, _)| expression.ends_with(field))
+        .map(|(_, table)| table)
+    } else if source.path.starts_with("crates/lambda/") && expression.ends_with(".table") {
+        // `ConnectionTable::table`, which `ConnectionTable::new` takes from
+        // `tables.connections` (asserted in `derived`).
+        Some("ConnectionsTable")
+    } else {
+        None
+    }
+}
+
+/// The name of the function whose body holds `at`.
+fn enclosing_function(text: &str, at: usize) -> &str {
+    let start = text[..at]
+        .rfind("fn ")
+        .expect("a call outside any function")
+        + 3;
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The tables the callers of `function` pass it, across `linked`.
+fn tables_passed_to(function: &str, linked: &[Source]) -> BTreeSet<&'static str> {
+    let mut tables = BTreeSet::new();
+    let call = format!("{function}(");
+    for source in linked {
+        for (at, _) in source.text.match_indices(&call) {
+            let before = &source.text[..at];
+            let is_call = !before.ends_with("fn ")
+                && !before.ends_with('.')
+                && !before.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+            if !is_call {
+                continue;
+            }
+            let arguments = parenthesised(&source.text, at + function.len());
+            let passed: Vec<&str> = arguments
+                .split(',')
+                .filter_map(|argument| table_of(source, argument))
+                .collect();
+            assert_eq!(
+                passed.len(),
+                1,
+                "{}: cannot tell which table `{function}({arguments})` reads",
+                source.path
+            );
+            tables.extend(passed);
+        }
+    }
+    assert!(!tables.is_empty(), "nobody calls {function} with a table");
+    tables
+}
+
+/// Every AWS call in `linked`, as resource → actions. `secret` is the resource the
+/// function's secret ARN names in the template.
+fn calls(linked: &[Source], secret: &str) -> Grants {
+    let mut grants = Grants::new();
+    for source in linked {
+        let text = &source.text;
         for unmapped in UNMAPPED {
             assert!(
                 !text.contains(unmapped),
-                "{} calls {unmapped}: map it in tests/iam.rs and grant it in template.yaml",
-                path.display()
+                "{} calls {unmapped}: map it in tests/handlers/iam.rs and grant it in \
+                 template.yaml",
+                source.path
             );
         }
         for (call, action) in OPERATIONS {
-            if text.contains(call) {
-                actions.insert((*action).to_owned());
+            for (at, _) in text.match_indices(call) {
+                let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                if text[line_start..at].trim_start().starts_with("//") {
+                    continue;
+                }
+                // `Put::builder()`, not `SomethingPut::builder()`.
+                if call.ends_with("::builder()")
+                    && text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                {
+                    continue;
+                }
+                let chain = chain_after(text, at + call.len());
+                let receiver = text[..at].trim_end();
+                // `uri.query()` is no DynamoDB Query: an SDK call is made on a client, or
+                // its chain names what it targets.
+                let on_a_client = call.ends_with("::builder()")
+                    || receiver.ends_with("client")
+                    || [".table_name(", ".secret_id(", ".connection_id("]
+                        .iter()
+                        .any(|target| chain.contains(target));
+                if !on_a_client {
+                    continue;
+                }
+                let place = format!("{}:{}", source.path, text[..at].lines().count());
+                for resource in resources_of(source, linked, at, chain, action, secret, &place) {
+                    grants
+                        .entry(resource)
+                        .or_default()
+                        .insert((*action).to_owned());
+                }
             }
         }
     }
-    actions
+    grants
 }
 
-fn grant(grants: &mut Grants, resource: &str, actions: impl IntoIterator<Item = String>) {
-    grants
-        .entry(resource.to_owned())
-        .or_default()
-        .extend(actions);
+/// The resources one call at `at` (its `chain` after it) targets.
+fn resources_of(
+    source: &Source,
+    linked: &[Source],
+    at: usize,
+    chain: &str,
+    action: &str,
+    secret: &str,
+    place: &str,
+) -> Vec<String> {
+    if action.starts_with("execute-api:") {
+        return vec!["WebSocketApi".to_owned()];
+    }
+    if action.starts_with("secretsmanager:") {
+        assert!(
+            chain.contains(".secret_id("),
+            "{place}: which secret does it read?"
+        );
+        return vec![secret.to_owned()];
+    }
+    let tables: BTreeSet<&str> = match argument(chain, "table_name") {
+        Some(expression) => BTreeSet::from([table_of(source, expression)
+            .unwrap_or_else(|| panic!("{place}: which table is `{expression}`?"))]),
+        None => tables_passed_to(enclosing_function(&source.text, at), linked),
+    };
+    let index = match argument(chain, "index_name") {
+        None => String::new(),
+        Some("CONNECTIONS_BY_USER") => "/index/userId-index".to_owned(),
+        Some(other) => panic!("{place}: which index is `{other}`?"),
+    };
+    tables
+        .into_iter()
+        .map(|table| format!("{table}{index}"))
+        .collect()
 }
 
 /// What the code of each function calls, per template resource.
-fn derived() -> BTreeMap<&'static str, Grants> {
-    let store = actions_in(&sources(
-        "crates/store-dynamodb/src",
-        &["tables.rs", "testing.rs"],
-    ));
-    let lookup_files = sources("crates/lambda/src/connections.rs", &[]);
-    let lookup = actions_in(&lookup_files);
-    let posting = actions_in(&sources("crates/lambda/src/hub.rs", &[]));
-    let session = actions_in(&sources("crates/lambda/src/ws", &[]));
+fn derived(template: &Value) -> BTreeMap<String, Grants> {
+    let connections =
+        std::fs::read_to_string(workspace().join("crates/lambda/src/connections.rs")).unwrap();
     assert!(
-        !store.is_empty() && posting.contains("execute-api:ManageConnections"),
-        "the derivation found nothing: {store:?} {posting:?}"
+        connections.contains("table: tables.connections.clone()"),
+        "ConnectionTable::table must be the Connections table (see `table_of`)"
     );
-    // Every Query on Connections goes through the userId GSI.
-    let (lookup_text, session_text) = (&lookup_files[0].1, sources("crates/lambda/src/ws", &[]));
-    assert_eq!(
-        lookup_text.matches(".query()").count(),
-        lookup_text
-            .matches(".index_name(CONNECTIONS_BY_USER)")
-            .count()
+    let config = std::fs::read_to_string(workspace().join("crates/lambda/src/config.rs")).unwrap();
+    assert!(
+        config.contains(&format!("lookup(\"{SECRET_ARN_VARIABLE}\")")),
+        "the functions read their secret's ARN from {SECRET_ARN_VARIABLE}"
     );
-    assert!(session_text.iter().all(|(_, t)| !t.contains(".query()")));
-
-    let connections = |actions: &BTreeSet<String>, grants: &mut Grants| {
-        for action in actions {
-            let resource = if action == "dynamodb:Query" {
-                "ConnectionsTable/index/userId-index"
-            } else {
-                "ConnectionsTable"
-            };
-            grant(grants, resource, [action.clone()]);
-        }
-    };
-    let mut http = Grants::new();
-    grant(&mut http, "MessageTable", store.iter().cloned());
-    grant(&mut http, "UserInfoTable", store.iter().cloned());
-    connections(&lookup, &mut http);
-    grant(&mut http, "WebSocketApi", posting.iter().cloned());
-    let mut ws = http.clone();
-    connections(&session, &mut ws);
-    BTreeMap::from([("HttpFunction", http), ("WsFunction", ws)])
+    FUNCTIONS
+        .into_iter()
+        .map(|(function, binary)| {
+            let secret = environment_value(template, function, SECRET_ARN_VARIABLE)
+                .map(|value| resource_name(&value))
+                .unwrap_or_else(|| panic!("{function} has no {SECRET_ARN_VARIABLE}"));
+            (function.to_owned(), calls(&sources_of(binary), &secret))
+        })
+        .collect()
 }
 
 /// `!GetAtt X.Arn` → `X`; `!Sub "${X.Arn}/index/i"` → `X/index/i`; an execute-api ARN of
-/// `${WebSocketApi}` → `WebSocketApi`.
+/// `${WebSocketApi}` → `WebSocketApi`; `!Ref X` → `X`; `!If [c, a, b]` → `c ? a : b`.
+/// Anything else (a literal ARN, a wildcard) is refused: grants name this stack's
+/// resources only.
 fn resource_name(value: &Value) -> String {
     let Value::Tagged(tagged) = value else {
-        panic!("resources must be !GetAtt or !Sub of this stack's resources: {value:?}");
+        panic!("resources must be !GetAtt, !Sub, !Ref or !If of this stack's: {value:?}");
     };
+    let tag = tagged.tag.to_string();
+    if tag == "!If" {
+        let branches = tagged.value.as_sequence().expect("!If [condition, a, b]");
+        let condition = branches[0].as_str().expect("a condition name");
+        return format!(
+            "{condition} ? {} : {}",
+            resource_name(&branches[1]),
+            resource_name(&branches[2])
+        );
+    }
     let text = tagged.value.as_str().expect("a string");
-    match tagged.tag.to_string().as_str() {
+    match tag.as_str() {
         "!GetAtt" => text.strip_suffix(".Arn").expect(".Arn").to_owned(),
+        "!Ref" => text.to_owned(),
         "!Sub" if text.contains(":execute-api:") => {
             assert!(
                 text.ends_with(":${WebSocketApi}/live/POST/@connections/*"),
@@ -167,6 +379,16 @@ fn resource_name(value: &Value) -> String {
     }
 }
 
+/// The value of environment variable `name` for `function`: its own, or the Globals'.
+pub(crate) fn environment_value(template: &Value, function: &str, name: &str) -> Option<Value> {
+    let own = &template["Resources"][function]["Properties"]["Environment"]["Variables"][name];
+    let global = &template["Globals"]["Function"]["Environment"]["Variables"][name];
+    [own, global]
+        .into_iter()
+        .find(|value| !value.is_null())
+        .cloned()
+}
+
 fn as_list(value: &Value) -> Vec<Value> {
     match value {
         Value::Sequence(items) => items.clone(),
@@ -174,10 +396,14 @@ fn as_list(value: &Value) -> Vec<Value> {
     }
 }
 
-/// What the template grants each function's role.
-fn granted() -> BTreeMap<String, Grants> {
+/// `template.yaml`, parsed.
+pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(workspace().join("template.yaml")).unwrap();
-    let template: Value = serde_yaml::from_str(&text).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+/// What the template grants each function's role.
+fn granted(template: &Value) -> BTreeMap<String, Grants> {
     let resources = template["Resources"].as_mapping().unwrap();
     let mut by_function = BTreeMap::new();
     let mut roles_seen = BTreeSet::new();
@@ -202,7 +428,10 @@ fn granted() -> BTreeMap<String, Grants> {
                     .map(|a| a.as_str().unwrap().to_owned())
                     .collect();
                 for resource in as_list(&statement["Resource"]) {
-                    grant(&mut grants, &resource_name(&resource), actions.clone());
+                    grants
+                        .entry(resource_name(&resource))
+                        .or_default()
+                        .extend(actions.iter().cloned());
                 }
             }
         }
@@ -217,22 +446,151 @@ fn granted() -> BTreeMap<String, Grants> {
     by_function
 }
 
+/// Every way `granted` differs from `derived`, one line per function, resource and action.
+fn differences(
+    derived: &BTreeMap<String, Grants>,
+    granted: &BTreeMap<String, Grants>,
+) -> Vec<String> {
+    let empty = Grants::new();
+    let functions: BTreeSet<&String> = derived.keys().chain(granted.keys()).collect();
+    let mut found = Vec::new();
+    for function in functions {
+        let (called, allowed) = (
+            derived.get(function).unwrap_or(&empty),
+            granted.get(function).unwrap_or(&empty),
+        );
+        let resources: BTreeSet<&String> = called.keys().chain(allowed.keys()).collect();
+        for resource in resources {
+            let none = BTreeSet::new();
+            let (called, allowed) = (
+                called.get(resource).unwrap_or(&none),
+                allowed.get(resource).unwrap_or(&none),
+            );
+            for action in allowed.difference(called) {
+                found.push(format!(
+                    "{function}: {action} on {resource} is granted, but the code never calls it"
+                ));
+            }
+            for action in called.difference(allowed) {
+                found.push(format!(
+                    "{function}: {action} on {resource} is called, but not granted"
+                ));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn template_grants_exactly_what_the_code_calls() {
-    let derived: BTreeMap<String, Grants> = derived()
-        .into_iter()
-        .map(|(name, grants)| (name.to_owned(), grants))
-        .collect();
-    let granted = granted();
-    assert_eq!(
-        granted.keys().collect::<Vec<_>>(),
-        derived.keys().collect::<Vec<_>>(),
-        "the functions of template.yaml"
-    );
-    for (function, expected) in &derived {
+    let template = template();
+    let derived = derived(&template);
+    for (function, binary) in FUNCTIONS {
         assert_eq!(
-            &granted[function], expected,
-            "{function}: template.yaml (left) must grant what the code calls (right)"
+            template["Resources"][function]["Properties"]["CodeUri"].as_str(),
+            Some(format!("build/lambda/classchat-{binary}/").as_str()),
+            "{function} runs classchat-{binary}"
         );
     }
+    let differences = differences(&derived, &granted(&template));
+    assert!(
+        differences.is_empty(),
+        "template.yaml must grant exactly what the code calls:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn the_code_calls_what_each_function_needs_on_each_resource() {
+    // What the derivation finds today, spelled out: a scanner that stopped seeing calls
+    // would otherwise agree with a template that stopped granting them.
+    let derived = derived(&template());
+    let actions = |function: &str, resource: &str| -> Vec<&str> {
+        derived[function]
+            .get(resource)
+            .map(|actions| actions.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    };
+    let secret = "GenerateJwtSecret ? JwtSecret : JwtSecretArn";
+    for function in ["HttpFunction", "WsFunction"] {
+        assert_eq!(
+            actions(function, "MessageTable"),
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+            "{function}: messages are appended in a transaction, never updated or deleted"
+        );
+        assert_eq!(actions(function, "UserInfoTable").len(), 7, "{function}");
+        assert_eq!(
+            actions(function, "ConnectionsTable/index/userId-index"),
+            ["dynamodb:Query"]
+        );
+        assert_eq!(actions(function, secret), ["secretsmanager:GetSecretValue"]);
+        assert_eq!(
+            actions(function, "WebSocketApi"),
+            ["execute-api:ManageConnections"]
+        );
+    }
+    assert_eq!(
+        actions("HttpFunction", "ConnectionsTable"),
+        ["dynamodb:DeleteItem"]
+    );
+    assert_eq!(
+        actions("WsFunction", "ConnectionsTable"),
+        [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem"
+        ]
+    );
+}
+
+/// The statement with `sid` in `role`'s first policy.
+fn statement<'a>(template: &'a mut Value, role: &str, sid: &str) -> &'a mut Value {
+    template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_sequence_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|statement| statement["Sid"].as_str() == Some(sid))
+        .unwrap_or_else(|| panic!("{role} has no statement {sid}"))
+}
+
+#[test]
+fn the_check_catches_an_extra_grant_and_a_missing_one() {
+    let mut template = template();
+    // One grant too many: DeleteItem on Message, which nothing calls.
+    statement(&mut template, "HttpFunctionRole", "Messages")["Action"]
+        .as_sequence_mut()
+        .unwrap()
+        .push(Value::from("dynamodb:DeleteItem"));
+    // One too few: the WebSocket function may no longer read its secret.
+    statement(&mut template, "WsFunctionRole", "TokenSigningSecret")["Action"] =
+        Value::Sequence(Vec::new());
+
+    let found = differences(&derived(&template), &granted(&template));
+    assert_eq!(
+        found,
+        [
+            "HttpFunction: dynamodb:DeleteItem on MessageTable is granted, but the code never \
+             calls it",
+            "WsFunction: secretsmanager:GetSecretValue on GenerateJwtSecret ? JwtSecret : \
+             JwtSecretArn is called, but not granted",
+        ]
+    );
+}
+
+#[test]
+fn the_check_catches_a_grant_on_the_wrong_resource() {
+    let mut template = template();
+    // The right action on a whole table instead of its index.
+    let find = statement(&mut template, "HttpFunctionRole", "FindConnections");
+    find["Resource"] = serde_yaml::from_str("[!GetAtt ConnectionsTable.Arn]").unwrap();
+    let found = differences(&derived(&template), &granted(&template));
+    assert_eq!(
+        found,
+        [
+            "HttpFunction: dynamodb:Query on ConnectionsTable is granted, but the code never \
+             calls it",
+            "HttpFunction: dynamodb:Query on ConnectionsTable/index/userId-index is called, \
+             but not granted",
+        ]
+    );
 }

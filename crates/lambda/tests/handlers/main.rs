@@ -1,6 +1,7 @@
 //! The Lambda handlers invoked in-process with real API Gateway event payloads, against the
-//! DynamoDB emulator and a loopback Management API; and the template's IAM grants checked
-//! against the code. One test binary for all of them.
+//! DynamoDB emulator (and its Secrets Manager) and a loopback Management API; the template's
+//! IAM grants checked against the code, and its other safeguards. One test binary for all
+//! of them.
 
 mod common;
 
@@ -8,4 +9,6 @@ mod fan_out;
 mod http;
 mod iam;
 mod scenario;
+mod secret;
+mod template;
 mod websocket;

@@ -1,5 +1,6 @@
-//! Shared test harness: the deployment over the DynamoDB emulator (fresh tables), a fake
-//! API Gateway Management API on loopback that records posts, and the event fixtures.
+//! Shared test harness: the deployment over the DynamoDB emulator (fresh tables) with its
+//! token signing secret read from the emulator's Secrets Manager, a fake API Gateway
+//! Management API on loopback that records posts, and the event fixtures.
 #![allow(dead_code)]
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -11,11 +12,12 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use classchat_core::service::{Actor, NewUser};
 use classchat_lambda::ws::WsHandler;
-use classchat_lambda::{Deployment, LambdaConfig};
+use classchat_lambda::{Deployment, JwtSecret, LambdaConfig};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+/// The token signing secret, stored in the emulator's Secrets Manager by every harness.
 pub const SECRET: &str = "lambda-test-secret-lambda-test-secret";
 pub const PASSWORD: &str = "password-123";
 /// Teachers `t1`, `t2`; students `s1`, `s2`. Links: t1–s1, t2–s2.
@@ -98,30 +100,70 @@ pub struct Harness {
     pub fake: FakeManagement,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub connections_table: String,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+/// An SDK configuration with the emulator's placeholder credentials.
+fn sdk_config() -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "test", "test", None, None, "test",
+        )))
+        .build()
+}
+
+/// A Secrets Manager client on the emulator (moto serves it on the DynamoDB port).
+pub fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    let config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config())
+        .endpoint_url(classchat_store_dynamodb::testing::emulator_endpoint())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// Stores `value` as a new secret on the emulator; its ARN.
+pub async fn create_secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {
+    let name = format!(
+        "classchat-jwt-{}",
+        classchat_store_dynamodb::testing::fresh_prefix()
+    );
+    let created = client
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create a secret on the emulator");
+    created.arn().expect("the new secret's ARN").to_owned()
 }
 
 impl Harness {
-    /// Fresh tables on the emulator, the seeded school, the fake Management API.
+    /// Fresh tables on the emulator, the secret in its Secrets Manager (read back the way
+    /// a cold start reads it), the seeded school, the fake Management API.
     pub async fn start() -> Self {
         let store = classchat_store_dynamodb::testing::fresh_store().await;
         let dynamo = store.client().clone();
         let connections_table = store.tables().connections.clone();
         let fake = FakeManagement::default();
         let endpoint = fake.start().await;
+        let secrets = secrets_client();
+        let arn = create_secret(&secrets, SECRET).await;
         let config = LambdaConfig::from_lookup(|name| match name {
-            "CLASSCHAT_JWT_SECRET" => Some(SECRET.to_owned()),
+            "CLASSCHAT_JWT_SECRET_ARN" => Some(arn.clone()),
             "CLASSCHAT_WS_ENDPOINT" => Some(endpoint.clone()),
             _ => None,
         })
         .expect("config");
-        let sdk = SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "test", "test", None, None, "test",
-            )))
-            .build();
-        let deployment = Deployment::from_parts(store, sdk, config.management_endpoint.as_deref());
+        let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn)
+            .await
+            .expect("read the secret");
+        let deployment = Deployment::from_parts(
+            store,
+            sdk_config(),
+            config.management_endpoint.as_deref(),
+            jwt_secret,
+        );
         seed(&deployment).await;
         Self {
             deployment,
@@ -129,6 +171,7 @@ impl Harness {
             fake,
             dynamo,
             connections_table,
+            secrets,
         }
     }
 
