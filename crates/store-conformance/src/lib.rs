@@ -51,7 +51,7 @@ mod users;
 
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
 pub use contacts::{
-    active_conversations_lists_newest_activity_first,
+    active_conversations_lists_newest_activity_first, concurrent_mark_reads_move_the_marker_once,
     conversations_since_lists_conversations_with_newer_messages,
     linked_contacts_for_student_lists_every_teacher,
     linked_contacts_for_teacher_lists_every_student, mark_read_moves_forward_only,
@@ -116,6 +116,7 @@ macro_rules! conformance_suite {
             active_conversations_lists_newest_activity_first,
             own_messages_are_never_unread,
             mark_read_moves_forward_only,
+            concurrent_mark_reads_move_the_marker_once,
             mark_read_never_passes_newest_message,
             mark_read_without_messages_returns_none,
             read_marker_reports_each_users_marker,

@@ -7,7 +7,7 @@ use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
 use crate::message::{Message, MessageBody, NewMessage};
 use crate::policy::{self, ReadAccess};
-use crate::store::{Appended, AuditAction, Contact, Link, MessagePage, PageRequest};
+use crate::store::{Appended, AuditAction, Contact, Link, MarkedRead, MessagePage, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 
@@ -263,8 +263,10 @@ impl ChatService {
     }
 
     /// Moves the caller's read marker forward to `timestamp` (never back, never past the
-    /// newest message) and tells both participants' other connections. `None` when the
-    /// conversation has no messages yet.
+    /// newest message) and, only if it moved, tells both participants' other connections.
+    /// The marker that moved, or `None` when nothing changed: the conversation has no
+    /// messages yet, or the marker was already there or further. A client repeating an
+    /// old `markRead` therefore costs one read and sends nobody anything.
     pub async fn mark_read(
         &self,
         caller: &User,
@@ -280,10 +282,14 @@ impl ChatService {
         })?;
         let conversation = self.resolve_conversation(caller, conversation).await?;
         policy::may_mark_read(caller, &conversation)?;
-        let Some(timestamp) = self
+        let marked = self
             .store
             .mark_read(&caller.id, &conversation, up_to)
-            .await?
+            .await?;
+        let Some(MarkedRead {
+            marker: timestamp,
+            moved: true,
+        }) = marked
         else {
             return Ok(None);
         };

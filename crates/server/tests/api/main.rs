@@ -12,6 +12,7 @@ mod bad_input;
 mod chat_loop;
 mod delivery_guarantees;
 mod login;
+mod mark_read_floods;
 mod openapi;
 mod web_assets;
 mod websocket;
