@@ -37,6 +37,8 @@
 //! - `paging`: reading pages backwards and forwards.
 //! - `contacts`: contact lists, summaries, unread counts, read markers.
 //! - `audit`: the audit log.
+//! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
+//!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
 //!
 //! [`Store`]: classchat_core::store::Store
@@ -47,6 +49,7 @@ mod fixtures;
 mod links;
 mod messages;
 mod paging;
+mod replay;
 mod users;
 
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
@@ -73,6 +76,7 @@ pub use paging::{
     read_cursors_are_exclusive, read_without_cursor_returns_newest_page,
     walk_backwards_through_120_messages, walk_forwards_through_120_messages,
 };
+pub use replay::replay_of_a_thousand_conversations_stays_within_its_budget;
 pub use users::{
     create_user_then_get_returns_it, create_user_twice_conflicts, list_users_filters_by_role,
     list_users_pages_in_id_order, ping_succeeds, update_user_applies_patch_fields,
@@ -122,6 +126,7 @@ macro_rules! conformance_suite {
             read_marker_reports_each_users_marker,
             audit_entries_round_trip,
             audit_lists_newest_first_with_paging,
+            replay_of_a_thousand_conversations_stays_within_its_budget,
         }
     };
 }

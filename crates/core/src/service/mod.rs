@@ -13,7 +13,7 @@ mod replay;
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use export::{Export, ExportRecord};
-pub use replay::Replay;
+pub use replay::{Buffered, Replay, ReplayBudget};
 
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
@@ -30,13 +30,16 @@ pub const DEFAULT_PAGE_LIMIT: usize = 50;
 /// Largest page size of any listing.
 pub const MAX_PAGE_LIMIT: usize = 200;
 
-/// How fast one user may act.
+/// How fast one user may act, and how much of the store one of their catch-ups may hold
+/// in memory.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Messages per user, over every transport.
     pub send: Rate,
     /// Typing notices per user and conversation; excess notices are dropped silently.
     pub typing: Rate,
+    /// The memory one `sync` replay may hold, however many conversations it covers.
+    pub replay: ReplayBudget,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
                 per_second: 1.0,
                 burst: 3.0,
             },
+            replay: ReplayBudget::default(),
         }
     }
 }
@@ -62,6 +66,8 @@ pub struct ChatService {
     clock: Arc<dyn Clock>,
     send_limiter: RateLimiter<UserId>,
     typing_limiter: RateLimiter<(UserId, ConversationId)>,
+    /// What one replay may hold in memory.
+    replay_budget: ReplayBudget,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -77,6 +83,7 @@ impl ChatService {
             clock,
             send_limiter: RateLimiter::new(Limits::default().send),
             typing_limiter: RateLimiter::new(Limits::default().typing),
+            replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
     }
@@ -86,11 +93,12 @@ impl ChatService {
         Self { hub, ..self }
     }
 
-    /// The same service with other rate limits.
+    /// The same service with other limits.
     pub fn with_limits(self, limits: Limits) -> Self {
         Self {
             send_limiter: RateLimiter::new(limits.send),
             typing_limiter: RateLimiter::new(limits.typing),
+            replay_budget: limits.replay,
             ..self
         }
     }
