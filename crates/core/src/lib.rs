@@ -9,7 +9,7 @@
 //! - [`policy`]: the access rules, pure functions over roles and ids.
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
-//! - [`rate`]: per-user token buckets (send and typing limits).
+//! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
 //! - [`service`]: `ChatService`, the one place the use-cases live.
 //! - [`error`]: `ChatError`, the one error type transports map to their wire format.
 //!

@@ -24,11 +24,21 @@ impl Rate {
 
 /// Keys tracked before idle, full buckets are pruned.
 const PRUNE_THRESHOLD: usize = 10_000;
+/// Pruning scans every bucket, so it runs at most this often (in microseconds): a caller
+/// able to invent keys (typing notices are keyed by a conversation the client names,
+/// checked before the store says whether it exists) cannot make every call a scan.
+const PRUNE_EVERY_MICROS: i64 = 1_000_000;
 
 /// A token bucket per key.
 pub struct RateLimiter<K> {
     rate: Rate,
-    buckets: Mutex<HashMap<K, Bucket>>,
+    state: Mutex<State<K>>,
+}
+
+struct State<K> {
+    buckets: HashMap<K, Bucket>,
+    /// When idle buckets were last pruned.
+    pruned_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +52,10 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
     pub fn new(rate: Rate) -> Self {
         Self {
             rate,
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                buckets: HashMap::new(),
+                pruned_at: Timestamp::MIN,
+            }),
         }
     }
 
@@ -51,15 +64,19 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
         if self.rate.per_second.is_infinite() {
             return true;
         }
-        let mut buckets = self
-            .buckets
+        let mut state = self
+            .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() > PRUNE_THRESHOLD {
+        let due = now.as_micros() - state.pruned_at.as_micros() >= PRUNE_EVERY_MICROS;
+        if state.buckets.len() > PRUNE_THRESHOLD && due {
             let rate = self.rate;
-            buckets.retain(|_, bucket| refill(rate, *bucket, now).tokens < rate.burst);
+            state.pruned_at = now;
+            state
+                .buckets
+                .retain(|_, bucket| refill(rate, *bucket, now).tokens < rate.burst);
         }
-        let bucket = buckets.entry(key.clone()).or_insert(Bucket {
+        let bucket = state.buckets.entry(key.clone()).or_insert(Bucket {
             tokens: self.rate.burst,
             updated: now,
         });
@@ -119,6 +136,28 @@ mod tests {
     fn unlimited_always_allows() {
         let limiter = RateLimiter::new(Rate::UNLIMITED);
         assert!((0..10_000).all(|_| limiter.allow(&"a", at(0.0))));
+    }
+
+    #[test]
+    fn idle_keys_are_pruned_at_most_once_a_second() {
+        let limiter = RateLimiter::new(Rate {
+            per_second: 1.0,
+            burst: 2.0,
+        });
+        let tracked = |limiter: &RateLimiter<usize>| limiter.state.lock().unwrap().buckets.len();
+        for key in 0..=PRUNE_THRESHOLD {
+            assert!(limiter.allow(&key, at(0.0)));
+        }
+        // Over the threshold: the first call prunes, but nothing is idle yet.
+        assert!(limiter.allow(&0, at(0.5)));
+        assert_eq!(tracked(&limiter), PRUNE_THRESHOLD + 1);
+        // Half a second later everything is refilled, but the last scan was too recent.
+        assert!(limiter.allow(&1, at(1.4)));
+        assert_eq!(tracked(&limiter), PRUNE_THRESHOLD + 1);
+        // A second after it, the idle buckets go; the keys used since (0 and 1), and the
+        // one asked for now, stay.
+        assert!(limiter.allow(&2, at(1.6)));
+        assert_eq!(tracked(&limiter), 3);
     }
 
     #[test]

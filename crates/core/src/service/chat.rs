@@ -310,8 +310,12 @@ impl ChatService {
 }
 
 /// The conversation a student or teacher addresses with `reference`: themselves and the
-/// other id, in the order their role gives. `None` when the reference names them twice.
-fn presumed_conversation(caller: &User, reference: &ConversationRef) -> Option<ConversationId> {
+/// other id, in the order their role gives. `None` for an admin, and when the reference
+/// names the caller twice.
+pub(super) fn presumed_conversation(
+    caller: &User,
+    reference: &ConversationRef,
+) -> Option<ConversationId> {
     let peer = if reference.first == caller.id {
         &reference.second
     } else {

@@ -6,6 +6,8 @@
 
 mod admin;
 mod chat;
+#[cfg(test)]
+mod cheap_limits;
 mod export;
 mod live;
 mod replay;
@@ -31,19 +33,25 @@ pub const DEFAULT_PAGE_LIMIT: usize = 50;
 pub const MAX_PAGE_LIMIT: usize = 200;
 
 /// How fast one user may act, and how much of the store one of their catch-ups may hold
-/// in memory.
+/// in memory. Every limit here is checked before the store is read for the request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Messages per user, over every transport.
     pub send: Rate,
     /// Typing notices per user and conversation; excess notices are dropped silently.
     pub typing: Rate,
+    /// `sync` replays per user (`rate_limited` beyond it). Each replay reads every
+    /// conversation of the user, so a script reconnecting in a loop must not get to
+    /// repeat that freely.
+    pub sync: Rate,
     /// The memory one `sync` replay may hold, however many conversations it covers.
     pub replay: ReplayBudget,
 }
 
 impl Default for Limits {
-    /// Generous for a person typing, tight for a script flooding a classmate.
+    /// Generous for a person typing, tight for a script flooding a classmate; a `sync`
+    /// burst is enough for all of a user's devices reconnecting at once (after a network
+    /// change or a server restart).
     fn default() -> Self {
         Self {
             send: Rate {
@@ -53,6 +61,10 @@ impl Default for Limits {
             typing: Rate {
                 per_second: 1.0,
                 burst: 3.0,
+            },
+            sync: Rate {
+                per_second: 1.0,
+                burst: 10.0,
             },
             replay: ReplayBudget::default(),
         }
@@ -66,6 +78,7 @@ pub struct ChatService {
     clock: Arc<dyn Clock>,
     send_limiter: RateLimiter<UserId>,
     typing_limiter: RateLimiter<(UserId, ConversationId)>,
+    sync_limiter: RateLimiter<UserId>,
     /// What one replay may hold in memory.
     replay_budget: ReplayBudget,
     /// Monotonic within the process, so audit entries written in the same millisecond still
@@ -83,6 +96,7 @@ impl ChatService {
             clock,
             send_limiter: RateLimiter::new(Limits::default().send),
             typing_limiter: RateLimiter::new(Limits::default().typing),
+            sync_limiter: RateLimiter::new(Limits::default().sync),
             replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
@@ -98,6 +112,7 @@ impl ChatService {
         Self {
             send_limiter: RateLimiter::new(limits.send),
             typing_limiter: RateLimiter::new(limits.typing),
+            sync_limiter: RateLimiter::new(limits.sync),
             replay_budget: limits.replay,
             ..self
         }

@@ -59,9 +59,13 @@ pub struct Replay {
 impl ChatService {
     /// Starts a replay of every message of the caller's conversations newer than `since`:
     /// what a client missed while disconnected. Take the messages with
-    /// [`Replay::next_batch`].
+    /// [`Replay::next_batch`]. Over the caller's `sync` rate (see [`crate::Limits`]) it is
+    /// refused before the store is read.
     pub async fn replay(&self, caller: &User, since: &str) -> Result<Replay, ChatError> {
         let since = Timestamp::parse(since)?;
+        if !self.sync_limiter.allow(&caller.id, self.clock.now()) {
+            return Err(ChatError::RateLimited);
+        }
         let conversations = self.store.conversations_since(&caller.id, since).await?;
         Ok(Replay {
             store: Arc::clone(&self.store),
