@@ -6,7 +6,7 @@
 //! - [`conversation`]: `ConversationId`, always `<studentId>+<teacherId>`.
 //! - [`time`]: fixed-width microsecond UTC timestamps and the `Clock` port.
 //! - [`message`]: the message body rules and the stored `Message`.
-//! - [`policy`]: the access rules, pure functions over roles and ids.
+//! - [`policy`]: the access rules, pure functions over roles, ids and relations.
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
 //! - [`rate`]: per-user token buckets (send, typing and `sync` limits).

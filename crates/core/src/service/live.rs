@@ -1,13 +1,12 @@
 //! The live-only use-cases: typing notices and presence (catching up is `replay`).
 
 use super::ChatService;
-use super::chat::presumed_conversation;
+use super::addressing::{Named, presumed_conversation};
 use crate::conversation::ConversationRef;
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
 use crate::policy;
-use crate::store::Link;
 use crate::user::{Role, User};
 
 impl ChatService {
@@ -32,9 +31,11 @@ impl ChatService {
         {
             return Ok(false);
         }
-        let conversation = self.resolve_conversation(caller, conversation).await?;
-        let linked = self.store.is_linked(&Link::of(&conversation)).await?;
-        policy::may_send(caller, &caller.id, &conversation, linked)?;
+        let Named {
+            conversation,
+            relation,
+        } = self.named_by(caller, &reference).await?;
+        policy::may_send(caller, &caller.id, &conversation, relation)?;
         let delivery = Delivery {
             recipients: vec![conversation.peer_of(&caller.id).clone()],
             skip: origin.cloned(),

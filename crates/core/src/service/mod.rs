@@ -4,6 +4,7 @@
 //! validates, applies the [`policy`](crate::policy), talks to the [`Store`], writes the audit
 //! log, and returns domain values. No transport ever reaches into the store directly.
 
+mod addressing;
 mod admin;
 mod chat;
 #[cfg(test)]
@@ -17,14 +18,14 @@ pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use export::{Export, ExportRecord};
 pub use replay::{Buffered, Replay, ReplayBudget};
 
-use crate::conversation::{ConversationId, ConversationRef};
+use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::hub::{Hub, NullHub};
 use crate::ids::UserId;
 use crate::rate::{Rate, RateLimiter};
 use crate::store::{AuditAction, AuditEntry, Store};
 use crate::time::Clock;
-use crate::user::{Password, Role, User, UserRecord};
+use crate::user::{Password, User, UserRecord};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Default page size of `read`.
@@ -154,28 +155,6 @@ impl ChatService {
         match self.store.get_user(&id).await? {
             Some(record) => ensure_enabled(record.user),
             None => Err(ChatError::unauthorized("the account no longer exists")),
-        }
-    }
-
-    /// Turns a client-written conversationId into the canonical one, checking that both
-    /// users exist and are one student and one teacher. `caller` is checked first, so a
-    /// non-participant learns nothing about other users.
-    async fn resolve_conversation(
-        &self,
-        caller: &User,
-        raw: &str,
-    ) -> Result<ConversationId, ChatError> {
-        let reference = ConversationRef::parse(raw)?;
-        crate::policy::may_address(caller, &reference.first, &reference.second)?;
-        let first = self.known_user(caller, &reference.first).await?;
-        let second = self.known_user(caller, &reference.second).await?;
-        match (first.role, second.role) {
-            (Role::Student, Role::Teacher) => Ok(ConversationId::new(first.id, second.id)),
-            (Role::Teacher, Role::Student) => Ok(ConversationId::new(second.id, first.id)),
-            _ => Err(ChatError::invalid(
-                ErrorCode::InvalidConversationId,
-                "a conversation is between one student and one teacher",
-            )),
         }
     }
 

@@ -11,6 +11,7 @@ mod authorization_stories;
 mod bad_input;
 mod chat_loop;
 mod delivery_guarantees;
+mod enumeration;
 mod login;
 mod mark_read_floods;
 mod openapi;
