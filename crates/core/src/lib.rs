@@ -8,10 +8,10 @@
 //! - [`message`]: the message body rules and the stored `Message`.
 //! - [`text`]: which characters names and message bodies may hold, and those rules as the
 //!   patterns the OpenAPI document states.
-//! - [`policy`]: the access rules, pure functions over roles and ids.
+//! - [`policy`]: the access rules, pure functions over roles, ids and relations.
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
-//! - [`rate`]: per-user token buckets (send and typing limits).
+//! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
 //! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
 //! - [`hashing`]: argon2id on a small pool of its own with a bounded queue.
 //! - [`service`]: `ChatService`, the one place the use-cases live.

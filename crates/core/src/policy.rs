@@ -7,6 +7,36 @@ use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
 use crate::user::{Role, User};
 
+/// The one refusal a student or teacher gets for a conversation that is not theirs to
+/// know about: someone else's, or one with a userId they have no relation with. It is the
+/// same words whoever the other id is (a teacher, a student, an admin, nobody at all), so
+/// that the answer cannot be used to find out which userIds exist or what role they have.
+pub const NOT_YOUR_CONVERSATION: &str = "this is not your conversation";
+
+/// How the two people a conversationId names stand to each other, as far as the store
+/// knows. It decides how much a student or teacher naming that conversation may learn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// They are linked (enrolled) now.
+    Linked,
+    /// They are not linked, but their conversation has messages from an earlier link.
+    History,
+    /// Neither. For all the caller may know, the other id is nobody.
+    Unrelated,
+}
+
+impl Relation {
+    /// The relation given the facts the service reads: whether the pair is linked and,
+    /// when it is not, whether the conversation has messages.
+    pub fn of(linked: bool, has_history: bool) -> Self {
+        match (linked, has_history) {
+            (true, _) => Self::Linked,
+            (false, true) => Self::History,
+            (false, false) => Self::Unrelated,
+        }
+    }
+}
+
 /// How a permitted read must be recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadAccess {
@@ -34,7 +64,21 @@ pub fn may_address(caller: &User, first: &UserId, second: &UserId) -> Result<(),
     if caller.role == Role::Admin || &caller.id == first || &caller.id == second {
         Ok(())
     } else {
-        Err(ChatError::forbidden("this is not your conversation"))
+        Err(not_yours())
+    }
+}
+
+/// May `caller` learn more about the conversation they named than [`NOT_YOUR_CONVERSATION`]?
+/// Decided from the relation alone — never from whether the other userId exists or what
+/// role it has — and before anything is looked up about that userId, so a student or
+/// teacher probing `me+X` gets one and the same answer for every X they have no relation
+/// with. Precise answers (no such user, not a student–teacher pair, not linked) are for
+/// pairs with a relation, and for admins, who may look at any conversation anyway.
+pub fn may_disclose(caller: &User, relation: Relation) -> Result<(), ChatError> {
+    if caller.role == Role::Admin || relation != Relation::Unrelated {
+        Ok(())
+    } else {
+        Err(not_yours())
     }
 }
 
@@ -43,29 +87,25 @@ pub fn may_address(caller: &User, first: &UserId, second: &UserId) -> Result<(),
 pub fn read_access(
     caller: &User,
     conversation: &ConversationId,
-    linked: bool,
-    has_history: bool,
+    relation: Relation,
 ) -> Result<ReadAccess, ChatError> {
     if caller.role == Role::Admin {
         return Ok(ReadAccess::Audited);
     }
     if !conversation.has_participant(&caller.id) {
-        return Err(ChatError::forbidden("this is not your conversation"));
+        return Err(not_yours());
     }
-    if linked || has_history {
-        Ok(ReadAccess::Participant)
-    } else {
-        Err(not_linked())
-    }
+    may_disclose(caller, relation)?;
+    Ok(ReadAccess::Participant)
 }
 
-/// May `caller` send `author`'s message into `conversation`? Only as themselves, only as a
-/// participant, only while linked; admins never send.
+/// May `caller` send `author`'s message into `conversation` (or a typing notice)? Only as
+/// themselves, only as a participant, only while linked; admins never send.
 pub fn may_send(
     caller: &User,
     author: &UserId,
     conversation: &ConversationId,
-    linked: bool,
+    relation: Relation,
 ) -> Result<(), ChatError> {
     if caller.role == Role::Admin {
         return Err(ChatError::forbidden("admins do not send messages"));
@@ -74,22 +114,26 @@ pub fn may_send(
         return Err(ChatError::forbidden("author must be the signed-in user"));
     }
     if !conversation.has_participant(&caller.id) {
-        return Err(ChatError::forbidden("this is not your conversation"));
+        return Err(not_yours());
     }
-    if !linked {
-        return Err(not_linked());
+    match relation {
+        Relation::Linked => Ok(()),
+        Relation::History => Err(not_linked()),
+        Relation::Unrelated => Err(not_yours()),
     }
-    Ok(())
 }
 
-/// May `caller` move their read marker in `conversation`? Participants only: an admin's
-/// read is never anyone's read receipt.
-pub fn may_mark_read(caller: &User, conversation: &ConversationId) -> Result<(), ChatError> {
-    if conversation.has_participant(&caller.id) {
-        Ok(())
-    } else {
-        Err(ChatError::forbidden("only participants have a read marker"))
+/// May `caller` move their read marker in `conversation`? Participants only, in a
+/// conversation they may read: an admin's read is never anyone's read receipt.
+pub fn may_mark_read(
+    caller: &User,
+    conversation: &ConversationId,
+    relation: Relation,
+) -> Result<(), ChatError> {
+    if !conversation.has_participant(&caller.id) {
+        return Err(ChatError::forbidden("only participants have a read marker"));
     }
+    may_disclose(caller, relation)
 }
 
 /// May `caller` manage users and links and read the audit log?
@@ -99,6 +143,10 @@ pub fn may_administer(caller: &User) -> Result<(), ChatError> {
     } else {
         Err(ChatError::forbidden("admins only"))
     }
+}
+
+fn not_yours() -> ChatError {
+    ChatError::forbidden(NOT_YOUR_CONVERSATION)
 }
 
 fn not_linked() -> ChatError {
@@ -112,6 +160,8 @@ fn not_linked() -> ChatError {
 mod tests {
     use super::*;
     use crate::user::DisplayName;
+
+    const RELATIONS: [Relation; 3] = [Relation::Linked, Relation::History, Relation::Unrelated];
 
     fn user(id: &str, role: Role) -> User {
         User {
@@ -147,25 +197,29 @@ mod tests {
     }
 
     #[test]
+    fn relations_follow_from_the_facts() {
+        assert_eq!(Relation::of(true, false), Relation::Linked);
+        assert_eq!(Relation::of(true, true), Relation::Linked);
+        assert_eq!(Relation::of(false, true), Relation::History);
+        assert_eq!(Relation::of(false, false), Relation::Unrelated);
+    }
+
+    #[test]
     fn read_matrix() {
         let c = cast();
-        for linked in [true, false] {
-            for history in [true, false] {
-                let read = |who: &User| read_access(who, &c.conversation, linked, history);
-                let participant_ok = linked || history;
-                assert_eq!(read(&c.student).is_ok(), participant_ok);
-                assert_eq!(read(&c.teacher).is_ok(), participant_ok);
-                assert!(read(&c.other_student).is_err());
-                assert!(read(&c.other_teacher).is_err());
-                assert_eq!(read(&c.admin), Ok(ReadAccess::Audited));
-            }
+        for relation in RELATIONS {
+            let read = |who: &User| read_access(who, &c.conversation, relation);
+            let participant_ok = relation != Relation::Unrelated;
+            assert_eq!(read(&c.student).is_ok(), participant_ok, "{relation:?}");
+            assert_eq!(read(&c.teacher).is_ok(), participant_ok, "{relation:?}");
+            assert!(read(&c.other_student).is_err());
+            assert!(read(&c.other_teacher).is_err());
+            assert_eq!(read(&c.admin), Ok(ReadAccess::Audited));
         }
         assert_eq!(
-            read_access(&c.student, &c.conversation, true, false),
+            read_access(&c.student, &c.conversation, Relation::Linked),
             Ok(ReadAccess::Participant)
         );
-        let unlinked = read_access(&c.student, &c.conversation, false, false).unwrap_err();
-        assert_eq!(unlinked.code(), ErrorCode::NotLinked);
     }
 
     #[test]
@@ -180,36 +234,84 @@ mod tests {
         ];
         for caller in everyone {
             for author in everyone {
-                for linked in [true, false] {
-                    let allowed = may_send(caller, &author.id, &c.conversation, linked).is_ok();
+                for relation in RELATIONS {
+                    let allowed = may_send(caller, &author.id, &c.conversation, relation).is_ok();
                     let expected = caller.role != Role::Admin
                         && caller.id == author.id
                         && c.conversation.has_participant(&caller.id)
-                        && linked;
+                        && relation == Relation::Linked;
                     assert_eq!(
                         allowed, expected,
-                        "{} as {} linked={linked}",
+                        "{} as {} {relation:?}",
                         caller.id, author.id
                     );
                 }
             }
         }
+        // Only a pair with history hears that the link is what is missing.
+        let refused = |relation| may_send(&c.student, &c.student.id, &c.conversation, relation);
+        assert_eq!(
+            refused(Relation::History).unwrap_err().code(),
+            ErrorCode::NotLinked
+        );
+        assert_eq!(
+            refused(Relation::Unrelated).unwrap_err().code(),
+            ErrorCode::Forbidden
+        );
     }
 
     #[test]
     fn admins_never_send_even_as_themselves() {
         let c = cast();
-        let err = may_send(&c.admin, &c.admin.id, &c.conversation, true).unwrap_err();
+        let err = may_send(&c.admin, &c.admin.id, &c.conversation, Relation::Linked).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Forbidden);
     }
 
     #[test]
-    fn mark_read_is_for_participants_only() {
+    fn mark_read_is_for_participants_with_a_relation_only() {
         let c = cast();
-        assert!(may_mark_read(&c.student, &c.conversation).is_ok());
-        assert!(may_mark_read(&c.teacher, &c.conversation).is_ok());
-        for outsider in [&c.other_student, &c.other_teacher, &c.admin] {
-            assert!(may_mark_read(outsider, &c.conversation).is_err());
+        for relation in RELATIONS {
+            let expected = relation != Relation::Unrelated;
+            for participant in [&c.student, &c.teacher] {
+                let allowed = may_mark_read(participant, &c.conversation, relation).is_ok();
+                assert_eq!(allowed, expected, "{} {relation:?}", participant.id);
+            }
+            for outsider in [&c.other_student, &c.other_teacher, &c.admin] {
+                assert!(may_mark_read(outsider, &c.conversation, relation).is_err());
+            }
+        }
+    }
+
+    /// The enumeration probe: a student or teacher naming themselves and someone they have
+    /// no relation with. Every rule answers with the very same error, and the rules never
+    /// see who that someone is, so neither does the caller.
+    #[test]
+    fn strangers_all_get_the_one_refusal_and_only_admins_learn_more() {
+        let c = cast();
+        let refusal = ChatError::forbidden(NOT_YOUR_CONVERSATION);
+        for caller in [&c.student, &c.teacher] {
+            let unrelated = Relation::Unrelated;
+            let own = &caller.id;
+            let answers = [
+                may_disclose(caller, unrelated),
+                read_access(caller, &c.conversation, unrelated).map(|_| ()),
+                may_send(caller, own, &c.conversation, unrelated),
+                may_mark_read(caller, &c.conversation, unrelated),
+            ];
+            for answer in answers {
+                assert_eq!(answer, Err(refusal.clone()), "{}", caller.id);
+            }
+            for related in [Relation::Linked, Relation::History] {
+                assert_eq!(may_disclose(caller, related), Ok(()), "{related:?}");
+            }
+        }
+        // Naming someone else's conversation gets the same words.
+        assert_eq!(
+            may_address(&c.other_student, &c.student.id, &c.teacher.id),
+            Err(refusal)
+        );
+        for relation in RELATIONS {
+            assert_eq!(may_disclose(&c.admin, relation), Ok(()), "{relation:?}");
         }
     }
 

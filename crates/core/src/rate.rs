@@ -27,7 +27,6 @@ impl Rate {
 /// next one waits until the map has doubled, so a flood of distinct keys costs amortised
 /// constant time per call rather than a scan per call.
 const PRUNE_THRESHOLD: usize = 10_000;
-
 /// A token bucket per key.
 pub struct RateLimiter<K> {
     rate: Rate,

@@ -57,6 +57,17 @@ pub enum Appended {
     Existing(Message),
 }
 
+/// What [`Store::mark_read`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarkedRead {
+    /// The read marker now in force.
+    pub marker: Timestamp,
+    /// Whether this call moved the marker forward (and wrote it). `false` when it was at or
+    /// past the requested instant already, or at the newest message: then nothing was
+    /// written, and nobody needs telling.
+    pub moved: bool,
+}
+
 /// One line of a contact list: a peer, the conversation with them, and its state as seen
 /// by the user the list is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,14 +270,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Timestamp>, StoreError>;
 
     /// Moves `user`'s read marker in the conversation forward to `up_to` (never back, never
-    /// past the newest message) and recounts their unread messages. Returns the marker now
-    /// in force, or `None` if the conversation has no messages yet.
+    /// past the newest message) and recounts their unread messages. The write is
+    /// conditional: when the marker would not move, nothing is written (nor recounted), so
+    /// repeating a `markRead` costs reads only, and the answer says so
+    /// ([`MarkedRead::moved`]); of concurrent calls moving it to the same place, one moves
+    /// it. `None` if the conversation has no messages yet (and no marker is set).
     async fn mark_read(
         &self,
         user: &UserId,
         conversation: &ConversationId,
         up_to: Timestamp,
-    ) -> Result<Option<Timestamp>, StoreError>;
+    ) -> Result<Option<MarkedRead>, StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

@@ -1,7 +1,7 @@
 //! Contact lists, conversation summaries, unread counts and read markers.
 
 use crate::fixtures::{Scope, at, create_user, link, linked_pair, send};
-use classchat_core::store::{Contact, Store};
+use classchat_core::store::{Contact, MarkedRead, Store};
 use classchat_core::user::{Role, User};
 use classchat_core::{ConversationId, Message, Timestamp, UserId};
 use std::sync::Arc;
@@ -25,6 +25,14 @@ fn peers(contacts: &[Contact]) -> Vec<String> {
         .iter()
         .map(|c| c.peer.display_name.to_string())
         .collect()
+}
+
+/// The answer of a `mark_read` that moved the marker to `marker`.
+fn moved(marker: Timestamp) -> MarkedRead {
+    MarkedRead {
+        marker,
+        moved: true,
+    }
 }
 
 /// `user`'s unread count in `conversation`, as both contact-list queries report it.
@@ -230,7 +238,7 @@ pub async fn own_messages_are_never_unread(store: Arc<dyn Store>) {
         .mark_read(student, conversation, first.timestamp)
         .await
         .unwrap();
-    assert_eq!(marker, Some(first.timestamp));
+    assert_eq!(marker, Some(moved(first.timestamp)));
     assert_eq!(
         unread(&*store, student, Role::Student, conversation).await,
         1,
@@ -257,34 +265,58 @@ pub async fn mark_read_moves_forward_only(store: Arc<dyn Store>) {
         3
     );
 
-    let steps: [(Timestamp, Timestamp, u64, &str); 5] = [
-        (m2.timestamp, m2.timestamp, 1, "up to the second of three"),
+    // (up to, marker then in force, whether it moved, unread count, what)
+    let steps: [(Timestamp, Timestamp, bool, u64, &str); 7] = [
+        (
+            m2.timestamp,
+            m2.timestamp,
+            true,
+            1,
+            "up to the second of three",
+        ),
+        (
+            m2.timestamp,
+            m2.timestamp,
+            false,
+            1,
+            "the same again changes nothing",
+        ),
         (
             m1.timestamp,
             m2.timestamp,
+            false,
             1,
             "an older timestamp changes nothing",
         ),
         (
             Timestamp::MIN,
             m2.timestamp,
+            false,
             1,
             "the oldest timestamp changes nothing",
         ),
         (
             m2.timestamp.next(),
             m2.timestamp.next(),
+            true,
             1,
             "between two messages",
         ),
-        (m3.timestamp, m3.timestamp, 0, "up to the newest"),
+        (m3.timestamp, m3.timestamp, true, 0, "up to the newest"),
+        (
+            at(3_600_000_000),
+            m3.timestamp,
+            false,
+            0,
+            "past the newest, where it is already",
+        ),
     ];
-    for (up_to, marker, expected_unread, what) in steps {
+    for (up_to, marker, moved, expected_unread, what) in steps {
         let got = store.mark_read(student, conversation, up_to).await.unwrap();
         assert_eq!(
             got,
-            Some(marker),
-            "{what}: mark_read({up_to}) must return the marker now in force"
+            Some(MarkedRead { marker, moved }),
+            "{what}: mark_read({up_to}) must return the marker now in force, and whether it moved"
         );
         assert_eq!(
             unread(&*store, student, Role::Student, conversation).await,
@@ -306,6 +338,34 @@ pub async fn mark_read_moves_forward_only(store: Arc<dyn Store>) {
     );
 }
 
+/// Of many concurrent `mark_read` calls to the same instant, exactly one moves the marker
+/// (the write is conditional), and every call reports the marker in force: a device
+/// repeating its `markRead`, or several devices reading together, announce one move.
+pub async fn concurrent_mark_reads_move_the_marker_once(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "c").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+    send(&*store, conversation, teacher, at(100), "one").await;
+    let second = send(&*store, conversation, teacher, at(200), "two").await;
+
+    let calls = (0..12).map(|_| store.mark_read(student, conversation, second.timestamp));
+    let answers = futures::future::join_all(calls).await;
+    let mut moves = 0;
+    for answer in answers {
+        let answer = answer.unwrap().expect("the conversation has messages");
+        assert_eq!(answer.marker, second.timestamp, "the marker in force");
+        moves += usize::from(answer.moved);
+    }
+    assert_eq!(
+        moves, 1,
+        "exactly one of the concurrent calls moved the marker"
+    );
+    assert_eq!(
+        unread(&*store, student, Role::Student, conversation).await,
+        0
+    );
+}
+
 /// `mark_read` never moves the marker past the conversation's newest message, so messages
 /// that arrive later are still unread.
 pub async fn mark_read_never_passes_newest_message(store: Arc<dyn Store>) {
@@ -321,7 +381,7 @@ pub async fn mark_read_never_passes_newest_message(store: Arc<dyn Store>) {
             .mark_read(student, conversation, far_future)
             .await
             .unwrap(),
-        Some(newest.timestamp),
+        Some(moved(newest.timestamp)),
         "mark_read must clamp the marker to the newest message"
     );
     assert_eq!(

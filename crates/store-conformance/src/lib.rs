@@ -37,6 +37,8 @@
 //! - `paging`: reading pages backwards and forwards.
 //! - `contacts`: contact lists, summaries, unread counts, read markers.
 //! - `audit`: the audit log.
+//! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
+//!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
 //!
 //! [`Store`]: classchat_core::store::Store
@@ -47,11 +49,12 @@ mod fixtures;
 mod links;
 mod messages;
 mod paging;
+mod replay;
 mod users;
 
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
 pub use contacts::{
-    active_conversations_lists_newest_activity_first,
+    active_conversations_lists_newest_activity_first, concurrent_mark_reads_move_the_marker_once,
     conversations_since_lists_conversations_with_newer_messages,
     linked_contacts_for_student_lists_every_teacher,
     linked_contacts_for_teacher_lists_every_student, mark_read_moves_forward_only,
@@ -73,6 +76,7 @@ pub use paging::{
     read_cursors_are_exclusive, read_without_cursor_returns_newest_page,
     walk_backwards_through_120_messages, walk_forwards_through_120_messages,
 };
+pub use replay::replay_of_a_thousand_conversations_stays_within_its_budget;
 pub use users::{
     create_user_then_get_returns_it, create_user_twice_conflicts, list_users_filters_by_role,
     list_users_pages_in_id_order, ping_succeeds, update_user_applies_patch_fields,
@@ -116,11 +120,13 @@ macro_rules! conformance_suite {
             active_conversations_lists_newest_activity_first,
             own_messages_are_never_unread,
             mark_read_moves_forward_only,
+            concurrent_mark_reads_move_the_marker_once,
             mark_read_never_passes_newest_message,
             mark_read_without_messages_returns_none,
             read_marker_reports_each_users_marker,
             audit_entries_round_trip,
             audit_lists_newest_first_with_paging,
+            replay_of_a_thousand_conversations_stays_within_its_budget,
         }
     };
 }

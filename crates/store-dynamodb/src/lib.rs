@@ -71,7 +71,8 @@ pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MessagePage, PageRequest, Store, StoreError, UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Store, StoreError,
+    UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -258,7 +259,7 @@ impl Store for DynamoStore {
         user: &UserId,
         conversation: &ConversationId,
         up_to: Timestamp,
-    ) -> Result<Option<Timestamp>, StoreError> {
+    ) -> Result<Option<MarkedRead>, StoreError> {
         read_marker::mark_read(self, user, conversation, up_to).await
     }
 

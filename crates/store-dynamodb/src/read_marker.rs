@@ -1,11 +1,13 @@
 //! Read markers: `read_marker` reads a user's `lastReadAt`; `mark_read` moves it forward
 //! and recounts their unread messages.
 //!
-//! The recount is a Query with `Select = COUNT` over the messages after the marker,
+//! A marker that would not move costs one consistent GetItem and writes nothing. Otherwise
+//! the recount is a Query with `Select = COUNT` over the messages after the marker,
 //! filtered to the peer's (`author <> me`), following `LastEvaluatedKey`. The write is
 //! conditional on the summary being exactly as read (same `lastMessageAt` and
 //! `lastReadAt`): if a message arrived or another device moved the marker in between, the
-//! count may be stale, so it starts over.
+//! count may be stale, so it starts over — and finds, if that other device got there
+//! first, that there is nothing left to move.
 
 use crate::DynamoStore;
 use crate::error::classify;
@@ -17,7 +19,7 @@ use crate::ops;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::Select;
-use classchat_core::store::StoreError;
+use classchat_core::store::{MarkedRead, StoreError};
 use classchat_core::{ConversationId, Timestamp, UserId};
 
 /// Attempts before giving up when messages keep arriving during the recount.
@@ -52,7 +54,7 @@ pub(crate) async fn mark_read(
     user: &UserId,
     conversation: &ConversationId,
     up_to: Timestamp,
-) -> Result<Option<Timestamp>, StoreError> {
+) -> Result<Option<MarkedRead>, StoreError> {
     let key = user_info_key(user.as_str(), conv_sk(conversation));
     for attempt in 0..MARK_ATTEMPTS {
         if attempt > 0 {
@@ -74,6 +76,12 @@ pub(crate) async fn mark_read(
         let last = get_timestamp(&summary, LAST_MESSAGE_AT)?;
         let read = get_timestamp(&summary, LAST_READ_AT)?;
         let marker = read.max(up_to.min(last));
+        if marker <= read {
+            return Ok(Some(MarkedRead {
+                marker: read,
+                moved: false,
+            }));
+        }
         let unread = count_unread(store, user, conversation, marker).await?;
         let result = store
             .client
@@ -92,7 +100,12 @@ pub(crate) async fn mark_read(
             .send()
             .await;
         match result {
-            Ok(_) => return Ok(Some(marker)),
+            Ok(_) => {
+                return Ok(Some(MarkedRead {
+                    marker,
+                    moved: true,
+                }));
+            }
             // Something changed since we counted, or an append's transaction holds the
             // summary right now: count again.
             Err(SdkError::ServiceError(service))

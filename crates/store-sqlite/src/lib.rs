@@ -36,7 +36,8 @@ pub use connection::Synchronous;
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MessagePage, PageRequest, Store, StoreError, UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Store, StoreError,
+    UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -245,8 +246,21 @@ impl Store for SqliteStore {
         user: &UserId,
         conversation: &ConversationId,
         up_to: Timestamp,
-    ) -> Result<Option<Timestamp>, StoreError> {
+    ) -> Result<Option<MarkedRead>, StoreError> {
+        // A marker that would not move is answered from a reader: a client repeating
+        // `markRead` never takes the writer's time from the sends queued there.
         let (user, conversation) = (user.clone(), conversation.clone());
+        let plan = {
+            let (user, conversation) = (user.clone(), conversation.clone());
+            self.readers
+                .run(move |connection| {
+                    messages::plan_mark_read(connection, &user, &conversation, up_to)
+                })
+                .await?
+        };
+        if !plan.is_some_and(|plan| plan.moved) {
+            return Ok(plan);
+        }
         self.writer
             .run(move |connection| messages::mark_read(connection, &user, &conversation, up_to))
             .await

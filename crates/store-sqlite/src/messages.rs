@@ -3,7 +3,7 @@
 use crate::error::classify;
 use crate::rows::{MESSAGE_COLUMNS, MessageRow, timestamp};
 use classchat_core::message::NewMessage;
-use classchat_core::store::{Appended, MessagePage, PageRequest, StoreError};
+use classchat_core::store::{Appended, MarkedRead, MessagePage, PageRequest, StoreError};
 use classchat_core::{ConversationId, Message, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -150,8 +150,6 @@ pub(crate) fn has_any(
         .map_err(classify)
 }
 
-/// Moves a read marker forward and recounts unread messages from the marker on, which is a
-/// range scan of the conversation's newest messages only.
 /// `user`'s read marker, `None` without a summary row or before their first read.
 pub(crate) fn read_marker(
     connection: &Connection,
@@ -174,18 +172,21 @@ pub(crate) fn read_marker(
     }
 }
 
-pub(crate) fn mark_read(
+/// Where `mark_read(up_to)` would put `user`'s marker, read without writing: `None` without
+/// a summary row (no messages yet), otherwise the marker and whether it would move. The
+/// store asks this on a reader first, so that repeating a `markRead` never queues behind
+/// the writer; the writer asks again before writing, since only its answer is current.
+pub(crate) fn plan_mark_read(
     connection: &Connection,
     user: &UserId,
     conversation: &ConversationId,
     up_to: Timestamp,
-) -> Result<Option<Timestamp>, StoreError> {
-    let conversation = conversation.to_string();
+) -> Result<Option<MarkedRead>, StoreError> {
     let summary: Option<(i64, i64)> = connection
         .prepare_cached("SELECT read_ts, last_ts FROM conversations WHERE user_id = ?1 AND conversation_id = ?2")
         .and_then(|mut statement| {
             statement
-                .query_row([user.as_str(), &conversation], |row| Ok((row.get(0)?, row.get(1)?)))
+                .query_row([user.as_str(), &conversation.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()
         })
         .map_err(classify)?;
@@ -193,21 +194,48 @@ pub(crate) fn mark_read(
         return Ok(None);
     };
     let marker = read_ts.max(up_to.as_micros().min(last_ts));
+    Ok(Some(MarkedRead {
+        marker: timestamp(marker)?,
+        moved: marker > read_ts,
+    }))
+}
+
+/// Moves a read marker forward and recounts unread messages from the marker on (a range
+/// scan of the conversation's newest messages only); writes nothing when it would not move.
+/// Runs on the writer, so nothing changes between the check and the write.
+pub(crate) fn mark_read(
+    connection: &Connection,
+    user: &UserId,
+    conversation: &ConversationId,
+    up_to: Timestamp,
+) -> Result<Option<MarkedRead>, StoreError> {
+    let plan = plan_mark_read(connection, user, conversation, up_to)?;
+    let Some(MarkedRead {
+        marker,
+        moved: true,
+    }) = plan
+    else {
+        return Ok(plan);
+    };
+    let conversation = conversation.to_string();
     let unread: i64 = connection
         .prepare_cached(
             "SELECT count(*) FROM messages WHERE conversation_id = ?1 AND ts > ?2 AND author <> ?3",
         )
         .and_then(|mut statement| {
-            statement.query_row(params![conversation, marker, user.as_str()], |row| {
-                row.get(0)
-            })
+            statement.query_row(
+                params![conversation, marker.as_micros(), user.as_str()],
+                |row| row.get(0),
+            )
         })
         .map_err(classify)?;
     connection
         .prepare_cached(
-            "UPDATE conversations SET read_ts = ?3, unread_count = ?4 WHERE user_id = ?1 AND conversation_id = ?2",
+            "UPDATE conversations SET read_ts = ?3, unread_count = ?4 WHERE user_id = ?1 AND conversation_id = ?2 AND read_ts < ?3",
         )
-        .and_then(|mut statement| statement.execute(params![user.as_str(), conversation, marker, unread]))
+        .and_then(|mut statement| {
+            statement.execute(params![user.as_str(), conversation, marker.as_micros(), unread])
+        })
         .map_err(classify)?;
-    timestamp(marker).map(Some)
+    Ok(plan)
 }

@@ -1,13 +1,14 @@
 //! The chat use-cases: contact lists, reading, sending, read markers.
 
+use super::addressing::{Named, presumed_conversation};
 use super::{ChatService, DEFAULT_PAGE_LIMIT, parse_limit};
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
 use crate::message::{Message, MessageBody, NewMessage};
-use crate::policy::{self, ReadAccess};
-use crate::store::{Appended, AuditAction, Contact, Link, MessagePage, PageRequest};
+use crate::policy::{self, ReadAccess, Relation};
+use crate::store::{Appended, AuditAction, Contact, MarkedRead, MessagePage, PageRequest};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 
@@ -152,10 +153,11 @@ impl ChatService {
             before: query.before.map(Timestamp::parse).transpose()?,
             after: query.after.map(Timestamp::parse).transpose()?,
         };
-        let conversation = self.resolve_conversation(caller, conversation).await?;
-        let linked = self.store.is_linked(&Link::of(&conversation)).await?;
-        let has_history = !linked && self.store.has_messages(&conversation).await?;
-        if policy::read_access(caller, &conversation, linked, has_history)? == ReadAccess::Audited {
+        let Named {
+            conversation,
+            relation,
+        } = self.named_conversation(caller, conversation).await?;
+        if policy::read_access(caller, &conversation, relation)? == ReadAccess::Audited {
             self.audit(
                 caller.id.as_str(),
                 AuditAction::ReadConversation,
@@ -225,7 +227,7 @@ impl ChatService {
             None => None,
         };
         let (Some(conversation), Some(appended)) = (conversation, appended) else {
-            return Err(self.refused_send(caller, request.conversation_id).await);
+            return Err(self.refused_send(caller, &reference).await);
         };
         match appended {
             Appended::Created(message) => {
@@ -249,22 +251,36 @@ impl ChatService {
         }
     }
 
-    /// Why a send that found no link was refused, in the precise terms a client needs: an
-    /// unknown user (404), not a student–teacher pair (400), or not linked (403).
-    async fn refused_send(&self, caller: &User, raw_conversation: &str) -> ChatError {
-        let conversation = match self.resolve_conversation(caller, raw_conversation).await {
-            Ok(conversation) => conversation,
-            Err(error) => return error,
+    /// Why a send that found no link was refused, in terms that tell a stranger nothing:
+    /// without history the pair gets the policy's one refusal, whoever the other id is;
+    /// with history, the precise reason (an unknown user, not a student–teacher pair, or
+    /// not linked).
+    async fn refused_send(&self, caller: &User, reference: &ConversationRef) -> ChatError {
+        let Some(presumed) = presumed_conversation(caller, reference) else {
+            return ChatError::forbidden("admins do not send messages");
         };
-        match policy::may_send(caller, &caller.id, &conversation, false) {
+        let has_history = match self.store.has_messages(&presumed).await {
+            Ok(has_history) => has_history,
+            Err(error) => return error.into(),
+        };
+        // The append has just found no link; that is the answer this send gets.
+        let relation = Relation::of(false, has_history);
+        match self.disclosed(caller, reference, presumed, relation).await {
+            Ok(named) => {
+                match policy::may_send(caller, &caller.id, &named.conversation, relation) {
+                    Err(error) => error,
+                    Ok(()) => ChatError::forbidden("this conversation is not linked"),
+                }
+            }
             Err(error) => error,
-            Ok(()) => ChatError::forbidden("this conversation is not linked"),
         }
     }
 
     /// Moves the caller's read marker forward to `timestamp` (never back, never past the
-    /// newest message) and tells both participants' other connections. `None` when the
-    /// conversation has no messages yet.
+    /// newest message) and, only if it moved, tells both participants' other connections.
+    /// The marker that moved, or `None` when nothing changed: the conversation has no
+    /// messages yet, or the marker was already there or further. A client repeating an
+    /// old `markRead` therefore costs one read and sends nobody anything.
     pub async fn mark_read(
         &self,
         caller: &User,
@@ -278,12 +294,19 @@ impl ChatService {
                 "timestamp is RFC 3339 UTC, e.g. 2026-11-24T14:01:02.123456Z",
             )
         })?;
-        let conversation = self.resolve_conversation(caller, conversation).await?;
-        policy::may_mark_read(caller, &conversation)?;
-        let Some(timestamp) = self
+        let Named {
+            conversation,
+            relation,
+        } = self.named_conversation(caller, conversation).await?;
+        policy::may_mark_read(caller, &conversation, relation)?;
+        let marked = self
             .store
             .mark_read(&caller.id, &conversation, up_to)
-            .await?
+            .await?;
+        let Some(MarkedRead {
+            marker: timestamp,
+            moved: true,
+        }) = marked
         else {
             return Ok(None);
         };
@@ -300,24 +323,6 @@ impl ChatService {
             user: caller.id.clone(),
             timestamp,
         }))
-    }
-}
-
-/// The conversation a student or teacher addresses with `reference`: themselves and the
-/// other id, in the order their role gives. `None` when the reference names them twice.
-fn presumed_conversation(caller: &User, reference: &ConversationRef) -> Option<ConversationId> {
-    let peer = if reference.first == caller.id {
-        &reference.second
-    } else {
-        &reference.first
-    };
-    if peer == &caller.id {
-        return None;
-    }
-    match caller.role {
-        Role::Student => Some(ConversationId::new(caller.id.clone(), peer.clone())),
-        Role::Teacher => Some(ConversationId::new(peer.clone(), caller.id.clone())),
-        Role::Admin => None,
     }
 }
 
@@ -338,49 +343,6 @@ pub(super) fn participants(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::user::DisplayName;
-
-    fn user(id: &str, role: Role) -> User {
-        User {
-            id: UserId::parse(id).unwrap(),
-            display_name: DisplayName::parse(id).unwrap(),
-            role,
-            disabled: false,
-        }
-    }
-
-    fn presumed(caller: &User, raw: &str) -> Option<String> {
-        let reference = ConversationRef::parse(raw).unwrap();
-        presumed_conversation(caller, &reference).map(|conversation| conversation.to_string())
-    }
-
-    #[test]
-    fn a_senders_role_puts_the_student_first_whatever_order_they_wrote() {
-        let student = user("s1", Role::Student);
-        let teacher = user("t1", Role::Teacher);
-        for raw in ["s1+t1", "t1+s1", "s1 t1", "t1 s1"] {
-            assert_eq!(presumed(&student, raw).as_deref(), Some("s1+t1"), "{raw}");
-            assert_eq!(presumed(&teacher, raw).as_deref(), Some("s1+t1"), "{raw}");
-        }
-    }
-
-    #[test]
-    fn admins_never_have_a_presumed_conversation_and_nobody_talks_to_themselves() {
-        let admin = user("office", Role::Admin);
-        assert_eq!(presumed(&admin, "s1+t1"), None);
-        assert_eq!(presumed(&admin, "office+t1"), None);
-        assert!(ConversationRef::parse("s1+s1").is_err());
-    }
-
-    #[test]
-    fn the_peer_is_whoever_is_not_the_caller() {
-        // The roles decide the order; the store's link check (and the slow path's precise
-        // error) decide whether the pair may talk at all.
-        let teacher = user("t2", Role::Teacher);
-        assert_eq!(presumed(&teacher, "t2+s9").as_deref(), Some("s9+t2"));
-        let student = user("s2", Role::Student);
-        assert_eq!(presumed(&student, "t1+s2").as_deref(), Some("s2+t1"));
-    }
 
     #[test]
     fn both_participants_but_the_origin_get_the_event() {

@@ -1,29 +1,41 @@
 //! The live-only use-cases: typing notices and presence (catching up is `replay`).
 
 use super::ChatService;
+use super::addressing::{Named, presumed_conversation};
+use crate::conversation::ConversationRef;
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
 use crate::policy;
-use crate::store::Link;
 use crate::user::{Role, User};
 
 impl ChatService {
     /// Tells the other participant that the caller is typing. Not stored. Over the typing
-    /// rate the notice is dropped (`Ok(false)`): a lost typing hint harms nobody.
+    /// rate the notice is dropped (`Ok(false)`): a lost typing hint harms nobody. The rate
+    /// is checked before the store is read, keyed by the conversation the caller's role
+    /// says they mean, so a flood of notices costs no store work.
     pub async fn typing(
         &self,
         caller: &User,
         conversation: &str,
         origin: Option<&ConnectionId>,
     ) -> Result<bool, ChatError> {
-        let conversation = self.resolve_conversation(caller, conversation).await?;
-        let linked = self.store.is_linked(&Link::of(&conversation)).await?;
-        policy::may_send(caller, &caller.id, &conversation, linked)?;
-        let key = (caller.id.clone(), conversation.clone());
-        if !self.typing_limiter.allow(&key, self.clock.now()) {
+        let reference = ConversationRef::parse(conversation)?;
+        policy::may_address(caller, &reference.first, &reference.second)?;
+        let Some(presumed) = presumed_conversation(caller, &reference) else {
+            return Err(ChatError::forbidden("admins do not send messages"));
+        };
+        if !self
+            .typing_limiter
+            .allow(&(caller.id.clone(), presumed), self.clock.now())
+        {
             return Ok(false);
         }
+        let Named {
+            conversation,
+            relation,
+        } = self.named_by(caller, &reference).await?;
+        policy::may_send(caller, &caller.id, &conversation, relation)?;
         let delivery = Delivery {
             recipients: vec![conversation.peer_of(&caller.id).clone()],
             skip: origin.cloned(),

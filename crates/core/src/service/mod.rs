@@ -4,8 +4,11 @@
 //! validates, applies the [`policy`](crate::policy), talks to the [`Store`], writes the audit
 //! log, and returns domain values. No transport ever reaches into the store directly.
 
+mod addressing;
 mod admin;
 mod chat;
+#[cfg(test)]
+mod cheap_limits;
 mod export;
 mod live;
 mod replay;
@@ -13,9 +16,9 @@ mod replay;
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use export::{Export, ExportRecord};
-pub use replay::Replay;
+pub use replay::{Buffered, Replay, ReplayBudget};
 
-use crate::conversation::{ConversationId, ConversationRef};
+use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::hashing::{HashingConfig, HashingPool};
 use crate::hub::{Hub, NullHub, Revocation};
@@ -24,7 +27,7 @@ use crate::login_guard::{LoginGuard, LoginLimits};
 use crate::rate::{Rate, RateLimiter};
 use crate::store::{AuditAction, AuditEntry, Store, UserPatch};
 use crate::time::Clock;
-use crate::user::{Password, Role, User};
+use crate::user::{Password, User};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -33,7 +36,8 @@ pub const DEFAULT_PAGE_LIMIT: usize = 50;
 /// Largest page size of any listing.
 pub const MAX_PAGE_LIMIT: usize = 200;
 
-/// How fast one user may act.
+/// How fast one user may act, and how much of the store one of their catch-ups may hold
+/// in memory. Every limit here is checked before the store is read for the request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Messages per user, over every transport.
@@ -42,10 +46,18 @@ pub struct Limits {
     pub typing: Rate,
     /// Sign-in attempts per account and per client address.
     pub login: LoginLimits,
+    /// `sync` replays per user (`rate_limited` beyond it). Each replay reads every
+    /// conversation of the user, so a script reconnecting in a loop must not get to
+    /// repeat that freely.
+    pub sync: Rate,
+    /// The memory one `sync` replay may hold, however many conversations it covers.
+    pub replay: ReplayBudget,
 }
 
 impl Default for Limits {
-    /// Generous for a person typing, tight for a script flooding a classmate.
+    /// Generous for a person typing, tight for a script flooding a classmate; a `sync`
+    /// burst is enough for all of a user's devices reconnecting at once (after a network
+    /// change or a server restart).
     fn default() -> Self {
         Self {
             send: Rate {
@@ -57,6 +69,11 @@ impl Default for Limits {
                 burst: 3.0,
             },
             login: LoginLimits::default(),
+            sync: Rate {
+                per_second: 1.0,
+                burst: 10.0,
+            },
+            replay: ReplayBudget::default(),
         }
     }
 }
@@ -79,6 +96,9 @@ pub struct ChatService {
     typing_limiter: RateLimiter<(UserId, ConversationId)>,
     logins: LoginGuard,
     hashing: HashingPool,
+    sync_limiter: RateLimiter<UserId>,
+    /// What one replay may hold in memory.
+    replay_budget: ReplayBudget,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -96,6 +116,8 @@ impl ChatService {
             typing_limiter: RateLimiter::new(Limits::default().typing),
             logins: LoginGuard::new(Limits::default().login),
             hashing: HashingPool::new(HashingConfig::default()),
+            sync_limiter: RateLimiter::new(Limits::default().sync),
+            replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
     }
@@ -114,12 +136,14 @@ impl ChatService {
         Self { hub, ..self }
     }
 
-    /// The same service with other rate limits.
+    /// The same service with other limits.
     pub fn with_limits(self, limits: Limits) -> Self {
         Self {
             send_limiter: RateLimiter::new(limits.send),
             typing_limiter: RateLimiter::new(limits.typing),
             logins: LoginGuard::new(limits.login),
+            sync_limiter: RateLimiter::new(limits.sync),
+            replay_budget: limits.replay,
             ..self
         }
     }
@@ -212,28 +236,6 @@ impl ChatService {
             .ok_or_else(|| ChatError::NotFound(format!("no user {user}")))?;
         self.hub.revoke(user, why).await;
         Ok(())
-    }
-
-    /// Turns a client-written conversationId into the canonical one, checking that both
-    /// users exist and are one student and one teacher. `caller` is checked first, so a
-    /// non-participant learns nothing about other users.
-    async fn resolve_conversation(
-        &self,
-        caller: &User,
-        raw: &str,
-    ) -> Result<ConversationId, ChatError> {
-        let reference = ConversationRef::parse(raw)?;
-        crate::policy::may_address(caller, &reference.first, &reference.second)?;
-        let first = self.known_user(caller, &reference.first).await?;
-        let second = self.known_user(caller, &reference.second).await?;
-        match (first.role, second.role) {
-            (Role::Student, Role::Teacher) => Ok(ConversationId::new(first.id, second.id)),
-            (Role::Teacher, Role::Student) => Ok(ConversationId::new(second.id, first.id)),
-            _ => Err(ChatError::invalid(
-                ErrorCode::InvalidConversationId,
-                "a conversation is between one student and one teacher",
-            )),
-        }
     }
 
     /// The user `id`, reusing `caller` when it is them; 404 if unknown.

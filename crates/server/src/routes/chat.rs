@@ -148,8 +148,8 @@ pub struct ReadQuery {
         (status = 200, body = ReadResponse),
         (status = 400, description = "bad conversationId (`invalid_conversation_id`), limit (`invalid_limit`) or cursor (`invalid_cursor`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "not a participant (`forbidden`); a pair that was never linked and has no history (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 403, description = "not a participant, or a pair with neither a link nor history, whoever the other id is (`forbidden`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`; to admins and related pairs only)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn read(
@@ -182,8 +182,8 @@ async fn read(
                 description = "`true` when this answers a retry with a clientMessageId already stored (nothing new was written), `false` otherwise"))),
         (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or clientMessageId (`invalid_client_message_id`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "author is not the caller, not a participant, or an admin (`forbidden`); not linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 403, description = "author is not the caller, not a participant, an admin, or a pair with neither a link nor history (`forbidden`); no longer linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`; to related pairs only)", body = ErrorBody),
         (status = 409, description = "clientMessageId already used in another conversation (`client_message_id_reused`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 422, description = "messageBody empty or longer than 4000 characters (`invalid_message_body`)", body = ErrorBody),
@@ -215,11 +215,11 @@ async fn send(
 #[utoipa::path(post, path = "/chat/mark_read", tag = "chat", request_body = MarkReadRequest,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "marker moved (or already further)"),
+        (status = 204, description = "marker moved, and the participants' other connections told (or already further: nothing written, nobody told)"),
         (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or timestamp (`invalid_cursor`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "not a participant, e.g. an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
-        (status = 404, description = "a user in the conversationId does not exist (`not_found`)", body = ErrorBody),
+        (status = 403, description = "not a participant, e.g. an admin, or a pair with neither a link nor history, whoever the other id is (`forbidden`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "a user in the conversationId does not exist (`not_found`; to admins and related pairs only)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 503, response = Unavailable),
     ))]

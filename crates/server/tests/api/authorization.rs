@@ -52,7 +52,10 @@ const OK: Expect = Expect::Ok(200);
 const CREATED: Expect = Expect::Ok(201);
 const NO_CONTENT: Expect = Expect::Ok(204);
 const FORBIDDEN: Expect = Expect::Refused(403, "forbidden");
-const NOT_LINKED: Expect = Expect::Refused(403, "not_linked");
+/// A conversationId naming a user who does not exist, as only an admin learns it.
+const NOT_FOUND: Expect = Expect::Refused(404, "not_found");
+/// A conversationId of two students, as only an admin learns it.
+const NOT_A_PAIR: Expect = Expect::Refused(400, "invalid_conversation_id");
 /// Listing teachers of someone who is not a student (or students of a non-teacher).
 const WRONG_ROLE: Expect = Expect::Refused(400, "invalid_request");
 
@@ -65,6 +68,8 @@ enum Body {
     SendAsSomeoneElse,
     /// Marks s1+t1 read up to the seeded message.
     MarkRead,
+    /// Marks this conversation read up to the seeded message's time.
+    MarkReadOf(&'static str),
     /// This JSON, whoever calls.
     Json(Value),
 }
@@ -82,8 +87,9 @@ impl Body {
                     "conversationId": "s1+t1", "author": author, "messageBody": format!("{caller} as {author}"),
                 }))
             }
-            Self::MarkRead => {
-                Some(json!({"conversationId": "s1+t1", "timestamp": seeded_timestamp}))
+            Self::MarkRead => Self::MarkReadOf("s1+t1").json(caller, seeded_timestamp),
+            Self::MarkReadOf(conversation) => {
+                Some(json!({"conversationId": conversation, "timestamp": seeded_timestamp}))
             }
             Self::Json(value) => Some(value.clone()),
         }
@@ -93,6 +99,7 @@ impl Body {
         match self {
             Self::None | Self::MarkRead | Self::Json(_) => String::new(),
             Self::SendAsCaller(conversation) => format!(" {conversation} as the caller"),
+            Self::MarkReadOf(conversation) => format!(" {conversation}"),
             Self::SendAsSomeoneElse => " s1+t1 as someone else".to_owned(),
         }
     }
@@ -128,7 +135,7 @@ fn route(request: &'static str, body: Body, expect: [Expect; 5]) -> Route {
 /// is removed; nothing here touches s1+t1 or its link).
 #[rustfmt::skip]
 fn routes() -> Vec<Route> {
-    use Body::{MarkRead, SendAsCaller, SendAsSomeoneElse};
+    use Body::{MarkRead, MarkReadOf, SendAsCaller, SendAsSomeoneElse};
     let none = || Body::None;
     let new_user = json!({"userId": "s4", "displayName": "Student Four", "role": "student", "password": "password-456"});
     vec![
@@ -144,9 +151,16 @@ fn routes() -> Vec<Route> {
         route("POST /chat/send",                              SendAsCaller("s1+t1"),            [CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN ]),
         route("POST /chat/send",                              SendAsSomeoneElse,                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /chat/mark_read",                         MarkRead,                         [NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN ]),
-        // s1 and t2 are not linked: they are refused as `not_linked`, outsiders as `forbidden`.
-        route("GET /chat/read?conversationId=s1%2Bt2",        none(),                           [NOT_LINKED, FORBIDDEN,  FORBIDDEN,  NOT_LINKED, OK        ]),
-        route("POST /chat/send",                              SendAsCaller("s1+t2"),            [NOT_LINKED, FORBIDDEN,  FORBIDDEN,  NOT_LINKED, FORBIDDEN ]),
+        // s1 and t2 were never linked and have no history: to each other they are strangers,
+        // refused with the words an unknown id or another student gets (see `enumeration`).
+        // Only the admin learns precisely what a conversationId names.
+        route("GET /chat/read?conversationId=s1%2Bt2",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t2"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("s1+t2"),              [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=s1%2Bs3",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("GET /chat/read?conversationId=s1%2Bnobody",    none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /chat/send",                              SendAsCaller("s1+nobody"),        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("t2+nobody"),          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
         route("GET /admin/users",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /admin/users",                            Body::Json(new_user),             [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
         route("PATCH /admin/users/s3",                        Body::Json(json!({"displayName": "Renamed"})),

@@ -1,6 +1,6 @@
 //! Who may do what, as stories: the audit trail of admin reads, unlinked pairs, and the
 //! rules that change over time (unlinking, disabling). The full matrix of routes × callers
-//! is in `authorization`.
+//! is in `authorization`; what strangers are told, in `enumeration`.
 
 use crate::authorization::app_with_seeded_conversation;
 use crate::common::{TestApp, spawn_app};
@@ -110,13 +110,14 @@ async fn refused_reads_are_not_audited_and_reveal_nothing() {
 async fn a_student_cannot_reach_an_unlinked_teacher_in_either_id_order() {
     let app = spawn_app().await;
     let s1 = app.login("s1").await;
+    // Never linked, no history: s1 is told nothing about t2, not even that t2 is a teacher.
     for conversation in ["s1+t2", "t2+s1"] {
         app.read(&s1, conversation, "")
             .await
-            .assert_error(403, "not_linked");
+            .assert_error(403, "forbidden");
         app.send(&s1, conversation, "s1", "let me in")
             .await
-            .assert_error(403, "not_linked");
+            .assert_error(403, "forbidden");
     }
     // And the teacher-first spelling of someone else's conversation is no back door.
     let s2 = app.login("s2").await;

@@ -193,8 +193,9 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_conversation_id",   "conversationId with 1 part",             S1, send_to("s1")),
         case(400, "invalid_conversation_id",   "conversationId with 3 parts",            S1, send_to("s1+t1+t2")),
         case(400, "invalid_conversation_id",   "conversationId with one user twice",     S1, send_to("s1+s1")),
-        case(404, "not_found",                 "conversationId with an unknown user",    S1, send_to("s1+nobody")),
-        case(400, "invalid_conversation_id",   "conversationId of two students",         S1, send_to("s1+s2")),
+        // A stranger's id, whoever it is, gets the one refusal (see `enumeration`).
+        case(403, "forbidden",                 "conversationId with an unknown user",    S1, send_to("s1+nobody")),
+        case(403, "forbidden",                 "conversationId of two students",         S1, send_to("s1+s2")),
         // The clientMessageId.
         case(400, "invalid_client_message_id", "clientMessageId of 65 characters",       S1, send_with_client_id("c".repeat(65))),
         case(400, "invalid_client_message_id", "clientMessageId empty",                  S1, send_with_client_id(String::new())),
@@ -209,7 +210,9 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_cursor",            "read with before=notatimestamp",         S1, get("/chat/read?conversationId=s1%2Bt1&before=notatimestamp")),
         case(400, "invalid_cursor",            "read with after=123abc",                 S1, get("/chat/read?conversationId=s1%2Bt1&after=123abc")),
         case(400, "invalid_conversation_id",   "read without conversationId",            S1, get("/chat/read")),
-        case(404, "not_found",                 "read with an unknown user",              S1, get("/chat/read?conversationId=s1%2Bnobody")),
+        case(403, "forbidden",                 "read with an unknown user",              S1, get("/chat/read?conversationId=s1%2Bnobody")),
+        case(404, "not_found",                 "read with an unknown user, by an admin", Admin, get("/chat/read?conversationId=s1%2Bnobody")),
+        case(400, "invalid_conversation_id",   "read of two students, by an admin",      Admin, get("/chat/read?conversationId=s1%2Bs2")),
         // Read markers.
         case(400, "invalid_cursor",            "mark_read with a bad timestamp",         S1, mark_read(json!({"conversationId": "s1+t1", "timestamp": "yesterday"}))),
         case(400, "invalid_json",              "mark_read without a timestamp",          S1, mark_read(json!({"conversationId": "s1+t1"}))),
@@ -219,7 +222,7 @@ fn cases() -> Vec<Case> {
         case(400, "invalid_json",              "mark_read body is not JSON",             S1, Request::Raw("/chat/mark_read", br#"{"conversationId":"s1+t1","#.to_vec())),
         case(400, "invalid_json",              "mark_read body is an array",             S1, Request::Raw("/chat/mark_read", br#"["s1+t1","2026-01-01T00:00:00.000000Z"]"#.to_vec())),
         case(400, "invalid_conversation_id",   "mark_read with a 3-part conversationId", S1, mark_read(json!({"conversationId": "s1+t1+t2", "timestamp": "2026-01-01T00:00:00.000000Z"}))),
-        case(404, "not_found",                 "mark_read with an unknown user",         S1, mark_read(json!({"conversationId": "s1+nobody", "timestamp": "2026-01-01T00:00:00.000000Z"}))),
+        case(403, "forbidden",                 "mark_read with an unknown user",         S1, mark_read(json!({"conversationId": "s1+nobody", "timestamp": "2026-01-01T00:00:00.000000Z"}))),
         case(413, "payload_too_large",         "1 MiB mark_read body",                   S1, Request::Raw("/chat/mark_read", big_timestamp.into_bytes())),
         // Signing in.
         case(400, "invalid_json",              "login body is not JSON",                 Nobody, Request::Raw("/auth/login", br#"{"userId":"#.to_vec())),

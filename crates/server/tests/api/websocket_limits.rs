@@ -128,7 +128,8 @@ async fn a_send_to_a_foreign_or_unlinked_conversation_is_refused_unstored_and_un
         .send_json(send_frame("s1+t2", "hello stranger", "x-2"))
         .await;
     let error = student.expect_type("error").await;
-    assert_eq!(error["code"], "not_linked", "{error}");
+    // Never linked, no history: refused like any stranger (see `enumeration`).
+    assert_eq!(error["code"], "forbidden", "{error}");
     assert_eq!(error["clientMessageId"], "x-2", "{error}");
 
     teacher.expect_silence(SILENCE).await;
