@@ -2,6 +2,7 @@
 //! Gateway sends them, on the DynamoDB emulator, replies read from the fake Management API.
 
 use crate::common::{Harness, fixture};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 
 #[tokio::test]
@@ -142,4 +143,103 @@ async fn frames_on_unknown_connections_are_refused() {
     let frames = harness.fake.frames_to("nobody");
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0]["code"], "unauthorized", "{}", frames[0]);
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_told_why_and_disconnected() {
+    let harness = Harness::start().await;
+    for connection in ["phone", "laptop"] {
+        assert_eq!(harness.connect("s1", connection).await, 200);
+    }
+    assert_eq!(harness.connect("t1", "teacher").await, 200);
+    let s1 = harness
+        .deployment
+        .service
+        .authenticate("s1", 0)
+        .await
+        .unwrap();
+    // Signing out (through either function: the hub is the deployment's).
+    harness.deployment.service.logout(&s1).await.unwrap();
+    let mut deleted = harness.fake.deleted.lock().unwrap().clone();
+    deleted.sort();
+    assert_eq!(deleted, ["laptop", "phone"]);
+    for connection in ["phone", "laptop"] {
+        let frames = harness.fake.frames_to(connection);
+        let last = frames.last().expect("told why");
+        assert_eq!(last["type"], "error", "{last}");
+        assert!(
+            last["message"].as_str().unwrap().contains("signed out"),
+            "{last}"
+        );
+    }
+    let stored = harness.stored_connections().await;
+    assert!(
+        !stored.contains("phone") && !stored.contains("laptop"),
+        "{stored:?}"
+    );
+    assert!(
+        stored.contains("teacher"),
+        "other users keep their connections"
+    );
+}
+
+#[tokio::test]
+async fn a_frame_on_an_expired_or_revoked_session_is_refused_and_the_connection_closed() {
+    let harness = Harness::start().await;
+    assert_eq!(harness.connect("s2", "expired").await, 200);
+    // The token's expiry, as $connect recorded it, has passed.
+    harness
+        .dynamo
+        .update_item()
+        .table_name(&harness.connections_table)
+        .key("connectionId", AttributeValue::S("expired".into()))
+        .update_expression("SET expiresAt = :past")
+        .expression_attribute_values(":past", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        harness
+            .frame("expired", "ping", &json!({"action": "ping"}))
+            .await,
+        200
+    );
+    let reply = harness.fake.frames_to("expired");
+    assert_eq!(reply.last().unwrap()["code"], "unauthorized", "{reply:?}");
+    assert!(
+        reply.last().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(*harness.fake.deleted.lock().unwrap(), ["expired"]);
+
+    // A token version that moved on without the hub hearing of it (another deployment,
+    // a lost event): the next frame finds out.
+    assert_eq!(harness.connect("t2", "stale").await, 200);
+    harness
+        .dynamo
+        .update_item()
+        .table_name(&harness.user_info_table)
+        .key("userId", AttributeValue::S("t2".into()))
+        .key("sk", AttributeValue::S("profile".into()))
+        .update_expression("SET tokenVersion = :next")
+        .expression_attribute_values(":next", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    harness
+        .frame("stale", "ping", &json!({"action": "ping"}))
+        .await;
+    let reply = harness.fake.frames_to("stale");
+    assert_eq!(reply.last().unwrap()["code"], "unauthorized", "{reply:?}");
+    assert!(
+        harness
+            .fake
+            .deleted
+            .lock()
+            .unwrap()
+            .contains(&"stale".to_owned())
+    );
+    assert!(!harness.stored_connections().await.contains("stale"));
 }

@@ -36,10 +36,12 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Records every `POST /@connections/{id}`; answers 410 for the ids in `gone`.
+/// Records every `POST /@connections/{id}` and `DELETE /@connections/{id}`; answers 410
+/// for the ids in `gone`.
 #[derive(Clone, Default)]
 pub struct FakeManagement {
     pub posts: Arc<Mutex<Vec<(String, Value)>>>,
+    pub deleted: Arc<Mutex<Vec<String>>>,
     pub gone: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -47,7 +49,7 @@ impl FakeManagement {
     /// Starts the server; its base URL.
     pub async fn start(&self) -> String {
         let app = Router::new()
-            .route("/@connections/{id}", post(receive))
+            .route("/@connections/{id}", post(receive).delete(disconnect))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -93,6 +95,14 @@ async fn receive(
     (StatusCode::OK, [("x-amzn-errortype", "")], String::new())
 }
 
+async fn disconnect(State(fake): State<FakeManagement>, Path(id): Path<String>) -> StatusCode {
+    if fake.gone.lock().unwrap().contains(&id) {
+        return StatusCode::GONE;
+    }
+    fake.deleted.lock().unwrap().push(id);
+    StatusCode::NO_CONTENT
+}
+
 /// Everything a test needs.
 pub struct Harness {
     pub deployment: Deployment,
@@ -100,6 +110,7 @@ pub struct Harness {
     pub fake: FakeManagement,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub connections_table: String,
+    pub user_info_table: String,
     pub secrets: aws_sdk_secretsmanager::Client,
 }
 
@@ -145,6 +156,7 @@ impl Harness {
         let store = classchat_store_dynamodb::testing::fresh_store().await;
         let dynamo = store.client().clone();
         let connections_table = store.tables().connections.clone();
+        let user_info_table = store.tables().user_info.clone();
         let fake = FakeManagement::default();
         let endpoint = fake.start().await;
         let secrets = secrets_client();
@@ -171,6 +183,7 @@ impl Harness {
             fake,
             dynamo,
             connections_table,
+            user_info_table,
             secrets,
         }
     }
