@@ -218,3 +218,37 @@ async fn a_disabled_user_cannot_log_in_and_their_token_stops_working() {
     assert_eq!(enabled.status, 200, "{}", enabled.body);
     app.login("s1").await;
 }
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out_nor_change_a_linked_users_role() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let patch = async |user: &str, changes: serde_json::Value| {
+        app.request(
+            Method::PATCH,
+            &format!("/admin/users/{user}"),
+            Some(&admin),
+            Some(changes),
+        )
+        .await
+    };
+    for changes in [json!({"disabled": true}), json!({"role": "teacher"})] {
+        patch("admin", changes).await.assert_error(409, "conflict");
+    }
+    // s1 is linked to t1: a role would no longer fit the links.
+    patch("s1", json!({"role": "teacher"}))
+        .await
+        .assert_error(409, "conflict");
+    // Nothing changed: the admin's token still works, s1 is still a student.
+    let users = app.get("/admin/users?role=student", &admin).await;
+    assert_eq!(users.status, 200);
+    assert!(
+        users.body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|user| user["userId"] == "s1"),
+        "{}",
+        users.body
+    );
+}
