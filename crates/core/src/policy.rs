@@ -159,18 +159,10 @@ fn not_linked() -> ChatError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::user::DisplayName;
 
     const RELATIONS: [Relation; 3] = [Relation::Linked, Relation::History, Relation::Unrelated];
 
-    fn user(id: &str, role: Role) -> User {
-        User {
-            id: UserId::parse(id).unwrap(),
-            display_name: DisplayName::parse(id).unwrap(),
-            role,
-            disabled: false,
-        }
-    }
+    use crate::user::test_user as user;
 
     /// The cast: a conversation between `s1` and `t1`, and everyone around it.
     struct Cast {

@@ -169,6 +169,17 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A user with the display name of their id, for the unit tests of every module.
+#[cfg(test)]
+pub(crate) fn test_user(id: &str, role: Role) -> User {
+    User {
+        id: UserId::parse(id).expect("a valid test id"),
+        display_name: DisplayName::parse(id).expect("a valid test name"),
+        role,
+        disabled: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

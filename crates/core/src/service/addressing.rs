@@ -134,17 +134,8 @@ pub(super) fn presumed_conversation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
-    use crate::user::DisplayName;
 
-    fn user(id: &str, role: Role) -> User {
-        User {
-            id: UserId::parse(id).unwrap(),
-            display_name: DisplayName::parse(id).unwrap(),
-            role,
-            disabled: false,
-        }
-    }
+    use crate::user::test_user as user;
 
     fn presumed(caller: &User, raw: &str) -> Option<String> {
         let reference = ConversationRef::parse(raw).unwrap();

@@ -13,7 +13,7 @@ use crate::store::{
     UserPatch,
 };
 use crate::time::{Clock, Timestamp};
-use crate::user::{DisplayName, Role, User, UserRecord};
+use crate::user::{Role, User, UserRecord};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -133,14 +133,7 @@ fn service(limits: Limits) -> (ChatService, Arc<DownStore>) {
     (service, store)
 }
 
-fn user(id: &str, role: Role) -> User {
-    User {
-        id: UserId::parse(id).unwrap(),
-        display_name: DisplayName::parse(id).unwrap(),
-        role,
-        disabled: false,
-    }
-}
+use crate::user::test_user as user;
 
 fn calls(store: &DownStore) -> usize {
     store.calls.load(Ordering::SeqCst)

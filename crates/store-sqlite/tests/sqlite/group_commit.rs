@@ -7,7 +7,8 @@ use classchat_core::{DisplayName, Role, User, UserId};
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use std::sync::Arc;
 
-fn record(id: &str) -> UserRecord {
+/// A student record with a placeholder hash, for tests that only need a row.
+pub(crate) fn record(id: &str) -> UserRecord {
     UserRecord {
         user: User {
             id: UserId::parse(id).unwrap(),
