@@ -1,10 +1,10 @@
 //! The bulk loader: writes users, links, messages and conversation summaries straight
 //! into classchat's SQLite file, in big transactions with `synchronous=OFF`, using the
-//! schema the store itself creates (the file is opened once with
-//! [`classchat_store_sqlite::SqliteStore::open`] to migrate it).
+//! schema the binary under test created (its `classchat user add` made the file). Only
+//! columns every schema version has are written, so an older binary can be measured too
+//! (a newer schema would make it refuse the file).
 
 use anyhow::Context;
-use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use rusqlite::{Connection, params};
 use std::path::Path;
 use std::time::Instant;
@@ -51,7 +51,6 @@ pub fn history_base(messages: usize) -> anyhow::Result<i64> {
 impl Seed {
     /// Loads everything into the database at `db` (which `classchat user add` created).
     pub fn load(&self, db: &Path) -> anyhow::Result<()> {
-        drop(SqliteStore::open(db, SqliteOptions::default()).context("cannot migrate")?);
         let mut conn = Connection::open(db)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;",

@@ -226,14 +226,25 @@ pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// Resident set size of a process in KiB (VmRSS of /proc/<pid>/status).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The most a process has been resident since it started, in KiB (VmHWM of
+/// /proc/<pid>/status): a peak that sampling could miss.
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A `<field> <n> kB` line of /proc/<pid>/status.
+fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("cannot read /proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
-        .context("no VmRSS in /proc status")
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }
 
 /// Mints a classchat token for `user` (the claims `crates/server/src/auth.rs` verifies).
