@@ -10,6 +10,11 @@ KEYS = {
                 "delivery_p99_us", "delivery_max_us", "lost"],
     "history": ["messages", "reads_per_s", "read_p50_us", "read_p99_us", "read_max_us",
                 "writes_per_s"],
+    "login-flood": ["shape", "tasks", "attempts_per_s", "answers_401", "answers_429",
+                    "answers_503", "rss_peak_mib", "rss_after_mib",
+                    "base_healthz_p50_us", "flood_healthz_p50_us", "base_read_p50_us",
+                    "flood_read_p50_us", "base_send_p50_us", "flood_send_p50_us",
+                    "base_login_p50_us", "flood_login_p50_us", "flood_login_max_us"],
 }
 
 

@@ -1,4 +1,4 @@
-//! `classchat-bench`: the load generator of issue 7.
+//! `classchat-bench`: the load generator of issue 7 (and the login flood of issue 12).
 //!
 //! Every scenario starts its own server (classchat on a temp database, or a peer), drives
 //! it over loopback only, prints one human line and one JSON line, and tears it down.
@@ -8,6 +8,7 @@ mod client;
 mod history;
 mod idle;
 mod latency;
+mod login_flood;
 mod matrix;
 mod nodes;
 mod report;
@@ -87,6 +88,8 @@ enum Command {
     Latency(latency::Args),
     /// Bulk-loaded history, then /chat/read page latency while writes run.
     History(history::Args),
+    /// Parallel wrong-password logins: memory, and what everyone else waits meanwhile.
+    LoginFlood(login_flood::Args),
     /// Internal: a worker process holding a share of the idle sockets.
     #[command(hide = true)]
     Worker(idle::WorkerArgs),
@@ -103,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             Command::Send(args) => send::run(args).await,
             Command::Latency(args) => latency::run(args).await,
             Command::History(args) => history::run(args).await,
+            Command::LoginFlood(args) => login_flood::run(args).await,
             Command::Worker(args) => idle::worker(args).await,
         }
     })
