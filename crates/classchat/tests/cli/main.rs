@@ -1,6 +1,6 @@
 //! The `classchat` binary run as a user runs it: CLI commands, `serve` on SQLite and on the
 //! DynamoDB emulator, shutdown and restart, the signing secret, file modes, the demo's
-//! binding and the open-file limit.
+//! binding, the open-file limit, and a login flood.
 
 mod cli;
 mod demo_binding;
@@ -8,6 +8,7 @@ mod dynamodb;
 mod export;
 mod fd_limit;
 mod files;
+mod login_flood;
 mod multi_node;
 mod process;
 mod secret;
