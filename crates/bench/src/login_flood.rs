@@ -105,7 +105,7 @@ async fn run_shape(args: &Args, spread: bool) -> anyhow::Result<()> {
         pairs: PAIRS,
         ..Seed::default()
     };
-    let server = Arc::new(server::start_classchat(common, &seed).await?);
+    let server = server::start_classchat(common, &seed).await?;
 
     let (stop, stopped) = watch::channel(false);
     let probes = Probes::start(&server, stopped)?;
@@ -177,10 +177,7 @@ async fn run_shape(args: &Args, spread: bool) -> anyhow::Result<()> {
             .latency(&format!("{prefix}_login"), &figures.login);
     }
     report.emit(common)?;
-    match Arc::try_unwrap(server) {
-        Ok(server) => server.stop().await,
-        Err(_) => Ok(()),
-    }
+    server.stop().await
 }
 
 /// Waits out the flood, sampling the server's RSS; true if it passed `--max-rss-mib` and
