@@ -14,7 +14,9 @@ KEYS = {
                     "answers_503", "rss_peak_mib", "rss_after_mib",
                     "base_healthz_p50_us", "flood_healthz_p50_us", "base_read_p50_us",
                     "flood_read_p50_us", "base_send_p50_us", "flood_send_p50_us",
-                    "base_login_p50_us", "flood_login_p50_us", "flood_login_max_us"],
+                    "base_login_p50_us", "flood_login_p50_us", "flood_login_max_us",
+                    "login_after_stop", "device_known", "flood_device_login_p50_us",
+                    "flood_device_login_max_us", "device_after_stop"],
 }
 
 

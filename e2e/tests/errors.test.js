@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSchool, ALICE_AND_MS_RIVERA, freshDb, seed, startServer, openPage, signIn, online, contact, screenshots,
+  useSchool, ALICE_AND_MS_RIVERA, PASSWORD, freshDb, seed, startServer, openPage, signIn, online, contact, screenshots,
 } from '../lib/harness.js';
 
 const school = useSchool(ALICE_AND_MS_RIVERA);
@@ -69,4 +69,35 @@ test('sending faster than the server allows is explained, with Retry', async () 
     await strict.kill();
     own.cleanup();
   }
+});
+
+test('a browser that signed in before gets in while guesses have paused the account', async () => {
+  const page = await openPage(school.browser, school.server.url);
+  await signIn(page, 'alice');
+  await online(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('User ID').waitFor();
+  // Its device token outlives the session.
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('classchat.devices')));
+  assert.equal(typeof kept?.alice, 'string');
+  // Someone else guesses at alice's password until her account pauses.
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const response = await fetch(`${school.server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'alice', password: `guess-${attempt}` }),
+    });
+    assert.equal(response.status, 401);
+  }
+  // A browser that never signed in as alice is paused with her account…
+  const stranger = await openPage(school.browser, school.server.url);
+  await stranger.getByLabel('User ID').fill('alice');
+  await stranger.getByLabel('Password').fill(PASSWORD);
+  await stranger.getByRole('button', { name: 'Sign in' }).click();
+  await stranger.getByRole('alert').filter({ hasText: 'Too many sign-in attempts' }).waitFor();
+  // …while hers signs straight in.
+  await signIn(page, 'alice');
+  await online(page);
+  await stranger.context().close();
+  await page.context().close();
 });

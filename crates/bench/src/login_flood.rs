@@ -1,8 +1,10 @@
 //! Scenario `login-flood`: N tasks each sending wrong-password logins back to back for S
-//! seconds, while four probes from 127.0.0.1 time what everyone else gets: `/healthz`, a
-//! read, a send, and the correct login of an account nobody floods (retried after
-//! `Retry-After` on 503 `busy` or 429, as the web client retries: the time to success is
-//! what a user waits). The same probes run before the flood for a baseline.
+//! seconds, while five probes from 127.0.0.1 time what everyone else gets: `/healthz`, a
+//! read, a send, the correct login of an account nobody floods from a new device, and
+//! that of an account the flood guesses at from the device its owner signed in on before
+//! (its device token). Logins are retried after `Retry-After` on 503 `busy` or 429, as the
+//! web client retries: the time to success is what a user waits. The same probes run
+//! before the flood for a baseline.
 //!
 //! Two shapes, each on a fresh server: every task from one address (127.0.0.2: what the
 //! per-address limit is for), or every task from an address of its own (127.0.x.y: no
@@ -29,6 +31,9 @@ use tokio::sync::watch;
 const PAIRS: usize = 20;
 /// The account whose correct login is timed; never flooded.
 const LOGIN_PROBE: &str = "t-1";
+/// The account whose owner signs in from a known device (its device token, from a
+/// sign-in before the baseline); the flood guesses at it like at the others.
+const DEVICE_PROBE: &str = "t-2";
 /// Pause between two probes of one kind (a login probe hashes, so it waits longer).
 const PROBE_PAUSE: Duration = Duration::from_millis(10);
 const LOGIN_PAUSE: Duration = Duration::from_millis(100);
@@ -106,9 +111,10 @@ async fn run_shape(args: &Args, spread: bool) -> anyhow::Result<()> {
         ..Seed::default()
     };
     let server = server::start_classchat(common, &seed).await?;
+    let device = device_token(&server).await?;
 
     let (stop, stopped) = watch::channel(false);
-    let probes = Probes::start(&server, stopped)?;
+    let probes = Probes::start(&server, device.as_deref(), stopped)?;
     tokio::time::sleep(Duration::from_secs_f64(args.baseline_secs)).await;
     stop.send_replace(true);
     let baseline = probes.finish().await?;
@@ -130,7 +136,7 @@ async fn run_shape(args: &Args, spread: bool) -> anyhow::Result<()> {
             guess(task, &http, &url, &answers, stopped).await;
         }));
     }
-    let probes = Probes::start(&server, stopped)?;
+    let probes = Probes::start(&server, device.as_deref(), stopped)?;
     let started = Instant::now();
     let aborted = watch_memory(&server, args, started).await?;
     stop.send_replace(true);
@@ -165,16 +171,21 @@ async fn run_shape(args: &Args, spread: bool) -> anyhow::Result<()> {
         .add("rss_base_mib", mib(rss_base), "MiB")
         .add("rss_peak_mib", mib(rss_peak), "MiB")
         .add("rss_after_mib", mib(rss_after), "MiB")
-        .add("login_retries", during.login_retries, "")
-        .add("login_gave_up", during.login_gave_up, "")
-        .add("login_after_stop", during.login_after_stop, "")
+        .add("login_retries", during.login.retries, "")
+        .add("login_gave_up", during.login.gave_up, "")
+        .add("login_after_stop", during.login.after_stop, "")
+        .add("device_known", device.is_some(), "")
+        .add("device_retries", during.device.retries, "")
+        .add("device_gave_up", during.device.gave_up, "")
+        .add("device_after_stop", during.device.after_stop, "")
         .add("probe_errors", baseline.errors + during.errors, "");
     for (prefix, figures) in [("base", &baseline), ("flood", &during)] {
         report
             .latency(&format!("{prefix}_healthz"), &figures.healthz)
             .latency(&format!("{prefix}_read"), &figures.read)
             .latency(&format!("{prefix}_send"), &figures.send)
-            .latency(&format!("{prefix}_login"), &figures.login);
+            .latency(&format!("{prefix}_login"), &figures.login.times)
+            .latency(&format!("{prefix}_device_login"), &figures.device.times);
     }
     report.emit(common)?;
     server.stop().await
@@ -282,36 +293,82 @@ struct Figures {
     healthz: Histogram<u64>,
     read: Histogram<u64>,
     send: Histogram<u64>,
-    /// Time from the first attempt to the token, retries included.
-    login: Histogram<u64>,
-    /// 503/429 answers (and refused connections) the login probe waited out.
-    login_retries: u64,
-    /// Login probes that gave up after [`LOGIN_GIVE_UP`].
-    login_gave_up: u64,
-    /// Login probes that got through only once the flood had stopped (their time is a
-    /// lower bound of what a user would wait while it lasts).
-    login_after_stop: u64,
+    /// The login of an account nobody floods, from a new device.
+    login: LoginFigures,
+    /// The login of a flooded account from its known device.
+    device: LoginFigures,
     /// Probes that failed (another answer than 2xx, or a 401 to the right password).
     errors: u64,
+}
+
+/// What one login probe measured.
+struct LoginFigures {
+    /// Time from the first attempt to the token, retries included.
+    times: Histogram<u64>,
+    /// 503/429 answers (and refused connections) it waited out.
+    retries: u64,
+    /// Logins that gave up after [`LOGIN_GIVE_UP`].
+    gave_up: u64,
+    /// Logins that got through only once the flood had stopped (their time is a lower
+    /// bound of what a user would wait while it lasts).
+    after_stop: u64,
 }
 
 /// What the probes count besides their times.
 #[derive(Default)]
 struct Counters {
-    login_retries: AtomicU64,
-    login_gave_up: AtomicU64,
-    login_after_stop: AtomicU64,
+    login: LoginCounters,
+    device: LoginCounters,
     errors: AtomicU64,
 }
 
-/// The four probes running from 127.0.0.1 until told to stop.
+/// What one login probe counts besides its times.
+#[derive(Default)]
+struct LoginCounters {
+    retries: AtomicU64,
+    gave_up: AtomicU64,
+    after_stop: AtomicU64,
+}
+
+impl LoginCounters {
+    fn figures(&self, times: Histogram<u64>) -> LoginFigures {
+        let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        LoginFigures {
+            times,
+            retries: count(&self.retries),
+            gave_up: count(&self.gave_up),
+            after_stop: count(&self.after_stop),
+        }
+    }
+}
+
+/// Signs [`DEVICE_PROBE`] in once, before any flood: its device token, or `None` from a
+/// classchat that has no device tokens (then its probe is a flooded account's login from
+/// a new device).
+async fn device_token(server: &Server) -> anyhow::Result<Option<String>> {
+    let reply: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/auth/login", server.http))
+        .json(&serde_json::json!({"userId": DEVICE_PROBE, "password": PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(reply["deviceToken"].as_str().map(str::to_owned))
+}
+
+/// The five probes running from 127.0.0.1 until told to stop.
 struct Probes {
     tasks: Vec<tokio::task::JoinHandle<anyhow::Result<Histogram<u64>>>>,
     counters: Arc<Counters>,
 }
 
 impl Probes {
-    fn start(server: &Server, stopped: watch::Receiver<bool>) -> anyhow::Result<Self> {
+    fn start(
+        server: &Server,
+        device: Option<&str>,
+        stopped: watch::Receiver<bool>,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .local_address(IpAddr::from(Ipv4Addr::LOCALHOST))
             .build()?;
@@ -348,17 +405,24 @@ impl Probes {
                 succeeded(Some(request), counters.clone())
             })
         };
-        let login = {
-            let request = http
-                .post(format!("{}/auth/login", server.http))
-                .json(&serde_json::json!({"userId": LOGIN_PROBE, "password": PASSWORD}));
+        let login_probe = |body: serde_json::Value, device: bool| {
+            let request = http.post(format!("{}/auth/login", server.http)).json(&body);
             let (counters, flood_over) = (counters.clone(), stopped.clone());
-            repeat(stopped, LOGIN_PAUSE, move || {
-                log_in(request.try_clone(), counters.clone(), flood_over.clone())
+            repeat(stopped.clone(), LOGIN_PAUSE, move || {
+                let counters = counters.clone();
+                log_in(request.try_clone(), counters, device, flood_over.clone())
             })
         };
+        let login = login_probe(
+            serde_json::json!({"userId": LOGIN_PROBE, "password": PASSWORD}),
+            false,
+        );
+        let device = login_probe(
+            serde_json::json!({"userId": DEVICE_PROBE, "password": PASSWORD, "deviceToken": device}),
+            true,
+        );
         Ok(Self {
-            tasks: vec![healthz, read, send, login],
+            tasks: vec![healthz, read, send, login, device],
             counters,
         })
     }
@@ -371,16 +435,13 @@ impl Probes {
         }
         let mut histograms = histograms.into_iter();
         let mut next = || histograms.next().context("a probe is missing");
-        let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Ok(Figures {
             healthz: next()?,
             read: next()?,
             send: next()?,
-            login: next()?,
-            login_retries: count(&self.counters.login_retries),
-            login_gave_up: count(&self.counters.login_gave_up),
-            login_after_stop: count(&self.counters.login_after_stop),
-            errors: count(&self.counters.errors),
+            login: self.counters.login.figures(next()?),
+            device: self.counters.device.figures(next()?),
+            errors: self.counters.errors.load(Ordering::Relaxed),
         })
     }
 }
@@ -435,28 +496,30 @@ async fn succeeded(request: Option<reqwest::RequestBuilder>, counters: Arc<Count
     ok
 }
 
-/// The login probe: the correct password of [`LOGIN_PROBE`] until it is accepted, waiting
-/// `Retry-After` (1 s if absent) after 503 `busy` or 429, and a second after a refused
-/// connection; false if it gave up or got another answer (an error). Counts it when it
-/// got through only after `stopped` was given.
+/// A login probe (`device`: the known device's, else [`LOGIN_PROBE`]'s): the correct
+/// password until it is accepted, waiting `Retry-After` (1 s if absent) after 503 `busy`
+/// or 429, and a second after a refused connection; false if it gave up or got another
+/// answer (an error). Counts it when it got through only after `stopped` was given.
 async fn log_in(
     request: Option<reqwest::RequestBuilder>,
-    counters: Arc<Counters>,
+    all: Arc<Counters>,
+    device: bool,
     stopped: watch::Receiver<bool>,
 ) -> bool {
+    let counters = if device { &all.device } else { &all.login };
     let started = Instant::now();
     while let Some(attempt) = request
         .as_ref()
         .and_then(reqwest::RequestBuilder::try_clone)
     {
         if started.elapsed() > LOGIN_GIVE_UP {
-            counters.login_gave_up.fetch_add(1, Ordering::Relaxed);
+            counters.gave_up.fetch_add(1, Ordering::Relaxed);
             return false;
         }
         let wait = match attempt.send().await {
             Ok(response) if response.status().is_success() => {
                 if *stopped.borrow() {
-                    counters.login_after_stop.fetch_add(1, Ordering::Relaxed);
+                    counters.after_stop.fetch_add(1, Ordering::Relaxed);
                 }
                 return response.bytes().await.is_ok();
             }
@@ -469,9 +532,9 @@ async fn log_in(
             Ok(_) => break,
             Err(_) => Duration::from_secs(1),
         };
-        counters.login_retries.fetch_add(1, Ordering::Relaxed);
+        counters.retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(wait).await;
     }
-    counters.errors.fetch_add(1, Ordering::Relaxed);
+    all.errors.fetch_add(1, Ordering::Relaxed);
     false
 }

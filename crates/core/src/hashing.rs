@@ -10,6 +10,9 @@
 //!   every core;
 //! - a short wait queue: when it is full the caller is refused at once
 //!   ([`ChatError::Busy`], a 503 with `Retry-After`) instead of queueing without limit;
+//! - a second, priority lane for sign-ins from devices that signed in to that account
+//!   before ([`Lane::Trusted`]): a flood of guesses from many addresses fills the open
+//!   lane, but the account's owner is still served next;
 //! - one block buffer per thread, allocated once and reused by every hash, so memory is
 //!   `threads × 19 MiB` however many requests arrive.
 
@@ -17,8 +20,8 @@ use crate::error::ChatError;
 use crate::user::Password;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
 use tokio::sync::oneshot;
 
 /// The most memory a stored hash may ask for (in KiB, argon2's `m`): four times today's
@@ -53,6 +56,17 @@ impl Default for HashingConfig {
     }
 }
 
+/// Which queue a piece of work waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everyone: new passwords and sign-ins from devices the server does not know.
+    Open,
+    /// Sign-ins from a device that has signed in to that account before (it shows a
+    /// device token): served before anything in [`Lane::Open`], so a flood of strangers'
+    /// guesses, which fills the open lane, cannot keep the account's owner out.
+    Trusted,
+}
+
 /// One piece of work for a hashing thread.
 enum Job {
     Hash {
@@ -64,62 +78,120 @@ enum Job {
         stored: String,
         reply: oneshot::Sender<bool>,
     },
+    /// Holds its thread until the sender is dropped (tests: a thread that is busy for as
+    /// long as the test needs).
+    #[cfg(test)]
+    Hold(std::sync::mpsc::Receiver<()>),
 }
 
-/// The hashing threads and their queue. Dropping the pool lets the threads finish the
+/// The waiting work of both lanes, and how many threads wait for some.
+#[derive(Default)]
+struct Queues {
+    open: VecDeque<Job>,
+    trusted: VecDeque<Job>,
+    idle: usize,
+    closed: bool,
+}
+
+/// What the pool and its threads share.
+struct Shared {
+    queues: Mutex<Queues>,
+    work_waiting: Condvar,
+    /// Jobs one lane may hold waiting (beyond those an idle thread takes at once).
+    capacity: usize,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The hashing threads and their queues. Dropping the pool lets the threads finish the
 /// queued work and exit.
 pub struct HashingPool {
-    jobs: SyncSender<Job>,
+    shared: Arc<Shared>,
     threads: usize,
 }
 
 impl HashingPool {
     /// Starts `config.threads` hashing threads.
     pub fn new(config: HashingConfig) -> Self {
-        let (jobs, queue) = std::sync::mpsc::sync_channel(config.queue);
-        let queue = Arc::new(Mutex::new(queue));
+        let shared = Arc::new(Shared {
+            queues: Mutex::default(),
+            work_waiting: Condvar::new(),
+            capacity: config.queue,
+        });
         let threads = (0..config.threads.max(1))
             .filter(|index| {
-                let queue = Arc::clone(&queue);
+                let shared = Arc::clone(&shared);
                 std::thread::Builder::new()
                     .name(format!("classchat-hash-{index}"))
-                    .spawn(move || work(&queue))
+                    .spawn(move || work(&shared))
                     .is_ok()
             })
             .count();
-        Self { jobs, threads }
+        Self { shared, threads }
     }
 
     /// Hashes a new password with argon2id, today's parameters and a random salt, as a
     /// PHC string.
     pub async fn hash(&self, password: Password) -> Result<String, ChatError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash { password, reply })?;
+        self.submit(Job::Hash { password, reply }, Lane::Open)?;
         answer.await.map_err(|_| lost())?
     }
 
-    /// Whether `password` matches the PHC hash `stored`. A malformed hash, or one asking
-    /// for more memory than [`MAX_MEMORY_KIB`], never matches.
-    pub async fn verify(&self, password: Password, stored: String) -> Result<bool, ChatError> {
+    /// Whether `password` matches the PHC hash `stored`, waiting in `lane`. A malformed
+    /// hash, or one asking for more memory than [`MAX_MEMORY_KIB`], never matches.
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: String,
+        lane: Lane,
+    ) -> Result<bool, ChatError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Verify {
-            password,
-            stored,
-            reply,
-        })?;
+        self.submit(
+            Job::Verify {
+                password,
+                stored,
+                reply,
+            },
+            lane,
+        )?;
         answer.await.map_err(|_| lost())
     }
 
-    fn submit(&self, job: Job) -> Result<(), ChatError> {
+    fn submit(&self, job: Job, lane: Lane) -> Result<(), ChatError> {
         if self.threads == 0 {
             return Err(ChatError::Internal(
                 "no password hashing thread could start".into(),
             ));
         }
-        self.jobs.try_send(job).map_err(|error| match error {
-            TrySendError::Full(_) => ChatError::Busy,
-            TrySendError::Disconnected(_) => lost(),
-        })
+        let mut queues = self.shared.lock();
+        let waiting = queues.open.len() + queues.trusted.len();
+        let idle = queues.idle;
+        let queue = match lane {
+            Lane::Open => &mut queues.open,
+            Lane::Trusted => &mut queues.trusted,
+        };
+        // Room in the lane, or a thread idle to take it now.
+        if queue.len() >= self.shared.capacity && waiting >= idle {
+            return Err(ChatError::Busy);
+        }
+        queue.push_back(job);
+        drop(queues);
+        self.shared.work_waiting.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for HashingPool {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.work_waiting.notify_all();
     }
 }
 
@@ -127,28 +199,47 @@ fn lost() -> ChatError {
     ChatError::Internal("a password hashing thread stopped".into())
 }
 
-/// A hashing thread: takes jobs until the pool is dropped, reusing one block buffer.
-fn work(queue: &Mutex<Receiver<Job>>) {
+/// A hashing thread: takes the trusted lane's work first, until the pool is dropped and
+/// nothing is left, reusing one block buffer.
+fn work(shared: &Shared) {
     let mut blocks: Vec<Block> = Vec::new();
     loop {
         let job = {
-            let queue = queue
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            queue.recv()
+            let mut queues = shared.lock();
+            loop {
+                if let Some(job) = queues
+                    .trusted
+                    .pop_front()
+                    .or_else(|| queues.open.pop_front())
+                {
+                    break job;
+                }
+                if queues.closed {
+                    return;
+                }
+                queues.idle += 1;
+                queues = shared
+                    .work_waiting
+                    .wait(queues)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                queues.idle -= 1;
+            }
         };
         match job {
-            Ok(Job::Hash { password, reply }) => {
+            Job::Hash { password, reply } => {
                 let _ = reply.send(hash_with(&mut blocks, &password));
             }
-            Ok(Job::Verify {
+            Job::Verify {
                 password,
                 stored,
                 reply,
-            }) => {
+            } => {
                 let _ = reply.send(verify_with(&mut blocks, &password, &stored));
             }
-            Err(_) => return,
+            #[cfg(test)]
+            Job::Hold(release) => {
+                let _ = release.recv();
+            }
         }
     }
 }
@@ -251,9 +342,13 @@ mod tests {
                 .verify_password(b"correct horse", &parsed)
                 .is_ok()
         );
-        assert!(pool.verify(password, hash.clone()).await.unwrap());
+        assert!(
+            pool.verify(password, hash.clone(), Lane::Open)
+                .await
+                .unwrap()
+        );
         let wrong = Password::attempt("wrong horse").unwrap();
-        assert!(!pool.verify(wrong, hash).await.unwrap());
+        assert!(!pool.verify(wrong, hash, Lane::Trusted).await.unwrap());
     }
 
     #[tokio::test]
@@ -269,7 +364,7 @@ mod tests {
             .to_string();
         let attempt = |raw: &str| Password::attempt(raw).unwrap();
         assert!(
-            pool.verify(attempt("s3cret pass"), elsewhere)
+            pool.verify(attempt("s3cret pass"), elsewhere, Lane::Open)
                 .await
                 .unwrap()
         );
@@ -280,7 +375,7 @@ mod tests {
         for stored in ["not a hash", "", "$argon2id$v=19$m=19456,t=2,p=1$", &greedy] {
             assert!(
                 !pool
-                    .verify(attempt("s3cret pass"), stored.to_owned())
+                    .verify(attempt("s3cret pass"), stored.to_owned(), Lane::Open)
                     .await
                     .unwrap(),
                 "{stored}"
@@ -312,6 +407,53 @@ mod tests {
                 .iter()
                 .all(|result| matches!(result, Ok(Ok(_) | Err(ChatError::Busy)))),
             "{results:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_trusted_lane_is_served_first_and_has_room_when_the_open_one_is_full() {
+        let pool = Arc::new(pool(1, 2));
+        let password = Password::new("password1").unwrap();
+        let stored = pool.hash(password.clone()).await.unwrap();
+        // Keep the only thread busy until the lanes are set up.
+        let (release, hold) = std::sync::mpsc::channel();
+        pool.submit(Job::Hold(hold), Lane::Open).unwrap();
+        while {
+            let queues = pool.shared.lock();
+            !queues.open.is_empty() || queues.idle > 0
+        } {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let finished = Arc::new(Mutex::new(Vec::new()));
+        let start = |lane: Lane, name: &'static str| {
+            let (pool, password, stored) = (Arc::clone(&pool), password.clone(), stored.clone());
+            let finished = Arc::clone(&finished);
+            tokio::spawn(async move {
+                let result = pool.verify(password, stored, lane).await;
+                finished.lock().unwrap().push(name);
+                result
+            })
+        };
+        // Two wait in the open lane, which is then full: the third is refused at once.
+        let open: Vec<_> = (0..3).map(|_| start(Lane::Open, "open")).collect();
+        while pool.shared.lock().open.len() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let trusted = start(Lane::Trusted, "trusted");
+        while pool.shared.lock().trusted.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        drop(release);
+        assert_eq!(trusted.await.unwrap(), Ok(true));
+        let mut outcomes = Vec::new();
+        for task in open {
+            outcomes.push(task.await.unwrap());
+        }
+        assert_eq!(outcomes, [Ok(true), Ok(true), Err(ChatError::Busy)]);
+        // The refused one finished at once, then the trusted one before both that waited.
+        assert_eq!(
+            *finished.lock().unwrap(),
+            ["open", "trusted", "open", "open"]
         );
     }
 }

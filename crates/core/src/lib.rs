@@ -42,7 +42,7 @@ pub use error::{ChatError, ErrorCode};
 pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
 pub use message::{Message, MessageBody};
-pub use service::{ChatService, Limits, SignedIn};
+pub use service::{ChatService, Limits, LoginAttempt, SignedIn};
 pub use store::Store;
 pub use time::{Clock, SystemClock, Timestamp};
 pub use user::{DisplayName, Password, Role, User};

@@ -89,9 +89,9 @@ pub(crate) struct LoginGuard {
     clients: RateLimiter<IpAddr>,
 }
 
-/// An attempt let through; say how it ended with [`Admission::succeeded`] or
-/// [`Admission::failed`]. Dropped without either (the check itself failed: the store was
-/// down, the server busy), it does not count against anyone.
+/// An attempt let through; say how it ended with [`Admission::succeeded`],
+/// [`Admission::failed`] or [`Admission::refused`]. Dropped without any (the check itself
+/// failed: the store was down), it does not count against anyone.
 pub(crate) struct Admission<'a> {
     guard: &'a LoginGuard,
     account: Option<String>,
@@ -192,7 +192,7 @@ impl LoginGuard {
 
     fn settle(&self, account: Option<&str>, client: Option<&IpAddr>, outcome: Outcome) {
         if let Some(address) = client
-            && !matches!(outcome, Outcome::Failed(_))
+            && matches!(outcome, Outcome::Succeeded | Outcome::Uncounted)
         {
             self.clients.refund(address);
         }
@@ -211,7 +211,7 @@ impl LoginGuard {
                     state.paused_until = now.plus_micros(self.pause_micros(over));
                 }
             }
-            Outcome::Uncounted => {}
+            Outcome::Uncounted | Outcome::Refused => {}
         }
         if state.in_flight == 0 && state.failures == 0 {
             accounts.by_id.remove(account);
@@ -233,6 +233,7 @@ impl LoginGuard {
 enum Outcome {
     Succeeded,
     Failed(Timestamp),
+    Refused,
     Uncounted,
 }
 
@@ -246,6 +247,13 @@ impl Admission<'_> {
     /// A wrong password (or an unknown account): counted against both.
     pub(crate) fn failed(mut self, now: Timestamp) {
         self.settle(Outcome::Failed(now));
+    }
+
+    /// Refused unchecked (the hashing queue was full): the account counts nothing, but
+    /// the address's token stays spent, so a client retrying at once, as a flood does,
+    /// soon meets its address's pause instead of taking every freed place in the queue.
+    pub(crate) fn refused(mut self) {
+        self.settle(Outcome::Refused);
     }
 
     fn settle(&mut self, outcome: Outcome) {
@@ -411,6 +419,35 @@ mod tests {
         // An attempt that did not count (the check failed) gives its token back too.
         drop(guard.admit("f", Some(here), at(1.0)).unwrap());
         assert!(guard.admit("g", Some(here), at(1.0)).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_for_want_of_hashing_costs_the_address_but_not_the_account() {
+        let guard = LoginGuard::new(LoginLimits {
+            per_client: Rate {
+                per_second: 1.0,
+                burst: 2.0,
+            },
+            ..LoginLimits::default()
+        });
+        let here: IpAddr = "192.0.2.7".parse().unwrap();
+        for _ in 0..2 {
+            guard.admit("alice", Some(here), at(0.0)).unwrap().refused();
+        }
+        // Retrying at once meets the address's pause…
+        assert_eq!(
+            retry_after(guard.admit("alice", Some(here), at(0.0)).err().unwrap()),
+            1
+        );
+        // …while the account counted nothing: five failures still come before its pause.
+        let elsewhere = |n: u8| Some(IpAddr::from([192, 0, 2, 10 + n]));
+        for n in 0..4 {
+            guard
+                .admit("alice", elsewhere(n), at(0.0))
+                .unwrap()
+                .failed(at(0.0));
+        }
+        assert!(guard.admit("alice", elsewhere(4), at(0.0)).is_ok());
     }
 
     #[test]

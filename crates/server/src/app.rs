@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// The complete HTTP application over `service`.
@@ -44,7 +44,11 @@ pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) 
         .make_span_with(|request: &Request| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         })
-        .on_response(DefaultOnResponse::new().level(Level::INFO));
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        // Every 5xx is already logged once where it is made (`error.rs` logs internal
+        // errors and outages); a 503 `busy` is the flood defence working, and an ERROR
+        // line per refused request would turn a login flood into a log flood.
+        .on_failure(DefaultOnFailure::new().level(Level::DEBUG));
     let request_timeout = config.connections.request_timeout;
     routes::router()
         .layer(axum::middleware::from_fn(move |request, next| {

@@ -1,6 +1,7 @@
 //! Bearer tokens: HS256 JWTs signed with the server's secret, and the extractor that turns
 //! one into the signed-in [`User`].
 
+use crate::device::DeviceTokens;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
@@ -34,6 +35,7 @@ pub struct Tokens {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    devices: DeviceTokens,
 }
 
 /// A freshly issued token.
@@ -56,7 +58,13 @@ impl Tokens {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl,
+            devices: DeviceTokens::new(secret),
         }
+    }
+
+    /// The device tokens signed with a key derived from the same secret.
+    pub(crate) fn devices(&self) -> &DeviceTokens {
+        &self.devices
     }
 
     /// Issues a token for a signed-in user.

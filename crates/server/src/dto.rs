@@ -118,6 +118,9 @@ pub struct LoginRequest {
     pub user_id: String,
     /// Their password.
     pub password: String,
+    /// The `deviceToken` of this client's last sign-in to this account, if it kept one.
+    #[schema(value_type = Option<schemas::DeviceToken>)]
+    pub device_token: Option<String>,
 }
 
 /// `POST /auth/login` response.
@@ -128,6 +131,9 @@ pub struct LoginResponse {
     pub token: String,
     /// When the token stops working (RFC 3339 UTC).
     pub expires_at: String,
+    /// Keep it (even after signing out) and send it with the next sign-in to this account
+    /// from this client. It is not a credential and never works as a bearer token.
+    pub device_token: String,
     /// Who signed in.
     pub user: UserDto,
 }

@@ -26,6 +26,7 @@ pub mod auth;
 mod client_ip;
 pub mod config;
 mod connections;
+mod device;
 pub mod dto;
 mod error;
 mod extract;

@@ -7,6 +7,7 @@
 //! check against its validators. Named schemas also give client generators one type per
 //! kind of value.
 
+use crate::device::MAX_DEVICE_TOKEN_LEN;
 use classchat_core::conversation::CONVERSATION_ID_PATTERN;
 use classchat_core::ids::{
     CLIENT_MESSAGE_ID_PATTERN, MAX_CLIENT_MESSAGE_ID_LEN, MAX_USER_ID_LEN, USER_ID_PATTERN,
@@ -133,6 +134,20 @@ schema! {
         .description(Some("8–1024 characters."))
         .min_length(Some(MIN_PASSWORD_LEN))
         .max_length(Some(MAX_PASSWORD_LEN))
+        .into()
+}
+
+schema! {
+    /// A device token, as a sign-in returned it.
+    DeviceToken => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(
+            "The `deviceToken` of this client's last sign-in to this account, if it kept \
+             one: its sign-ins are then counted apart from strangers' guesses and served \
+             first. An invalid, expired or other account's token is ignored (a sign-in as \
+             a new device).",
+        ))
+        .max_length(Some(MAX_DEVICE_TOKEN_LEN))
         .into()
 }
 

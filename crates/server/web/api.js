@@ -61,6 +61,45 @@ export function clearSession() {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
+// --- Known devices ---------------------------------------------------------------------
+// Each sign-in returns a device token: shown at the next sign-in to the same account, it
+// tells the server this browser has signed in there before, so a flood of strangers'
+// guesses at the account neither pauses nor queues out its owner. It is not a credential
+// (the password is still needed), so it lives in localStorage and survives signing out.
+const DEVICES_KEY = 'classchat.devices';
+/** Accounts remembered per browser (a shared computer sees many); the oldest goes first. */
+const MAX_DEVICES = 20;
+
+function loadDevices() {
+  try {
+    const devices = JSON.parse(localStorage.getItem(DEVICES_KEY));
+    return devices && typeof devices === 'object' && !Array.isArray(devices) ? devices : {};
+  } catch {
+    return {};
+  }
+}
+
+function deviceToken(userId) {
+  const token = loadDevices()[userId];
+  return typeof token === 'string' ? token : undefined;
+}
+
+function rememberDevice(userId, token) {
+  if (typeof token !== 'string') return;
+  try {
+    const devices = loadDevices();
+    delete devices[userId];
+    devices[userId] = token; // insertion order: newest last
+    const names = Object.keys(devices);
+    for (const name of names.slice(0, Math.max(0, names.length - MAX_DEVICES))) {
+      delete devices[name];
+    }
+    localStorage.setItem(DEVICES_KEY, JSON.stringify(devices));
+  } catch {
+    // Storage full or disabled: the next sign-in is a new device's, nothing worse.
+  }
+}
+
 let session = loadSession();
 let onUnauthorized = () => {};
 
@@ -123,13 +162,15 @@ export async function login(userId, password) {
   let result;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      result = await request('POST', '/auth/login', { body: { userId, password }, auth: false });
+      const body = { userId, password, deviceToken: deviceToken(userId) };
+      result = await request('POST', '/auth/login', { body, auth: false });
       break;
     } catch (error) {
       if (error.code !== 'busy' || attempt >= LOGIN_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
     }
   }
+  rememberDevice(userId, result.deviceToken);
   session = { token: result.token, expiresAt: result.expiresAt, user: result.user };
   saveSession(session);
   return session;
@@ -245,6 +286,9 @@ export function describeError(error) {
       return 'This account is disabled. Please contact your school office.';
     case 'forbidden':
       return error.message || 'You are not allowed to do that.';
+    case 'too_many_attempts':
+      return 'Too many sign-in attempts for this account. Wait a little, then try again.';
+    case 'busy':
     case 'unavailable':
       return 'The server is busy. Please try again in a moment.';
     default:

@@ -20,7 +20,7 @@ pub use replay::{Buffered, Replay, ReplayBudget};
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
-use crate::hashing::{HashingConfig, HashingPool};
+use crate::hashing::{HashingConfig, HashingPool, Lane};
 use crate::hub::{Hub, NullHub, Revocation};
 use crate::ids::UserId;
 use crate::login_guard::{LoginGuard, LoginLimits};
@@ -76,6 +76,20 @@ impl Default for Limits {
             replay: ReplayBudget::default(),
         }
     }
+}
+
+/// A sign-in attempt as it arrived. (No `Debug`: it holds a password.)
+#[derive(Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    /// The userId typed.
+    pub user_id: &'a str,
+    /// The password typed.
+    pub password: &'a str,
+    /// The client's address, when the transport knows it (per-address limit).
+    pub client: Option<IpAddr>,
+    /// The id of a device the transport has verified signed in to `user_id` before (its
+    /// device token), if the client showed one.
+    pub device: Option<&'a str>,
 }
 
 /// A successful sign-in: the user, and the generation their new token must carry.
@@ -153,18 +167,21 @@ impl ChatService {
         Ok(self.store.ping().await?)
     }
 
-    /// Checks a userId and password from `client` (its address, when the transport knows
-    /// it); the user and their token version on success.
+    /// Checks a sign-in attempt; the user and their token version on success.
     ///
     /// The sign-in limits are checked before anything is read or hashed, and answer the
     /// same whether the account exists or not. Unknown users cost the same hashing work as
-    /// known ones, so response time does not reveal which ids exist either.
-    pub async fn login(
-        &self,
-        user_id: &str,
-        password: &str,
-        client: Option<IpAddr>,
-    ) -> Result<SignedIn, ChatError> {
+    /// known ones, so response time does not reveal which ids exist either. An attempt
+    /// from a device that signed in to this account before ([`LoginAttempt::device`]) has
+    /// a pause count of its own (others' failures do not lock its owner out) and a
+    /// priority lane to the hashing threads (a flood of guesses does not keep them out).
+    pub async fn login(&self, attempt: LoginAttempt<'_>) -> Result<SignedIn, ChatError> {
+        let LoginAttempt {
+            user_id,
+            password,
+            client,
+            device,
+        } = attempt;
         let bad_credentials = || ChatError::Unauthorized {
             code: ErrorCode::InvalidCredentials,
             message: "wrong userId or password".into(),
@@ -172,9 +189,14 @@ impl ChatService {
         let attempt = Password::attempt(password)?;
         let id = UserId::parse(user_id).ok();
         // Attempts on malformed ids share one key: they can never succeed, and their
-        // text (up to the body limit) is not worth remembering.
-        let key = id.as_ref().map_or("#invalid", UserId::as_str);
-        let admission = self.logins.admit(key, client, self.clock.now())?;
+        // text (up to the body limit) is not worth remembering. A known device counts
+        // apart from the account (`#` never occurs in a userId).
+        let (key, lane) = match (&id, device) {
+            (Some(id), Some(device)) => (format!("{id}#{device}"), Lane::Trusted),
+            (Some(id), None) => (id.to_string(), Lane::Open),
+            (None, _) => ("#invalid".to_owned(), Lane::Open),
+        };
+        let admission = self.logins.admit(&key, client, self.clock.now())?;
         let record = match &id {
             Some(id) => self.store.get_user(id).await?,
             None => None,
@@ -182,7 +204,18 @@ impl ChatService {
         let stored_hash = record
             .as_ref()
             .map_or(DUMMY_HASH, |record| record.password_hash.as_str());
-        let matches = self.hashing.verify(attempt, stored_hash.to_owned()).await?;
+        let matches = match self
+            .hashing
+            .verify(attempt, stored_hash.to_owned(), lane)
+            .await
+        {
+            Ok(matches) => matches,
+            Err(ChatError::Busy) => {
+                admission.refused();
+                return Err(ChatError::Busy);
+            }
+            Err(error) => return Err(error),
+        };
         match record.filter(|_| matches) {
             Some(record) => {
                 admission.succeeded();

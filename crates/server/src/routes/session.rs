@@ -2,6 +2,7 @@
 
 use crate::auth::AuthUser;
 use crate::client_ip::ClientIp;
+use crate::device::MAX_DEVICE_TOKEN_LEN;
 use crate::dto::{ErrorBody, LoginRequest, LoginResponse, UserDto};
 use crate::error::ApiResult;
 use crate::extract::JsonBody;
@@ -11,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use classchat_core::{ChatError, ErrorCode, LoginAttempt};
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
@@ -19,11 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
 }
 
-/// Exchanges a userId and password for a bearer token.
+/// Exchanges a userId and password for a bearer token, and a device token that makes
+/// this client's next sign-in to the account a known device's (see `device.rs`).
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 400, description = "malformed JSON, or a field missing or of the wrong type (`invalid_json`)", body = ErrorBody),
+        (status = 400, description = "malformed JSON, or a field missing or of the wrong type (`invalid_json`); a `deviceToken` over 1024 characters (`invalid_request`)", body = ErrorBody),
         (status = 401, description = "wrong userId or password, or no such user: the same answer for both (`invalid_credentials`)", body = ErrorBody),
         (status = 403, description = "the password is right but the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
@@ -35,14 +38,32 @@ async fn login(
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    let devices = state.tokens.devices();
+    let device = match body.device_token.as_deref() {
+        Some(token) if token.chars().count() > MAX_DEVICE_TOKEN_LEN => {
+            return Err(ChatError::invalid(
+                ErrorCode::InvalidRequest,
+                format!("deviceToken is longer than {MAX_DEVICE_TOKEN_LEN} characters"),
+            )
+            .into());
+        }
+        Some(token) => devices.verify(token, &body.user_id),
+        None => None,
+    };
     let signed_in = state
         .service
-        .login(&body.user_id, &body.password, client)
+        .login(LoginAttempt {
+            user_id: &body.user_id,
+            password: &body.password,
+            client,
+            device: device.as_deref(),
+        })
         .await?;
     let issued = state.tokens.issue(&signed_in)?;
     Ok(Json(LoginResponse {
         token: issued.token,
         expires_at: issued.expires_at.to_string(),
+        device_token: devices.issue(&signed_in.user.id, device.as_deref())?,
         user: UserDto::from(&signed_in.user),
     }))
 }

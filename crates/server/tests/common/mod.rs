@@ -277,13 +277,19 @@ impl TestApp {
     /// `POST /auth/login` from the loopback address `from` (any of 127.0.0.0/8), so tests
     /// can be several clients as far as per-address limits go.
     pub async fn login_from(&self, from: std::net::IpAddr, user_id: &str, password: &str) -> Reply {
+        self.login_body_from(from, json!({"userId": user_id, "password": password}))
+            .await
+    }
+
+    /// `POST /auth/login` with this body from the loopback address `from`.
+    pub async fn login_body_from(&self, from: std::net::IpAddr, body: Value) -> Reply {
         let client = reqwest::Client::builder()
             .local_address(from)
             .build()
             .expect("client");
         let response = client
             .post(self.url("/auth/login"))
-            .json(&json!({"userId": user_id, "password": password}))
+            .json(&body)
             .send()
             .await
             .expect("request");
