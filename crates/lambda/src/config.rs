@@ -1,6 +1,8 @@
 //! The functions' settings, read from the environment that `template.yaml` sets.
 
 use crate::error::LambdaError;
+use classchat_server::config::DEFAULT_TOKEN_TTL;
+use classchat_server::{ConnectionLimits, ServerConfig};
 use classchat_store_dynamodb::DynamoConfig;
 use std::time::Duration;
 
@@ -26,6 +28,9 @@ pub struct LambdaConfig {
     pub cors_origins: Vec<String>,
     /// Lifetime of a connection item without `$disconnect`.
     pub connection_ttl: Duration,
+    /// How long a token lasts (`CLASSCHAT_TOKEN_TTL`, as `serve --token-ttl`: `45m`,
+    /// `12h`, `7d`).
+    pub token_ttl: Duration,
 }
 
 impl LambdaConfig {
@@ -49,6 +54,17 @@ impl LambdaConfig {
                 LambdaError::Config(format!("CLASSCHAT_CONNECTION_TTL_SECS: {text:?}"))
             })?),
         };
+        let token_ttl = match lookup("CLASSCHAT_TOKEN_TTL") {
+            None => DEFAULT_TOKEN_TTL,
+            Some(text) => humantime::parse_duration(&text)
+                .ok()
+                .filter(|ttl| !ttl.is_zero())
+                .ok_or_else(|| {
+                    LambdaError::Config(format!(
+                        "CLASSCHAT_TOKEN_TTL: {text:?} is not a duration such as 45m, 12h or 7d"
+                    ))
+                })?,
+        };
         Ok(Self {
             jwt_secret_arn,
             dynamo: DynamoConfig {
@@ -68,7 +84,23 @@ impl LambdaConfig {
                 })
                 .unwrap_or_default(),
             connection_ttl,
+            token_ttl,
         })
+    }
+
+    /// The server's own configuration as both functions run it, signing with `jwt_secret`
+    /// (read from Secrets Manager at cold start): the same token lifetime and CORS
+    /// origins on REST and on the WebSocket API. API Gateway appends the caller's address
+    /// to `X-Forwarded-For` (the TCP peer is the gateway itself), and it holds the
+    /// connections, so the server's connection limits are its defaults.
+    pub fn server(&self, jwt_secret: &[u8]) -> ServerConfig {
+        ServerConfig {
+            jwt_secret: jwt_secret.to_vec(),
+            token_ttl: self.token_ttl,
+            cors_origins: self.cors_origins.clone(),
+            client_ip_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
+            connections: ConnectionLimits::default(),
+        }
     }
 }
 
@@ -105,7 +137,28 @@ mod tests {
         assert_eq!(config.dynamo.table_prefix, "cc_");
         assert_eq!(config.cors_origins.len(), 2);
         assert_eq!(config.connection_ttl, DEFAULT_CONNECTION_TTL);
+        assert_eq!(config.token_ttl, DEFAULT_TOKEN_TTL);
         assert_eq!(config.jwt_secret_arn, ARN);
+    }
+
+    #[test]
+    fn the_token_lifetime_is_the_servers_setting() {
+        let config = LambdaConfig::from_lookup(lookup(&[
+            ("CLASSCHAT_JWT_SECRET_ARN", ARN),
+            ("CLASSCHAT_TOKEN_TTL", "45m"),
+        ]))
+        .unwrap();
+        assert_eq!(config.token_ttl, Duration::from_secs(45 * 60));
+        let server = config.server(b"0123456789abcdef0123456789abcdef");
+        assert_eq!(server.token_ttl, Duration::from_secs(45 * 60));
+        for bad in ["forever", "0s", "-5m"] {
+            let error = LambdaConfig::from_lookup(lookup(&[
+                ("CLASSCHAT_JWT_SECRET_ARN", ARN),
+                ("CLASSCHAT_TOKEN_TTL", bad),
+            ]))
+            .unwrap_err();
+            assert!(error.to_string().contains("CLASSCHAT_TOKEN_TTL"), "{error}");
+        }
     }
 
     #[test]

@@ -5,8 +5,7 @@
 use crate::config::LambdaConfig;
 use crate::deployment::Deployment;
 use axum::Router;
-use classchat_server::config::DEFAULT_TOKEN_TTL;
-use classchat_server::{ConnectionLimits, Live, LiveConfig, ServerConfig, build_app};
+use classchat_server::{Live, LiveConfig, build_app};
 use lambda_http::RequestExt;
 use lambda_http::http::Uri;
 use lambda_http::request::RequestContext;
@@ -15,15 +14,7 @@ use tower::ServiceExt;
 /// The server's router over the deployment's service. Its `/chat/ws` route answers
 /// `websocket_required` here: on AWS, sockets go to the WebSocket API instead.
 pub fn app(deployment: &Deployment, config: &LambdaConfig) -> Router {
-    let server = ServerConfig {
-        jwt_secret: deployment.jwt_secret().bytes().to_vec(),
-        token_ttl: DEFAULT_TOKEN_TTL,
-        cors_origins: config.cors_origins.clone(),
-        // API Gateway appends the caller's address to X-Forwarded-For; the TCP peer is
-        // the gateway itself.
-        client_ip_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
-        connections: ConnectionLimits::default(),
-    };
+    let server = config.server(deployment.jwt_secret().bytes());
     // No socket is ever accepted here, so this registry stays empty; events leave through
     // the deployment's API Gateway hub instead.
     let live = Live::new(LiveConfig::default());

@@ -122,17 +122,29 @@ impl Tokens {
         Ok(Session {
             user,
             expires_at: UNIX_EPOCH + Duration::from_secs(claims.exp),
+            token_version: claims.ver,
         })
     }
 }
 
-/// A verified token: who it is for and how long it lasts (a live connection ends then).
+/// A verified token: who it is for, how long it lasts (a live connection ends then) and
+/// the token version it carries (a connection ends when the user's moves on).
 #[derive(Debug, Clone)]
 pub struct Session {
     /// The signed-in user, as stored now.
     pub user: User,
     /// When the token expires.
     pub expires_at: SystemTime,
+    /// The user's token version when the token was issued.
+    pub token_version: u64,
+}
+
+/// The token in an `Authorization` header value: `Bearer <token>`, the scheme in any case
+/// (RFC 9110 §11.1), surrounding spaces ignored. The one parser for every transport.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The signed-in user of a request (`Authorization: Bearer <token>`).
@@ -149,19 +161,25 @@ impl FromRequestParts<AppState> for AuthUser {
             .headers
             .get(AUTHORIZATION)
             .ok_or_else(|| ChatError::unauthorized("missing Authorization: Bearer token"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or_else(|| {
-                ChatError::unauthorized("the Authorization header must be 'Bearer <token>'")
-            })?;
+        let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+            ChatError::unauthorized("the Authorization header must be 'Bearer <token>'")
+        })?;
         let session = state.tokens.authenticate(&state.service, token).await?;
         Ok(Self(session.user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_is_a_token() {
+        assert_eq!(bearer_token("Bearer abc.def"), Some("abc.def"));
+        assert_eq!(bearer_token("bearer abc.def "), Some("abc.def"));
+        assert_eq!(bearer_token("BEARER  abc.def"), Some("abc.def"));
+        for refused in ["Basic abc", "Bearer", "Bearer   ", "abc.def", ""] {
+            assert_eq!(bearer_token(refused), None, "{refused:?}");
+        }
     }
 }

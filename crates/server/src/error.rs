@@ -1,5 +1,6 @@
 //! The one place where failures become HTTP responses.
 
+use crate::codes::TransportCode;
 use crate::dto::{ErrorBody, ErrorDetail};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,18 +45,28 @@ pub enum ApiError {
 impl ApiError {
     /// Status and stable code for this error.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            Self::Chat(error) => (status_of(error), error.code().as_str()),
-            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
-            Self::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
-            Self::MalformedPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
-            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::NotWebSocket(_) => (StatusCode::BAD_REQUEST, "websocket_required"),
-            Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
-            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            Self::TooManyConnections(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
-            Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
-        }
+        let (status, code) = match self {
+            Self::Chat(error) => return (status_of(error), error.code().as_str()),
+            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, TransportCode::InvalidJson),
+            Self::MalformedQuery(_) => (StatusCode::BAD_REQUEST, TransportCode::InvalidQuery),
+            Self::MalformedPath(_) => (StatusCode::BAD_REQUEST, TransportCode::InvalidPath),
+            Self::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                TransportCode::PayloadTooLarge,
+            ),
+            Self::NotWebSocket(_) => (StatusCode::BAD_REQUEST, TransportCode::WebsocketRequired),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, TransportCode::NotFound),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                TransportCode::MethodNotAllowed,
+            ),
+            Self::TooManyConnections(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                TransportCode::TooManyConnections,
+            ),
+            Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, TransportCode::Timeout),
+        };
+        (status, code.as_str())
     }
 }
 

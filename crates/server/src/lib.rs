@@ -24,6 +24,7 @@
 pub mod app;
 pub mod auth;
 mod client_ip;
+pub mod codes;
 pub mod config;
 mod connections;
 mod device;

@@ -14,8 +14,9 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use classchat_core::{ChatError, ChatService, ConnectionId};
 use classchat_server::auth::Tokens;
-use classchat_server::config::DEFAULT_TOKEN_TTL;
-use classchat_server::ws::actions;
+use classchat_server::codes::TransportCode;
+use classchat_server::dto::{ErrorBody, ErrorDetail};
+use classchat_server::ws::actions::{self, FrameSink};
 use classchat_server::ws::frames::{ClientFrame, chat_error_frame, frame_error_frame};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,10 @@ impl WsHandler {
         Self {
             service: Arc::clone(&deployment.service),
             hub: Arc::clone(&deployment.hub),
-            tokens: Tokens::new(deployment.jwt_secret().bytes(), DEFAULT_TOKEN_TTL),
+            tokens: {
+                let server = config.server(deployment.jwt_secret().bytes());
+                Tokens::new(&server.jwt_secret, server.token_ttl)
+            },
             connection_ttl: config.connection_ttl,
         }
     }
@@ -49,7 +53,11 @@ impl WsHandler {
                 .learn_endpoint(&Management::endpoint_of(domain, stage));
         }
         let Some(connection_id) = context.connection_id.clone() else {
-            return respond(400, Some("the event has no connectionId"));
+            return error_response(
+                400,
+                TransportCode::InvalidEvent.as_str(),
+                "the event has no connectionId".into(),
+            );
         };
         match context.route_key.as_deref().unwrap_or("$default") {
             "$connect" => {
@@ -64,60 +72,82 @@ impl WsHandler {
         }
     }
 
-    /// One client frame: whose connection it is, then the shared protocol.
+    /// One client frame: whose connection it is, then the shared protocol, its replies
+    /// posted to the connection as they come (a `sync` a batch at a time).
     async fn frame(&self, connection_id: &str, route: &str, body: &str) -> ApiGatewayProxyResponse {
-        let mut ended = false;
-        let replies = match session::user_of(self, connection_id).await {
+        let mut sink = Post {
+            hub: &self.hub,
+            connection_id,
+        };
+        match session::user_of(self, connection_id).await {
             Err(error) => {
                 // The session is over (expired, revoked, disabled): say why, then close.
-                ended = matches!(
+                let ended = matches!(
                     error,
                     ChatError::Unauthorized { .. } | ChatError::Forbidden { .. }
                 );
-                vec![chat_error_frame(&error, None)]
+                sink.deliver(vec![chat_error_frame(&error, None)]).await;
+                if ended {
+                    self.hub.disconnect(connection_id).await;
+                }
             }
             Ok(user) => match ClientFrame::parse(body) {
-                Err(error) => vec![frame_error_frame(&error)],
+                Err(error) => {
+                    sink.deliver(vec![frame_error_frame(&error)]).await;
+                }
                 Ok(frame) => {
                     if route == "$default" {
                         tracing::debug!("a known action arrived on $default; performing it");
                     }
                     let origin = ConnectionId::new(connection_id);
-                    actions::perform(&self.service, &user, &origin, frame).await
+                    actions::perform(&self.service, &user, &origin, frame, &mut sink).await;
                 }
             },
-        };
-        for reply in replies {
-            if !self.hub.send(connection_id, &reply).await {
-                break;
-            }
         }
-        if ended {
-            self.hub.disconnect(connection_id).await;
-        }
-        respond(200, None)
+        respond(200)
     }
 }
 
-/// An answer to API Gateway with an optional JSON error body.
-fn respond(status: u16, error: Option<&str>) -> ApiGatewayProxyResponse {
+/// Posts frames to one connection through the Management API, in order; stops at the
+/// first that cannot be delivered (the connection is gone).
+struct Post<'a> {
+    hub: &'a ApiGatewayHub,
+    connection_id: &'a str,
+}
+
+impl FrameSink for Post<'_> {
+    async fn deliver(&mut self, frames: Vec<String>) -> bool {
+        for frame in frames {
+            if !self.hub.send(self.connection_id, &frame).await {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// An answer to API Gateway without a body.
+fn respond(status: u16) -> ApiGatewayProxyResponse {
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = i64::from(status);
-    response.body = error.map(|message| {
-        Body::Text(serde_json::json!({ "error": { "message": message } }).to_string())
-    });
+    response
+}
+
+/// An error answer in the one shape every transport uses, `{"error":{"code","message"}}`.
+fn error_response(status: u16, code: &str, message: String) -> ApiGatewayProxyResponse {
+    let mut response = respond(status);
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message,
+        },
+    };
+    response.body = serde_json::to_string(&body).ok().map(Body::Text);
     response
 }
 
 /// The answer for a refused `$connect`, with the status the REST API would give.
 fn refuse(error: &ChatError) -> ApiGatewayProxyResponse {
     let status = classchat_server::status_of(error).as_u16();
-    let mut response = respond(status, None);
-    response.body = Some(Body::Text(
-        serde_json::json!({
-            "error": { "code": error.code().as_str(), "message": error.to_string() }
-        })
-        .to_string(),
-    ));
-    response
+    error_response(status, error.code().as_str(), error.to_string())
 }

@@ -6,7 +6,7 @@ use crate::connections::{CONNECTED_AT, ConnectionError, EXPIRES_AT, TOKEN_VERSIO
 use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::{ChatError, User};
-use classchat_server::auth::Claims;
+use classchat_server::auth::Session;
 use classchat_store_dynamodb::{CONNECTION_ID, TTL_ATTRIBUTE};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,15 +16,20 @@ pub(super) async fn connect(
     connection_id: &str,
     token: Option<&str>,
 ) -> ApiGatewayProxyResponse {
-    let (user, claims) = match authenticate(handler, token).await {
+    let session = match authenticate(handler, token).await {
         Ok(session) => session,
         Err(error) => return refuse(&error),
     };
+    let user = &session.user;
+    let expires = session
+        .expires_at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
     let now = now_secs();
     // API Gateway's own limit, or the token's end if that comes first.
     let ttl = now
         .saturating_add(handler.connection_ttl.as_secs())
-        .min(claims.exp);
+        .min(expires);
     let put = handler
         .hub
         .connections()
@@ -35,8 +40,11 @@ pub(super) async fn connect(
         .item(USER_ID, AttributeValue::S(user.id.to_string()))
         .item(CONNECTED_AT, AttributeValue::N(now.to_string()))
         .item(TTL_ATTRIBUTE, AttributeValue::N(ttl.to_string()))
-        .item(EXPIRES_AT, AttributeValue::N(claims.exp.to_string()))
-        .item(TOKEN_VERSION, AttributeValue::N(claims.ver.to_string()))
+        .item(EXPIRES_AT, AttributeValue::N(expires.to_string()))
+        .item(
+            TOKEN_VERSION,
+            AttributeValue::N(session.token_version.to_string()),
+        )
         .send()
         .await;
     if let Err(error) = put {
@@ -44,8 +52,8 @@ pub(super) async fn connect(
         tracing::warn!(%error, "cannot register a connection");
         return refuse(&ChatError::Unavailable);
     }
-    announce_if_alone(handler, &user, true).await;
-    respond(200, None)
+    announce_if_alone(handler, user, true).await;
+    respond(200)
 }
 
 /// Forgets the connection; the last one of a user takes them offline.
@@ -60,7 +68,7 @@ pub(super) async fn disconnect(
     if let Some(user) = user {
         announce_if_alone(handler, &user, false).await;
     }
-    respond(200, None)
+    respond(200)
 }
 
 /// The signed-in user of a registered connection, looked up again so that a disabled
@@ -103,18 +111,11 @@ pub(super) async fn user_of(handler: &WsHandler, connection_id: &str) -> Result<
     handler.service.authenticate(user_id, version).await
 }
 
-async fn authenticate(
-    handler: &WsHandler,
-    token: Option<&str>,
-) -> Result<(User, Claims), ChatError> {
+/// The session behind the token of `?token=`, through the server's one token→user path.
+async fn authenticate(handler: &WsHandler, token: Option<&str>) -> Result<Session, ChatError> {
     let token =
         token.ok_or_else(|| ChatError::unauthorized("missing token: connect with ?token=<jwt>"))?;
-    let claims = handler.tokens.verify(token)?;
-    let user = handler
-        .service
-        .authenticate(&claims.sub, claims.ver)
-        .await?;
-    Ok((user, claims))
+    handler.tokens.authenticate(&handler.service, token).await
 }
 
 /// Announces presence when `user` has no other connection (after connecting: exactly

@@ -66,6 +66,39 @@ async fn connect_refuses_bad_or_missing_tokens() {
     assert!(harness.stored_connections().await.is_empty());
 }
 
+/// Every refusal has the one error shape of every transport, `{"error":{"code","message"}}`.
+#[tokio::test]
+async fn refusals_carry_a_code_and_a_message() {
+    let harness = Harness::start().await;
+    let body_of = |response: aws_lambda_events::apigw::ApiGatewayProxyResponse| {
+        let Some(aws_lambda_events::encodings::Body::Text(text)) = response.body else {
+            panic!("no text body");
+        };
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let mut forged = fixture("ws-connect.json");
+    forged["queryStringParameters"]["token"] = "forged".into();
+    forged["multiValueQueryStringParameters"]["token"] = json!(["forged"]);
+    let response = harness
+        .ws()
+        .handle(serde_json::from_value(forged).unwrap())
+        .await;
+    assert_eq!(body_of(response)["error"]["code"], "unauthorized");
+    let mut anonymous = fixture("ws-connect.json");
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("connectionId");
+    let response = harness
+        .ws()
+        .handle(serde_json::from_value(anonymous).unwrap())
+        .await;
+    assert_eq!(response.status_code, 400);
+    let body = body_of(response);
+    assert_eq!(body["error"]["code"], "invalid_event", "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
 #[tokio::test]
 async fn connect_refuses_disabled_accounts_with_403() {
     let harness = Harness::start().await;

@@ -2,6 +2,7 @@
 //! writer task that drains the bounded outbound queue, pings, and closes with the right
 //! code. Everything the connection is told to do goes through `ChatService`.
 
+use super::actions::REPLAY_BATCH;
 use super::frames::{ClientFrame, chat_error_frame, event_frame, frame_error_frame};
 use super::registry::{
     CLOSE_GOING_AWAY, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, CLOSE_TRY_AGAIN_LATER,
@@ -29,8 +30,6 @@ const MAX_SENDS_IN_FLIGHT: usize = 16;
 const MAX_BATCH_FRAMES: usize = 64;
 /// Normal closure.
 const CLOSE_NORMAL: u16 = 1000;
-/// Messages taken from the store per step of a replay.
-const REPLAY_BATCH: usize = 64;
 /// How far back a replayed message may still have a live event in flight.
 const SEAM_WINDOW_MICROS: i64 = 60_000_000;
 /// The close reason when a connection outlives its token.
@@ -150,7 +149,7 @@ async fn read_frames(
             Message::Text(text) => text,
             Message::Binary(_) => {
                 let frame = frame_error_frame(&super::frames::FrameError {
-                    code: "unsupported_frame",
+                    code: crate::codes::TransportCode::UnsupportedFrame,
                     message: "frames are JSON text; binary frames are not supported".into(),
                     client_message_id: None,
                 });
@@ -177,12 +176,12 @@ async fn read_frames(
                 sends.push_back(done(vec![frame_error_frame(&error)]));
             }
             Ok(frame @ ClientFrame::SendMessage { .. }) => {
-                let mut send: Replies<'_> = Box::pin(super::actions::perform(
-                    &state.service,
-                    user,
-                    &handle.id,
-                    frame,
-                ));
+                let mut send: Replies<'_> = Box::pin(async move {
+                    let mut replies = Vec::new();
+                    super::actions::perform(&state.service, user, &handle.id, frame, &mut replies)
+                        .await;
+                    replies
+                });
                 // The first poll runs the send up to its place in the store's write queue,
                 // so sends are queued in arrival order, whatever order they complete in.
                 match futures::poll!(send.as_mut()) {
@@ -241,10 +240,9 @@ async fn handle_frame(
         replay(state, user, handle, &since).await;
         return;
     }
-    push_all(
-        handle,
-        super::actions::perform(&state.service, user, &handle.id, frame).await,
-    );
+    let mut replies = Vec::new();
+    super::actions::perform(&state.service, user, &handle.id, frame, &mut replies).await;
+    push_all(handle, replies);
 }
 
 /// Sends every message after `since` that this connection has not had live, then the live

@@ -1,6 +1,7 @@
 //! The WebSocket frame protocol of DESIGN.md: JSON text frames routed on `action` (API
 //! Gateway style) from clients, and typed by `type` from the server.
 
+use crate::codes::TransportCode;
 use crate::dto::MessageDto;
 use classchat_core::{ChatError, Event, Message};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameError {
     /// Stable code.
-    pub code: &'static str,
+    pub code: TransportCode,
     /// Explanation.
     pub message: String,
     /// The clientMessageId, if one could be read, so the client knows which send failed.
@@ -82,7 +83,7 @@ impl ClientFrame {
     /// action's fields — so each failure gets its own precise error.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
         let value: Value = serde_json::from_str(text).map_err(|error| FrameError {
-            code: "invalid_json",
+            code: TransportCode::InvalidJson,
             message: format!("the frame is not valid JSON: {error}"),
             client_message_id: None,
         })?;
@@ -91,13 +92,13 @@ impl ClientFrame {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let invalid = |error: serde_json::Error| FrameError {
-            code: "invalid_frame",
+            code: TransportCode::InvalidFrame,
             message: format!("the frame does not have the expected fields: {error}"),
             client_message_id: client_message_id.clone(),
         };
         let Some(action) = value.get("action").and_then(Value::as_str) else {
             return Err(FrameError {
-                code: "invalid_frame",
+                code: TransportCode::InvalidFrame,
                 message: "a frame is a JSON object with a string \"action\"".into(),
                 client_message_id: client_message_id.clone(),
             });
@@ -132,7 +133,7 @@ impl ClientFrame {
             }
             "ping" => Ok(Self::Ping),
             other => Err(FrameError {
-                code: "unknown_action",
+                code: TransportCode::UnknownAction,
                 message: format!(
                     "unknown action {other:?}; use sendMessage, typing, markRead, sync or ping"
                 ),
@@ -263,7 +264,7 @@ pub fn chat_error_frame(error: &ChatError, client_message_id: Option<&str>) -> S
 /// The `error` frame for a frame that could not be understood.
 pub fn frame_error_frame(error: &FrameError) -> String {
     ServerFrame::Error {
-        code: error.code,
+        code: error.code.as_str(),
         message: &error.message,
         client_message_id: error.client_message_id.as_deref(),
     }
@@ -307,7 +308,7 @@ mod tests {
 
     #[test]
     fn malformed_frames_get_precise_codes() {
-        let code = |text: &str| ClientFrame::parse(text).unwrap_err().code;
+        let code = |text: &str| ClientFrame::parse(text).unwrap_err().code.as_str();
         assert_eq!(code("not json"), "invalid_json");
         assert_eq!(code("[]"), "invalid_frame");
         assert_eq!(code(r#"{"action":5}"#), "invalid_frame");

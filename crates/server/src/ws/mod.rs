@@ -161,7 +161,7 @@ async fn upgrade(
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(crate::auth::bearer_token)
         .map(str::to_owned);
     let token = query
         .token
