@@ -28,9 +28,9 @@ use classchat_core::rate::Rate;
 use classchat_core::{ChatError, Hub};
 use serde::Deserialize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 /// Bytes of outgoing frames buffered before they are written without waiting for the
 /// flush at the end of a batch.
@@ -75,8 +75,8 @@ pub struct Live {
     pub(crate) config: LiveConfig,
     shutdown: CancellationToken,
     /// Sockets not yet dropped, including closing ones that already left the registry and
-    /// are still writing their close frame.
-    open_sockets: Arc<AtomicUsize>,
+    /// are still writing their close frame: each holds a token of this tracker.
+    open_sockets: TaskTracker,
 }
 
 impl Live {
@@ -86,7 +86,7 @@ impl Live {
             registry: Arc::new(Registry::default()),
             config,
             shutdown: CancellationToken::new(),
-            open_sockets: Arc::new(AtomicUsize::new(0)),
+            open_sockets: TaskTracker::new(),
         }
     }
 
@@ -114,29 +114,15 @@ impl Live {
     }
 
     /// Waits until every socket has closed (close frame written or given up on), or
-    /// `limit` passes.
+    /// `limit` passes. Woken by the last socket's end, never polled.
     pub async fn drained(&self, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        while self.open_sockets.load(Ordering::Acquire) > 0
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.open_sockets.close();
+        let _ = tokio::time::timeout(limit, self.open_sockets.wait()).await;
     }
 
-    /// Counts a socket as open until the returned guard is dropped.
-    pub(crate) fn socket_opened(&self) -> OpenSocket {
-        self.open_sockets.fetch_add(1, Ordering::AcqRel);
-        OpenSocket(Arc::clone(&self.open_sockets))
-    }
-}
-
-/// An open socket, counted for [`Live::drained`].
-pub(crate) struct OpenSocket(Arc<AtomicUsize>);
-
-impl Drop for OpenSocket {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+    /// Counts a socket as open until the returned token is dropped.
+    pub(crate) fn socket_opened(&self) -> TaskTrackerToken {
+        self.open_sockets.token()
     }
 }
 
