@@ -8,6 +8,9 @@
 //! - [`message`]: the message body rules and the stored `Message`.
 //! - [`text`]: which characters names and message bodies may hold, and those rules as the
 //!   patterns the OpenAPI document states.
+//! - [`link`]: `Link`, an enrollment of a student with a teacher, and its two `Side`s.
+//! - [`contact`]: `Contact`, a line of a contact list.
+//! - [`audit`]: `AuditEntry`, what an admin did, logged before they did it.
 //! - [`policy`]: the access rules, pure functions over roles, ids and relations.
 //! - [`store`]: the `Store` port every storage backend implements.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
@@ -22,11 +25,14 @@
 //! Everything outside is reached through the [`store::Store`], [`hub::Hub`] and
 //! [`time::Clock`] ports.
 
+pub mod audit;
+pub mod contact;
 pub mod conversation;
 pub mod error;
 pub mod hashing;
 pub mod hub;
 pub mod ids;
+pub mod link;
 pub mod login_guard;
 pub mod message;
 pub mod policy;
@@ -37,10 +43,13 @@ pub mod text;
 pub mod time;
 pub mod user;
 
+pub use audit::{AuditAction, AuditEntry};
+pub use contact::Contact;
 pub use conversation::ConversationId;
 pub use error::{ChatError, ErrorCode};
 pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
+pub use link::{Link, Side};
 pub use message::{Message, MessageBody};
 pub use service::{ChatService, Limits, LoginAttempt, SignedIn};
 pub use store::Store;
