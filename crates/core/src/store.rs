@@ -126,10 +126,10 @@ pub trait Store: Send + Sync + 'static {
     /// The links of one user (either side), or every link when `user` is `None`, sorted.
     async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError>;
 
-    /// Every peer `user` is linked to, with the conversation state as `user` sees it, in
-    /// peer display-name order. `role` is `user`'s role and says which side of the links
-    /// they are on.
-    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError>;
+    /// Every peer `user` is linked to on `side` (their side of the links), with the
+    /// conversation state as `user` sees it, in peer display-name order (then userId). A
+    /// link to a user who does not exist lists nobody.
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError>;
 
     /// The conversations of `user` that have at least one message, newest activity first.
     async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError>;
@@ -145,17 +145,17 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the conversation has at least one message.
     async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError>;
 
-    /// Durably stores a message and updates both participants' summaries in the same
-    /// atomic step, then returns it. Its timestamp is `proposed`, or one microsecond after
-    /// the conversation's newest message if that is not earlier — so timestamps are unique
-    /// and strictly increasing per conversation. If the author already stored a message
-    /// with the same clientMessageId, nothing is written and that message is returned.
-    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError>;
-
-    /// [`Self::append_message`], but only while the conversation's teacher and student are
-    /// linked; `None`, with nothing written, when they are not. This is the whole store
-    /// work of a send, so the link is checked inside the append's own write: one round
-    /// trip, and no send slips through a link being removed at the same moment.
+    /// Durably stores a message, only while the conversation's teacher and student are
+    /// linked, and updates both participants' summaries in the same atomic step, then
+    /// returns it; `None`, with nothing written, when they are not linked. This is the
+    /// whole store work of a send, so the link is checked inside the append's own write:
+    /// one round trip, and no send slips through a link being removed at the same moment.
+    ///
+    /// The timestamp is `proposed`, or one microsecond after the conversation's newest
+    /// message if that is not earlier — so timestamps are unique and strictly increasing
+    /// per conversation. If the author already stored a message with the same
+    /// clientMessageId (in any conversation), nothing is written and that message is
+    /// returned as [`Appended::Existing`].
     ///
     /// Order: the socket transport pipelines one client's sends, polling each call once
     /// before making the next. A store must take the write's place in its order during that

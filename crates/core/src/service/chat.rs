@@ -8,7 +8,7 @@ use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
 use crate::message::{Message, MessageBody, NewMessage};
 use crate::policy::{self, ReadAccess, Relation};
-use crate::store::{Appended, AuditAction, Contact, MarkedRead, MessagePage, PageRequest};
+use crate::store::{Appended, AuditAction, Contact, MarkedRead, MessagePage, PageRequest, Side};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 
@@ -80,9 +80,9 @@ impl ChatService {
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Role::Student)
+            .contacts_target(caller, user_name, Side::Student)
             .await?;
-        Ok(self.store.linked_contacts(&target, Role::Student).await?)
+        Ok(self.store.linked_contacts(&target, Side::Student).await?)
     }
 
     /// The students a teacher is linked to, like [`Self::list_teachers`], so that a teacher
@@ -93,9 +93,9 @@ impl ChatService {
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Role::Teacher)
+            .contacts_target(caller, user_name, Side::Teacher)
             .await?;
-        Ok(self.store.linked_contacts(&target, Role::Teacher).await?)
+        Ok(self.store.linked_contacts(&target, Side::Teacher).await?)
     }
 
     /// A teacher's conversations that have messages, newest activity first.
@@ -105,18 +105,20 @@ impl ChatService {
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Role::Teacher)
+            .contacts_target(caller, user_name, Side::Teacher)
             .await?;
         Ok(self.store.active_conversations(&target).await?)
     }
 
-    /// Checks who may list whose contacts and that the target has the expected role.
+    /// Checks who may list whose contacts and that the target is on the expected side of
+    /// their links (has its role).
     async fn contacts_target(
         &self,
         caller: &User,
         user_name: Option<&str>,
-        role: Role,
+        side: Side,
     ) -> Result<UserId, ChatError> {
+        let role = side.role();
         let target = match user_name {
             Some(raw) => UserId::parse(raw)?,
             None => caller.id.clone(),
