@@ -1,10 +1,13 @@
 //! The access rules, as pure functions over who is asking and what is known about the
-//! conversation. The service gathers the facts; these decide. Keeping the decision free of
-//! I/O is what lets the unit tests below cover every role against every rule.
+//! conversation or account in question: every rule of who may do what lives here, and the
+//! service calls it instead of restating it. The service gathers the facts; these decide.
+//! Keeping the decision free of I/O is what lets the unit tests below cover every role
+//! against every rule.
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
+use crate::link::Side;
 use crate::user::{Role, User};
 
 /// The one refusal a student or teacher gets for a conversation that is not theirs to
@@ -99,20 +102,28 @@ pub fn read_access(
     Ok(ReadAccess::Participant)
 }
 
+/// May `caller` send a message (or a typing notice) as `author`, the author exactly as the
+/// client wrote it? Only as themselves; admins never send. Decided before anything is
+/// parsed further or read, so it is the first thing a send checks.
+pub fn may_send_as(caller: &User, author: &str) -> Result<(), ChatError> {
+    if caller.role == Role::Admin {
+        return Err(admins_do_not_send());
+    }
+    if author != caller.id.as_str() {
+        return Err(ChatError::forbidden("author must be the signed-in user"));
+    }
+    Ok(())
+}
+
 /// May `caller` send `author`'s message into `conversation` (or a typing notice)? Only as
-/// themselves, only as a participant, only while linked; admins never send.
+/// themselves ([`may_send_as`]), only as a participant, only while linked.
 pub fn may_send(
     caller: &User,
     author: &UserId,
     conversation: &ConversationId,
     relation: Relation,
 ) -> Result<(), ChatError> {
-    if caller.role == Role::Admin {
-        return Err(ChatError::forbidden("admins do not send messages"));
-    }
-    if author != &caller.id {
-        return Err(ChatError::forbidden("author must be the signed-in user"));
-    }
+    may_send_as(caller, author.as_str())?;
     if !conversation.has_participant(&caller.id) {
         return Err(not_yours());
     }
@@ -143,6 +154,49 @@ pub fn may_administer(caller: &User) -> Result<(), ChatError> {
     } else {
         Err(ChatError::forbidden("admins only"))
     }
+}
+
+/// May `caller` make this change to `target`'s account? `caller` is `None` for the
+/// operator (the CLI), who owns the database and may do anything. An admin may not
+/// disable or demote themselves: a school could otherwise lock itself out of its own
+/// administration with one click, and only the operator could let it back in.
+pub fn may_update_user(
+    caller: Option<&User>,
+    target: &UserId,
+    disable: Option<bool>,
+    role: Option<Role>,
+) -> Result<(), ChatError> {
+    let Some(caller) = caller else { return Ok(()) };
+    let demoted = role.is_some_and(|role| role != Role::Admin);
+    if &caller.id == target && (disable == Some(true) || demoted) {
+        return Err(ChatError::conflict("you cannot disable or demote yourself"));
+    }
+    Ok(())
+}
+
+/// May a user of role `current` become `requested`? Not while they have links: a link is
+/// between one teacher and one student, and the conversations, contact lists and peers
+/// built on it assume those roles for as long as it exists (a send trusts the link
+/// alone). Keeping a role is no change and always allowed.
+pub fn may_change_role(current: Role, requested: Role, linked: bool) -> Result<(), ChatError> {
+    if current != requested && linked {
+        return Err(ChatError::conflict(
+            "remove this user's links before changing their role",
+        ));
+    }
+    Ok(())
+}
+
+/// Whose presence `user` shares: the peers on the other side of their links, found from
+/// their own `Side`. `None` for an admin, who is on no link and so has no peers: their
+/// coming and going is nobody's business, and nobody's is theirs.
+pub fn presence_side(user: &User) -> Option<Side> {
+    Side::of(user.role)
+}
+
+/// The refusal of any send, typing notice included, by an admin.
+pub(crate) fn admins_do_not_send() -> ChatError {
+    ChatError::forbidden("admins do not send messages")
 }
 
 fn not_yours() -> ChatError {
@@ -253,6 +307,41 @@ mod tests {
     }
 
     #[test]
+    fn sending_as_someone_is_for_themselves_only_and_never_for_admins() {
+        let c = cast();
+        let everyone = [
+            &c.student,
+            &c.other_student,
+            &c.teacher,
+            &c.other_teacher,
+            &c.admin,
+        ];
+        for caller in everyone {
+            for author in everyone {
+                let expected = caller.role != Role::Admin && caller.id == author.id;
+                assert_eq!(
+                    may_send_as(caller, author.id.as_str()).is_ok(),
+                    expected,
+                    "{} as {}",
+                    caller.id,
+                    author.id
+                );
+            }
+            // Whatever the client wrote, an admin hears why first.
+            for written in ["", "not an id!", caller.id.as_str()] {
+                let refused = may_send_as(caller, written);
+                if caller.role == Role::Admin {
+                    assert_eq!(refused, Err(admins_do_not_send()), "{written:?}");
+                }
+            }
+        }
+        assert!(
+            may_send_as(&c.student, "s1 ").is_err(),
+            "exactly the caller's id"
+        );
+    }
+
+    #[test]
     fn admins_never_send_even_as_themselves() {
         let c = cast();
         let err = may_send(&c.admin, &c.admin.id, &c.conversation, Relation::Linked).unwrap_err();
@@ -340,6 +429,69 @@ mod tests {
         assert!(may_address(&c.admin, &s, &t).is_ok());
         assert!(may_address(&c.other_student, &s, &t).is_err());
         assert!(may_address(&c.other_teacher, &s, &t).is_err());
+    }
+
+    const ROLES: [Role; 3] = [Role::Student, Role::Teacher, Role::Admin];
+
+    #[test]
+    fn nobody_disables_or_demotes_themselves_but_the_operator_may_do_anything() {
+        let c = cast();
+        let admin = Some(&c.admin);
+        let disables = [None, Some(false), Some(true)];
+        let roles = [
+            None,
+            Some(Role::Student),
+            Some(Role::Teacher),
+            Some(Role::Admin),
+        ];
+        for disable in disables {
+            for role in roles {
+                let demotes = role.is_some_and(|role| role != Role::Admin);
+                let own = may_update_user(admin, &c.admin.id, disable, role);
+                let expected = disable != Some(true) && !demotes;
+                assert_eq!(own.is_ok(), expected, "own account: {disable:?} {role:?}");
+                if let Err(refused) = own {
+                    assert_eq!(refused.code(), ErrorCode::Conflict);
+                }
+                // Anyone else's account, and the operator on any account: no such rule.
+                for target in [&c.student, &c.teacher, &c.other_teacher] {
+                    assert_eq!(may_update_user(admin, &target.id, disable, role), Ok(()));
+                }
+                assert_eq!(may_update_user(None, &c.admin.id, disable, role), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_role_changes_only_while_unlinked() {
+        for current in ROLES {
+            for requested in ROLES {
+                for linked in [false, true] {
+                    let allowed = may_change_role(current, requested, linked);
+                    let expected = current == requested || !linked;
+                    assert_eq!(
+                        allowed.is_ok(),
+                        expected,
+                        "{current} -> {requested}, linked: {linked}"
+                    );
+                    if let Err(refused) = allowed {
+                        assert_eq!(refused.code(), ErrorCode::Conflict);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn students_and_teachers_share_presence_with_the_other_side_and_admins_with_nobody() {
+        let c = cast();
+        assert_eq!(presence_side(&c.student), Some(Side::Student));
+        assert_eq!(presence_side(&c.teacher), Some(Side::Teacher));
+        assert_eq!(presence_side(&c.admin), None);
+        for role in ROLES {
+            let who = user("x1", role);
+            assert_eq!(presence_side(&who).is_some(), role != Role::Admin, "{role}");
+        }
     }
 
     #[test]
