@@ -13,6 +13,8 @@
 //! - [`audit`]: `AuditEntry`, what an admin did, logged before they did it.
 //! - [`policy`]: the access rules, pure functions over roles, ids and relations.
 //! - [`store`]: the `Store` port every storage backend implements.
+//! - [`memory`]: `MemoryStore`, the reference `Store` in plain data structures, for tests
+//!   and examples.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
 //! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
 //! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
@@ -34,6 +36,7 @@ pub mod hub;
 pub mod ids;
 pub mod link;
 pub mod login_guard;
+pub mod memory;
 pub mod message;
 pub mod policy;
 pub mod rate;
@@ -50,6 +53,7 @@ pub use error::{ChatError, ErrorCode};
 pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
 pub use link::{Link, Side};
+pub use memory::MemoryStore;
 pub use message::{Message, MessageBody};
 pub use service::{ChatService, Limits, LoginAttempt, SignedIn};
 pub use store::Store;
