@@ -8,8 +8,13 @@
 //! - [`message`]: the message body rules and the stored `Message`.
 //! - [`text`]: which characters names and message bodies may hold, and those rules as the
 //!   patterns the OpenAPI document states.
+//! - [`link`]: `Link`, an enrollment of a student with a teacher, and its two `Side`s.
+//! - [`contact`]: `Contact`, a line of a contact list.
+//! - [`audit`]: `AuditEntry`, what an admin did, logged before they did it.
 //! - [`policy`]: the access rules, pure functions over roles, ids and relations.
 //! - [`store`]: the `Store` port every storage backend implements.
+//! - [`memory`]: `MemoryStore`, the reference `Store` in plain data structures, for tests
+//!   and examples.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
 //! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
 //! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
@@ -22,12 +27,16 @@
 //! Everything outside is reached through the [`store::Store`], [`hub::Hub`] and
 //! [`time::Clock`] ports.
 
+pub mod audit;
+pub mod contact;
 pub mod conversation;
 pub mod error;
 pub mod hashing;
 pub mod hub;
 pub mod ids;
+pub mod link;
 pub mod login_guard;
+pub mod memory;
 pub mod message;
 pub mod policy;
 pub mod rate;
@@ -37,10 +46,14 @@ pub mod text;
 pub mod time;
 pub mod user;
 
+pub use audit::{AuditAction, AuditEntry};
+pub use contact::Contact;
 pub use conversation::ConversationId;
 pub use error::{ChatError, ErrorCode};
 pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
+pub use link::{Link, Side};
+pub use memory::MemoryStore;
 pub use message::{Message, MessageBody};
 pub use service::{ChatService, Limits, LoginAttempt, SignedIn};
 pub use store::Store;

@@ -1,10 +1,13 @@
 //! The access rules, as pure functions over who is asking and what is known about the
-//! conversation. The service gathers the facts; these decide. Keeping the decision free of
-//! I/O is what lets the unit tests below cover every role against every rule.
+//! conversation or account in question: every rule of who may do what lives here, and the
+//! service calls it instead of restating it. The service gathers the facts; these decide.
+//! Keeping the decision free of I/O is what lets the unit tests below cover every role
+//! against every rule.
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
+use crate::link::Side;
 use crate::user::{Role, User};
 
 /// The one refusal a student or teacher gets for a conversation that is not theirs to
@@ -99,20 +102,28 @@ pub fn read_access(
     Ok(ReadAccess::Participant)
 }
 
+/// May `caller` send a message (or a typing notice) as `author`, the author exactly as the
+/// client wrote it? Only as themselves; admins never send. Decided before anything is
+/// parsed further or read, so it is the first thing a send checks.
+pub fn may_send_as(caller: &User, author: &str) -> Result<(), ChatError> {
+    if caller.role == Role::Admin {
+        return Err(admins_do_not_send());
+    }
+    if author != caller.id.as_str() {
+        return Err(ChatError::forbidden("author must be the signed-in user"));
+    }
+    Ok(())
+}
+
 /// May `caller` send `author`'s message into `conversation` (or a typing notice)? Only as
-/// themselves, only as a participant, only while linked; admins never send.
+/// themselves ([`may_send_as`]), only as a participant, only while linked.
 pub fn may_send(
     caller: &User,
     author: &UserId,
     conversation: &ConversationId,
     relation: Relation,
 ) -> Result<(), ChatError> {
-    if caller.role == Role::Admin {
-        return Err(ChatError::forbidden("admins do not send messages"));
-    }
-    if author != &caller.id {
-        return Err(ChatError::forbidden("author must be the signed-in user"));
-    }
+    may_send_as(caller, author.as_str())?;
     if !conversation.has_participant(&caller.id) {
         return Err(not_yours());
     }
@@ -145,6 +156,49 @@ pub fn may_administer(caller: &User) -> Result<(), ChatError> {
     }
 }
 
+/// May `caller` make this change to `target`'s account? `caller` is `None` for the
+/// operator (the CLI), who owns the database and may do anything. An admin may not
+/// disable or demote themselves: a school could otherwise lock itself out of its own
+/// administration with one click, and only the operator could let it back in.
+pub fn may_update_user(
+    caller: Option<&User>,
+    target: &UserId,
+    disable: Option<bool>,
+    role: Option<Role>,
+) -> Result<(), ChatError> {
+    let Some(caller) = caller else { return Ok(()) };
+    let demoted = role.is_some_and(|role| role != Role::Admin);
+    if &caller.id == target && (disable == Some(true) || demoted) {
+        return Err(ChatError::conflict("you cannot disable or demote yourself"));
+    }
+    Ok(())
+}
+
+/// May a user of role `current` become `requested`? Not while they have links: a link is
+/// between one teacher and one student, and the conversations, contact lists and peers
+/// built on it assume those roles for as long as it exists (a send trusts the link
+/// alone). Keeping a role is no change and always allowed.
+pub fn may_change_role(current: Role, requested: Role, linked: bool) -> Result<(), ChatError> {
+    if current != requested && linked {
+        return Err(ChatError::conflict(
+            "remove this user's links before changing their role",
+        ));
+    }
+    Ok(())
+}
+
+/// Whose presence `user` shares: the peers on the other side of their links, found from
+/// their own `Side`. `None` for an admin, who is on no link and so has no peers: their
+/// coming and going is nobody's business, and nobody's is theirs.
+pub fn presence_side(user: &User) -> Option<Side> {
+    Side::of(user.role)
+}
+
+/// The refusal of any send, typing notice included, by an admin.
+pub(crate) fn admins_do_not_send() -> ChatError {
+    ChatError::forbidden("admins do not send messages")
+}
+
 fn not_yours() -> ChatError {
     ChatError::forbidden(NOT_YOUR_CONVERSATION)
 }
@@ -157,197 +211,4 @@ fn not_linked() -> ChatError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RELATIONS: [Relation; 3] = [Relation::Linked, Relation::History, Relation::Unrelated];
-
-    use crate::user::test_user as user;
-
-    /// The cast: a conversation between `s1` and `t1`, and everyone around it.
-    struct Cast {
-        student: User,
-        other_student: User,
-        teacher: User,
-        other_teacher: User,
-        admin: User,
-        conversation: ConversationId,
-    }
-
-    fn cast() -> Cast {
-        let student = user("s1", Role::Student);
-        let teacher = user("t1", Role::Teacher);
-        let conversation = ConversationId::new(student.id.clone(), teacher.id.clone());
-        Cast {
-            student,
-            other_student: user("s2", Role::Student),
-            teacher,
-            other_teacher: user("t2", Role::Teacher),
-            admin: user("a1", Role::Admin),
-            conversation,
-        }
-    }
-
-    #[test]
-    fn relations_follow_from_the_facts() {
-        assert_eq!(Relation::of(true, false), Relation::Linked);
-        assert_eq!(Relation::of(true, true), Relation::Linked);
-        assert_eq!(Relation::of(false, true), Relation::History);
-        assert_eq!(Relation::of(false, false), Relation::Unrelated);
-    }
-
-    #[test]
-    fn read_matrix() {
-        let c = cast();
-        for relation in RELATIONS {
-            let read = |who: &User| read_access(who, &c.conversation, relation);
-            let participant_ok = relation != Relation::Unrelated;
-            assert_eq!(read(&c.student).is_ok(), participant_ok, "{relation:?}");
-            assert_eq!(read(&c.teacher).is_ok(), participant_ok, "{relation:?}");
-            assert!(read(&c.other_student).is_err());
-            assert!(read(&c.other_teacher).is_err());
-            assert_eq!(read(&c.admin), Ok(ReadAccess::Audited));
-        }
-        assert_eq!(
-            read_access(&c.student, &c.conversation, Relation::Linked),
-            Ok(ReadAccess::Participant)
-        );
-    }
-
-    #[test]
-    fn send_matrix() {
-        let c = cast();
-        let everyone = [
-            &c.student,
-            &c.other_student,
-            &c.teacher,
-            &c.other_teacher,
-            &c.admin,
-        ];
-        for caller in everyone {
-            for author in everyone {
-                for relation in RELATIONS {
-                    let allowed = may_send(caller, &author.id, &c.conversation, relation).is_ok();
-                    let expected = caller.role != Role::Admin
-                        && caller.id == author.id
-                        && c.conversation.has_participant(&caller.id)
-                        && relation == Relation::Linked;
-                    assert_eq!(
-                        allowed, expected,
-                        "{} as {} {relation:?}",
-                        caller.id, author.id
-                    );
-                }
-            }
-        }
-        // Only a pair with history hears that the link is what is missing.
-        let refused = |relation| may_send(&c.student, &c.student.id, &c.conversation, relation);
-        assert_eq!(
-            refused(Relation::History).unwrap_err().code(),
-            ErrorCode::NotLinked
-        );
-        assert_eq!(
-            refused(Relation::Unrelated).unwrap_err().code(),
-            ErrorCode::Forbidden
-        );
-    }
-
-    #[test]
-    fn admins_never_send_even_as_themselves() {
-        let c = cast();
-        let err = may_send(&c.admin, &c.admin.id, &c.conversation, Relation::Linked).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::Forbidden);
-    }
-
-    #[test]
-    fn mark_read_is_for_participants_with_a_relation_only() {
-        let c = cast();
-        for relation in RELATIONS {
-            let expected = relation != Relation::Unrelated;
-            for participant in [&c.student, &c.teacher] {
-                let allowed = may_mark_read(participant, &c.conversation, relation).is_ok();
-                assert_eq!(allowed, expected, "{} {relation:?}", participant.id);
-            }
-            for outsider in [&c.other_student, &c.other_teacher, &c.admin] {
-                assert!(may_mark_read(outsider, &c.conversation, relation).is_err());
-            }
-        }
-    }
-
-    /// The enumeration probe: a student or teacher naming themselves and someone they have
-    /// no relation with. Every rule answers with the very same error, and the rules never
-    /// see who that someone is, so neither does the caller.
-    #[test]
-    fn strangers_all_get_the_one_refusal_and_only_admins_learn_more() {
-        let c = cast();
-        let refusal = ChatError::forbidden(NOT_YOUR_CONVERSATION);
-        for caller in [&c.student, &c.teacher] {
-            let unrelated = Relation::Unrelated;
-            let own = &caller.id;
-            let answers = [
-                may_disclose(caller, unrelated),
-                read_access(caller, &c.conversation, unrelated).map(|_| ()),
-                may_send(caller, own, &c.conversation, unrelated),
-                may_mark_read(caller, &c.conversation, unrelated),
-            ];
-            for answer in answers {
-                assert_eq!(answer, Err(refusal.clone()), "{}", caller.id);
-            }
-            for related in [Relation::Linked, Relation::History] {
-                assert_eq!(may_disclose(caller, related), Ok(()), "{related:?}");
-            }
-        }
-        // Naming someone else's conversation gets the same words.
-        assert_eq!(
-            may_address(&c.other_student, &c.student.id, &c.teacher.id),
-            Err(refusal)
-        );
-        for relation in RELATIONS {
-            assert_eq!(may_disclose(&c.admin, relation), Ok(()), "{relation:?}");
-        }
-    }
-
-    #[test]
-    fn contacts_are_own_or_audited_for_admins() {
-        let c = cast();
-        assert_eq!(
-            contacts_access(&c.student, &c.student.id),
-            Ok(ReadAccess::Participant)
-        );
-        assert_eq!(
-            contacts_access(&c.admin, &c.student.id),
-            Ok(ReadAccess::Audited)
-        );
-        assert_eq!(
-            contacts_access(&c.admin, &c.admin.id),
-            Ok(ReadAccess::Participant)
-        );
-        for (caller, target) in [
-            (&c.student, &c.other_student),
-            (&c.teacher, &c.student),
-            (&c.student, &c.teacher),
-        ] {
-            assert!(contacts_access(caller, &target.id).is_err());
-        }
-    }
-
-    #[test]
-    fn addressing_a_conversation_requires_being_in_it_unless_admin() {
-        let c = cast();
-        let (s, t) = (c.student.id.clone(), c.teacher.id.clone());
-        assert!(may_address(&c.student, &s, &t).is_ok());
-        assert!(may_address(&c.teacher, &t, &s).is_ok());
-        assert!(may_address(&c.admin, &s, &t).is_ok());
-        assert!(may_address(&c.other_student, &s, &t).is_err());
-        assert!(may_address(&c.other_teacher, &s, &t).is_err());
-    }
-
-    #[test]
-    fn administration_is_for_admins_only() {
-        let c = cast();
-        assert!(may_administer(&c.admin).is_ok());
-        for other in [&c.student, &c.teacher] {
-            assert!(may_administer(other).is_err());
-        }
-    }
-}
+mod tests;

@@ -10,6 +10,12 @@ use crate::time::Timestamp;
 use crate::user::{DisplayName, Role, User, UserRecord};
 use async_trait::async_trait;
 
+// The domain values the port speaks in live in their own modules; they are re-exported
+// here so that a store implementation finds everything it needs in one place.
+pub use crate::audit::{AuditAction, AuditEntry};
+pub use crate::contact::Contact;
+pub use crate::link::{Link, Side};
+
 /// Why a store operation failed, in the terms the service can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -68,103 +74,6 @@ pub struct MarkedRead {
     pub moved: bool,
 }
 
-/// One line of a contact list: a peer, the conversation with them, and its state as seen
-/// by the user the list is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    /// The other participant.
-    pub peer: User,
-    /// The conversation with them.
-    pub conversation_id: ConversationId,
-    /// The newest message of the conversation, if any.
-    pub last_message: Option<Message>,
-    /// Messages from the peer newer than the user's read marker.
-    pub unread_count: u64,
-}
-
-/// An enrollment: this student may chat with this teacher.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Link {
-    /// The teacher.
-    pub teacher: UserId,
-    /// The student.
-    pub student: UserId,
-}
-
-impl Link {
-    /// The link a conversation needs: between its teacher and its student.
-    pub fn of(conversation: &ConversationId) -> Self {
-        Self {
-            teacher: conversation.teacher().clone(),
-            student: conversation.student().clone(),
-        }
-    }
-}
-
-/// What an admin (or the operator, through the CLI) did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditAction {
-    /// Read a page of a conversation they do not take part in.
-    ReadConversation,
-    /// Listed another user's contacts or chats (which shows last messages).
-    ReadContacts,
-    /// Created a user.
-    CreateUser,
-    /// Changed a user's profile, role, password or disabled flag.
-    UpdateUser,
-    /// Linked a teacher and a student.
-    AddLink,
-    /// Removed a link.
-    RemoveLink,
-    /// Exported the whole school (every user, link, message and audit entry).
-    ExportSchool,
-}
-
-impl AuditAction {
-    /// The stored and wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ReadConversation => "conversation.read",
-            Self::ReadContacts => "contacts.read",
-            Self::CreateUser => "user.create",
-            Self::UpdateUser => "user.update",
-            Self::AddLink => "link.add",
-            Self::RemoveLink => "link.remove",
-            Self::ExportSchool => "school.export",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::ReadConversation,
-            Self::ReadContacts,
-            Self::CreateUser,
-            Self::UpdateUser,
-            Self::AddLink,
-            Self::RemoveLink,
-            Self::ExportSchool,
-        ]
-        .into_iter()
-        .find(|action| action.as_str() == raw)
-    }
-}
-
-/// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    /// A ULID: entries sort by it, newest last.
-    pub id: String,
-    /// When it happened.
-    pub at: Timestamp,
-    /// Who did it: an admin's userId, or `cli` for the operator.
-    pub actor: String,
-    /// What they did.
-    pub action: AuditAction,
-    /// What they did it to: a conversationId, userId or `teacher+student` link.
-    pub target: String,
-}
-
 /// A change to a user; `None` fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPatch {
@@ -217,10 +126,10 @@ pub trait Store: Send + Sync + 'static {
     /// The links of one user (either side), or every link when `user` is `None`, sorted.
     async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError>;
 
-    /// Every peer `user` is linked to, with the conversation state as `user` sees it, in
-    /// peer display-name order. `role` is `user`'s role and says which side of the links
-    /// they are on.
-    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError>;
+    /// Every peer `user` is linked to on `side` (their side of the links), with the
+    /// conversation state as `user` sees it, in peer display-name order (then userId). A
+    /// link to a user who does not exist lists nobody.
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError>;
 
     /// The conversations of `user` that have at least one message, newest activity first.
     async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError>;
@@ -236,17 +145,17 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the conversation has at least one message.
     async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError>;
 
-    /// Durably stores a message and updates both participants' summaries in the same
-    /// atomic step, then returns it. Its timestamp is `proposed`, or one microsecond after
-    /// the conversation's newest message if that is not earlier — so timestamps are unique
-    /// and strictly increasing per conversation. If the author already stored a message
-    /// with the same clientMessageId, nothing is written and that message is returned.
-    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError>;
-
-    /// [`Self::append_message`], but only while the conversation's teacher and student are
-    /// linked; `None`, with nothing written, when they are not. This is the whole store
-    /// work of a send, so the link is checked inside the append's own write: one round
-    /// trip, and no send slips through a link being removed at the same moment.
+    /// Durably stores a message, only while the conversation's teacher and student are
+    /// linked, and updates both participants' summaries in the same atomic step, then
+    /// returns it; `None`, with nothing written, when they are not linked. This is the
+    /// whole store work of a send, so the link is checked inside the append's own write:
+    /// one round trip, and no send slips through a link being removed at the same moment.
+    ///
+    /// The timestamp is `proposed`, or one microsecond after the conversation's newest
+    /// message if that is not earlier — so timestamps are unique and strictly increasing
+    /// per conversation. If the author already stored a message with the same
+    /// clientMessageId (in any conversation), nothing is written and that message is
+    /// returned as [`Appended::Existing`].
     ///
     /// Order: the socket transport pipelines one client's sends, polling each call once
     /// before making the next. A store must take the write's place in its order during that

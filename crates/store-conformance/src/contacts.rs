@@ -1,7 +1,7 @@
 //! Contact lists, conversation summaries, unread counts and read markers.
 
 use crate::fixtures::{Scope, at, create_user, link, linked_pair, send};
-use classchat_core::store::{Contact, MarkedRead, Store};
+use classchat_core::store::{Contact, MarkedRead, Side, Store};
 use classchat_core::user::{Role, User};
 use classchat_core::{ConversationId, Message, Timestamp, UserId};
 use std::sync::Arc;
@@ -39,10 +39,10 @@ fn moved(marker: Timestamp) -> MarkedRead {
 async fn unread(
     store: &dyn Store,
     user: &UserId,
-    role: Role,
+    side: Side,
     conversation: &ConversationId,
 ) -> u64 {
-    let linked = store.linked_contacts(user, role).await.unwrap();
+    let linked = store.linked_contacts(user, side).await.unwrap();
     let from_links = linked
         .iter()
         .find(|c| &c.conversation_id == conversation)
@@ -76,7 +76,7 @@ pub async fn linked_contacts_for_student_lists_every_teacher(store: Arc<dyn Stor
 
     let with = |teacher: &User| ConversationId::new(student.id.clone(), teacher.id.clone());
     let empty = store
-        .linked_contacts(&student.id, Role::Student)
+        .linked_contacts(&student.id, Side::Student)
         .await
         .unwrap();
     assert_eq!(
@@ -96,7 +96,7 @@ pub async fn linked_contacts_for_student_lists_every_teacher(store: Arc<dyn Stor
     let newest = send(&*store, &conversation, &mia.id, at(300), "second").await;
 
     let contacts = store
-        .linked_contacts(&student.id, Role::Student)
+        .linked_contacts(&student.id, Side::Student)
         .await
         .unwrap();
     assert_eq!(
@@ -128,7 +128,7 @@ pub async fn linked_contacts_for_teacher_lists_every_student(store: Arc<dyn Stor
     let message = send(&*store, &with_yara, &yara.id, at(10), "question").await;
 
     let contacts = store
-        .linked_contacts(&teacher.id, Role::Teacher)
+        .linked_contacts(&teacher.id, Side::Teacher)
         .await
         .unwrap();
     assert_eq!(
@@ -140,7 +140,7 @@ pub async fn linked_contacts_for_teacher_lists_every_student(store: Arc<dyn Stor
         "a teacher's linked contacts are their students by display name"
     );
     let yaras = store
-        .linked_contacts(&yara.id, Role::Student)
+        .linked_contacts(&yara.id, Side::Student)
         .await
         .unwrap();
     assert_eq!(
@@ -217,18 +217,18 @@ pub async fn own_messages_are_never_unread(store: Arc<dyn Store>) {
     send(&*store, conversation, student, at(200), "two").await;
     send(&*store, conversation, student, at(300), "three").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         0
     );
     assert_eq!(
-        unread(&*store, teacher, Role::Teacher, conversation).await,
+        unread(&*store, teacher, Side::Teacher, conversation).await,
         3
     );
 
     send(&*store, conversation, teacher, at(400), "answer").await;
     send(&*store, conversation, student, at(500), "thanks").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         1,
         "only the teacher's message is unread for the student"
     );
@@ -240,12 +240,12 @@ pub async fn own_messages_are_never_unread(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(marker, Some(moved(first.timestamp)));
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         1,
         "mark_read must recount only the peer's messages after the marker"
     );
     assert_eq!(
-        unread(&*store, teacher, Role::Teacher, conversation).await,
+        unread(&*store, teacher, Side::Teacher, conversation).await,
         4
     );
 }
@@ -261,7 +261,7 @@ pub async fn mark_read_moves_forward_only(store: Arc<dyn Store>) {
     let m2 = send(&*store, conversation, teacher, at(200), "two").await;
     let m3 = send(&*store, conversation, teacher, at(300), "three").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         3
     );
 
@@ -319,20 +319,20 @@ pub async fn mark_read_moves_forward_only(store: Arc<dyn Store>) {
             "{what}: mark_read({up_to}) must return the marker now in force, and whether it moved"
         );
         assert_eq!(
-            unread(&*store, student, Role::Student, conversation).await,
+            unread(&*store, student, Side::Student, conversation).await,
             expected_unread,
             "{what}: unread count"
         );
     }
     assert_eq!(
-        unread(&*store, teacher, Role::Teacher, conversation).await,
+        unread(&*store, teacher, Side::Teacher, conversation).await,
         0,
         "the student's marker must not affect the teacher"
     );
 
     send(&*store, conversation, teacher, at(400), "four").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         1,
         "a message after the marker is unread again"
     );
@@ -361,7 +361,7 @@ pub async fn concurrent_mark_reads_move_the_marker_once(store: Arc<dyn Store>) {
         "exactly one of the concurrent calls moved the marker"
     );
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         0
     );
 }
@@ -385,14 +385,14 @@ pub async fn mark_read_never_passes_newest_message(store: Arc<dyn Store>) {
         "mark_read must clamp the marker to the newest message"
     );
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         0
     );
 
     // Proposed before the far-future mark, but after the newest message.
     send(&*store, conversation, teacher, at(300), "three").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         1,
         "a message newer than the clamped marker must be unread"
     );
@@ -416,7 +416,7 @@ pub async fn mark_read_without_messages_returns_none(store: Arc<dyn Store>) {
     }
     send(&*store, conversation, teacher, at(10), "hello").await;
     assert_eq!(
-        unread(&*store, student, Role::Student, conversation).await,
+        unread(&*store, student, Side::Student, conversation).await,
         1,
         "a mark_read before the first message must not have set a marker"
     );

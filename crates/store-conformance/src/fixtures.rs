@@ -4,7 +4,7 @@
 //! so tests stay independent even if several of them shared one store.
 
 use classchat_core::message::{MessageBody, NewMessage};
-use classchat_core::store::{Appended, Link, MessagePage, PageRequest, Store};
+use classchat_core::store::{Appended, Link, MessagePage, PageRequest, Store, StoreError};
 use classchat_core::user::{DisplayName, Role, User, UserRecord};
 use classchat_core::{ClientMessageId, ConversationId, Message, MessageId, Timestamp, UserId};
 
@@ -160,10 +160,18 @@ pub(crate) async fn send(
     body: &str,
 ) -> Message {
     let new = new_message(conversation, author, proposed, body, None);
-    match store.append_message(&new).await {
+    match append(store, &new).await {
         Ok(Appended::Created(message)) => message,
-        other => panic!("append_message({body:?}) must create a message, got {other:?}"),
+        other => panic!("append({body:?}) must create a message, got {other:?}"),
     }
+}
+
+/// Appends a message to a linked conversation. The port has one append,
+/// [`Store::append_if_linked`]; every check links its pairs first, so being refused for
+/// want of a link is a mistake in the check and panics.
+pub(crate) async fn append(store: &dyn Store, new: &NewMessage) -> Result<Appended, StoreError> {
+    let appended = store.append_if_linked(new).await?;
+    Ok(appended.unwrap_or_else(|| panic!("{} must be linked to append", new.conversation_id)))
 }
 
 /// Reads one page of a conversation.

@@ -1,7 +1,8 @@
 //! Appending messages: timestamps, idempotency, concurrency.
 
 use crate::fixtures::{
-    Scope, assert_ascending, at, linked_pair, new_message, read, send, stamps, stored,
+    Scope, append as try_append, assert_ascending, at, linked_pair, new_message, read, send,
+    stamps, stored,
 };
 use classchat_core::store::{Appended, Store};
 use classchat_core::{Message, Timestamp};
@@ -9,10 +10,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 async fn append(store: &dyn Store, new: &classchat_core::message::NewMessage) -> Appended {
-    store
-        .append_message(new)
+    try_append(store, new)
         .await
-        .unwrap_or_else(|error| panic!("append_message({:?}) failed: {error}", new.body))
+        .unwrap_or_else(|error| panic!("append({:?}) failed: {error}", new.body))
 }
 
 fn created(appended: Appended, context: &str) -> Message {
@@ -62,7 +62,7 @@ pub async fn append_uses_proposed_timestamp_when_free(store: Arc<dyn Store>) {
     assert_eq!(
         page.messages,
         vec![message, reply],
-        "read_messages must return what append_message returned"
+        "read_messages must return what append_if_linked returned"
     );
     assert!(!page.has_more);
 }
@@ -128,7 +128,7 @@ pub async fn concurrent_appends_get_distinct_increasing_timestamps(store: Arc<dy
             &format!("racing message {i}"),
             None,
         );
-        tokio::spawn(async move { store.append_message(&new).await })
+        tokio::spawn(async move { try_append(&*store, &new).await })
     });
     let mut messages = Vec::new();
     for (i, joined) in futures::future::join_all(tasks)
@@ -343,7 +343,7 @@ pub async fn has_messages_and_conversations_are_isolated(store: Arc<dyn Store>) 
     let message = send(&*store, &first.conversation, &first.student.id, at(5), "hi").await;
     assert!(
         store.has_messages(&first.conversation).await.unwrap(),
-        "has_messages must be true after append_message"
+        "has_messages must be true after an append"
     );
     assert!(
         !store.has_messages(&second.conversation).await.unwrap(),

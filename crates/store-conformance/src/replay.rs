@@ -4,9 +4,9 @@
 //! what it proves depends on the store's paging (exclusive cursors, `has_more`) and on
 //! `conversations_since` together.
 
-use crate::fixtures::{Scope, at, create_user, new_message};
+use crate::fixtures::{Scope, append, at, create_user, new_message};
 use classchat_core::service::{Buffered, Replay, ReplayBudget};
-use classchat_core::store::{Appended, Store};
+use classchat_core::store::{Appended, Link, Store};
 use classchat_core::user::Role;
 use classchat_core::{ChatService, ConversationId, Limits, Message, MessageId, SystemClock};
 use classchat_core::{Timestamp, User};
@@ -28,8 +28,8 @@ fn first_answers_given() -> Timestamp {
 /// everyone has asked, the teacher answers every tenth of them a few times. Many
 /// conversations share each timestamp (the replay orders them by messageId), and some
 /// messages are long (4 kB), so a byte budget binds as well as a message count. Students
-/// need no account for this: the store does not check authors. (Kept this small because
-/// the DynamoDB emulator's Query reads its whole table.)
+/// need no account for this: the store checks the link a message needs, not its author.
+/// (Kept this small because the DynamoDB emulator's Query reads its whole table.)
 async fn seed(store: &Arc<dyn Store>, scope: &Scope) -> (User, Vec<Message>) {
     let teacher = create_user(&**store, &scope.id("t"), "Teacher", Role::Teacher).await;
     let appends = futures::stream::iter(0..CONVERSATIONS)
@@ -38,6 +38,10 @@ async fn seed(store: &Arc<dyn Store>, scope: &Scope) -> (User, Vec<Message>) {
             let student = scope.id(&format!("s{index:04}"));
             async move {
                 let conversation = ConversationId::new(student.clone(), teacher.clone());
+                let link = Link::of(&conversation);
+                if let Err(error) = store.add_link(&link).await {
+                    panic!("add_link({link:?}) failed: {error}");
+                }
                 let spread = (index % 7) as i64 * 10;
                 let long = |n: usize| (n % 4 == 0).then(|| "é".repeat(2000));
                 let mut messages = vec![(
@@ -56,9 +60,9 @@ async fn seed(store: &Arc<dyn Store>, scope: &Scope) -> (User, Vec<Message>) {
                 let mut stored = Vec::new();
                 for (author, proposed, body) in messages {
                     let new = new_message(&conversation, author, proposed, &body, None);
-                    match store.append_message(&new).await {
+                    match append(&*store, &new).await {
                         Ok(Appended::Created(message)) => stored.push(message),
-                        other => panic!("append_message({conversation}) failed: {other:?}"),
+                        other => panic!("append({conversation}) failed: {other:?}"),
                     }
                 }
                 stored

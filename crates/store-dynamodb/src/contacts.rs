@@ -14,8 +14,8 @@ use crate::item::{
 };
 use crate::ops;
 use crate::users::link_from_item;
-use classchat_core::store::{Contact, StoreError};
-use classchat_core::{ConversationId, Role, Timestamp, UserId};
+use classchat_core::store::{Contact, Side, StoreError};
+use classchat_core::{ConversationId, Timestamp, UserId};
 use std::collections::HashMap;
 
 /// One conversation summary as stored under its owner.
@@ -38,7 +38,7 @@ impl Summary {
 pub(crate) async fn linked(
     store: &DynamoStore,
     user: &UserId,
-    role: Role,
+    side: Side,
 ) -> Result<Vec<Contact>, StoreError> {
     // `conv#` … `link#` and nothing else: '$' sorts right after '#'.
     let query = store
@@ -59,13 +59,7 @@ pub(crate) async fn linked(
         if sk.starts_with(LINK_PREFIX) {
             let link = link_from_item(&item)?;
             // A student's peers are the teachers of their links, and the other way round.
-            let peer = match role {
-                Role::Teacher if link.teacher == *user => Some(link.student),
-                Role::Teacher => None,
-                _ if link.student == *user => Some(link.teacher),
-                _ => None,
-            };
-            peers.extend(peer);
+            peers.extend(link.peer_on(user, side).cloned());
         } else if sk.starts_with(CONV_PREFIX) {
             let summary = Summary::parse(item)?;
             summaries.insert(summary.conversation.clone(), summary);
@@ -78,10 +72,7 @@ pub(crate) async fn linked(
         let Some(profile) = profiles.get(&peer) else {
             continue;
         };
-        let conversation = match role {
-            Role::Teacher => ConversationId::new(peer.clone(), user.clone()),
-            _ => ConversationId::new(user.clone(), peer.clone()),
-        };
+        let conversation = side.conversation(user, &peer);
         let summary = summaries.get(&conversation);
         contacts.push(Contact {
             peer: profile.clone(),

@@ -71,8 +71,8 @@ pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Store, StoreError,
-    UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
+    StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -210,8 +210,8 @@ impl Store for DynamoStore {
         users::list_links(self, user).await
     }
 
-    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError> {
-        contacts::linked(self, user, role).await
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError> {
+        contacts::linked(self, user, side).await
     }
 
     async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
@@ -228,10 +228,6 @@ impl Store for DynamoStore {
 
     async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         pages::has_any(self, conversation).await
-    }
-
-    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError> {
-        messages::append(self, message).await
     }
 
     async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {

@@ -80,13 +80,6 @@ impl AppendLocks {
     }
 }
 
-/// Appends `new` whether or not its conversation is linked (seeding, imports).
-pub(crate) async fn append(store: &DynamoStore, new: &NewMessage) -> Result<Appended, StoreError> {
-    append_checked(store, new, false)
-        .await?
-        .ok_or_else(|| StoreError::Internal("an unconditional append was refused".into()))
-}
-
 /// Appends `new`; with `require_link`, only while the conversation's link item exists
 /// (`None` otherwise, nothing written). The common case is one request: the transaction,
 /// at the proposed timestamp (or just after the newest this process knows of), with the

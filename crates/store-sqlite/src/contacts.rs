@@ -2,8 +2,8 @@
 
 use crate::error::classify;
 use crate::rows::{MessageRow, UserRow};
-use classchat_core::store::{Contact, StoreError};
-use classchat_core::{ConversationId, Role, UserId};
+use classchat_core::store::{Contact, Side, StoreError};
+use classchat_core::{ConversationId, UserId};
 use rusqlite::{Connection, Row};
 
 /// Columns shared by both queries, after the conversation id the query selects first (0):
@@ -16,12 +16,12 @@ const CONTACT_COLUMNS: &str = "u.user_id, u.display_name, u.role, u.disabled,
 pub(crate) fn linked(
     connection: &Connection,
     user: &UserId,
-    role: Role,
+    side: Side,
 ) -> Result<Vec<Contact>, StoreError> {
     // A student's peers are the teachers of their links, and the other way round.
-    let (own_column, peer_column) = match role {
-        Role::Teacher => ("teacher_id", "student_id"),
-        _ => ("student_id", "teacher_id"),
+    let (own_column, peer_column) = match side {
+        Side::Teacher => ("teacher_id", "student_id"),
+        Side::Student => ("student_id", "teacher_id"),
     };
     let sql = format!(
         "SELECT p.conversation_id, {CONTACT_COLUMNS} FROM (

@@ -36,8 +36,8 @@ pub use connection::Synchronous;
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Store, StoreError,
-    UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
+    StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -168,10 +168,10 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn linked_contacts(&self, user: &UserId, role: Role) -> Result<Vec<Contact>, StoreError> {
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError> {
         let user = user.clone();
         self.readers
-            .run(move |connection| contacts::linked(connection, &user, role))
+            .run(move |connection| contacts::linked(connection, &user, side))
             .await
     }
 
@@ -197,13 +197,6 @@ impl Store for SqliteStore {
         let conversation = conversation.clone();
         self.readers
             .run(move |connection| messages::has_any(connection, &conversation))
-            .await
-    }
-
-    async fn append_message(&self, message: &NewMessage) -> Result<Appended, StoreError> {
-        let message = message.clone();
-        self.writer
-            .run(move |connection| messages::append(connection, &message))
             .await
     }
 

@@ -29,6 +29,14 @@ impl Actor<'_> {
             Self::Operator => Ok("cli"),
         }
     }
+
+    /// The signed-in user acting, `None` for the operator.
+    fn user(&self) -> Option<&User> {
+        match self {
+            Self::User(user) => Some(user),
+            Self::Operator => None,
+        }
+    }
 }
 
 /// A user to create, as it arrived, not yet validated.
@@ -110,23 +118,16 @@ impl ChatService {
             disabled: changes.disabled,
             revoke_tokens: false,
         };
-        if let Actor::User(admin) = actor
-            && admin.id == id
-            && (patch.disabled == Some(true) || patch.role.is_some_and(|role| role != Role::Admin))
-        {
-            return Err(ChatError::conflict("you cannot disable or demote yourself"));
-        }
+        policy::may_update_user(actor.user(), &id, patch.disabled, patch.role)?;
         let current = self
             .store
             .get_user(&id)
             .await?
             .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))?;
-        if patch.role.is_some_and(|role| role != current.user.role)
-            && !self.store.list_links(Some(&id)).await?.is_empty()
-        {
-            return Err(ChatError::conflict(
-                "remove this user's links before changing their role",
-            ));
+        // Only a real change of role needs the links read.
+        if let Some(requested) = patch.role.filter(|&role| role != current.user.role) {
+            let linked = !self.store.list_links(Some(&id)).await?.is_empty();
+            policy::may_change_role(current.user.role, requested, linked)?;
         }
         if let Some(raw) = changes.password {
             let password = Password::new(raw)?;

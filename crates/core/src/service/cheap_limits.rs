@@ -9,8 +9,8 @@ use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::rate::Rate;
 use crate::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Store, StoreError,
-    UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
+    StoreError, UserPatch,
 };
 use crate::time::{Clock, Timestamp};
 use crate::user::{Role, User, UserRecord};
@@ -65,7 +65,7 @@ impl Store for DownStore {
     async fn list_links(&self, _: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
         self.down()
     }
-    async fn linked_contacts(&self, _: &UserId, _: Role) -> Result<Vec<Contact>, StoreError> {
+    async fn linked_contacts(&self, _: &UserId, _: Side) -> Result<Vec<Contact>, StoreError> {
         self.down()
     }
     async fn active_conversations(&self, _: &UserId) -> Result<Vec<Contact>, StoreError> {
@@ -79,9 +79,6 @@ impl Store for DownStore {
         self.down()
     }
     async fn has_messages(&self, _: &ConversationId) -> Result<bool, StoreError> {
-        self.down()
-    }
-    async fn append_message(&self, _: &NewMessage) -> Result<Appended, StoreError> {
         self.down()
     }
     async fn append_if_linked(&self, _: &NewMessage) -> Result<Option<Appended>, StoreError> {

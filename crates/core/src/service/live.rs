@@ -7,7 +7,7 @@ use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
 use crate::policy;
-use crate::user::{Role, User};
+use crate::user::User;
 
 impl ChatService {
     /// Tells the other participant that the caller is typing. Not stored. Over the typing
@@ -23,7 +23,7 @@ impl ChatService {
         let reference = ConversationRef::parse(conversation)?;
         policy::may_address(caller, &reference.first, &reference.second)?;
         let Some(presumed) = presumed_conversation(caller, &reference) else {
-            return Err(ChatError::forbidden("admins do not send messages"));
+            return Err(policy::admins_do_not_send());
         };
         if !self
             .typing_limiter
@@ -109,21 +109,16 @@ impl ChatService {
         Ok(self.hub.online(&peers).await)
     }
 
-    /// Everyone `user` is linked to, whose presence they share; nobody for an admin.
+    /// Everyone `user` is linked to, whose presence they share; nobody for an admin (see
+    /// [`policy::presence_side`]).
     async fn linked_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
-        if user.role == Role::Admin {
+        let Some(side) = policy::presence_side(user) else {
             return Ok(Vec::new());
-        }
+        };
         let links = self.store.list_links(Some(&user.id)).await?;
         Ok(links
-            .into_iter()
-            .map(|link| {
-                if link.teacher == user.id {
-                    link.student
-                } else {
-                    link.teacher
-                }
-            })
+            .iter()
+            .filter_map(|link| link.peer_on(&user.id, side).cloned())
             .collect())
     }
 }

@@ -12,6 +12,8 @@ mod cheap_limits;
 mod export;
 mod live;
 mod replay;
+#[cfg(test)]
+mod tests;
 
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
@@ -337,47 +339,3 @@ fn ensure_enabled(user: User) -> Result<User, ChatError> {
 /// the user is unknown so that the answer takes as long as for a known user.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Y2xhc3NjaGF0LXRpbWluZw$\
     5hzj1WKs2xAKjAhJCSgcPRQSYBAnOb8uFGgdEzF9UKQ";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dummy_hash_costs_what_a_real_one_does() {
-        use argon2::password_hash::PasswordHash;
-        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
-        assert_eq!(parsed.algorithm.as_str(), "argon2id");
-        let params = argon2::Params::try_from(&parsed).unwrap();
-        let today = argon2::Params::default();
-        assert_eq!(
-            (params.m_cost(), params.t_cost(), params.p_cost()),
-            (today.m_cost(), today.t_cost(), today.p_cost())
-        );
-        assert_eq!(
-            parsed.hash.unwrap().len(),
-            argon2::Params::DEFAULT_OUTPUT_LEN
-        );
-    }
-
-    #[test]
-    fn limits_default_and_stay_in_range() {
-        assert_eq!(parse_limit(None, 50), Ok(50));
-        assert_eq!(parse_limit(Some("1"), 50), Ok(1));
-        assert_eq!(parse_limit(Some("200"), 50), Ok(200));
-        for bad in [
-            "0",
-            "201",
-            "abc",
-            "-1",
-            "",
-            "1.5",
-            "99999999999999999999999",
-        ] {
-            assert_eq!(
-                parse_limit(Some(bad), 50).unwrap_err().code(),
-                ErrorCode::InvalidLimit,
-                "{bad}"
-            );
-        }
-    }
-}

@@ -1,7 +1,7 @@
 //! Builders shared by the DynamoDB store's tests.
 
 use classchat_core::message::{MessageBody, NewMessage};
-use classchat_core::store::{Link, Store};
+use classchat_core::store::{Appended, Link, Store, StoreError};
 use classchat_core::user::{DisplayName, Role, User, UserRecord};
 use classchat_core::{ClientMessageId, ConversationId, MessageId, Timestamp, UserId};
 
@@ -51,4 +51,12 @@ pub fn message(
         message_id: MessageId::generate(),
         client_message_id: client.map(|raw| ClientMessageId::parse(raw).unwrap()),
     }
+}
+
+/// Appends `new` to its conversation, which the test has linked: the `Store` port appends
+/// only through `append_if_linked`, so a conversation without a link is a mistake in the
+/// test, not an answer.
+pub async fn append(store: &dyn Store, new: &NewMessage) -> Result<Appended, StoreError> {
+    let appended = store.append_if_linked(new).await?;
+    Ok(appended.unwrap_or_else(|| panic!("{} is not linked", new.conversation_id)))
 }

@@ -2,8 +2,8 @@
 //! in-process append queue, like separate processes, so only DynamoDB's conditional
 //! writes and transactions keep them correct.
 
-use crate::fixtures::{create_user, message};
-use classchat_core::store::{Appended, Link, PageRequest, Store};
+use crate::fixtures::{append, create_user, message};
+use classchat_core::store::{Appended, Link, PageRequest, Side, Store};
 use classchat_core::user::Role;
 use classchat_core::{ConversationId, Message, MessageId, Timestamp, UserId};
 use classchat_store_dynamodb::testing;
@@ -77,7 +77,7 @@ async fn racing_nodes_get_unique_consecutive_timestamps_and_consistent_summaries
                     &format!("n{node} m{i}"),
                     None,
                 );
-                match store.append_message(&new).await.unwrap() {
+                match append(&*store, &new).await.unwrap() {
                     Appended::Created(message) => sent.push(message),
                     Appended::Existing(message) => {
                         panic!("nothing to deduplicate, got {message:?}")
@@ -139,7 +139,7 @@ async fn the_same_retry_on_every_node_stores_one_message() {
     let tasks = stores.iter().map(|store| {
         let store = Arc::clone(store);
         let new = message(&conversation, &student, proposed, "once", Some("retry-1"));
-        tokio::spawn(async move { store.append_message(&new).await })
+        tokio::spawn(async move { append(&*store, &new).await })
     });
     let outcomes: Vec<Appended> = futures::future::join_all(tasks)
         .await
@@ -171,7 +171,7 @@ async fn mark_read_racing_new_messages_never_undercounts() {
         tokio::spawn(async move {
             for i in 0..20 {
                 let new = message(&conversation, &teacher, start, &format!("m{i}"), None);
-                store.append_message(&new).await.unwrap();
+                append(&*store, &new).await.unwrap();
             }
         })
     };
@@ -185,7 +185,7 @@ async fn mark_read_racing_new_messages_never_undercounts() {
     writer.await.unwrap();
     // Whatever interleaving happened, the count matches the messages after the marker.
     let contacts = stores[2]
-        .linked_contacts(&student, Role::Student)
+        .linked_contacts(&student, Side::Student)
         .await
         .unwrap();
     let marker = stores[2]
@@ -204,7 +204,7 @@ async fn mark_read_racing_new_messages_never_undercounts() {
         .map(|marked| marked.marker);
     assert_eq!(marker, messages.last().map(|m| m.timestamp));
     let contacts = stores[0]
-        .linked_contacts(&student, Role::Student)
+        .linked_contacts(&student, Side::Student)
         .await
         .unwrap();
     assert_eq!(

@@ -9,7 +9,7 @@
 //!   replays what the killed one had stored (see `testing::Emulator`), so both tests check
 //!   that every acknowledged message is still there, once, in order.
 
-use crate::fixtures::{linked_conversation, message};
+use crate::fixtures::{append, linked_conversation, message};
 use classchat_core::Clock;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, PageRequest, Store, StoreError};
@@ -75,7 +75,7 @@ async fn all_unavailable(
         ("ping", timed(limit, store.ping()).await.map(|_| ())),
         (
             "append",
-            timed(limit, store.append_message(during)).await.map(|_| ()),
+            timed(limit, append(store, during)).await.map(|_| ()),
         ),
         (
             "read",
@@ -103,10 +103,7 @@ async fn an_unreachable_store_fails_fast_loses_nothing_and_recovers() {
     );
     let mut acknowledged = Vec::new();
     for text in ["before-1", "before-2"] {
-        match store
-            .append_message(&send(&conversation, &student, text))
-            .await
-        {
+        match append(&store, &send(&conversation, &student, text)).await {
             Ok(Appended::Created(message)) => acknowledged.push(message),
             other => panic!("append before the outage: {other:?}"),
         }
@@ -119,15 +116,12 @@ async fn an_unreachable_store_fails_fast_loses_nothing_and_recovers() {
     emulator.resume();
     // The client retries the unacknowledged send with the same clientMessageId: it is
     // stored exactly once, whether or not the first attempt reached DynamoDB.
-    let retried = match store.append_message(&during).await {
+    let retried = match append(&store, &during).await {
         Ok(Appended::Created(message) | Appended::Existing(message)) => message,
         Err(error) => panic!("the store must recover by itself, got {error}"),
     };
     acknowledged.push(retried);
-    match store
-        .append_message(&send(&conversation, &teacher, "after"))
-        .await
-    {
+    match append(&store, &send(&conversation, &teacher, "after")).await {
         Ok(Appended::Created(message)) => acknowledged.push(message),
         other => panic!("append after the outage: {other:?}"),
     }
@@ -150,10 +144,7 @@ async fn a_killed_store_is_refused_fast_and_comes_back_with_everything_acknowled
     );
     let mut acknowledged = Vec::new();
     for (author, text) in [(&student, "before-1"), (&teacher, "before-2")] {
-        match store
-            .append_message(&send(&conversation, author, text))
-            .await
-        {
+        match append(&store, &send(&conversation, author, text)).await {
             Ok(Appended::Created(message)) => acknowledged.push(message),
             other => panic!("append before the kill: {other:?}"),
         }
@@ -168,14 +159,11 @@ async fn a_killed_store_is_refused_fast_and_comes_back_with_everything_acknowled
     emulator.restart();
     store.ping().await.expect("ping once DynamoDB is back");
     // The refused send never reached DynamoDB: the client's retry stores it now.
-    match store.append_message(&during).await {
+    match append(&store, &during).await {
         Ok(Appended::Created(message)) => acknowledged.push(message),
         other => panic!("the retried send after the restart: {other:?}"),
     }
-    match store
-        .append_message(&send(&conversation, &teacher, "after"))
-        .await
-    {
+    match append(&store, &send(&conversation, &teacher, "after")).await {
         Ok(Appended::Created(message)) => acknowledged.push(message),
         other => panic!("append after the restart: {other:?}"),
     }

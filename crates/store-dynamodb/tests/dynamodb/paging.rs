@@ -3,11 +3,10 @@
 //! store must follow `LastEvaluatedKey` until the page is full, and so must the unread
 //! count (a `Select = COUNT` Query, capped the same way).
 
-use crate::fixtures::{linked_conversation, message};
+use crate::fixtures::{append, linked_conversation, message};
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use classchat_core::message::MAX_MESSAGE_CHARS;
-use classchat_core::store::{Appended, MessagePage, PageRequest, Store};
-use classchat_core::user::Role;
+use classchat_core::store::{Appended, MessagePage, PageRequest, Side, Store};
 use classchat_core::{ConversationId, Message, MessageId, Timestamp};
 use classchat_store_dynamodb::testing;
 
@@ -51,8 +50,7 @@ async fn pages_and_counts_follow_last_evaluated_key_past_the_1_mb_response_limit
     for i in 0..STORED {
         let at = Timestamp::from_micros(start.as_micros() + i as i64 * 1_000_000).unwrap();
         let text = format!("{i:03}{body}");
-        match store
-            .append_message(&message(&conversation, &student, at, &text, None))
+        match append(&store, &message(&conversation, &student, at, &text, None))
             .await
             .unwrap()
         {
@@ -124,7 +122,7 @@ async fn pages_and_counts_follow_last_evaluated_key_past_the_1_mb_response_limit
         .map(|marked| marked.marker);
     assert_eq!(marker, Some(stored[9].timestamp));
     let contacts = store
-        .linked_contacts(&teacher, Role::Teacher)
+        .linked_contacts(&teacher, Side::Teacher)
         .await
         .unwrap();
     assert_eq!(contacts[0].unread_count, (STORED - 10) as u64);

@@ -2,7 +2,7 @@
 //! summary items, idempotent table creation with on-demand billing, and a check that names
 //! every missing table and wrong schema at once.
 
-use crate::fixtures::{create_user, message};
+use crate::fixtures::{append, create_user, message};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, TableDescription,
@@ -52,18 +52,18 @@ async fn message_items_have_exactly_the_seed_attributes() {
         })
         .await
         .unwrap();
-    let Appended::Created(first) = store
-        .append_message(&new_message(&conversation, &student, None))
+    let Appended::Created(first) = append(&store, &new_message(&conversation, &student, None))
         .await
         .unwrap()
     else {
         panic!("first message must be created");
     };
-    let Appended::Created(second) = store
-        .append_message(&new_message(&conversation, &teacher, Some("client-7")))
-        .await
-        .unwrap()
-    else {
+    let Appended::Created(second) = append(
+        &store,
+        &new_message(&conversation, &teacher, Some("client-7")),
+    )
+    .await
+    .unwrap() else {
         panic!("second message must be created");
     };
 

@@ -1,0 +1,67 @@
+//! The audit log: what admins (and the operator) did, written before they did it.
+
+use crate::time::Timestamp;
+
+/// What an admin (or the operator, through the CLI) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// Read a page of a conversation they do not take part in.
+    ReadConversation,
+    /// Listed another user's contacts or chats (which shows last messages).
+    ReadContacts,
+    /// Created a user.
+    CreateUser,
+    /// Changed a user's profile, role, password or disabled flag.
+    UpdateUser,
+    /// Linked a teacher and a student.
+    AddLink,
+    /// Removed a link.
+    RemoveLink,
+    /// Exported the whole school (every user, link, message and audit entry).
+    ExportSchool,
+}
+
+impl AuditAction {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadConversation => "conversation.read",
+            Self::ReadContacts => "contacts.read",
+            Self::CreateUser => "user.create",
+            Self::UpdateUser => "user.update",
+            Self::AddLink => "link.add",
+            Self::RemoveLink => "link.remove",
+            Self::ExportSchool => "school.export",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::ReadConversation,
+            Self::ReadContacts,
+            Self::CreateUser,
+            Self::UpdateUser,
+            Self::AddLink,
+            Self::RemoveLink,
+            Self::ExportSchool,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == raw)
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// A ULID: entries sort by it, newest last.
+    pub id: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who did it: an admin's userId, or `cli` for the operator.
+    pub actor: String,
+    /// What they did.
+    pub action: AuditAction,
+    /// What they did it to: a conversationId, userId or `teacher+student` link.
+    pub target: String,
+}

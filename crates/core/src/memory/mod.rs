@@ -1,0 +1,170 @@
+//! `MemoryStore`: the reference [`Store`], in plain data structures behind a mutex.
+//!
+//! It keeps everything a durable store keeps — users, links, messages, each participant's
+//! conversation summary (newest message, read marker, unread count) and the audit log —
+//! and answers exactly as the SQLite store does: the same orders, the same paging, the
+//! same idempotency by clientMessageId, the same read-marker rules. It passes the
+//! conformance suite (`crates/store-conformance/tests/memory`).
+//!
+//! It exists so that the core's own unit tests (`ChatService`'s rules) and examples run
+//! against a real `Store` without SQLite or an emulator, in microseconds. Nothing is
+//! persisted: it is for tests and examples, never a deployment.
+//!
+//! Every method does all its work under one lock, without awaiting, so each is atomic,
+//! and a call takes its place in the store's order on its first poll (what
+//! [`Store::append_if_linked`] asks of pipelined sends).
+
+mod messages;
+mod state;
+
+use crate::conversation::ConversationId;
+use crate::ids::UserId;
+use crate::message::NewMessage;
+use crate::store::{
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
+    StoreError, UserPatch,
+};
+use crate::time::Timestamp;
+use crate::user::{Role, User, UserRecord};
+use async_trait::async_trait;
+use state::State;
+use std::sync::{Mutex, MutexGuard};
+
+/// The reference [`Store`], held in memory: for tests and examples (see the module docs).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    /// Everything stored. One lock: every method is one critical section.
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state, even after a panic elsewhere: no method leaves it half-changed, since
+    /// each checks everything before it writes.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self.state().users.get(id).cloned())
+    }
+
+    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError> {
+        self.state().create_user(record)
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, StoreError> {
+        Ok(self.state().update_user(id, patch))
+    }
+
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        Ok(self.state().list_users(role, after, limit))
+    }
+
+    async fn add_link(&self, link: &Link) -> Result<(), StoreError> {
+        self.state().add_link(link)
+    }
+
+    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
+        Ok(self.state().links.remove(link))
+    }
+
+    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
+        Ok(self.state().links.contains(link))
+    }
+
+    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
+        Ok(self.state().list_links(user))
+    }
+
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError> {
+        Ok(self.state().linked_contacts(user, side))
+    }
+
+    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        Ok(self.state().active_conversations(user))
+    }
+
+    async fn conversations_since(
+        &self,
+        user: &UserId,
+        since: Timestamp,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        Ok(self.state().conversations_since(user, since))
+    }
+
+    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .messages
+            .get(conversation)
+            .is_some_and(|messages| !messages.is_empty()))
+    }
+
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
+        let mut state = self.state();
+        if !state.links.contains(&Link::of(&message.conversation_id)) {
+            return Ok(None);
+        }
+        Ok(Some(state.append(message)))
+    }
+
+    async fn read_messages(
+        &self,
+        conversation: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<MessagePage, StoreError> {
+        Ok(self.state().read(conversation, page))
+    }
+
+    async fn read_marker(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.state().read_marker(user, conversation))
+    }
+
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+    ) -> Result<Option<MarkedRead>, StoreError> {
+        Ok(self.state().mark_read(user, conversation, up_to))
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.state().append_audit(entry)
+    }
+
+    async fn list_audit(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.state().list_audit(before, limit))
+    }
+}

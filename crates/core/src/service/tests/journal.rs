@@ -1,0 +1,162 @@
+//! The store the service tests run on: the in-memory reference store, with a journal of
+//! every call made to it (in order) and a switch that makes the audit log unavailable.
+//! The journal is how a test sees that an audit entry was written *before* what it
+//! records, and the switch that nothing audited happens without one.
+
+use crate::conversation::ConversationId;
+use crate::ids::UserId;
+use crate::memory::MemoryStore;
+use crate::message::NewMessage;
+use crate::store::{
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
+    StoreError, UserPatch,
+};
+use crate::time::Timestamp;
+use crate::user::{Role, User, UserRecord};
+use async_trait::async_trait;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A [`MemoryStore`] that writes down each call's name.
+#[derive(Default)]
+pub(crate) struct Journal {
+    inner: MemoryStore,
+    calls: Mutex<Vec<&'static str>>,
+    audit_down: AtomicBool,
+}
+
+impl Journal {
+    fn note(&self, call: &'static str) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    /// The calls so far, oldest first, and forgets them.
+    pub(crate) fn take_calls(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+
+    /// From now on `append_audit` fails as if the store were unreachable.
+    pub(crate) fn break_audit(&self) {
+        self.audit_down.store(true, Ordering::SeqCst);
+    }
+
+    /// The audit log, newest first.
+    pub(crate) async fn audit_log(&self) -> Vec<AuditEntry> {
+        self.inner.list_audit(None, 1000).await.unwrap()
+    }
+}
+
+#[async_trait]
+impl Store for Journal {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.note("ping");
+        self.inner.ping().await
+    }
+    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
+        self.note("get_user");
+        self.inner.get_user(id).await
+    }
+    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError> {
+        self.note("create_user");
+        self.inner.create_user(record).await
+    }
+    async fn update_user(
+        &self,
+        id: &UserId,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, StoreError> {
+        self.note("update_user");
+        self.inner.update_user(id, patch).await
+    }
+    async fn list_users(
+        &self,
+        role: Option<Role>,
+        after: Option<&UserId>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        self.note("list_users");
+        self.inner.list_users(role, after, limit).await
+    }
+    async fn add_link(&self, link: &Link) -> Result<(), StoreError> {
+        self.note("add_link");
+        self.inner.add_link(link).await
+    }
+    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
+        self.note("remove_link");
+        self.inner.remove_link(link).await
+    }
+    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
+        self.note("is_linked");
+        self.inner.is_linked(link).await
+    }
+    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
+        self.note("list_links");
+        self.inner.list_links(user).await
+    }
+    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError> {
+        self.note("linked_contacts");
+        self.inner.linked_contacts(user, side).await
+    }
+    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        self.note("active_conversations");
+        self.inner.active_conversations(user).await
+    }
+    async fn conversations_since(
+        &self,
+        user: &UserId,
+        since: Timestamp,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        self.note("conversations_since");
+        self.inner.conversations_since(user, since).await
+    }
+    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
+        self.note("has_messages");
+        self.inner.has_messages(conversation).await
+    }
+    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
+        self.note("append_if_linked");
+        self.inner.append_if_linked(message).await
+    }
+    async fn read_messages(
+        &self,
+        conversation: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<MessagePage, StoreError> {
+        self.note("read_messages");
+        self.inner.read_messages(conversation, page).await
+    }
+    async fn read_marker(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.note("read_marker");
+        self.inner.read_marker(user, conversation).await
+    }
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+    ) -> Result<Option<MarkedRead>, StoreError> {
+        self.note("mark_read");
+        self.inner.mark_read(user, conversation, up_to).await
+    }
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.note("append_audit");
+        if self.audit_down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable(
+                "the audit log is down for the test".into(),
+            ));
+        }
+        self.inner.append_audit(entry).await
+    }
+    async fn list_audit(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.note("list_audit");
+        self.inner.list_audit(before, limit).await
+    }
+}
