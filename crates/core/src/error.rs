@@ -221,6 +221,23 @@ impl ChatError {
     }
 }
 
+/// What a store conflict means to the use-case that met it, said where it is met, as
+/// realworld-axum-sqlx's `on_constraint` does: `store.add_link(&link).await.on_conflict(||
+/// ChatError::conflict("linked already"))?`. Any other store error maps as usual.
+pub trait OnConflict<T> {
+    /// This result, with a [`StoreError::Conflict`] replaced by `meaning()`.
+    fn on_conflict(self, meaning: impl FnOnce() -> ChatError) -> Result<T, ChatError>;
+}
+
+impl<T> OnConflict<T> for Result<T, StoreError> {
+    fn on_conflict(self, meaning: impl FnOnce() -> ChatError) -> Result<T, ChatError> {
+        self.map_err(|error| match error {
+            StoreError::Conflict(_) => meaning(),
+            other => other.into(),
+        })
+    }
+}
+
 impl From<StoreError> for ChatError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -231,5 +248,20 @@ impl From<StoreError> for ChatError {
             }
             StoreError::Internal(detail) => Self::Internal(detail),
         }
+    }
+}
+
+#[cfg(test)]
+mod on_conflict_tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_gets_the_use_cases_meaning_and_other_errors_map_as_usual() {
+        let meaning = || ChatError::conflict("linked already");
+        let conflict: Result<(), StoreError> = Err(StoreError::Conflict("UNIQUE failed".into()));
+        assert_eq!(conflict.on_conflict(meaning), Err(meaning()));
+        let down: Result<(), StoreError> = Err(StoreError::Unavailable("timeout".into()));
+        assert_eq!(down.on_conflict(meaning), Err(ChatError::Unavailable));
+        assert_eq!(Ok::<_, StoreError>(7).on_conflict(meaning), Ok(7));
     }
 }

@@ -2,7 +2,7 @@
 //! API and to the operator through the CLI; every change is written to the audit log.
 
 use super::{ChatService, parse_limit};
-use crate::error::{ChatError, ErrorCode};
+use crate::error::{ChatError, ErrorCode, OnConflict};
 use crate::hub::Revocation;
 use crate::ids::UserId;
 use crate::policy;
@@ -93,12 +93,7 @@ impl ChatService {
         self.store
             .create_user(&record)
             .await
-            .map_err(|error| match error {
-                crate::store::StoreError::Conflict(_) => {
-                    ChatError::conflict(format!("user {} exists already", user.id))
-                }
-                other => other.into(),
-            })?;
+            .on_conflict(|| ChatError::conflict(format!("user {} exists already", user.id)))?;
         Ok(user)
     }
 
@@ -187,16 +182,12 @@ impl ChatService {
         }
         self.audit(actor_name, AuditAction::AddLink, link_target(&link))
             .await?;
-        self.store
-            .add_link(&link)
-            .await
-            .map_err(|error| match error {
-                crate::store::StoreError::Conflict(_) => ChatError::conflict(format!(
-                    "{} and {} are linked already",
-                    link.teacher, link.student
-                )),
-                other => other.into(),
-            })?;
+        self.store.add_link(&link).await.on_conflict(|| {
+            ChatError::conflict(format!(
+                "{} and {} are linked already",
+                link.teacher, link.student
+            ))
+        })?;
         Ok(link)
     }
 
