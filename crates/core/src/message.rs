@@ -95,6 +95,32 @@ pub struct NewMessage {
     pub client_message_id: Option<ClientMessageId>,
 }
 
+impl NewMessage {
+    /// The message this becomes when stored after `newest`, the conversation's newest
+    /// timestamp so far: at the proposed instant, or just after `newest` if that is not
+    /// earlier. Every store applies this one rule, so timestamps are unique and strictly
+    /// increasing per conversation.
+    pub fn stored_after(&self, newest: Option<Timestamp>) -> Message {
+        let timestamp = match newest {
+            Some(newest) if newest >= self.proposed => newest.next(),
+            _ => self.proposed,
+        };
+        self.stored_at(timestamp)
+    }
+
+    /// The message this becomes when stored at `timestamp`.
+    pub fn stored_at(&self, timestamp: Timestamp) -> Message {
+        Message {
+            conversation_id: self.conversation_id.clone(),
+            timestamp,
+            author: self.author.clone(),
+            body: self.body.clone(),
+            message_id: self.message_id,
+            client_message_id: self.client_message_id.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,14 +141,7 @@ pub(crate) fn new_message(
 
 /// The message `new` must become when stored at `timestamp`.
 pub(crate) fn stored(new: &NewMessage, timestamp: Timestamp) -> Message {
-    Message {
-        conversation_id: new.conversation_id.clone(),
-        timestamp,
-        author: new.author.clone(),
-        body: new.body.clone(),
-        message_id: new.message_id,
-        client_message_id: new.client_message_id.clone(),
-    }
+    new.stored_at(timestamp)
 }
 
 /// Appends a message that must be new, and returns it as stored.

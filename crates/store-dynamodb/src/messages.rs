@@ -97,18 +97,8 @@ pub(crate) async fn append_checked(
         .filter(|newest| newest.conversation == *conversation)
         .map(|newest| newest.at);
     for attempt in 0..APPEND_ATTEMPTS {
-        let timestamp = match newest_hint {
-            Some(newest) if newest >= new.proposed => newest.next(),
-            _ => new.proposed,
-        };
-        let message = Message {
-            conversation_id: conversation.clone(),
-            timestamp,
-            author: new.author.clone(),
-            body: new.body.clone(),
-            message_id: new.message_id,
-            client_message_id: new.client_message_id.clone(),
-        };
+        let message = new.stored_after(newest_hint);
+        let timestamp = message.timestamp;
         let (items, link_check) = transaction(store, &message, require_link)?;
         let outcome = transact(&store.client, items, "TransactWriteItems append message").await;
         let outcome = match outcome {

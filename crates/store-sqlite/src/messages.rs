@@ -4,7 +4,7 @@ use crate::error::classify;
 use crate::rows::{MESSAGE_COLUMNS, MessageRow, timestamp};
 use classchat_core::message::NewMessage;
 use classchat_core::store::{Appended, MarkedRead, MessagePage, PageRequest, StoreError};
-use classchat_core::{ConversationId, Message, Timestamp, UserId};
+use classchat_core::{ConversationId, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Appends a message and updates both summaries. Runs inside the writer's transaction
@@ -34,18 +34,8 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
         .prepare_cached("SELECT max(ts) FROM messages WHERE conversation_id = ?1")
         .and_then(|mut statement| statement.query_row([&conversation], |row| row.get(0)))
         .map_err(classify)?;
-    let ts = match newest.map(timestamp).transpose()? {
-        Some(newest) if newest >= new.proposed => newest.next(),
-        _ => new.proposed,
-    };
-    let message = Message {
-        conversation_id: new.conversation_id.clone(),
-        timestamp: ts,
-        author: new.author.clone(),
-        body: new.body.clone(),
-        message_id: new.message_id,
-        client_message_id: new.client_message_id.clone(),
-    };
+    let message = new.stored_after(newest.map(timestamp).transpose()?);
+    let ts = message.timestamp;
     let message_id = message.message_id.to_string();
     let client_id = message.client_message_id.as_ref().map(|id| id.as_str());
     connection

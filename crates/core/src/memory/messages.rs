@@ -28,18 +28,8 @@ impl State {
             .messages
             .entry(new.conversation_id.clone())
             .or_default();
-        let timestamp = match conversation.last_key_value() {
-            Some((&newest, _)) if newest >= new.proposed => newest.next(),
-            _ => new.proposed,
-        };
-        let message = Message {
-            conversation_id: new.conversation_id.clone(),
-            timestamp,
-            author: new.author.clone(),
-            body: new.body.clone(),
-            message_id: new.message_id,
-            client_message_id: new.client_message_id.clone(),
-        };
+        let message = new.stored_after(conversation.last_key_value().map(|(&newest, _)| newest));
+        let timestamp = message.timestamp;
         conversation.insert(timestamp, message.clone());
         if let Some(client_id) = &new.client_message_id {
             self.client_ids.insert(
