@@ -231,7 +231,7 @@ impl Store for DynamoStore {
     }
 
     async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
-        messages::append_checked(self, message, true).await
+        messages::append_checked(self, message).await
     }
 
     async fn read_messages(

@@ -80,15 +80,14 @@ impl AppendLocks {
     }
 }
 
-/// Appends `new`; with `require_link`, only while the conversation's link item exists
-/// (`None` otherwise, nothing written). The common case is one request: the transaction,
+/// Appends `new`, only while the conversation's link item exists (`None` otherwise,
+/// nothing written). The common case is one request: the transaction,
 /// at the proposed timestamp (or just after the newest this process knows of), with the
 /// link as a condition check in it. Only when a condition fails does it read — the dedup
 /// item's message, or the conversation's newest timestamp to retry just after it.
 pub(crate) async fn append_checked(
     store: &DynamoStore,
     new: &NewMessage,
-    require_link: bool,
 ) -> Result<Option<Appended>, StoreError> {
     let conversation = &new.conversation_id;
     let mut known = store.append_locks.stripe(conversation).lock().await;
@@ -99,7 +98,7 @@ pub(crate) async fn append_checked(
     for attempt in 0..APPEND_ATTEMPTS {
         let message = new.stored_after(newest_hint);
         let timestamp = message.timestamp;
-        let (items, link_check) = transaction(store, &message, require_link)?;
+        let (items, link_check) = transaction(store, &message)?;
         let outcome = transact(&store.client, items, "TransactWriteItems append message").await;
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -117,7 +116,7 @@ pub(crate) async fn append_checked(
                 });
                 return Ok(Some(Appended::Created(message)));
             }
-            outcome if link_check.is_some_and(|index| outcome.condition_failed(index)) => {
+            outcome if outcome.condition_failed(link_check) => {
                 return Ok(None);
             }
             outcome if outcome.condition_failed(DEDUP) => {
@@ -196,13 +195,12 @@ async fn existing(
     }
 }
 
-/// The items of the append transaction, at the positions of the constants above, and,
-/// with `require_link`, the position of the link's condition check (last).
+/// The items of the append transaction, at the positions of the constants above, and the
+/// position of the link's condition check (last).
 fn transaction(
     store: &DynamoStore,
     message: &Message,
-    require_link: bool,
-) -> Result<(Vec<TransactWriteItem>, Option<usize>), StoreError> {
+) -> Result<(Vec<TransactWriteItem>, usize), StoreError> {
     let put_message = Put::builder()
         .table_name(&store.tables.message)
         .set_item(Some(message_item(message)))
@@ -236,9 +234,6 @@ fn transaction(
             .map_err(build_failed)?;
         items.push(TransactWriteItem::builder().put(put_dedup).build());
     }
-    if !require_link {
-        return Ok((items, None));
-    }
     let link = Link::of(&message.conversation_id);
     let check = ConditionCheck::builder()
         .table_name(&store.tables.user_info)
@@ -252,7 +247,7 @@ fn transaction(
         .map_err(build_failed)?;
     let position = items.len();
     items.push(TransactWriteItem::builder().condition_check(check).build());
-    Ok((items, Some(position)))
+    Ok((items, position))
 }
 
 /// The update of `owner`'s summary of the conversation for `message`: the last message
