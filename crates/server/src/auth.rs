@@ -49,14 +49,10 @@ pub struct IssuedToken {
 impl Tokens {
     /// Tokens signed with `secret`, valid for `ttl`.
     pub fn new(secret: &[u8], ttl: Duration) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        // Expiry is enforced to the second: a token is either valid or not.
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
+            validation: hs256_validation(),
             ttl,
             devices: DeviceTokens::new(secret),
         }
@@ -70,9 +66,7 @@ impl Tokens {
     /// Issues a token for a signed-in user.
     pub fn issue(&self, signed_in: &SignedIn) -> Result<IssuedToken, ChatError> {
         let user = &signed_in.user;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| ChatError::Internal("system clock before 1970".into()))?;
+        let now = since_epoch()?;
         let expires = now + self.ttl;
         let claims = Claims {
             sub: user.id.to_string(),
@@ -99,12 +93,9 @@ impl Tokens {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
                 _ => ChatError::unauthorized("the token is not valid"),
             })?;
-        // RFC 7519: not accepted *on or after* `exp` (the library accepts the second
-        // itself), which is also when a live connection opened with it closes.
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
-        if claims.exp <= now {
+        // Not accepted on or after `exp`, which is also when a live connection opened with
+        // it closes.
+        if !unexpired(claims.exp) {
             return Err(expired());
         }
         Ok(claims)
@@ -125,6 +116,28 @@ impl Tokens {
             token_version: claims.ver,
         })
     }
+}
+
+/// How every token of this server is checked: HS256 only, `exp` and `sub` required, and
+/// expiry enforced to the second (no leeway: a token is either valid or not).
+pub(crate) fn hs256_validation() -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    validation
+}
+
+/// Now, as time since the Unix epoch, for a token's `iat` and `exp`.
+pub(crate) fn since_epoch() -> Result<Duration, ChatError> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| ChatError::Internal("system clock before 1970".into()))
+}
+
+/// Whether a token expiring at `exp` (Unix seconds) is still valid: RFC 7519 refuses it
+/// *on or after* `exp` (the library accepts the second itself).
+pub(crate) fn unexpired(exp: u64) -> bool {
+    since_epoch().map_or(0, |now| now.as_secs()) < exp
 }
 
 /// A verified token: who it is for, how long it lasts (a live connection ends then) and

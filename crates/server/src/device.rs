@@ -11,11 +11,12 @@
 //! key, and carries a `typ` the bearer side never accepts). A stolen one buys the thief a
 //! pause ladder of their own, no more guesses than anyone else.
 
+use crate::auth::{hs256_validation, since_epoch, unexpired};
 use classchat_core::{ChatError, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How long a device stays known without signing in again: a school year and a summer.
 const DEVICE_TTL: Duration = Duration::from_secs(400 * 24 * 60 * 60);
@@ -53,22 +54,17 @@ impl DeviceTokens {
     /// different bytes), so neither kind of token verifies as the other.
     pub(crate) fn new(secret: &[u8]) -> Self {
         let key = [secret, b"/classchat-device-token"].concat();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
-            validation,
+            validation: hs256_validation(),
         }
     }
 
     /// A device token for `user`: for the device `known` if the client showed a valid
     /// one (its lifetime starts again), otherwise for a new device.
     pub(crate) fn issue(&self, user: &UserId, known: Option<&str>) -> Result<String, ChatError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|_| ChatError::Internal("system clock before 1970".into()))?;
+        let now = since_epoch()?;
         let dev = known.map_or_else(new_device_id, str::to_owned);
         let claims = DeviceClaims {
             sub: user.to_string(),
@@ -90,12 +86,9 @@ impl DeviceTokens {
         let claims = decode::<DeviceClaims>(token, &self.decoding, &self.validation)
             .ok()?
             .claims;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
         let valid = claims.typ == DEVICE_TYPE
             && claims.sub == user_id
-            && claims.exp > now
+            && unexpired(claims.exp)
             && claims.dev.len() == 32
             && claims.dev.bytes().all(|byte| byte.is_ascii_hexdigit());
         valid.then_some(claims.dev)
