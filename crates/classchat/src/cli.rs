@@ -128,6 +128,10 @@ pub struct HttpArgs {
     /// Live (WebSocket) connections one user may hold on this node.
     #[arg(long, env = "CLASSCHAT_CONNECTIONS_PER_USER", default_value_t = 10)]
     pub connections_per_user: usize,
+    /// Shards of the live-connection registry: deliveries to users in different shards
+    /// never wait for each other (a tuning knob; see BENCHMARKS.md, "Registry shards").
+    #[arg(long, env = "CLASSCHAT_REGISTRY_SHARDS", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub registry_shards: u16,
     /// How long a client may take to send a request's headers (also how long an idle
     /// HTTP/1.1 keep-alive connection waits for its next request).
     #[arg(long, env = "CLASSCHAT_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -145,6 +149,7 @@ impl HttpArgs {
     pub fn live_config(&self) -> LiveConfig {
         LiveConfig {
             connections_per_user: self.connections_per_user.max(1),
+            registry_shards: usize::from(self.registry_shards),
             ..LiveConfig::default()
         }
     }

@@ -25,7 +25,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 url: url.clone(),
                 namespace: redis_namespace(&args.store.dynamodb.table_prefix),
             };
-            let hub: Arc<dyn Hub> = RedisHub::connect(&config, live.registry())
+            let hub: Arc<dyn Hub> = RedisHub::connect(&config, Arc::clone(live.registry()))
                 .await
                 .context("cannot start the Redis fan-out (--redis-url)")?;
             if args.store.store == StoreKind::Sqlite {

@@ -6,8 +6,10 @@
 //! "connected to any node".
 //!
 //! - **Events**: a node delivers an event to its own connections at once, then publishes
-//!   it on one channel (`<namespace>:events`) as the finished frame plus its recipients;
-//!   every other node delivers it to the recipients' connections it holds. Publishing is
+//!   it on one channel (`<namespace>:events`) in a versioned envelope of domain events
+//!   (see `envelope`; never the clients' frames); every other node validates it and
+//!   delivers it to the recipients' connections it holds, encoding it for their wire
+//!   formats itself. Publishing is
 //!   queued and pipelined, so Redis never holds up a send. Redis pub/sub is
 //!   fire-and-forget, so a node that loses its subscription closes its sockets with 1012
 //!   (once when it notices, once when it is back), and so does a node that sees a gap in
@@ -23,6 +25,7 @@
 //!   one node announces a user coming online or going offline. A node that dies stops
 //!   heartbeating and its users count as offline once its heartbeat is stale.
 
+mod envelope;
 mod presence;
 mod publisher;
 mod relay;
@@ -31,12 +34,11 @@ pub mod testing;
 
 use async_trait::async_trait;
 use classchat_core::{Delivery, Event, Hub, Revocation, UserId};
-use classchat_server::ws::Registry;
-use classchat_server::ws::frames::event_frame;
+use classchat_live::{LiveEvent, Registry};
+use envelope::Outgoing;
 use presence::Presence;
 use publisher::Publisher;
 use redis::aio::ConnectionManagerConfig;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -94,26 +96,6 @@ pub enum RedisHubError {
         #[source]
         source: redis::RedisError,
     },
-}
-
-/// One event on its way between nodes: the frame, who gets it, and who sent it.
-#[derive(Debug, Serialize, Deserialize)]
-struct Envelope {
-    /// The publishing node, which has delivered the event to its own connections already.
-    node: String,
-    /// The publishing node's count of events so far: consecutive unless one was lost.
-    seq: u64,
-    /// The users whose connections get the frame.
-    recipients: Vec<String>,
-    /// The server frame, as clients receive it.
-    frame: String,
-    /// Set for `message` frames, which take part in the replay seam.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    message_id: Option<String>,
-    /// Set when the recipients' sessions were revoked ([`Revocation::as_str`]): their
-    /// connections close instead of receiving a frame (which is then empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    revoke: Option<String>,
 }
 
 /// A [`Hub`] spanning every node connected to the same Redis; see the crate docs.
@@ -209,41 +191,17 @@ impl Drop for RedisHub {
 #[async_trait]
 impl Hub for RedisHub {
     async fn publish(&self, delivery: &Delivery, event: &Event) {
-        let frame = event_frame(event).to_text();
-        let message_id = match event {
-            Event::Message(message) => Some(message.message_id),
-            _ => None,
-        };
-        self.local.deliver_frame(
-            &delivery.recipients,
-            delivery.skip.as_ref(),
-            frame.clone(),
-            message_id,
-        );
-        self.publisher.send(Envelope {
-            node: self.node.clone(),
-            seq: 0,
-            recipients: delivery
-                .recipients
-                .iter()
-                .map(|user| user.as_str().to_owned())
-                .collect(),
-            frame,
-            message_id: message_id.map(|id| id.to_string()),
-            revoke: None,
-        });
+        self.local.deliver(delivery, &LiveEvent::new(event.clone()));
+        if let Some(envelope) = Outgoing::event(&self.node, &delivery.recipients, event) {
+            self.publisher.send(envelope);
+        }
     }
 
     async fn revoke(&self, user: &UserId, why: Revocation) {
         self.local.revoke(user, why);
-        self.publisher.send(Envelope {
-            node: self.node.clone(),
-            seq: 0,
-            recipients: vec![user.as_str().to_owned()],
-            frame: String::new(),
-            message_id: None,
-            revoke: Some(why.as_str().to_owned()),
-        });
+        if let Some(envelope) = Outgoing::revoke(&self.node, user, why) {
+            self.publisher.send(envelope);
+        }
     }
 
     async fn online(&self, users: &[UserId]) -> Vec<UserId> {
@@ -317,24 +275,5 @@ mod tests {
         );
         assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
         assert_eq!(redacted("unix:///run/redis.sock"), "unix:///run/redis.sock");
-    }
-
-    #[test]
-    fn envelopes_round_trip_and_omit_a_missing_message_id() {
-        let envelope = Envelope {
-            node: "n1".into(),
-            seq: 7,
-            recipients: vec!["s1".into(), "t1".into()],
-            frame: r#"{"type":"pong"}"#.into(),
-            message_id: None,
-            revoke: None,
-        };
-        let text = serde_json::to_string(&envelope).unwrap();
-        assert!(!text.contains("message_id"), "{text}");
-        assert!(!text.contains("revoke"), "{text}");
-        let back: Envelope = serde_json::from_str(&text).unwrap();
-        assert_eq!(back.recipients, ["s1", "t1"]);
-        assert_eq!(back.frame, envelope.frame);
-        assert_eq!(back.seq, 7);
     }
 }

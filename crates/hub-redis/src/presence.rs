@@ -4,7 +4,7 @@
 
 use super::{WarnThrottle, retrying};
 use classchat_core::UserId;
-use classchat_server::ws::Registry;
+use classchat_live::Registry;
 use redis::Script;
 use redis::aio::ConnectionManager;
 use std::collections::HashSet;

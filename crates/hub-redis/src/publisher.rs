@@ -4,7 +4,8 @@
 //! node's next sequence number, so a receiver that misses one (dropped here when the queue
 //! was full, or lost with a failed `PUBLISH`) notices the gap.
 
-use super::{Envelope, WarnThrottle, retrying};
+use super::envelope::Outgoing;
+use super::{WarnThrottle, retrying};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +18,7 @@ const MAX_BATCH: usize = 256;
 
 /// The sending end, held by the hub.
 pub(crate) struct Publisher {
-    queue: mpsc::Sender<Envelope>,
+    queue: mpsc::Sender<Outgoing>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -35,7 +36,7 @@ impl Publisher {
 
     /// Queues `envelope` without waiting; a full queue drops it, which the next envelope's
     /// sequence number makes visible to the other nodes.
-    pub(crate) fn send(&self, envelope: Envelope) {
+    pub(crate) fn send(&self, envelope: Outgoing) {
         if self.queue.try_send(envelope).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
@@ -45,7 +46,7 @@ impl Publisher {
 async fn run(
     commands: ConnectionManager,
     channel: String,
-    mut pending: mpsc::Receiver<Envelope>,
+    mut pending: mpsc::Receiver<Outgoing>,
     dropped: Arc<AtomicU64>,
 ) {
     let mut next_seq: u64 = 1;

@@ -1,10 +1,9 @@
 //! Receiving other nodes' events: one subscription to the event channel, delivered into
 //! this node's registry, re-established with backoff when Redis goes away.
 
-use super::{Envelope, WarnThrottle};
-use classchat_core::{MessageId, Revocation, UserId};
-use classchat_server::ws::Registry;
-use classchat_server::ws::registry::CLOSE_SERVICE_RESTART;
+use super::WarnThrottle;
+use super::envelope::{Incoming, Received};
+use classchat_live::{CloseReason, LiveEvent, Registry};
 use futures::StreamExt;
 use redis::aio::PubSubStream;
 use std::collections::HashMap;
@@ -43,7 +42,8 @@ pub(crate) async fn run(
     loop {
         let mut sequences = Sequences::default();
         while let Some(message) = subscribed.next().await {
-            let envelope = match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
+            let envelope = match serde_json::from_slice::<Incoming<'_>>(message.get_payload_bytes())
+            {
                 Ok(envelope) if envelope.node != node => envelope,
                 Ok(_) => continue,
                 Err(error) => {
@@ -60,17 +60,22 @@ pub(crate) async fn run(
                         missed,
                         "events from another node were lost; closing sockets so clients catch up"
                     );
-                    registry.close_all(CLOSE_SERVICE_RESTART);
+                    registry.close_all(CloseReason::MissedEvents);
                 }
             }
-            deliver(&registry, envelope);
+            match envelope.open() {
+                Ok(received) => deliver(&registry, received),
+                Err(error) => {
+                    tracing::warn!(%error, from = %envelope.node, "ignoring an event from Redis")
+                }
+            }
         }
         listening.store(false, Ordering::Release);
         tracing::warn!("lost the Redis subscription; closing sockets so clients catch up");
-        registry.close_all(CLOSE_SERVICE_RESTART);
+        registry.close_all(CloseReason::MissedEvents);
         subscribed = resubscribe(&client, &channel).await;
         tracing::info!("Redis subscription back; closing sockets opened meanwhile");
-        registry.close_all(CLOSE_SERVICE_RESTART);
+        registry.close_all(CloseReason::MissedEvents);
         listening.store(true, Ordering::Release);
     }
 }
@@ -134,31 +139,19 @@ async fn resubscribe(client: &redis::Client, channel: &str) -> PubSubStream {
     }
 }
 
-fn deliver(registry: &Registry, envelope: Envelope) {
-    let recipients: Vec<UserId> = envelope
-        .recipients
-        .iter()
-        .filter_map(|user| UserId::parse(user).ok())
-        .collect();
-    if let Some(why) = envelope.revoke.as_deref() {
-        match Revocation::parse(why) {
-            Some(why) => recipients
-                .iter()
-                .for_each(|user| registry.revoke(user, why)),
-            None => tracing::warn!(why, "ignoring a revocation of an unknown kind from Redis"),
+/// Does what another node's envelope asks. The connection that caused an event lives on
+/// the publishing node: nothing to skip here.
+fn deliver(registry: &Registry, received: Received) {
+    match received {
+        Received::Event { recipients, event } => {
+            registry.deliver_to(&recipients, None, &LiveEvent::new(event));
         }
-        return;
+        Received::Revoke { recipients, why } => {
+            for user in &recipients {
+                registry.revoke(user, why);
+            }
+        }
     }
-    let message_id = match envelope.message_id.as_deref().map(MessageId::parse) {
-        None => None,
-        Some(Ok(id)) => Some(id),
-        Some(Err(error)) => {
-            tracing::warn!(%error, "ignoring an event from Redis with a bad message id");
-            return;
-        }
-    };
-    // The connection that caused the event lives on the publishing node: nothing to skip.
-    registry.deliver_frame(&recipients, None, envelope.frame, message_id);
 }
 
 #[cfg(test)]

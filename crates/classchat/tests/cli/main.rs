@@ -11,4 +11,5 @@ mod files;
 mod login_flood;
 mod multi_node;
 mod process;
+mod redis;
 mod secret;

@@ -6,11 +6,10 @@
 use super::frames::{ClientFrame, ServerFrame, ack_frame, chat_error_frame, event_frame};
 use classchat_core::service::SendRequest;
 use classchat_core::{ChatService, ConnectionId, Event, User};
+use classchat_live::{ReplayItem, ReplaySink};
 use std::future::Future;
 
-/// Messages taken from the store per step of a replay, on every transport: the most
-/// replayed frames a transport holds at once.
-pub const REPLAY_BATCH: usize = 64;
+pub use classchat_live::REPLAY_BATCH;
 
 /// Where the replies to a frame go, in order, a batch at a time. A `sync` replay hands
 /// over one batch of at most [`REPLAY_BATCH`] frames and waits until it is delivered
@@ -86,54 +85,32 @@ pub async fn perform(
     }
 }
 
-/// Every missed message as a `message` frame, a batch at a time, then a `presence` frame
-/// per peer online.
+/// The shared replay ([`classchat_live::replay`]) as frames: each missed message as a
+/// `message` frame, a batch at a time, then a `presence` frame per peer online.
 async fn replay(service: &ChatService, user: &User, since: &str, sink: &mut impl FrameSink) {
-    let mut replay = match service.replay(user, since).await {
-        Ok(replay) => replay,
-        Err(error) => {
-            sink.deliver(vec![chat_error_frame(&error, None)]).await;
-            return;
-        }
-    };
-    loop {
-        match replay.next_batch(REPLAY_BATCH).await {
-            Ok(Some(batch)) => {
-                let frames = batch
-                    .into_iter()
-                    .map(|message| event_frame(&Event::Message(message)).to_text())
-                    .collect();
-                if !sink.deliver(frames).await {
-                    return;
-                }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                sink.deliver(vec![chat_error_frame(&error, None)]).await;
-                return;
-            }
-        }
-    }
-    sink.deliver(online_peer_frames(service, user).await).await;
+    classchat_live::replay(service, user, since, &mut Frames(sink)).await;
 }
 
-/// A `presence` frame for each linked peer online now: the end of every catch-up.
-pub(crate) async fn online_peer_frames(service: &ChatService, user: &User) -> Vec<String> {
-    match service.online_peers(user).await {
-        Ok(peers) => peers
-            .into_iter()
-            .map(|peer| {
-                event_frame(&Event::Presence {
-                    user: peer,
-                    online: true,
-                })
-                .to_text()
-            })
-            .collect(),
-        Err(error) => {
-            tracing::warn!(%error, "cannot list online peers");
-            Vec::new()
-        }
+/// A [`FrameSink`] taking replay items as `/chat/ws` frames.
+struct Frames<'a, S>(&'a mut S);
+
+impl<S: FrameSink> ReplaySink for Frames<'_, S> {
+    async fn deliver(&mut self, item: ReplayItem) -> bool {
+        let frames = match item {
+            ReplayItem::Messages(batch) => batch
+                .into_iter()
+                .map(|message| event_frame(&Event::Message(message)).to_text())
+                .collect(),
+            ReplayItem::Online(peers) => peers
+                .into_iter()
+                .map(|user| event_frame(&Event::Presence { user, online: true }).to_text())
+                .collect(),
+            ReplayItem::Failed(error) => {
+                self.0.deliver(vec![chat_error_frame(&error, None)]).await;
+                return false;
+            }
+        };
+        self.0.deliver(frames).await
     }
 }
 

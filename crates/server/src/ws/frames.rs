@@ -3,7 +3,9 @@
 
 use crate::codes::TransportCode;
 use crate::dto::MessageDto;
+use axum::extract::ws::Utf8Bytes;
 use classchat_core::{ChatError, Event, Message};
+use classchat_live::WireFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -236,6 +238,18 @@ pub fn event_frame(event: &Event) -> ServerFrame<'static> {
             user_id: user.to_string(),
             online: *online,
         },
+    }
+}
+
+/// The `/chat/ws` wire format of live events: the JSON text of their server frame,
+/// encoded once per event and shared by every recipient's socket.
+pub struct ChatWs;
+
+impl WireFormat for ChatWs {
+    type Frame = Utf8Bytes;
+
+    fn encode(event: &Event) -> Utf8Bytes {
+        Utf8Bytes::from(event_frame(event).to_text())
     }
 }
 

@@ -2,8 +2,8 @@
 //! stored; nodes close their sockets with 1012 so clients reconnect and catch up from the
 //! store; when it is back, events cross nodes again.
 
-use crate::client::Client;
-use crate::nodes::Cluster;
+use crate::redis::client::Client;
+use crate::redis::nodes::Cluster;
 use classchat_hub_redis::testing::RedisServer;
 use serde_json::json;
 use std::time::{Duration, Instant};

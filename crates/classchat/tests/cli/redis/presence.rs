@@ -1,8 +1,8 @@
 //! Presence is cluster-wide: a user is online while connected to any node, and exactly
 //! one announcement is made when that changes.
 
-use crate::client::{Client, presence};
-use crate::nodes::Cluster;
+use crate::redis::client::{Client, presence};
+use crate::redis::nodes::Cluster;
 use classchat_hub_redis::testing::RedisServer;
 use serde_json::json;
 

@@ -1,8 +1,8 @@
 //! Events cross nodes: every connection of both participants gets a message, wherever it
 //! is connected, and nobody else does.
 
-use crate::client::{Client, presence};
-use crate::nodes::Cluster;
+use crate::redis::client::{Client, presence};
+use crate::redis::nodes::Cluster;
 use classchat_hub_redis::testing::RedisServer;
 use serde_json::json;
 

@@ -67,7 +67,7 @@ impl Cluster {
             url: redis_url.to_owned(),
             namespace: "classchat:test".to_owned(),
         };
-        let hub = RedisHub::connect(&config, live.registry())
+        let hub = RedisHub::connect(&config, Arc::clone(live.registry()))
             .await
             .expect("connect the hub");
         let service =

@@ -2,8 +2,8 @@
 //! its role or password on one node, or the user signing out there, closes their sockets
 //! on the other node within a second (1008), and nobody else's.
 
-use crate::client::Client;
-use crate::nodes::Cluster;
+use crate::redis::client::Client;
+use crate::redis::nodes::Cluster;
 use classchat_hub_redis::testing::RedisServer;
 use serde_json::json;
 use std::time::{Duration, Instant};
