@@ -17,6 +17,8 @@ KEYS = {
                     "base_login_p50_us", "flood_login_p50_us", "flood_login_max_us",
                     "login_after_stop", "device_known", "flood_device_login_p50_us",
                     "flood_device_login_max_us", "device_after_stop"],
+    "registry": ["shards", "idle", "recipients", "publishers", "rate", "delivered_per_s",
+                 "deliver_p50_ns", "deliver_p99_ns", "queued_p50_us", "queued_p99_us", "lost"],
 }
 
 

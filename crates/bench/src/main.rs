@@ -11,6 +11,7 @@ mod latency;
 mod login_flood;
 mod matrix;
 mod nodes;
+mod registry;
 mod report;
 mod seed;
 mod send;
@@ -90,6 +91,8 @@ enum Command {
     History(history::Args),
     /// Parallel wrong-password logins: memory, and what everyone else waits meanwhile.
     LoginFlood(login_flood::Args),
+    /// The live registry alone, in process: delivery time by shard count.
+    Registry(registry::Args),
     /// Internal: a worker process holding a share of the idle sockets.
     #[command(hide = true)]
     Worker(idle::WorkerArgs),
@@ -107,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             Command::Latency(args) => latency::run(args).await,
             Command::History(args) => history::run(args).await,
             Command::LoginFlood(args) => login_flood::run(args).await,
+            Command::Registry(args) => registry::run(args).await,
             Command::Worker(args) => idle::worker(args).await,
         }
     })

@@ -233,3 +233,6 @@ impl ReplaySink for SeamSink<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
