@@ -92,6 +92,11 @@ impl Live {
         &self.config
     }
 
+    /// The clock connections keep time by, for transports that keep time of their own.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+
     /// Now, on the clock connections keep time by.
     pub fn now(&self) -> Timestamp {
         self.clock.now()

@@ -31,8 +31,14 @@ use tracing::Level;
 /// `live` must be the same [`Live`] whose hub `service` publishes to, so that events reach
 /// the sockets this app accepts.
 pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) -> Router {
+    let graphql = classchat_graphql::Api::new(
+        Arc::clone(&service),
+        live.clock(),
+        classchat_graphql::GraphqlLimits::default(),
+    );
     let state = AppState {
         service,
+        graphql,
         tokens: Arc::new(Tokens::new(&config.jwt_secret, config.token_ttl)),
         live: live.clone(),
         metrics: Arc::default(),

@@ -8,7 +8,7 @@
 //! documentation-only paths.
 
 use crate::dto::{self, ErrorBody};
-use crate::routes::{admin, chat, ops, session};
+use crate::routes::{admin, chat, graphql, ops, session};
 use crate::schemas;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         session::login, session::logout,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
         live_socket,
+        graphql::execute,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
@@ -48,6 +49,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "auth", description = "Sign in and out"),
         (name = "chat", description = "Conversations between students and their teachers"),
         (name = "live", description = "Real-time delivery over WebSocket"),
+        (name = "graphql", description = "The same API in GraphQL (`schema.graphql`)"),
         (name = "admin", description = "Users, links and the audit log (admins only)"),
         (name = "ops", description = "Probes, metrics and this document"),
         (name = "web", description = "The embedded web client"),

@@ -17,6 +17,8 @@ pub struct AppState {
     pub live: Live,
     /// Counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The GraphQL schema over the same service.
+    pub graphql: classchat_graphql::Api,
     /// The header naming the client's address behind a proxy, if any.
     pub client_ip_header: Option<HeaderName>,
 }

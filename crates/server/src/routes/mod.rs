@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod chat;
+pub(crate) mod graphql;
 pub(crate) mod ops;
 pub(crate) mod session;
 
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(chat::router())
         .merge(admin::router())
+        .merge(graphql::router())
         .merge(ops::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())

@@ -13,6 +13,7 @@ mod chat_loop;
 mod connection_limits;
 mod delivery_guarantees;
 mod enumeration;
+mod graphql;
 mod known_devices;
 mod login;
 mod login_limits;

@@ -1,0 +1,21 @@
+//! GraphQL over the same `ChatService` as REST and `/chat/ws`: the schema (`schema.graphql`
+//! at the crate root is the checked-in SDL), its limits, and the mapping of `ChatError` to
+//! GraphQL errors carrying the REST codes in `extensions.code`. The layer parses and maps
+//! only: every rule is the service's and the policy's.
+//!
+//! - [`Api`]: the schema with its limits and the per-user operation budget; the server
+//!   mounts it at `POST /graphql` (see `classchat-server`'s `routes::graphql`).
+//! - `query`, `mutation`: the root types; `types`: the objects they return; `error`: the
+//!   error mapping.
+
+mod api;
+mod error;
+mod mutation;
+mod query;
+mod types;
+
+pub use api::{Api, GraphqlLimits};
+pub use async_graphql::{Request, Response, Variables};
+
+#[cfg(test)]
+mod tests;

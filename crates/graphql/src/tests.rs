@@ -1,0 +1,33 @@
+//! The checked-in schema, and the schema's own rules (limits, codes) without HTTP. The
+//! operations themselves are tested end to end in `classchat-server`'s `api` tests.
+
+use super::*;
+use classchat_core::{ChatService, MemoryStore, SystemClock};
+use std::path::Path;
+use std::sync::Arc;
+
+fn api() -> Api {
+    let service = ChatService::new(Arc::new(MemoryStore::new()), Arc::new(SystemClock));
+    Api::new(
+        Arc::new(service),
+        Arc::new(SystemClock),
+        GraphqlLimits::default(),
+    )
+}
+
+/// `schema.graphql` is what the server serves. After a deliberate change, rewrite it with
+/// `CLASSCHAT_WRITE_SCHEMA=1 cargo test -p classchat-graphql` and review the diff.
+#[test]
+fn the_checked_in_schema_is_the_served_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
+    let served = api().sdl();
+    if std::env::var_os("CLASSCHAT_WRITE_SCHEMA").is_some() {
+        std::fs::write(&path, &served).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == served,
+        "schema.graphql differs from the served schema; if the change is meant, rewrite it \
+         with CLASSCHAT_WRITE_SCHEMA=1 cargo test -p classchat-graphql\n--- served ---\n{served}"
+    );
+}

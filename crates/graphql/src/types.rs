@@ -1,0 +1,236 @@
+//! The objects the schema returns, built from the core's values. Ids and timestamps are
+//! strings in the same forms as REST (`student+teacher` conversation ids, RFC 3339
+//! timestamps with microseconds), so a client can mix both APIs.
+
+use async_graphql::{Enum, SimpleObject};
+use classchat_core::contact::Contact as CoreContact;
+use classchat_core::{AuditEntry as CoreAuditEntry, Link as CoreLink, Message as CoreMessage};
+use classchat_core::{Role as CoreRole, User as CoreUser};
+
+/// What a user is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Chats with the teachers they are linked to.
+    Student,
+    /// Chats with the students they are linked to.
+    Teacher,
+    /// Manages people and links; reads any conversation (audited); never sends.
+    Admin,
+}
+
+impl From<CoreRole> for Role {
+    fn from(role: CoreRole) -> Self {
+        match role {
+            CoreRole::Student => Self::Student,
+            CoreRole::Teacher => Self::Teacher,
+            CoreRole::Admin => Self::Admin,
+        }
+    }
+}
+
+impl Role {
+    /// The role as the service names it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Student => CoreRole::Student.as_str(),
+            Self::Teacher => CoreRole::Teacher.as_str(),
+            Self::Admin => CoreRole::Admin.as_str(),
+        }
+    }
+}
+
+/// A person, as others see them.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct User {
+    /// Their id.
+    pub(crate) user_id: String,
+    /// Their name.
+    pub(crate) display_name: String,
+    /// What they are.
+    pub(crate) role: Role,
+}
+
+impl From<&CoreUser> for User {
+    fn from(user: &CoreUser) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            display_name: user.display_name.as_str().to_owned(),
+            role: user.role.into(),
+        }
+    }
+}
+
+/// A person as an admin sees them.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Account {
+    /// Their id.
+    pub(crate) user_id: String,
+    /// Their name.
+    pub(crate) display_name: String,
+    /// What they are.
+    pub(crate) role: Role,
+    /// Whether they are shut out (sign-in refused, sessions ended).
+    pub(crate) disabled: bool,
+}
+
+impl From<&CoreUser> for Account {
+    fn from(user: &CoreUser) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            display_name: user.display_name.as_str().to_owned(),
+            role: user.role.into(),
+            disabled: user.disabled,
+        }
+    }
+}
+
+/// A stored message.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Message {
+    /// The server's id.
+    pub(crate) message_id: String,
+    /// The conversation, `student+teacher`.
+    pub(crate) conversation_id: String,
+    /// When the server accepted it: the order of the conversation, and its paging cursor.
+    pub(crate) timestamp: String,
+    /// Who wrote it.
+    pub(crate) author: String,
+    /// What they wrote.
+    pub(crate) message_body: String,
+    /// The client's id for it, if it gave one.
+    pub(crate) client_message_id: Option<String>,
+}
+
+impl From<&CoreMessage> for Message {
+    fn from(message: &CoreMessage) -> Self {
+        Self {
+            message_id: message.message_id.to_string(),
+            conversation_id: message.conversation_id.to_string(),
+            timestamp: message.timestamp.to_string(),
+            author: message.author.to_string(),
+            message_body: message.body.as_str().to_owned(),
+            client_message_id: message
+                .client_message_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+        }
+    }
+}
+
+/// Someone the caller (or the user an admin asked about) is linked to, and the state of
+/// their conversation.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Contact {
+    /// The other participant.
+    pub(crate) peer: User,
+    /// The conversation with them.
+    pub(crate) conversation_id: String,
+    /// Its newest message, if any.
+    pub(crate) last_message: Option<Message>,
+    /// Messages from the peer not read yet.
+    pub(crate) unread_count: u64,
+}
+
+impl From<&CoreContact> for Contact {
+    fn from(contact: &CoreContact) -> Self {
+        Self {
+            peer: User::from(&contact.peer),
+            conversation_id: contact.conversation_id.to_string(),
+            last_message: contact.last_message.as_ref().map(Message::from),
+            unread_count: contact.unread_count,
+        }
+    }
+}
+
+/// A page of one conversation.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Conversation {
+    /// The conversation, `student+teacher`.
+    pub(crate) id: String,
+    /// The page's messages, oldest first.
+    pub(crate) messages: Vec<Message>,
+    /// Whether more messages lie beyond the page in the direction of paging (older ones
+    /// for `last`/`before`, newer ones for `first`/`after`).
+    pub(crate) has_more: bool,
+    /// The first message's timestamp: the `before` of the page before this one.
+    pub(crate) start_cursor: Option<String>,
+    /// The last message's timestamp: the `after` of the page after this one.
+    pub(crate) end_cursor: Option<String>,
+    /// How far the other participant has read, for "Seen"; null before their first read,
+    /// for pages read backwards (`before`), and for admins.
+    pub(crate) peer_read_at: Option<String>,
+}
+
+/// A participant's read marker.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct ReadMarker {
+    /// The conversation.
+    pub(crate) conversation_id: String,
+    /// Whose marker.
+    pub(crate) user_id: String,
+    /// Everything up to and including this instant is read.
+    pub(crate) timestamp: String,
+}
+
+/// A teacher–student link.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Link {
+    /// The teacher.
+    pub(crate) teacher: String,
+    /// The student.
+    pub(crate) student: String,
+}
+
+impl From<&CoreLink> for Link {
+    fn from(link: &CoreLink) -> Self {
+        Self {
+            teacher: link.teacher.to_string(),
+            student: link.student.to_string(),
+        }
+    }
+}
+
+/// A page of accounts, by userId.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct AccountPage {
+    /// The accounts.
+    pub(crate) nodes: Vec<Account>,
+    /// Whether more follow (ask again with `after` the last userId).
+    pub(crate) has_more: bool,
+}
+
+/// One entry of the audit log.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct AuditEntry {
+    /// Its id (a ULID: entries sort by it).
+    pub(crate) id: String,
+    /// When.
+    pub(crate) at: String,
+    /// Who: an admin's userId, or `cli`.
+    pub(crate) actor: String,
+    /// What (`conversation.read`, `user.create`, …).
+    pub(crate) action: String,
+    /// To what: a conversationId, userId or `teacher+student` link.
+    pub(crate) target: String,
+}
+
+impl From<&CoreAuditEntry> for AuditEntry {
+    fn from(entry: &CoreAuditEntry) -> Self {
+        Self {
+            id: entry.id.clone(),
+            at: entry.at.to_string(),
+            actor: entry.actor.clone(),
+            action: entry.action.as_str().to_owned(),
+            target: entry.target.clone(),
+        }
+    }
+}
+
+/// A page of the audit log, newest first.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct AuditPage {
+    /// The entries.
+    pub(crate) nodes: Vec<AuditEntry>,
+    /// Whether older entries follow (ask again with `before` the last id).
+    pub(crate) has_more: bool,
+}
