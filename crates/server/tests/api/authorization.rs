@@ -72,6 +72,9 @@ enum Body {
     MarkReadOf(&'static str),
     /// This JSON, whoever calls.
     Json(Value),
+    /// This GraphQL operation; `{caller}` and `{seeded}` stand for the caller's id and the
+    /// seeded message's timestamp.
+    Graphql(&'static str),
 }
 
 impl Body {
@@ -92,6 +95,9 @@ impl Body {
                 Some(json!({"conversationId": conversation, "timestamp": seeded_timestamp}))
             }
             Self::Json(value) => Some(value.clone()),
+            Self::Graphql(query) => Some(json!({
+                "query": query.replace("{caller}", caller).replace("{seeded}", seeded_timestamp),
+            })),
         }
     }
 
@@ -101,6 +107,7 @@ impl Body {
             Self::SendAsCaller(conversation) => format!(" {conversation} as the caller"),
             Self::MarkReadOf(conversation) => format!(" {conversation}"),
             Self::SendAsSomeoneElse => " s1+t1 as someone else".to_owned(),
+            Self::Graphql(query) => format!(" {query}"),
         }
     }
 }
@@ -170,6 +177,27 @@ fn routes() -> Vec<Route> {
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
         route("DELETE /admin/links?teacherId=t2&studentId=s3", none(),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
         route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // GraphQL answers every operation 200; a refusal is a GraphQL error carrying the
+        // REST code (`check` reads it there), and the rules are the same.
+        route("POST /graphql", Body::Graphql("{ me { userId } }"),                              [OK,         OK,         OK,         OK,         OK        ]),
+        route("POST /graphql", Body::Graphql("{ teachers { conversationId } }"),                [OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ teachers(userName: \"s1\") { unreadCount } }"),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ students(userName: \"t1\") { conversationId } }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ chats { conversationId } }"),                   [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"t1+s1\") { id } }"),       [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+t2\") { id } }"),       [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+nobody\") { id } }"),   [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t1\", messageBody: \"graphql from {caller}\"}) { messageId } }"),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t2\", messageBody: \"hi\"}) { messageId } }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { markRead(conversationId: \"s1+t1\", timestamp: \"{seeded}\") { userId } }"),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("{ users { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ links { teacher } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ audit { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
     ]
 }
 
@@ -240,6 +268,9 @@ async fn observable_state(app: &TestApp, observers: &Observers) -> Value {
 
 /// Checks one reply against an expectation; `Err` describes the mismatch.
 fn check(reply: &crate::common::Reply, expect: Expect) -> Result<(), String> {
+    if reply.body.get("data").is_some() || reply.body.get("errors").is_some() {
+        return check_graphql(reply, expect);
+    }
     let status = reply.status.as_u16();
     let (wanted_status, wanted_code) = match expect {
         Expect::Ok(status) => (status, None),
@@ -347,6 +378,42 @@ async fn callers_without_valid_credentials_get_401_with_a_bearer_challenge_on_ev
     );
 }
 
+/// `expect` of a GraphQL response: always `200`; a success has no errors, a refusal an
+/// error with the REST code in `extensions.code` and no data.
+fn check_graphql(reply: &crate::common::Reply, expect: Expect) -> Result<(), String> {
+    if reply.status.as_u16() != 200 {
+        return Err(format!("status {}; body {}", reply.status, reply.body));
+    }
+    let errors = reply.body["errors"].as_array().cloned().unwrap_or_default();
+    match expect {
+        Expect::Ok(_) if errors.is_empty() => Ok(()),
+        Expect::Ok(_) => Err(format!("errors, wanted none; body {}", reply.body)),
+        Expect::Refused(_, code) => {
+            let codes: Vec<_> = errors
+                .iter()
+                .map(|error| error["extensions"]["code"].as_str().unwrap_or(""))
+                .collect();
+            let explained = errors
+                .iter()
+                .all(|error| error["message"].as_str().is_some_and(|m| !m.is_empty()));
+            // No data: none at all, or the refused (nullable) field null.
+            let data = &reply.body["data"];
+            let nothing = data.is_null()
+                || data
+                    .as_object()
+                    .is_some_and(|fields| fields.values().all(Value::is_null));
+            if codes == [code] && explained && nothing {
+                Ok(())
+            } else {
+                Err(format!(
+                    "codes {codes:?}, wanted [{code:?}]; body {}",
+                    reply.body
+                ))
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
     let (app, seeded_timestamp) = app_with_seeded_conversation().await;
@@ -415,7 +482,9 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
         vec![
             (json!("s1"), json!("seed")),
             (json!("s1"), json!("from s1")),
-            (json!("t1"), json!("from t1"))
+            (json!("t1"), json!("from t1")),
+            (json!("s1"), json!("graphql from s1")),
+            (json!("t1"), json!("graphql from t1")),
         ]
     );
     // Nothing was written into the unlinked pair either.
