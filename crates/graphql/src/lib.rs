@@ -13,6 +13,7 @@ mod error;
 mod mutation;
 mod query;
 mod types;
+pub mod ws;
 
 pub use api::{Api, GraphqlLimits};
 pub use async_graphql::{Request, Response, Variables};
