@@ -147,6 +147,22 @@ pub fn may_mark_read(
     may_disclose(caller, relation)
 }
 
+/// May `caller` follow `conversation` live (a GraphQL `messageAdded` subscription)? Its
+/// participants only, while they may read it: an admin reads any conversation, audited,
+/// page by page, but never watches one as it happens.
+pub fn may_follow(
+    caller: &User,
+    conversation: &ConversationId,
+    relation: Relation,
+) -> Result<(), ChatError> {
+    if !conversation.has_participant(&caller.id) {
+        return Err(ChatError::forbidden(
+            "only the participants follow a conversation live",
+        ));
+    }
+    may_disclose(caller, relation)
+}
+
 /// May `caller` manage users and links and read the audit log?
 pub fn may_administer(caller: &User) -> Result<(), ChatError> {
     if caller.role == Role::Admin {

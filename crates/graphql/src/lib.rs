@@ -12,11 +12,13 @@ mod api;
 mod error;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 pub mod ws;
 
 pub use api::{Api, GraphqlLimits};
 pub use async_graphql::{Request, Response, Variables};
+pub use ws::session::{Authenticate, Authenticated, Incoming, Outgoing};
 
 #[cfg(test)]
 mod tests;

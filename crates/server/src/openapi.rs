@@ -29,7 +29,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         session::login, session::logout,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
         live_socket,
-        graphql::execute,
+        graphql::execute, graphql::subscribe,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,

@@ -57,6 +57,21 @@ fn read_matrix() {
 }
 
 #[test]
+fn follow_matrix() {
+    let c = cast();
+    for relation in RELATIONS {
+        let follow = |who: &User| may_follow(who, &c.conversation, relation);
+        let participant_ok = relation != Relation::Unrelated;
+        assert_eq!(follow(&c.student).is_ok(), participant_ok, "{relation:?}");
+        assert_eq!(follow(&c.teacher).is_ok(), participant_ok, "{relation:?}");
+        for outsider in [&c.other_student, &c.other_teacher, &c.admin] {
+            let refused = follow(outsider).unwrap_err();
+            assert_eq!(refused.code(), ErrorCode::Forbidden, "{outsider:?}");
+        }
+    }
+}
+
+#[test]
 fn send_matrix() {
     let c = cast();
     let everyone = [

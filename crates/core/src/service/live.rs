@@ -2,7 +2,7 @@
 
 use super::ChatService;
 use super::addressing::{Named, presumed_conversation};
-use crate::conversation::ConversationRef;
+use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::ChatError;
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::UserId;
@@ -46,6 +46,17 @@ impl ChatService {
         };
         self.hub.publish(&delivery, &event).await;
         Ok(true)
+    }
+
+    /// The conversation `raw` names, if `caller` may follow it live ([`policy::may_follow`]):
+    /// what a subscription to one conversation checks before it starts.
+    pub async fn follow(&self, caller: &User, raw: &str) -> Result<ConversationId, ChatError> {
+        let Named {
+            conversation,
+            relation,
+        } = self.named_conversation(caller, raw).await?;
+        policy::may_follow(caller, &conversation, relation)?;
+        Ok(conversation)
     }
 
     /// A transport opened a live connection for `user` (`first_here`: their only one on

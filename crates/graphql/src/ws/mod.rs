@@ -1,5 +1,6 @@
-//! GraphQL subscriptions over WebSocket, `graphql-transport-ws` (the protocol of the npm
-//! `graphql-ws` package). `protocol`: its messages and close codes. The session that runs
-//! them over the live core comes next (issue 14).
+//! GraphQL over WebSocket, `graphql-transport-ws` (the protocol of the npm `graphql-ws`
+//! package). `protocol`: its messages and close codes; `session`: one connection, over
+//! the live core.
 
 pub mod protocol;
+pub mod session;

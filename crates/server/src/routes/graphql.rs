@@ -1,25 +1,38 @@
 //! `POST /graphql`: queries and mutations over the same `ChatService`, for a signed-in
-//! caller (`Authorization: Bearer`, as every REST route). The schema, its limits and its
+//! caller (`Authorization: Bearer`, as every REST route). `GET /graphql`: the WebSocket of
+//! subscriptions (`graphql-transport-ws`), authenticated by its `connection_init`. The schema, its limits and its
 //! error codes are `classchat-graphql`'s; this route only authenticates and carries JSON.
 //! A body that is not a GraphQL request (`{"query", "variables"?, "operationName"?}`) is
 //! `400 invalid_json` like any REST body; anything wrong inside the operation is a GraphQL
 //! error with `extensions.code`, in a `200` response as GraphQL over HTTP has it.
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Tokens};
 use crate::dto::ErrorBody;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use async_trait::async_trait;
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response as HttpResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use classchat_graphql::{Request, Response};
+use classchat_core::{ChatError, ChatService, Timestamp};
+use classchat_graphql::ws::protocol::SUBPROTOCOL;
+use classchat_graphql::{Authenticate, Authenticated, Incoming, Outgoing, Request, Response};
+use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
 /// The GraphQL route.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/graphql", post(execute))
+    Router::new().route("/graphql", post(execute).get(subscribe))
 }
 
 /// `POST /graphql` request: one GraphQL operation (GraphQL over HTTP).
@@ -92,4 +105,122 @@ pub(crate) async fn execute(
         request = request.operation_name(name);
     }
     Json(state.graphql.execute(caller, request).await)
+}
+
+/// The server's token check for GraphQL sockets: the same `Tokens::authenticate` as every
+/// route and `/chat/ws`.
+struct TokenCheck {
+    tokens: Arc<Tokens>,
+    service: Arc<ChatService>,
+}
+
+#[async_trait]
+impl Authenticate for TokenCheck {
+    async fn authenticate(&self, token: &str) -> Result<Authenticated, ChatError> {
+        let session = self.tokens.authenticate(&self.service, token).await?;
+        let micros = session
+            .expires_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+            });
+        Ok(Authenticated {
+            user: session.user,
+            expires_at: Timestamp::from_micros(micros).unwrap_or(Timestamp::MIN),
+        })
+    }
+}
+
+/// Opens a GraphQL socket (`graphql-transport-ws`).
+///
+/// The token comes in the `connection_init` payload (`{"token": …}`; browsers cannot set
+/// headers on a WebSocket) or the `Authorization: Bearer` header, which is checked before
+/// the upgrade (401/403). Subscriptions:
+/// `messageAdded(conversationId)` and `inbox` (see `schema.graphql`). Close codes as the
+/// protocol defines them: 4400, 4401, 4403, 4408, 4409, 4429.
+#[utoipa::path(get, path = "/graphql", tag = "graphql",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 101, description = "switching protocols: the socket is open"),
+        (status = 400, description = "not a WebSocket upgrade request (`websocket_required`)", body = ErrorBody),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "the account of the `Authorization` token is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, description = "the store is unavailable, or the server is shutting down (`unavailable`)", body = ErrorBody),
+    ))]
+pub(crate) async fn subscribe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<HttpResponse> {
+    if state.live.is_shutting_down() {
+        return Err(ChatError::Unavailable.into());
+    }
+    let upgrade = upgrade.map_err(|rejection| ApiError::NotWebSocket(rejection.body_text()))?;
+    let header_token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::auth::bearer_token)
+        .map(str::to_owned);
+    // A token in the header is checked before the upgrade, as on `/chat/ws`; without one
+    // the socket opens and `connection_init` must carry it.
+    if let Some(token) = &header_token {
+        state.tokens.authenticate(&state.service, token).await?;
+    }
+    let max = state.live.config().max_message_bytes;
+    Ok(upgrade
+        .protocols([SUBPROTOCOL])
+        .read_buffer_size(1024)
+        .max_frame_size(max)
+        .max_message_size(max)
+        .on_upgrade(move |socket| serve(socket, state, header_token)))
+}
+
+/// Bridges the socket and the GraphQL session: the session reads the client's frames and
+/// queues what to write; a task writes it.
+async fn serve(socket: WebSocket, state: AppState, header_token: Option<String>) {
+    let _open = state.live.connection_opened();
+    let (mut sink, stream) = socket.split();
+    let (outgoing, mut queue) = mpsc::channel(state.live.config().queue_capacity);
+    let writer = tokio::spawn(async move {
+        while let Some(item) = queue.recv().await {
+            let message = match item {
+                Outgoing::Text(text) => Message::Text(Utf8Bytes::from(text)),
+                Outgoing::Close(code, reason) => {
+                    let close = CloseFrame {
+                        code,
+                        reason: Utf8Bytes::from(reason),
+                    };
+                    let _ = sink.send(Message::Close(Some(close))).await;
+                    break;
+                }
+            };
+            if sink.send(message).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let incoming = stream
+        .map(|message| match message {
+            Ok(Message::Text(text)) => Some(Incoming::Text(text.to_string())),
+            Ok(Message::Binary(_)) => Some(Incoming::Binary),
+            Ok(Message::Ping(_) | Message::Pong(_)) => None,
+            Ok(Message::Close(_)) | Err(_) => Some(Incoming::Closed),
+        })
+        .filter_map(std::future::ready);
+    let check = TokenCheck {
+        tokens: Arc::clone(&state.tokens),
+        service: Arc::clone(&state.service),
+    };
+    state
+        .graphql
+        .serve_socket(
+            &state.live,
+            &check,
+            header_token,
+            Box::pin(incoming),
+            outgoing,
+        )
+        .await;
+    let _ = writer.await;
 }

@@ -543,7 +543,7 @@ async fn refused_mark_reads_move_no_read_marker_and_no_unread_count() {
 
 #[tokio::test]
 async fn only_probes_the_api_document_the_web_client_and_login_are_open_without_a_token() {
-    use crate::openapi::{OPEN_WITH_STORE, OPEN_WITHOUT_STORE, operations};
+    use crate::openapi::{OPEN_SOCKETS, OPEN_WITH_STORE, OPEN_WITHOUT_STORE, operations};
     let app = spawn_app().await;
     let doc = app.request(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(doc.status, 200);
@@ -573,7 +573,9 @@ async fn only_probes_the_api_document_the_web_client_and_login_are_open_without_
             .request_with_authorization(http_method, &concrete, None, body)
             .await;
         let open = OPEN_WITHOUT_STORE.contains(&key) || OPEN_WITH_STORE.contains(&key);
-        let outcome = if open {
+        let outcome = if OPEN_SOCKETS.contains(&key) {
+            check(&reply, Expect::Refused(400, "websocket_required"))
+        } else if open {
             if reply.status == 200 {
                 Ok(())
             } else {

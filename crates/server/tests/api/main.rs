@@ -14,6 +14,7 @@ mod connection_limits;
 mod delivery_guarantees;
 mod enumeration;
 mod graphql;
+mod graphql_ws;
 mod known_devices;
 mod login;
 mod login_limits;

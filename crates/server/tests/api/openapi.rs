@@ -19,6 +19,11 @@ pub const OPEN_WITHOUT_STORE: [(&str, &str); 5] = [
     ("get", "/static/{}"),
 ];
 
+/// Sockets whose token may come after the upgrade, in the protocol's first message
+/// (`connection_init` of `graphql-transport-ws`): a plain request without a token gets
+/// `400 websocket_required`, not 401.
+pub const OPEN_SOCKETS: [(&str, &str); 1] = [("get", "/graphql")];
+
 /// Routes that need no token but read the store.
 pub const OPEN_WITH_STORE: [(&str, &str); 2] = [("post", "/auth/login"), ("get", "/readyz")];
 

@@ -1,0 +1,187 @@
+//! The `Subscription` root: `messageAdded(conversationId)` for its participants, and
+//! `inbox`, every event of the caller's conversations. Both read the live events the
+//! caller's connection receives from the live registry ([`Feed`]): the service and the hub
+//! already decided who gets each event, so a subscription only narrows the connection's
+//! events down, never widens them.
+
+use crate::api::{Caller, caller};
+use crate::error::OrGraphql;
+use crate::types::Message;
+use async_graphql::{Context, Result, SimpleObject, Subscription, Union};
+use classchat_core::Event;
+use classchat_live::LiveEvent;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// The live events of one GraphQL connection, for each of its subscriptions.
+#[derive(Clone)]
+pub(crate) struct Feed {
+    events: broadcast::Sender<Arc<LiveEvent>>,
+}
+
+impl Feed {
+    /// A feed holding up to `capacity` events not yet read by the slowest subscription.
+    pub(crate) fn new(capacity: usize) -> Self {
+        let (events, _) = broadcast::channel(capacity.max(1));
+        Self { events }
+    }
+
+    /// Hands `event` to every subscription of the connection.
+    pub(crate) fn publish(&self, event: Arc<LiveEvent>) {
+        // No subscription running: nobody to tell.
+        let _ = self.events.send(event);
+    }
+
+    /// The events from now on. A subscription that falls more than the feed's capacity
+    /// behind ends with an error (`missed_events`): its client resubscribes and catches
+    /// up with a query, as a `/chat/ws` client reconnects and syncs.
+    fn events(&self) -> impl Stream<Item = Result<Arc<LiveEvent>, ()>> + Send + 'static {
+        let receiver = self.events.subscribe();
+        futures::stream::unfold(Some(receiver), |state| async move {
+            let mut receiver = state?;
+            match receiver.recv().await {
+                Ok(event) => Some((Ok(event), Some(receiver))),
+                // The error, then nothing more.
+                Err(broadcast::error::RecvError::Lagged(_)) => Some((Err(()), None)),
+                Err(broadcast::error::RecvError::Closed) => None,
+            }
+        })
+    }
+}
+
+/// The root of subscriptions.
+pub(crate) struct Subscription;
+
+/// A message that arrived.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct MessageEvent {
+    /// The message.
+    pub(crate) message: Message,
+}
+
+/// A participant's read marker moved.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct ReadEvent {
+    /// The conversation.
+    pub(crate) conversation_id: String,
+    /// Whose marker.
+    pub(crate) user_id: String,
+    /// Read up to here.
+    pub(crate) timestamp: String,
+}
+
+/// The other participant is typing.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct TypingEvent {
+    /// The conversation.
+    pub(crate) conversation_id: String,
+    /// Who.
+    pub(crate) user_id: String,
+}
+
+/// A linked peer came online or went offline.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct PresenceEvent {
+    /// Who.
+    pub(crate) user_id: String,
+    /// Online or not.
+    pub(crate) online: bool,
+}
+
+/// An event of the caller's conversations.
+#[derive(Union, Clone, Debug)]
+pub(crate) enum InboxEvent {
+    /// A message.
+    Message(MessageEvent),
+    /// A read marker.
+    Read(ReadEvent),
+    /// A typing notice.
+    Typing(TypingEvent),
+    /// A peer's presence.
+    Presence(PresenceEvent),
+}
+
+impl From<&Event> for InboxEvent {
+    fn from(event: &Event) -> Self {
+        match event {
+            Event::Message(message) => Self::Message(MessageEvent {
+                message: Message::from(message),
+            }),
+            Event::Read {
+                conversation_id,
+                user,
+                timestamp,
+            } => Self::Read(ReadEvent {
+                conversation_id: conversation_id.to_string(),
+                user_id: user.to_string(),
+                timestamp: timestamp.to_string(),
+            }),
+            Event::Typing {
+                conversation_id,
+                user,
+            } => Self::Typing(TypingEvent {
+                conversation_id: conversation_id.to_string(),
+                user_id: user.to_string(),
+            }),
+            Event::Presence { user, online } => Self::Presence(PresenceEvent {
+                user_id: user.to_string(),
+                online: *online,
+            }),
+        }
+    }
+}
+
+#[Subscription]
+impl Subscription {
+    /// Every new message of one conversation (`student+teacher`, either order), for its
+    /// participants only; others are refused with `forbidden`.
+    async fn message_added(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: String,
+    ) -> Result<BoxStream<'static, Result<Message>>> {
+        let Caller { service, user } = caller(ctx)?;
+        let feed = ctx.data::<Feed>()?.clone();
+        let conversation = service.follow(user, &conversation_id).await.or_graphql()?;
+        Ok(feed
+            .events()
+            .filter_map(move |event| {
+                let item = match event {
+                    Err(()) => Some(Err(missed_events())),
+                    Ok(event) => match event.event() {
+                        Event::Message(message) if message.conversation_id == conversation => {
+                            Some(Ok(Message::from(message)))
+                        }
+                        _ => None,
+                    },
+                };
+                std::future::ready(item)
+            })
+            .boxed())
+    }
+
+    /// Every event of the caller's conversations, as `/chat/ws` delivers them: messages,
+    /// read markers, typing notices and the presence of linked peers.
+    async fn inbox(&self, ctx: &Context<'_>) -> Result<BoxStream<'static, Result<InboxEvent>>> {
+        caller(ctx)?;
+        let feed = ctx.data::<Feed>()?.clone();
+        Ok(feed
+            .events()
+            .map(|event| match event {
+                Err(()) => Err(missed_events()),
+                Ok(event) => Ok(InboxEvent::from(event.event())),
+            })
+            .boxed())
+    }
+}
+
+/// The error that ends a subscription which fell too far behind.
+fn missed_events() -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    async_graphql::Error::new(
+        "events were missed: the subscription fell too far behind; subscribe again and query what is new",
+    )
+    .extend_with(|_, extensions| extensions.set("code", "missed_events"))
+}

@@ -1,0 +1,271 @@
+//! `GET /graphql`, the `graphql-transport-ws` socket, end to end with a protocol client:
+//! the handshake and its close codes, subscriptions that get exactly their own events
+//! (sent over REST, `/chat/ws` and GraphQL, each once, in order), refusals, and the socket
+//! closing when the session ends.
+
+use crate::common::ws::WsClient;
+use crate::common::{TestApp, spawn_app};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A `graphql-transport-ws` client.
+struct Gql {
+    stream: WebSocketStream<TcpStream>,
+}
+
+impl Gql {
+    /// Opens the socket (no `connection_init` yet).
+    async fn open(app: &TestApp) -> Self {
+        let mut request = format!("ws://{}/graphql", app.addr)
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let tcp = TcpStream::connect(app.addr).await.unwrap();
+        let (stream, response) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        Self { stream }
+    }
+
+    /// Opens and initialises with `token`, expecting the ack.
+    async fn connect(app: &TestApp, token: &str) -> Self {
+        let mut client = Self::open(app).await;
+        client
+            .send(json!({"type": "connection_init", "payload": {"token": token}}))
+            .await;
+        assert_eq!(client.next().await, json!({"type": "connection_ack"}));
+        client
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.stream
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+            .await;
+    }
+
+    /// The next text message.
+    async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a message in time")
+                .expect("the socket open")
+                .expect("a frame");
+            match message {
+                Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+                Message::Close(frame) => panic!("closed: {frame:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads until the server closes; its close code and reason.
+    async fn closed(&mut self) -> (u16, String) {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a close in time");
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return (frame.code.into(), frame.reason.to_string());
+                }
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => {
+                    panic!("closed without a code")
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Nothing arrives for a while.
+    async fn silent(&mut self) {
+        if let Ok(Some(Ok(Message::Text(text)))) =
+            tokio::time::timeout(Duration::from_millis(700), self.stream.next()).await
+        {
+            panic!("unexpected {text}");
+        }
+    }
+}
+
+const MESSAGE_ADDED: &str =
+    "subscription($id: String!) { messageAdded(conversationId: $id) { messageBody author } }";
+const INBOX: &str = "subscription { inbox { __typename ... on MessageEvent { message { messageBody } } ... on PresenceEvent { userId online } } }";
+
+#[tokio::test]
+async fn a_teacher_gets_each_message_once_whichever_transport_sent_it() {
+    let app = spawn_app().await;
+    let teacher = app.login("t1").await;
+    let student = app.login("s1").await;
+    let mut socket = Gql::connect(&app, &teacher).await;
+    socket
+        .subscribe("m", MESSAGE_ADDED, json!({"id": "t1+s1"}))
+        .await;
+    socket.subscribe("i", INBOX, json!({})).await;
+    // Subscriptions start at once; a ping round trip makes sure they are running.
+    socket.send(json!({"type": "ping"})).await;
+    assert_eq!(socket.next().await, json!({"type": "pong"}));
+
+    assert_eq!(
+        app.send(&student, "s1+t1", "s1", "over REST").await.status,
+        201
+    );
+    let mut chat = WsClient::connect(app.addr, &student).await;
+    chat.send_json(json!({"action": "sendMessage", "conversationId": "s1+t1", "messageBody": "over the socket"}))
+        .await;
+    let sent = app
+        .post(
+            "/graphql",
+            &student,
+            json!({"query": "mutation { sendMessage(input: {conversationId: \"s1+t1\", messageBody: \"over GraphQL\"}) { messageId } }"}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    // Another conversation of the teacher: in the inbox, not in messageAdded.
+    let other = app.login("s2").await;
+    app.send(&other, "s2+t1", "s2", "from s2").await;
+
+    let mut added = Vec::new();
+    let mut inbox = Vec::new();
+    let mut presence = 0;
+    while added.len() < 3 || inbox.len() < 4 {
+        let message = socket.next().await;
+        assert_eq!(message["type"], "next", "{message}");
+        match message["id"].as_str() {
+            Some("m") => {
+                added.push(message["payload"]["data"]["messageAdded"]["messageBody"].clone())
+            }
+            // The inbox also tells of s1 coming online (the `/chat/ws` socket).
+            Some("i") => {
+                let event = &message["payload"]["data"]["inbox"];
+                match event["__typename"].as_str() {
+                    Some("MessageEvent") => inbox.push(event["message"]["messageBody"].clone()),
+                    Some("PresenceEvent") => presence += 1,
+                    _ => panic!("{message}"),
+                }
+            }
+            _ => panic!("{message}"),
+        }
+    }
+    assert_eq!(
+        added,
+        [
+            json!("over REST"),
+            json!("over the socket"),
+            json!("over GraphQL")
+        ]
+    );
+    assert_eq!(
+        inbox,
+        [
+            json!("over REST"),
+            json!("over the socket"),
+            json!("over GraphQL"),
+            json!("from s2")
+        ]
+    );
+    assert!(presence <= 1, "{presence} presence events");
+    socket.silent().await;
+
+    // `complete` stops one; the other goes on.
+    socket.send(json!({"id": "m", "type": "complete"})).await;
+    app.send(&student, "s1+t1", "s1", "after").await;
+    let message = socket.next().await;
+    assert_eq!(message["id"], "i", "{message}");
+    socket.silent().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_participants_follow_a_conversation() {
+    let app = spawn_app().await;
+    let other = app.login("s2").await;
+    let admin = app.login("admin").await;
+    for token in [&other, &admin] {
+        let mut socket = Gql::connect(&app, token).await;
+        socket
+            .subscribe("m", MESSAGE_ADDED, json!({"id": "s1+t1"}))
+            .await;
+        let refused = socket.next().await;
+        assert_eq!(refused["type"], "next", "{refused}");
+        assert_eq!(
+            refused["payload"]["errors"][0]["extensions"]["code"],
+            "forbidden"
+        );
+        assert_eq!(socket.next().await, json!({"type": "complete", "id": "m"}));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_handshake_closes_with_the_protocols_codes() {
+    let app = spawn_app().await;
+    let token = app.login("s1").await;
+
+    let mut bad = Gql::open(&app).await;
+    bad.send(json!({"type": "connection_init", "payload": {"token": "not a token"}}))
+        .await;
+    assert_eq!(bad.closed().await.0, 4403);
+
+    let mut early = Gql::open(&app).await;
+    early.subscribe("1", INBOX, json!({})).await;
+    assert_eq!(early.closed().await.0, 4401);
+
+    let mut twice = Gql::connect(&app, &token).await;
+    twice
+        .send(json!({"type": "connection_init", "payload": {"token": token}}))
+        .await;
+    assert_eq!(twice.closed().await.0, 4429);
+
+    let mut duplicate = Gql::connect(&app, &token).await;
+    duplicate.subscribe("1", INBOX, json!({})).await;
+    duplicate.subscribe("1", INBOX, json!({})).await;
+    assert_eq!(duplicate.closed().await.0, 4409);
+
+    let mut garbage = Gql::connect(&app, &token).await;
+    garbage.send(json!({"type": "dance"})).await;
+    assert_eq!(garbage.closed().await.0, 4400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn disabling_the_subscriber_ends_the_socket_with_the_reason() {
+    let app = spawn_app().await;
+    let student = app.login("s1").await;
+    let admin = app.login("admin").await;
+    let mut socket = Gql::connect(&app, &student).await;
+    socket.subscribe("i", INBOX, json!({})).await;
+    socket.send(json!({"type": "ping"})).await;
+    assert_eq!(socket.next().await, json!({"type": "pong"}));
+    let disabled = app
+        .request(
+            reqwest::Method::PATCH,
+            "/admin/users/s1",
+            Some(&admin),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.body);
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 4403);
+    assert!(reason.contains("disabled"), "{reason}");
+    app.stop().await;
+}
