@@ -4,7 +4,7 @@
 //! closing when the session ends.
 
 use crate::common::ws::WsClient;
-use crate::common::{TestApp, spawn_app};
+use crate::common::{SECRET, TestApp, now_secs, sign_token, spawn_app};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -80,8 +80,13 @@ impl Gql {
 
     /// Reads until the server closes; its close code and reason.
     async fn closed(&mut self) -> (u16, String) {
+        self.closed_within(WAIT).await
+    }
+
+    /// [`Self::closed`], waiting up to `limit`.
+    async fn closed_within(&mut self, limit: Duration) -> (u16, String) {
         loop {
-            let message = tokio::time::timeout(WAIT, self.stream.next())
+            let message = tokio::time::timeout(limit, self.stream.next())
                 .await
                 .expect("a close in time");
             match message {
@@ -267,5 +272,74 @@ async fn disabling_the_subscriber_ends_the_socket_with_the_reason() {
     let (code, reason) = socket.closed().await;
     assert_eq!(code, 4403);
     assert!(reason.contains("disabled"), "{reason}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_short_lived_token_ends_the_socket_at_its_expiry() {
+    let app = spawn_app().await;
+    let token = sign_token(SECRET, "s1", "student", now_secs() + 2);
+    let mut socket = Gql::connect(&app, &token).await;
+    socket.subscribe("i", INBOX, json!({})).await;
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 4403);
+    assert!(reason.contains("expired"), "{reason}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_client_is_closed_after_ten_seconds() {
+    let app = spawn_app().await;
+    let mut socket = Gql::open(&app).await;
+    let started = std::time::Instant::now();
+    let (code, _) = socket.closed_within(Duration::from_secs(30)).await;
+    assert_eq!(code, 4408);
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_header_token_is_refused_before_the_upgrade() {
+    let app = spawn_app().await;
+    let mut request = format!("ws://{}/graphql", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    request.headers_mut().insert(
+        "Authorization",
+        HeaderValue::from_static("Bearer not-a-token"),
+    );
+    let tcp = TcpStream::connect(app.addr).await.unwrap();
+    match tokio_tungstenite::client_async(request, tcp).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401);
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // A good one in the header needs no token in connection_init.
+    let token = app.login("s1").await;
+    let mut request = format!("ws://{}/graphql", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    request.headers_mut().insert(
+        "Authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    let tcp = TcpStream::connect(app.addr).await.unwrap();
+    let (stream, _) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+    let mut socket = Gql { stream };
+    socket.send(json!({"type": "connection_init"})).await;
+    assert_eq!(socket.next().await, json!({"type": "connection_ack"}));
     app.stop().await;
 }
