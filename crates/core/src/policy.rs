@@ -141,8 +141,23 @@ pub fn may_mark_read(
     conversation: &ConversationId,
     relation: Relation,
 ) -> Result<(), ChatError> {
+    participant_who_may_read(
+        caller,
+        conversation,
+        relation,
+        "only participants have a read marker",
+    )
+}
+
+/// A participant of `conversation` who may read it, or `refusal` (forbidden).
+fn participant_who_may_read(
+    caller: &User,
+    conversation: &ConversationId,
+    relation: Relation,
+    refusal: &str,
+) -> Result<(), ChatError> {
     if !conversation.has_participant(&caller.id) {
-        return Err(ChatError::forbidden("only participants have a read marker"));
+        return Err(ChatError::forbidden(refusal));
     }
     may_disclose(caller, relation)
 }
@@ -155,12 +170,12 @@ pub fn may_follow(
     conversation: &ConversationId,
     relation: Relation,
 ) -> Result<(), ChatError> {
-    if !conversation.has_participant(&caller.id) {
-        return Err(ChatError::forbidden(
-            "only the participants follow a conversation live",
-        ));
-    }
-    may_disclose(caller, relation)
+    participant_who_may_read(
+        caller,
+        conversation,
+        relation,
+        "only the participants follow a conversation live",
+    )
 }
 
 /// May `caller` manage users and links and read the audit log?

@@ -6,7 +6,7 @@
 
 use crate::api::{Caller, caller};
 use crate::error::OrGraphql;
-use crate::types::Message;
+use crate::types::{Message, ReadMarker};
 use async_graphql::{Context, Result, SimpleObject, Subscription, Union};
 use classchat_core::Event;
 use classchat_live::LiveEvent;
@@ -61,17 +61,6 @@ pub(crate) struct MessageEvent {
     pub(crate) message: Message,
 }
 
-/// A participant's read marker moved.
-#[derive(SimpleObject, Clone, Debug)]
-pub(crate) struct ReadEvent {
-    /// The conversation.
-    pub(crate) conversation_id: String,
-    /// Whose marker.
-    pub(crate) user_id: String,
-    /// Read up to here.
-    pub(crate) timestamp: String,
-}
-
 /// The other participant is typing.
 #[derive(SimpleObject, Clone, Debug)]
 pub(crate) struct TypingEvent {
@@ -95,8 +84,8 @@ pub(crate) struct PresenceEvent {
 pub(crate) enum InboxEvent {
     /// A message.
     Message(MessageEvent),
-    /// A read marker.
-    Read(ReadEvent),
+    /// A participant's read marker moved.
+    Read(ReadMarker),
     /// A typing notice.
     Typing(TypingEvent),
     /// A peer's presence.
@@ -113,7 +102,7 @@ impl From<&Event> for InboxEvent {
                 conversation_id,
                 user,
                 timestamp,
-            } => Self::Read(ReadEvent {
+            } => Self::Read(ReadMarker {
                 conversation_id: conversation_id.to_string(),
                 user_id: user.to_string(),
                 timestamp: timestamp.to_string(),

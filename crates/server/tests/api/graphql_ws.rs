@@ -21,16 +21,31 @@ struct Gql {
     stream: WebSocketStream<TcpStream>,
 }
 
+/// The upgrade request of a GraphQL socket, with `authorization` as its header if given.
+fn upgrade_request(
+    app: &TestApp,
+    authorization: Option<&str>,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut request = format!("ws://{}/graphql", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    if let Some(authorization) = authorization {
+        request.headers_mut().insert(
+            "Authorization",
+            HeaderValue::from_str(authorization).unwrap(),
+        );
+    }
+    request
+}
+
 impl Gql {
     /// Opens the socket (no `connection_init` yet).
     async fn open(app: &TestApp) -> Self {
-        let mut request = format!("ws://{}/graphql", app.addr)
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
+        let request = upgrade_request(app, None);
         let tcp = TcpStream::connect(app.addr).await.unwrap();
         let (stream, response) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
         assert_eq!(
@@ -305,17 +320,7 @@ async fn a_silent_client_is_closed_after_ten_seconds() {
 #[tokio::test]
 async fn a_bad_header_token_is_refused_before_the_upgrade() {
     let app = spawn_app().await;
-    let mut request = format!("ws://{}/graphql", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    request.headers_mut().insert(
-        "Authorization",
-        HeaderValue::from_static("Bearer not-a-token"),
-    );
+    let request = upgrade_request(&app, Some("Bearer not-a-token"));
     let tcp = TcpStream::connect(app.addr).await.unwrap();
     match tokio_tungstenite::client_async(request, tcp).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -325,17 +330,7 @@ async fn a_bad_header_token_is_refused_before_the_upgrade() {
     }
     // A good one in the header needs no token in connection_init.
     let token = app.login("s1").await;
-    let mut request = format!("ws://{}/graphql", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    request.headers_mut().insert(
-        "Authorization",
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    );
+    let request = upgrade_request(&app, Some(&format!("Bearer {token}")));
     let tcp = TcpStream::connect(app.addr).await.unwrap();
     let (stream, _) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
     let mut socket = Gql { stream };
