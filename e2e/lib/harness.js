@@ -16,7 +16,7 @@ export const BIN = process.env.CLASSCHAT_BIN || path.join(ROOT, 'target/debug/cl
 export const SCREENSHOTS = path.join(ROOT, 'artifacts/screenshots');
 export const PASSWORD = 'e2e-password-1';
 // Fixed, so a restarted server accepts the tokens the browser already holds.
-const JWT_SECRET = 'e2e-fixed-jwt-secret-0123456789abcdef';
+export const JWT_SECRET = 'e2e-fixed-jwt-secret-0123456789abcdef';
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
