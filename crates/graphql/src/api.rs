@@ -6,7 +6,7 @@ use crate::mutation::Mutation;
 use crate::query::Query;
 use crate::subscription::{Feed, Subscription};
 use crate::ws::session::{Authenticate, Incoming, Outgoing};
-use async_graphql::{ErrorExtensions, Request, Response, Schema, ServerError, Variables};
+use async_graphql::{Request, Response, Schema, Variables};
 use classchat_core::rate::{Rate, RateLimiter};
 use classchat_core::{ChatError, ChatService, Clock, User, UserId};
 use classchat_live::Live;
@@ -172,7 +172,7 @@ impl Api {
     /// Runs one operation for `user`.
     pub async fn execute(&self, user: User, request: Request) -> Response {
         if !self.budget.allow(&user.id, self.clock.now()) {
-            return refused(&ChatError::RateLimited);
+            return Response::from_errors(vec![crate::error::refusal(ChatError::RateLimited)]);
         }
         let request = request.data(Operation {
             service: Arc::clone(&self.service),
@@ -180,14 +180,4 @@ impl Api {
         });
         with_codes(self.schema.execute(request).await)
     }
-}
-
-/// A response of one error and no data.
-fn refused(error: &ChatError) -> Response {
-    let code = error.code().as_str();
-    let mut refusal = ServerError::new(error.to_string(), None);
-    let extended = async_graphql::Error::new(error.to_string())
-        .extend_with(|_, extensions| extensions.set("code", code));
-    refusal.extensions = extended.extensions;
-    Response::from_errors(vec![refusal])
 }

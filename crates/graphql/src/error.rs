@@ -14,10 +14,22 @@ pub(crate) fn graphql_error(error: ChatError) -> async_graphql::Error {
     if let ChatError::Internal(detail) = &error {
         tracing::error!(%detail, "internal error on a GraphQL operation");
     }
-    let code = error.code().as_str();
-    async_graphql::Error::new(error.to_string()).extend_with(|_, extensions| {
+    coded(error.to_string(), error.code().as_str())
+}
+
+/// A GraphQL error saying `message`, with `code` in `extensions.code`.
+pub(crate) fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, extensions| {
         extensions.set("code", code);
     })
+}
+
+/// A refused use-case as a whole response's error (no field, no location).
+pub(crate) fn refusal(error: ChatError) -> async_graphql::ServerError {
+    let coded = graphql_error(error);
+    let mut refusal = async_graphql::ServerError::new(coded.message, None);
+    refusal.extensions = coded.extensions;
+    refusal
 }
 
 /// Lets `?` turn a `ChatError` into a GraphQL error.

@@ -7,7 +7,7 @@ use crate::error::OrGraphql;
 use crate::types::{
     AccountPage, AuditEntry, AuditPage, Contact, Conversation, Link, Message, Role, User,
 };
-use async_graphql::{Context, ErrorExtensions, Object, Result};
+use async_graphql::{Context, Object, Result};
 use classchat_core::contact::Contact as CoreContact;
 use classchat_core::service::{Actor, PageQuery};
 
@@ -164,10 +164,10 @@ fn paging(
     let forwards = first.is_some() || after.is_some();
     let backwards = last.is_some() || before.is_some();
     if forwards && backwards {
-        return Err(async_graphql::Error::new(
+        return Err(crate::error::coded(
             "page either forwards (first/after) or backwards (last/before), not both",
-        )
-        .extend_with(|_, extensions| extensions.set("code", crate::error::INVALID_REQUEST)));
+            crate::error::INVALID_REQUEST,
+        ));
     }
     // The size itself (1–200) is checked by the service, as for REST.
     Ok(first.or(last))

@@ -168,9 +168,8 @@ impl Subscription {
 
 /// The error that ends a subscription which fell too far behind.
 fn missed_events() -> async_graphql::Error {
-    use async_graphql::ErrorExtensions;
-    async_graphql::Error::new(
+    crate::error::coded(
         "events were missed: the subscription fell too far behind; subscribe again and query what is new",
+        "missed_events",
     )
-    .extend_with(|_, extensions| extensions.set("code", "missed_events"))
 }

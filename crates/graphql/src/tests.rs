@@ -31,3 +31,16 @@ fn the_checked_in_schema_is_the_served_one() {
          with CLASSCHAT_WRITE_SCHEMA=1 cargo test -p classchat-graphql\n--- served ---\n{served}"
     );
 }
+
+/// A refusal as a whole response's error: its message and code, nothing else.
+#[test]
+fn a_refusal_is_a_message_and_a_code() {
+    let refusal = crate::error::refusal(classchat_core::ChatError::RateLimited);
+    assert_eq!(
+        serde_json::to_value([refusal]).unwrap(),
+        serde_json::json!([{
+            "message": "too many messages too quickly; wait a moment and retry",
+            "extensions": {"code": "rate_limited"},
+        }])
+    );
+}

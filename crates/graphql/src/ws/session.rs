@@ -366,10 +366,8 @@ impl Session<'_> {
 
     /// Answers `subscribe` `id` with an `error` message.
     fn refuse(&self, id: &str, error: &ChatError) {
-        let errors = serde_json::json!([{
-            "message": error.to_string(),
-            "extensions": {"code": error.code().as_str()},
-        }]);
+        let errors =
+            serde_json::to_value([crate::error::refusal(error.clone())]).unwrap_or(Value::Null);
         let refusal = ServerMessage::Error {
             id,
             payload: &errors,
