@@ -50,6 +50,8 @@ pub enum Incoming {
     Text(String),
     /// A binary frame (not allowed by the protocol).
     Binary,
+    /// A WebSocket ping or pong: only a sign that the peer is alive.
+    Alive,
     /// The client closed the socket, or it broke.
     Closed,
 }
@@ -59,6 +61,8 @@ pub enum Incoming {
 pub enum Outgoing {
     /// A text frame.
     Text(String),
+    /// A WebSocket ping: a live peer answers with a pong ([`Incoming::Alive`]).
+    Ping,
     /// A close frame with this code and reason; nothing follows.
     Close(u16, String),
 }
@@ -106,6 +110,7 @@ pub(crate) async fn serve(
 
     let session = Session {
         api,
+        live,
         user,
         connection: Arc::clone(&connection),
         feed: Feed::new(config.queue_capacity),
@@ -151,6 +156,7 @@ async fn initialise(
             next = incoming.next() => next,
         };
         let text = match next {
+            Some(Incoming::Alive) => continue,
             None | Some(Incoming::Closed) => return None,
             Some(Incoming::Binary) => {
                 out.close(CLOSE_BAD_REQUEST, "binary frames are not allowed");
@@ -204,6 +210,8 @@ async fn initialise(
 struct Session<'a> {
     /// The schema and its limits.
     api: &'a Api,
+    /// The live side: its clock and ping interval.
+    live: &'a Live,
     /// The signed-in user.
     user: User,
     /// This connection in the live registry.
@@ -228,11 +236,25 @@ impl Session<'_> {
         max_subscriptions: usize,
     ) -> User {
         tokio::pin!(expiry);
+        // As on `/chat/ws`: a ping every interval, and a peer silent for two of them (no
+        // frame, no pong) is gone, though its TCP connection may never say so.
+        let ping_interval = self.live.config().ping_interval;
+        let mut pings =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+        pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let dead_after = i64::try_from((ping_interval * 2).as_micros()).unwrap_or(i64::MAX);
         loop {
             tokio::select! {
                 biased;
                 () = self.connection.closing().cancelled() => break,
                 () = &mut expiry => self.connection.close(CloseReason::TokenExpired),
+                _ = pings.tick() => {
+                    if self.connection.silent_micros(self.live.now()) > dead_after {
+                        self.connection.close(CloseReason::PeerGone);
+                    } else {
+                        self.out.ping();
+                    }
+                }
                 item = outbound.recv() => match item {
                     Some(Outbound::Event(event)) => self.feed.publish(event),
                     Some(_) => {}
@@ -242,7 +264,9 @@ impl Session<'_> {
                     self.result(id, result);
                 }
                 next = incoming.next() => {
+                    self.connection.touch(self.live.now());
                     let text = match next {
+                        Some(Incoming::Alive) => continue,
                         None | Some(Incoming::Closed) => {
                             self.connection.close(CloseReason::Normal);
                             break;
@@ -417,6 +441,14 @@ impl Out {
             Err(mpsc::error::TrySendError::Full(_)) => false,
             // The socket is gone; the session ends on its next read.
             Err(mpsc::error::TrySendError::Closed(_)) => true,
+        }
+    }
+
+    /// Queues a ping, unless the queue is full (then the client is not reading, and the
+    /// next frame it misses closes it).
+    fn ping(&self) {
+        if !self.closed.load(Ordering::Acquire) {
+            let _ = self.queue.try_send(Outgoing::Ping);
         }
     }
 

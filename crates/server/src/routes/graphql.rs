@@ -135,7 +135,7 @@ impl Authenticate for TokenCheck {
 ///
 /// The token comes in the `connection_init` payload (`{"token": …}`; browsers cannot set
 /// headers on a WebSocket) or the `Authorization: Bearer` header, which is checked before
-/// the upgrade (401/403). Subscriptions:
+/// the upgrade (401/403, and 429 for a user at the cap of live connections). Subscriptions:
 /// `messageAdded(conversationId)` and `inbox` (see `schema.graphql`). Close codes as the
 /// protocol defines them: 4400, 4401, 4403, 4408, 4409, 4429.
 #[utoipa::path(get, path = "/graphql", tag = "graphql",
@@ -145,6 +145,7 @@ impl Authenticate for TokenCheck {
         (status = 400, description = "not a WebSocket upgrade request (`websocket_required`)", body = ErrorBody),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, description = "the account of the `Authorization` token is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 429, description = "the user of the `Authorization` token has as many live connections as one user may (`too_many_connections`); without the header the socket opens and closes with 4403 after `connection_init`", body = ErrorBody),
         (status = 503, description = "the store is unavailable, or the server is shutting down (`unavailable`)", body = ErrorBody),
     ))]
 pub(crate) async fn subscribe(
@@ -164,7 +165,11 @@ pub(crate) async fn subscribe(
     // A token in the header is checked before the upgrade, as on `/chat/ws`; without one
     // the socket opens and `connection_init` must carry it.
     if let Some(token) = &header_token {
-        state.tokens.authenticate(&state.service, token).await?;
+        let session = state.tokens.authenticate(&state.service, token).await?;
+        let cap = state.live.config().connections_per_user;
+        if state.live.registry().connections_of(&session.user.id) >= cap {
+            return Err(ApiError::TooManyConnections(cap));
+        }
     }
     let max = state.live.config().max_message_bytes;
     Ok(upgrade
@@ -181,33 +186,37 @@ async fn serve(socket: WebSocket, state: AppState, header_token: Option<String>)
     let _open = state.live.connection_opened();
     let (mut sink, stream) = socket.split();
     let (outgoing, mut queue) = mpsc::channel(state.live.config().queue_capacity);
+    // A peer that stopped reading blocks a write once the socket buffers are full; a write
+    // stuck for two ping intervals (as long as a silent peer is given on `/chat/ws`) means
+    // it is gone, and the socket is dropped rather than held.
+    let stall_limit = state.live.config().ping_interval * 2;
     let writer = tokio::spawn(async move {
         while let Some(item) = queue.recv().await {
-            let message = match item {
-                Outgoing::Text(text) => Message::Text(Utf8Bytes::from(text)),
+            let (message, last) = match item {
+                Outgoing::Text(text) => (Message::Text(Utf8Bytes::from(text)), false),
+                Outgoing::Ping => (Message::Ping(Default::default()), false),
                 Outgoing::Close(code, reason) => {
                     let close = CloseFrame {
                         code,
                         reason: Utf8Bytes::from(reason),
                     };
-                    let _ = sink.send(Message::Close(Some(close))).await;
-                    break;
+                    (Message::Close(Some(close)), true)
                 }
             };
-            if sink.send(message).await.is_err() {
-                break;
+            match tokio::time::timeout(stall_limit, sink.send(message)).await {
+                Ok(Ok(())) if !last => {}
+                Ok(Ok(())) => break,
+                Ok(Err(_)) | Err(_) => return,
             }
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(stall_limit, sink.close()).await;
     });
-    let incoming = stream
-        .map(|message| match message {
-            Ok(Message::Text(text)) => Some(Incoming::Text(text.to_string())),
-            Ok(Message::Binary(_)) => Some(Incoming::Binary),
-            Ok(Message::Ping(_) | Message::Pong(_)) => None,
-            Ok(Message::Close(_)) | Err(_) => Some(Incoming::Closed),
-        })
-        .filter_map(std::future::ready);
+    let incoming = stream.map(|message| match message {
+        Ok(Message::Text(text)) => Incoming::Text(text.to_string()),
+        Ok(Message::Binary(_)) => Incoming::Binary,
+        Ok(Message::Ping(_) | Message::Pong(_)) => Incoming::Alive,
+        Ok(Message::Close(_)) | Err(_) => Incoming::Closed,
+    });
     let check = TokenCheck {
         tokens: Arc::clone(&state.tokens),
         service: Arc::clone(&state.service),

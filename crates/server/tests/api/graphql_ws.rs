@@ -3,8 +3,10 @@
 //! (sent over REST, `/chat/ws` and GraphQL, each once, in order), refusals, and the socket
 //! closing when the session ends.
 
-use crate::common::ws::WsClient;
-use crate::common::{SECRET, TestApp, now_secs, sign_token, spawn_app};
+use crate::common::ws::{WsClient, wait_for_connections};
+use crate::common::{SECRET, TestApp, now_secs, sign_token, spawn_app, spawn_app_with};
+use classchat_core::Limits;
+use classchat_server::LiveConfig;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -336,5 +338,67 @@ async fn a_bad_header_token_is_refused_before_the_upgrade() {
     let mut socket = Gql { stream };
     socket.send(json!({"type": "connection_init"})).await;
     assert_eq!(socket.next().await, json!({"type": "connection_ack"}));
+    app.stop().await;
+}
+
+/// A server pinging every 200 ms, and holding at most two connections per user.
+async fn spawn_quick_app(dir: &tempfile::TempDir) -> TestApp {
+    let live = LiveConfig {
+        ping_interval: Duration::from_millis(200),
+        connections_per_user: 2,
+        ..LiveConfig::default()
+    };
+    spawn_app_with(dir.path().join("classchat.db"), Limits::default(), live).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_stops_answering_pings_is_closed_and_a_reading_one_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_quick_app(&dir).await;
+    let silent_token = app.login("s1").await;
+    let reading_token = app.login("t1").await;
+    let mut silent = Gql::connect(&app, &silent_token).await;
+    let mut reading = Gql::connect(&app, &reading_token).await;
+
+    // The reading client answers the server's pings while it listens (tungstenite does, as
+    // browsers do); the silent one reads nothing, so it never answers.
+    for _ in 0..3 {
+        reading.silent().await;
+    }
+    wait_for_connections(&app, 1, WAIT).await;
+    let (code, reason) = silent.closed().await;
+    assert_eq!(code, 1001, "{reason}");
+
+    reading.send(json!({"type": "ping"})).await;
+    assert_eq!(reading.next().await, json!({"type": "pong"}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_at_the_connection_cap_is_refused_before_the_upgrade_when_the_header_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_quick_app(&dir).await;
+    let token = app.login("s1").await;
+    let _first = Gql::connect(&app, &token).await;
+    let _second = Gql::connect(&app, &token).await;
+
+    let request = upgrade_request(&app, Some(&format!("Bearer {token}")));
+    let tcp = TcpStream::connect(app.addr).await.unwrap();
+    match tokio_tungstenite::client_async(request, tcp).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(body["error"]["code"], "too_many_connections");
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // Named only by `connection_init`, the user is known after the upgrade: 4403 and why.
+    let mut third = Gql::open(&app).await;
+    third
+        .send(json!({"type": "connection_init", "payload": {"token": token}}))
+        .await;
+    let (code, reason) = third.closed().await;
+    assert_eq!(code, 4403);
+    assert!(reason.contains("connections"), "{reason}");
     app.stop().await;
 }
