@@ -63,6 +63,14 @@ pub enum Event {
         /// Online or not.
         online: bool,
     },
+    /// An admin linked or unlinked the conversation's participants: it opened for sending,
+    /// or became read-only. Live subscriptions to a conversation end when it is unlinked.
+    Link {
+        /// The conversation of the pair.
+        conversation_id: ConversationId,
+        /// Linked now, or not any more.
+        linked: bool,
+    },
 }
 
 /// Why a user's sessions were ended: every token issued before is void, and their live

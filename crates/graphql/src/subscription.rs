@@ -79,6 +79,16 @@ pub(crate) struct PresenceEvent {
     pub(crate) online: bool,
 }
 
+/// The caller and a peer were linked (their conversation opened for sending) or unlinked
+/// (it became read-only).
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct LinkEvent {
+    /// The conversation of the pair.
+    pub(crate) conversation_id: String,
+    /// Linked now, or not any more.
+    pub(crate) linked: bool,
+}
+
 /// An event of the caller's conversations.
 #[derive(Union, Clone, Debug)]
 pub(crate) enum InboxEvent {
@@ -90,6 +100,8 @@ pub(crate) enum InboxEvent {
     Typing(TypingEvent),
     /// A peer's presence.
     Presence(PresenceEvent),
+    /// A link added or removed.
+    Link(LinkEvent),
 }
 
 impl From<&Event> for InboxEvent {
@@ -118,6 +130,13 @@ impl From<&Event> for InboxEvent {
                 user_id: user.to_string(),
                 online: *online,
             }),
+            Event::Link {
+                conversation_id,
+                linked,
+            } => Self::Link(LinkEvent {
+                conversation_id: conversation_id.to_string(),
+                linked: *linked,
+            }),
         }
     }
 }
@@ -125,7 +144,8 @@ impl From<&Event> for InboxEvent {
 #[Subscription]
 impl Subscription {
     /// Every new message of one conversation (`student+teacher`, either order), for its
-    /// participants only; others are refused with `forbidden`.
+    /// participants only; others are refused with `forbidden`. When an admin unlinks the
+    /// participants it ends with `not_linked`: the conversation is read-only from then on.
     async fn message_added(
         &self,
         ctx: &Context<'_>,
@@ -134,21 +154,20 @@ impl Subscription {
         let Caller { service, user } = caller(ctx)?;
         let feed = ctx.data::<Feed>()?.clone();
         let conversation = service.follow(user, &conversation_id).await.or_graphql()?;
-        Ok(feed
-            .events()
-            .filter_map(move |event| {
-                let item = match event {
-                    Err(()) => Some(Err(missed_events())),
-                    Ok(event) => match event.event() {
-                        Event::Message(message) if message.conversation_id == conversation => {
-                            Some(Ok(Message::from(message)))
-                        }
-                        _ => None,
-                    },
-                };
-                std::future::ready(item)
-            })
-            .boxed())
+        let steps = feed.events().map(move |event| match event {
+            Err(()) => Step::Last(missed_events()),
+            Ok(event) => match event.event() {
+                Event::Message(message) if message.conversation_id == conversation => {
+                    Step::Item(Message::from(message))
+                }
+                Event::Link {
+                    conversation_id,
+                    linked: false,
+                } if *conversation_id == conversation => Step::Last(unlinked()),
+                _ => Step::Skip,
+            },
+        });
+        Ok(until_last(steps.boxed()).boxed())
     }
 
     /// Every event of the caller's conversations, as `/chat/ws` delivers them: messages,
@@ -164,6 +183,41 @@ impl Subscription {
             })
             .boxed())
     }
+}
+
+/// What one live event means to a subscription.
+enum Step<T> {
+    /// Nothing: not its business.
+    Skip,
+    /// A result to send.
+    Item(T),
+    /// The error it ends with.
+    Last(async_graphql::Error),
+}
+
+/// The items of `steps` until its last: an error, after which the stream ends at once
+/// (without waiting for another event).
+fn until_last<T: Send + 'static>(
+    steps: BoxStream<'static, Step<T>>,
+) -> impl Stream<Item = Result<T>> + Send + 'static {
+    futures::stream::unfold(Some(steps), |state| async move {
+        let mut steps = state?;
+        loop {
+            match steps.next().await? {
+                Step::Skip => {}
+                Step::Item(item) => return Some((Ok(item), Some(steps))),
+                Step::Last(error) => return Some((Err(error), None)),
+            }
+        }
+    })
+}
+
+/// The error that ends a subscription to a conversation whose participants were unlinked.
+fn unlinked() -> async_graphql::Error {
+    crate::error::coded(
+        "the participants were unlinked: the conversation is read-only and nothing new will arrive",
+        "not_linked",
+    )
 }
 
 /// The error that ends a subscription which fell too far behind.

@@ -94,6 +94,10 @@ enum EventDto {
         user: String,
         online: bool,
     },
+    Link {
+        conversation_id: String,
+        linked: bool,
+    },
 }
 
 /// What an opened envelope asks of this node.
@@ -225,6 +229,13 @@ impl From<&Event> for EventDto {
                 user: user.as_str().to_owned(),
                 online: *online,
             },
+            Event::Link {
+                conversation_id,
+                linked,
+            } => Self::Link {
+                conversation_id: conversation_id.to_string(),
+                linked: *linked,
+            },
         }
     }
 }
@@ -279,6 +290,13 @@ impl EventDto {
                 user: UserId::parse(&user)?,
                 online,
             },
+            Self::Link {
+                conversation_id,
+                linked,
+            } => Event::Link {
+                conversation_id: ConversationId::parse_canonical(&conversation_id)?,
+                linked,
+            },
         })
     }
 }
@@ -324,6 +342,10 @@ mod tests {
             Event::Presence {
                 user: user("t1"),
                 online: false,
+            },
+            Event::Link {
+                conversation_id: ConversationId::new(user("s1"), user("t1")),
+                linked: false,
             },
         ];
         for event in events {

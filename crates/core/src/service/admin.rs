@@ -2,8 +2,9 @@
 //! API and to the operator through the CLI; every change is written to the audit log.
 
 use super::{ChatService, parse_limit};
+use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode, OnConflict};
-use crate::hub::Revocation;
+use crate::hub::{Delivery, Event, Revocation};
 use crate::ids::UserId;
 use crate::policy;
 use crate::store::{AuditAction, AuditEntry, Link, UserPatch};
@@ -188,6 +189,7 @@ impl ChatService {
                 link.teacher, link.student
             ))
         })?;
+        self.announce_link(&link, true).await;
         Ok(link)
     }
 
@@ -212,7 +214,22 @@ impl ChatService {
         self.audit(actor_name, AuditAction::RemoveLink, link_target(&link))
             .await?;
         self.store.remove_link(&link).await?;
+        self.announce_link(&link, false).await;
         Ok(())
+    }
+
+    /// Tells both sides of `link`, live, that it was added or removed: their clients open
+    /// or close the conversation for sending, and subscriptions to it end on removal.
+    async fn announce_link(&self, link: &Link, linked: bool) {
+        let delivery = Delivery {
+            recipients: vec![link.student.clone(), link.teacher.clone()],
+            skip: None,
+        };
+        let event = Event::Link {
+            conversation_id: ConversationId::new(link.student.clone(), link.teacher.clone()),
+            linked,
+        };
+        self.hub.publish(&delivery, &event).await;
     }
 
     /// The links of one user, or all links.

@@ -199,6 +199,15 @@ pub enum ServerFrame<'a> {
         /// Online or not.
         online: bool,
     },
+    /// The conversation's participants were linked (it opened for sending) or unlinked (it
+    /// became read-only).
+    #[serde(rename_all = "camelCase")]
+    Link {
+        /// The conversation.
+        conversation_id: String,
+        /// Linked now, or not any more.
+        linked: bool,
+    },
     /// Answer to `ping`.
     Pong,
 }
@@ -237,6 +246,13 @@ pub fn event_frame(event: &Event) -> ServerFrame<'static> {
         Event::Presence { user, online } => ServerFrame::Presence {
             user_id: user.to_string(),
             online: *online,
+        },
+        Event::Link {
+            conversation_id,
+            linked,
+        } => ServerFrame::Link {
+            conversation_id: conversation_id.to_string(),
+            linked: *linked,
         },
     }
 }

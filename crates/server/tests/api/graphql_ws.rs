@@ -95,6 +95,14 @@ impl Gql {
         }
     }
 
+    /// The next two text messages, in the order of their operation ids (operations run
+    /// side by side, so their messages may come in either order).
+    async fn next_two(&mut self) -> [Value; 2] {
+        let mut got = [self.next().await, self.next().await];
+        got.sort_by_key(|message| message["id"].as_str().unwrap_or_default().to_owned());
+        got
+    }
+
     /// Reads until the server closes; its close code and reason.
     async fn closed(&mut self) -> (u16, String) {
         self.closed_within(WAIT).await
@@ -400,5 +408,72 @@ async fn a_user_at_the_connection_cap_is_refused_before_the_upgrade_when_the_hea
     let (code, reason) = third.closed().await;
     assert_eq!(code, 4403);
     assert!(reason.contains("connections"), "{reason}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unlinking_ends_a_subscription_to_the_conversation_and_tells_every_channel() {
+    let app = spawn_app().await;
+    let teacher = app.login("t1").await;
+    let admin = app.login("admin").await;
+    let mut socket = Gql::connect(&app, &teacher).await;
+    socket
+        .subscribe("m", MESSAGE_ADDED, json!({"id": "s1+t1"}))
+        .await;
+    socket
+        .subscribe("other", MESSAGE_ADDED, json!({"id": "s2+t1"}))
+        .await;
+    socket
+        .subscribe(
+            "i",
+            "subscription { inbox { ... on LinkEvent { conversationId linked } } }",
+            json!({}),
+        )
+        .await;
+    socket.send(json!({"type": "ping"})).await;
+    assert_eq!(socket.next().await, json!({"type": "pong"}));
+    let mut chat = WsClient::connect(app.addr, &teacher).await;
+
+    let unlinked = app
+        .request(
+            reqwest::Method::DELETE,
+            "/admin/links?teacherId=t1&studentId=s1",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(unlinked.status, 204, "{}", unlinked.body);
+
+    // The inbox hears of it; the subscription to that conversation ends with the reason
+    // (an `error`, which is its end); the one to another conversation goes on.
+    let got = socket.next_two().await;
+    assert_eq!(
+        got[0],
+        json!({"id": "i", "type": "next", "payload": {"data": {"inbox": {"conversationId": "s1+t1", "linked": false}}}})
+    );
+    assert_eq!(got[1]["id"], "m");
+    assert_eq!(got[1]["type"], "next", "{}", got[1]);
+    assert_eq!(
+        got[1]["payload"]["errors"][0]["extensions"]["code"],
+        "not_linked"
+    );
+    assert_eq!(socket.next().await, json!({"id": "m", "type": "complete"}));
+    // `/chat/ws` clients are told too.
+    assert_eq!(
+        chat.next_frame(Duration::from_secs(10)).await,
+        json!({"type": "link", "conversationId": "s1+t1", "linked": false})
+    );
+
+    let sent = app.send(&teacher, "s2+t1", "t1", "still here").await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    // The inbox gets it too (as an event this query selects nothing of).
+    let got = socket.next_two().await;
+    assert_eq!(got[0]["payload"]["data"], json!({"inbox": {}}));
+    assert_eq!(got[1]["id"], "other");
+    assert_eq!(
+        got[1]["payload"]["data"]["messageAdded"]["messageBody"],
+        "still here"
+    );
+    socket.silent().await;
     app.stop().await;
 }

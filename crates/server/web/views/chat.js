@@ -254,6 +254,11 @@ export class ChatScreen {
       case 'presence':
         this.state.setPresence(frame.userId, frame.online);
         break;
+      case 'link':
+        // An admin linked or unlinked this user and a peer: the contact list (and which
+        // conversations accept messages) changed.
+        this.refreshContacts().catch(() => {});
+        break;
       default:
         break; // newer servers may add frames; ignore what we do not know
     }

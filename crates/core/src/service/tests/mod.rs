@@ -7,12 +7,14 @@
 //! - `update_user`: self-demotion, role changes while linked, revocations.
 //! - `replay`: the catch-up's merge order across conversations.
 //! - `export`: the phases of a school export and their order.
+//! - `links`: link changes announced live to both sides.
 //! - `journal`: the store the tests run on, which records what it was asked.
 
 mod audit;
 mod basics;
 mod export;
 mod journal;
+mod links;
 mod replay;
 mod send;
 mod update_user;
