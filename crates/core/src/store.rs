@@ -178,6 +178,15 @@ pub trait Store: Send + Sync + 'static {
         conversation: &ConversationId,
     ) -> Result<Option<Timestamp>, StoreError>;
 
+    /// How many of the other participant's messages `user` has not read in the
+    /// conversation (0 without messages): the count a contact list shows, for one
+    /// conversation.
+    async fn unread_count(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<u64, StoreError>;
+
     /// Moves `user`'s read marker in the conversation forward to `up_to` (never back, never
     /// past the newest message) and recounts their unread messages. The write is
     /// conditional: when the marker would not move, nothing is written (nor recounted), so

@@ -2,7 +2,9 @@
 //! strings in the same forms as REST (`student+teacher` conversation ids, RFC 3339
 //! timestamps with microseconds), so a client can mix both APIs.
 
-use async_graphql::{Enum, SimpleObject};
+use crate::api::{Caller, caller};
+use crate::error::OrGraphql;
+use async_graphql::{ComplexObject, Context, Enum, Result, SimpleObject};
 use classchat_core::contact::Contact as CoreContact;
 use classchat_core::{AuditEntry as CoreAuditEntry, Link as CoreLink, Message as CoreMessage};
 use classchat_core::{Role as CoreRole, User as CoreUser};
@@ -144,6 +146,7 @@ impl From<&CoreContact> for Contact {
 
 /// A page of one conversation.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub(crate) struct Conversation {
     /// The conversation, `student+teacher`.
     pub(crate) id: String,
@@ -159,6 +162,17 @@ pub(crate) struct Conversation {
     /// How far the other participant has read, for "Seen"; null before their first read,
     /// for pages read backwards (`before`), and for admins.
     pub(crate) peer_read_at: Option<String>,
+}
+
+#[ComplexObject]
+impl Conversation {
+    /// Messages from the other participant the caller has not read yet (the whole
+    /// conversation's, not the page's); null for admins, who have no read marker. Read
+    /// only when asked for.
+    async fn unread_count(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        let Caller { service, user } = caller(ctx)?;
+        service.unread_count(user, &self.id).await.or_graphql()
+    }
 }
 
 /// A participant's read marker.

@@ -510,3 +510,35 @@ pub async fn read_marker_reports_each_users_marker(store: Arc<dyn Store>) {
         "one user's read is not the other's"
     );
 }
+
+/// `unread_count` is one conversation's count of the peer's messages not yet read, per
+/// user: 0 before any message, each of the peer's messages counted (never the user's own),
+/// and recounted from the marker `mark_read` set.
+pub async fn unread_count_follows_messages_and_the_read_marker(store: Arc<dyn Store>) {
+    let scope = Scope::new();
+    let pair = linked_pair(&*store, &scope, "u").await;
+    let (student, teacher, conversation) = (&pair.student.id, &pair.teacher.id, &pair.conversation);
+    let unread = |user: &UserId| {
+        let store = Arc::clone(&store);
+        let (user, conversation) = (user.clone(), conversation.clone());
+        async move { store.unread_count(&user, &conversation).await.unwrap() }
+    };
+    assert_eq!(unread(student).await, 0, "no messages yet");
+
+    let first = send(&*store, conversation, teacher, at(100), "one").await;
+    send(&*store, conversation, teacher, at(200), "two").await;
+    send(&*store, conversation, student, at(300), "mine").await;
+    assert_eq!(unread(student).await, 2, "the teacher's two");
+    assert_eq!(unread(teacher).await, 1, "the student's one");
+
+    store
+        .mark_read(student, conversation, first.timestamp)
+        .await
+        .unwrap();
+    assert_eq!(unread(student).await, 1, "the one after the marker");
+    assert_eq!(
+        unread(teacher).await,
+        1,
+        "one user's read is not the other's"
+    );
+}

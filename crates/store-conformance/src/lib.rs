@@ -60,6 +60,7 @@ pub use contacts::{
     linked_contacts_for_teacher_lists_every_student, mark_read_moves_forward_only,
     mark_read_never_passes_newest_message, mark_read_without_messages_returns_none,
     own_messages_are_never_unread, read_marker_reports_each_users_marker,
+    unread_count_follows_messages_and_the_read_marker,
 };
 pub use links::{
     add_link_then_is_linked, add_link_twice_conflicts, list_links_by_user_and_all_sorted,
@@ -124,6 +125,7 @@ macro_rules! conformance_suite {
             mark_read_never_passes_newest_message,
             mark_read_without_messages_returns_none,
             read_marker_reports_each_users_marker,
+            unread_count_follows_messages_and_the_read_marker,
             audit_entries_round_trip,
             audit_lists_newest_first_with_paging,
             replay_of_a_thousand_conversations_stays_within_its_budget,

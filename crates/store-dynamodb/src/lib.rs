@@ -250,6 +250,14 @@ impl Store for DynamoStore {
         read_marker::read_marker(self, user, conversation).await
     }
 
+    async fn unread_count(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<u64, StoreError> {
+        read_marker::unread_count(self, user, conversation).await
+    }
+
     async fn mark_read(
         &self,
         user: &UserId,

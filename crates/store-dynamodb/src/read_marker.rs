@@ -1,5 +1,5 @@
-//! Read markers: `read_marker` reads a user's `lastReadAt`; `mark_read` moves it forward
-//! and recounts their unread messages.
+//! Read markers: `read_marker` reads a user's `lastReadAt` and `unread_count` their
+//! `unreadCount`; `mark_read` moves the marker forward and recounts their unread messages.
 //!
 //! A marker that would not move costs one consistent GetItem and writes nothing. Otherwise
 //! the recount is a Query with `Select = COUNT` over the messages after the marker,
@@ -13,7 +13,7 @@ use crate::DynamoStore;
 use crate::error::classify;
 use crate::item::{
     AUTHOR, CONVERSATION_ID, LAST_MESSAGE_AT, LAST_READ_AT, TIMESTAMP, UNREAD_COUNT, conv_sk,
-    get_timestamp, n, s, user_info_key,
+    get_timestamp, get_u64, n, s, user_info_key,
 };
 use crate::ops;
 use aws_sdk_dynamodb::error::SdkError;
@@ -47,6 +47,29 @@ pub(crate) async fn read_marker(
     };
     let read = get_timestamp(&summary, LAST_READ_AT)?;
     Ok((read > Timestamp::MIN).then_some(read))
+}
+
+/// `user`'s `unreadCount` in the conversation; 0 without a summary.
+pub(crate) async fn unread_count(
+    store: &DynamoStore,
+    user: &UserId,
+    conversation: &ConversationId,
+) -> Result<u64, StoreError> {
+    let summary = store
+        .client
+        .get_item()
+        .table_name(&store.tables.user_info)
+        .set_key(Some(user_info_key(user.as_str(), conv_sk(conversation))))
+        .projection_expression("#unread")
+        .expression_attribute_names("#unread", UNREAD_COUNT)
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|error| classify("GetItem unread count", error))?;
+    match summary.item {
+        Some(summary) => get_u64(&summary, UNREAD_COUNT),
+        None => Ok(0),
+    }
 }
 
 pub(crate) async fn mark_read(

@@ -234,6 +234,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn unread_count(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<u64, StoreError> {
+        let (user, conversation) = (user.clone(), conversation.clone());
+        self.readers
+            .run(move |connection| messages::unread_count(connection, &user, &conversation))
+            .await
+    }
+
     async fn mark_read(
         &self,
         user: &UserId,

@@ -162,6 +162,26 @@ pub(crate) fn read_marker(
     }
 }
 
+/// `user`'s unread count in the conversation, as their summary row keeps it (0 without
+/// one).
+pub(crate) fn unread_count(
+    connection: &Connection,
+    user: &UserId,
+    conversation: &ConversationId,
+) -> Result<u64, StoreError> {
+    let unread: Option<i64> = connection
+        .prepare_cached(
+            "SELECT unread_count FROM conversations WHERE user_id = ?1 AND conversation_id = ?2",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row([user.as_str(), &conversation.to_string()], |row| row.get(0))
+                .optional()
+        })
+        .map_err(classify)?;
+    Ok(unread.map_or(0, |unread| u64::try_from(unread).unwrap_or(0)))
+}
+
 /// Where `mark_read(up_to)` would put `user`'s marker, read without writing: `None` without
 /// a summary row (no messages yet), otherwise the marker and whether it would move. The
 /// store asks this on a reader first, so that repeating a `markRead` never queues behind

@@ -88,6 +88,12 @@ impl State {
         (summary.read > Timestamp::MIN).then_some(summary.read)
     }
 
+    pub(super) fn unread_count(&self, user: &UserId, conversation: &ConversationId) -> u64 {
+        self.summaries
+            .get(&(user.clone(), conversation.clone()))
+            .map_or(0, |summary| summary.unread)
+    }
+
     /// Moves `user`'s marker forward to `up_to`, never past the newest message, and
     /// recounts their unread messages; writes nothing when it would not move.
     pub(super) fn mark_read(

@@ -147,6 +147,14 @@ impl Store for MemoryStore {
         Ok(self.state().read_marker(user, conversation))
     }
 
+    async fn unread_count(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<u64, StoreError> {
+        Ok(self.state().unread_count(user, conversation))
+    }
+
     async fn mark_read(
         &self,
         user: &UserId,

@@ -187,6 +187,22 @@ impl ChatService {
         })
     }
 
+    /// How many of the other participant's messages the caller has not read in the
+    /// conversation `raw` names. `None` for an admin, who has no read marker (and learns
+    /// nothing an audited read would not show, so nothing is audited).
+    pub async fn unread_count(&self, caller: &User, raw: &str) -> Result<Option<u64>, ChatError> {
+        let Named {
+            conversation,
+            relation,
+        } = self.named_conversation(caller, raw).await?;
+        match policy::read_access(caller, &conversation, relation)? {
+            ReadAccess::Participant => Ok(Some(
+                self.store.unread_count(&caller.id, &conversation).await?,
+            )),
+            ReadAccess::Audited => Ok(None),
+        }
+    }
+
     /// Stores a message and returns it once it is durable. A retry with the same
     /// clientMessageId returns the message stored the first time.
     pub async fn send(&self, caller: &User, request: SendRequest<'_>) -> Result<Sent, ChatError> {

@@ -98,6 +98,9 @@ impl Store for DownStore {
     ) -> Result<Option<Timestamp>, StoreError> {
         self.down()
     }
+    async fn unread_count(&self, _: &UserId, _: &ConversationId) -> Result<u64, StoreError> {
+        self.down()
+    }
     async fn mark_read(
         &self,
         _: &UserId,

@@ -327,13 +327,13 @@ async fn admin_fields_are_for_admins_and_admin_reads_are_audited() {
     let read = app
         .graphql(
             &admin,
-            "{ conversation(id: \"s1+t1\") { messages { messageBody } peerReadAt } }",
+            "{ conversation(id: \"s1+t1\") { messages { messageBody } peerReadAt unreadCount } }",
             json!({}),
         )
         .await;
     assert_eq!(
         read["data"]["conversation"],
-        json!({"messages": [{"messageBody": "private"}], "peerReadAt": null})
+        json!({"messages": [{"messageBody": "private"}], "peerReadAt": null, "unreadCount": null})
     );
     let contacts = app
         .graphql(
@@ -429,5 +429,48 @@ async fn operations_over_the_budget_are_refused_before_they_run() {
     let teacher = app.login("t1").await;
     let response = app.graphql(&teacher, "{ me { userId } }", json!({})).await;
     assert_eq!(response["data"]["me"]["userId"], "t1");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_conversations_unread_count_is_the_callers_whole_conversations() {
+    let app = spawn_app().await;
+    let student = app.login("s1").await;
+    let teacher = app.login("t1").await;
+    for n in 0..3 {
+        let sent = app.send(&student, "s1+t1", "s1", &format!("m{n}")).await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+    }
+    let query = "query($id: String!) { conversation(id: $id, last: 1) { messages { timestamp } unreadCount } }";
+    let unread = |response: &Value| response["data"]["conversation"]["unreadCount"].clone();
+
+    let page = app.graphql(&teacher, query, json!({"id": "s1+t1"})).await;
+    assert_eq!(unread(&page), 3, "{page}");
+    assert_eq!(
+        unread(&app.graphql(&student, query, json!({"id": "t1+s1"})).await),
+        0,
+        "your own messages are never unread"
+    );
+
+    let newest = page["data"]["conversation"]["messages"][0]["timestamp"].clone();
+    let marked = app
+        .graphql(
+            &teacher,
+            "mutation($t: String!) { markRead(conversationId: \"s1+t1\", timestamp: $t) { timestamp } }",
+            json!({"t": newest}),
+        )
+        .await;
+    assert!(marked.get("errors").is_none(), "{marked}");
+    assert_eq!(
+        unread(&app.graphql(&teacher, query, json!({"id": "s1+t1"})).await),
+        0
+    );
+
+    // Someone else's conversation: refused like the page, not a count.
+    let other = app.graphql(&student, query, json!({"id": "s2+t1"})).await;
+    assert_eq!(
+        other["errors"][0]["extensions"]["code"], "forbidden",
+        "{other}"
+    );
     app.stop().await;
 }

@@ -235,3 +235,31 @@ async fn a_refused_change_is_not_logged() {
     );
     assert!(school.store.audit_log().await.is_empty());
 }
+
+#[tokio::test]
+async fn an_unread_count_is_a_participants_own_and_an_admin_gets_none_unaudited() {
+    let (school, s1, t1, a1) = school().await;
+    assert_eq!(
+        school.service.unread_count(&t1, "s1+t1").await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        school.service.unread_count(&s1, "t1+s1").await.unwrap(),
+        Some(0)
+    );
+    school.store.take_calls();
+
+    assert_eq!(
+        school.service.unread_count(&a1, "s1+t1").await.unwrap(),
+        None
+    );
+    let calls = school.store.take_calls();
+    for never in ["unread_count", "append_audit"] {
+        assert!(!calls.contains(&never), "{never} in {calls:?}");
+    }
+
+    let s2 = school.user("s2", Role::Student).await;
+    let refused = school.service.unread_count(&s2, "s1+t1").await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    assert!(!school.store.take_calls().contains(&"unread_count"));
+}

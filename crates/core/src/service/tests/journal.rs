@@ -133,6 +133,14 @@ impl Store for Journal {
         self.note("read_marker");
         self.inner.read_marker(user, conversation).await
     }
+    async fn unread_count(
+        &self,
+        user: &UserId,
+        conversation: &ConversationId,
+    ) -> Result<u64, StoreError> {
+        self.note("unread_count");
+        self.inner.unread_count(user, conversation).await
+    }
     async fn mark_read(
         &self,
         user: &UserId,
