@@ -1,5 +1,6 @@
-//! One WebSocket client for both classchat's protocol and socket.io's, bound to a chosen
-//! loopback source address so that tens of thousands of sockets never run out of ports.
+//! One WebSocket client for classchat's protocols (`/chat/ws` and GraphQL subscriptions)
+//! and socket.io's, bound to a chosen loopback source address so that tens of thousands of
+//! sockets never run out of ports.
 
 use crate::Target;
 use crate::sio;
@@ -40,7 +41,18 @@ pub struct Sender {
 pub struct Receiver {
     rx: SplitStream<Ws>,
     tx: mpsc::UnboundedSender<Message>,
-    target: Target,
+    protocol: Protocol,
+}
+
+/// What a receiver's frames are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// classchat's `/chat/ws` frames.
+    ChatWs,
+    /// socket.io packets.
+    SocketIo,
+    /// `graphql-transport-ws` messages of one `messageAdded` subscription.
+    Graphql,
 }
 
 /// The `i`-th loopback source address: 127.0.0.10 … 127.0.0.41.
@@ -84,6 +96,21 @@ pub async fn connect(
     if target == Target::Socketio {
         sio::handshake(&mut ws).await?;
     }
+    let protocol = match target {
+        Target::Socketio => Protocol::SocketIo,
+        _ => Protocol::ChatWs,
+    };
+    let (tx, receiver) = split(ws, protocol);
+    let sender = Sender {
+        tx,
+        target,
+        next_ack: Default::default(),
+    };
+    Ok((sender, receiver))
+}
+
+/// Splits `ws` into a writer task (fed through the returned channel) and a receiver.
+fn split(ws: Ws, protocol: Protocol) -> (mpsc::UnboundedSender<Message>, Receiver) {
     let (mut sink, rx) = ws.split();
     let (tx, mut queue) = mpsc::unbounded_channel::<Message>();
     tokio::spawn(async move {
@@ -94,12 +121,55 @@ pub async fn connect(
         }
         let _ = sink.close().await;
     });
-    let sender = Sender {
+    let receiver = Receiver {
+        rx,
         tx: tx.clone(),
-        target,
-        next_ack: Default::default(),
+        protocol,
     };
-    Ok((sender, Receiver { rx, tx, target }))
+    (tx, receiver)
+}
+
+/// Opens a classchat GraphQL socket (`GET /graphql`, `graphql-transport-ws`) with `token`
+/// and subscribes to `messageAdded(conversationId: conversation)`: a receiver of that
+/// conversation's messages, as a GraphQL client gets them. `base` is `ws://127.0.0.1:<port>`.
+pub async fn subscribe_graphql(
+    base: &str,
+    token: &str,
+    conversation: &str,
+    source: Ipv4Addr,
+) -> anyhow::Result<Receiver> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let host = base.trim_start_matches("ws://");
+    let mut request = format!("{base}/graphql").into_client_request()?;
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().context("subprotocol")?,
+    );
+    let stream = tcp(host, source).await?;
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .context("GraphQL WebSocket handshake")?;
+    let init = serde_json::json!({"type": "connection_init", "payload": {"token": token}});
+    ws.send(Message::text(init.to_string())).await?;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) if text.contains("connection_ack") => break,
+            Some(Ok(Message::Text(text))) => bail!("before the ack: {text}"),
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error.into()),
+            None => bail!("closed before the ack"),
+        }
+    }
+    let subscribe = serde_json::json!({
+        "id": "m",
+        "type": "subscribe",
+        "payload": {
+            "query": "subscription($id: String!) { messageAdded(conversationId: $id) { messageBody } }",
+            "variables": {"id": conversation},
+        },
+    });
+    ws.send(Message::text(subscribe.to_string())).await?;
+    Ok(split(ws, Protocol::Graphql).1)
 }
 
 impl Sender {
@@ -141,15 +211,16 @@ impl Receiver {
                 Message::Close(_) => return Ok(None),
                 _ => continue,
             };
-            let event = match self.target {
-                Target::Socketio => match sio::parse(&text) {
+            let event = match self.protocol {
+                Protocol::SocketIo => match sio::parse(&text) {
                     sio::Packet::Ping => {
                         let _ = self.tx.send(Message::text("3"));
                         continue;
                     }
                     sio::Packet::Event(event) => event,
                 },
-                _ => parse_classchat(&text)?,
+                Protocol::ChatWs => parse_classchat(&text)?,
+                Protocol::Graphql => parse_graphql(&text)?,
             };
             return Ok(Some(event));
         }
@@ -164,6 +235,25 @@ fn parse_classchat(text: &str) -> anyhow::Result<Event> {
         Some("ack") => Event::Ack,
         Some("message") => Event::Message(string(&value["message"]["messageBody"])),
         Some("error") => Event::Error(format!("{} {}", value["code"], value["message"])),
+        _ => Event::Other,
+    })
+}
+
+/// A `graphql-transport-ws` message of a `messageAdded` subscription.
+fn parse_graphql(text: &str) -> anyhow::Result<Event> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    let payload = &value["payload"];
+    Ok(match value["type"].as_str() {
+        Some("next") if payload.get("errors").is_some() => {
+            Event::Error(payload["errors"].to_string())
+        }
+        Some("next") => Event::Message(
+            payload["data"]["messageAdded"]["messageBody"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        Some("error") => Event::Error(payload.to_string()),
         _ => Event::Other,
     })
 }

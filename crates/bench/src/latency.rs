@@ -3,12 +3,15 @@
 //! sender-send → recipient-receive in an HdrHistogram (µs). Loss = sent − received.
 //! With `--nodes 2` (classchat), senders and idle sockets are on node A and recipients on
 //! node B, so every message crosses Redis pub/sub (see [`crate::nodes`]).
+//! With `--graphql` (classchat), each recipient also holds a GraphQL socket subscribed to
+//! `messageAdded` of its conversation, and the same messages' latency to it is reported
+//! beside `/chat/ws`'s (`graphql_delivery_*`), from the same run.
 
-use crate::client::Event;
+use crate::client::{self, Event, Receiver};
 use crate::nodes::{self, TwoNodes};
 use crate::report::{self, Report};
 use crate::seed::Seed;
-use crate::send::connect_pair_across;
+use crate::send::{auth, connect_pair_across};
 use crate::server::{self, Server};
 use crate::{Common, Target, idle};
 use anyhow::bail;
@@ -39,6 +42,10 @@ pub struct Args {
     /// redis-server (senders on node A, recipients on node B).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub nodes: u8,
+    /// Also deliver to a GraphQL `messageAdded` subscription of each recipient, and report
+    /// its latency beside the `/chat/ws` socket's (classchat only).
+    #[arg(long)]
+    pub graphql: bool,
 }
 
 /// The server(s) under test: one, or two nodes behind Redis.
@@ -91,6 +98,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.nodes != 1 && common.target != Target::Classchat {
         bail!("--nodes {} is for --target classchat only", args.nodes);
     }
+    if args.graphql && common.target != Target::Classchat {
+        bail!("--graphql is for --target classchat only");
+    }
     let servers = match common.target {
         Target::Classchat if args.nodes == 2 => {
             Servers::Two(Box::new(nodes::start_two(common, &seed).await?))
@@ -103,40 +113,34 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let held = idle::hold(sender_node, common.target, args.idle, args.per_worker).await?;
     let mut senders = Vec::new();
     let mut recipients = Vec::new();
+    let mut subscribers = Vec::new();
     for i in 0..args.pairs {
         let (tx, mut rx, recipient, conversation) =
             connect_pair_across(sender_node, recipient_node, common.target, i).await?;
         // Acks are not measured here; drain them.
         tokio::spawn(async move { while let Ok(Some(_)) = rx.next().await {} });
+        if args.graphql {
+            let token = auth(recipient_node, common.target, &format!("t-{i}"), "teacher")?;
+            let source = client::source_ip(i + 2);
+            subscribers.push(
+                client::subscribe_graphql(&recipient_node.ws(), &token, &conversation, source)
+                    .await?,
+            );
+        }
         senders.push((tx, conversation));
         recipients.push(recipient);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let send_secs = args.secs;
     let collect_until = Instant::now() + Duration::from_secs_f64(send_secs + 3.0);
-    let mut collectors = Vec::new();
-    for mut recipient in recipients {
-        collectors.push(tokio::spawn(async move {
-            let mut histogram = report::histogram()?;
-            let deadline = tokio::time::sleep_until(collect_until.into());
-            tokio::pin!(deadline);
-            loop {
-                tokio::select! {
-                    _ = &mut deadline => break,
-                    event = recipient.next() => match event {
-                        Ok(Some(Event::Message(body))) => {
-                            if let Some(sent) = body.strip_prefix("t=").and_then(|v| v.parse::<u64>().ok()) {
-                                histogram.saturating_record(now_micros().saturating_sub(sent).max(1));
-                            }
-                        }
-                        Ok(Some(_)) => {}
-                        _ => break,
-                    }
-                }
-            }
-            Ok::<_, anyhow::Error>(histogram)
-        }));
-    }
+    let collectors: Vec<_> = recipients
+        .into_iter()
+        .map(|recipient| collect(recipient, collect_until))
+        .collect();
+    let graphql_collectors: Vec<_> = subscribers
+        .into_iter()
+        .map(|subscriber| collect(subscriber, collect_until))
+        .collect();
     // Open loop: every millisecond, send what the offered rate owes by now.
     let started = Instant::now();
     let mut sent = 0u64;
@@ -158,10 +162,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let offered_secs = started.elapsed().as_secs_f64();
-    let mut histogram = report::histogram()?;
-    for collector in collectors {
-        histogram.add(collector.await??)?;
-    }
+    let histogram = merged(collectors).await?;
+    let graphql = merged(graphql_collectors).await?;
     let received = histogram.len();
     let mut report = Report::new("latency", common.target.name());
     report
@@ -173,7 +175,56 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .add("sent", sent, "")
         .add("lost", sent.saturating_sub(received), "")
         .latency("delivery", &histogram);
+    if args.graphql {
+        report
+            .add("graphql_lost", sent.saturating_sub(graphql.len()), "")
+            .latency("graphql_delivery", &graphql)
+            .add(
+                "graphql_p99_ratio",
+                graphql.value_at_quantile(0.99) as f64
+                    / histogram.value_at_quantile(0.99).max(1) as f64,
+                "",
+            );
+    }
     report.emit(common)?;
     drop(held);
     servers.stop().await
+}
+
+/// Records, until `until`, the latency of every timed message `receiver` gets.
+fn collect(
+    mut receiver: Receiver,
+    until: Instant,
+) -> tokio::task::JoinHandle<anyhow::Result<hdrhistogram::Histogram<u64>>> {
+    tokio::spawn(async move {
+        let mut histogram = report::histogram()?;
+        let deadline = tokio::time::sleep_until(until.into());
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                event = receiver.next() => match event {
+                    Ok(Some(Event::Message(body))) => {
+                        if let Some(sent) = body.strip_prefix("t=").and_then(|v| v.parse::<u64>().ok()) {
+                            histogram.saturating_record(now_micros().saturating_sub(sent).max(1));
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    _ => break,
+                }
+            }
+        }
+        Ok(histogram)
+    })
+}
+
+/// The collectors' histograms, merged.
+async fn merged(
+    collectors: Vec<tokio::task::JoinHandle<anyhow::Result<hdrhistogram::Histogram<u64>>>>,
+) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
+    let mut histogram = report::histogram()?;
+    for collector in collectors {
+        histogram.add(collector.await??)?;
+    }
+    Ok(histogram)
 }
