@@ -31,6 +31,9 @@ pub struct LambdaConfig {
     /// How long a token lasts (`CLASSCHAT_TOKEN_TTL`, as `serve --token-ttl`: `45m`,
     /// `12h`, `7d`).
     pub token_ttl: Duration,
+    /// The AppSync API's GraphQL URL (`CLASSCHAT_APPSYNC_URL`): when set, every live event
+    /// and revocation is also published there (`appsync/README.md`).
+    pub appsync_url: Option<String>,
 }
 
 impl LambdaConfig {
@@ -74,6 +77,7 @@ impl LambdaConfig {
                 timeouts: None,
             },
             management_endpoint: lookup("CLASSCHAT_WS_ENDPOINT"),
+            appsync_url: lookup("CLASSCHAT_APPSYNC_URL"),
             cors_origins: lookup("CLASSCHAT_CORS_ORIGINS")
                 .map(|list| {
                     list.split(',')

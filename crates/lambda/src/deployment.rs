@@ -1,6 +1,8 @@
-//! Wiring shared by both functions: one store, one hub, one `ChatService` and the token
+//! Wiring shared by the functions: one store, one hub, one `ChatService` and the token
 //! signing secret per process, built once at cold start and reused by every invocation.
+//! With an AppSync API (`CLASSCHAT_APPSYNC_URL`), the service's hub also publishes there.
 
+use crate::appsync::{AppSyncHub, AppSyncPublisher};
 use crate::config::LambdaConfig;
 use crate::connections::ConnectionTable;
 use crate::error::LambdaError;
@@ -28,30 +30,43 @@ impl Deployment {
     /// secret, which fails the cold start (with the reason in the log) if it cannot be
     /// read or is shorter than 32 bytes.
     pub async fn connect(config: &LambdaConfig) -> Result<Self, LambdaError> {
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-        let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn).await?;
-        let store = DynamoStore::connect(&config.dynamo).await?;
+        let (sdk, store, jwt_secret) = load(config).await?;
+        let appsync = match &config.appsync_url {
+            Some(url) => Some(AppSyncPublisher::new(&sdk, url).map_err(|error| {
+                LambdaError::Config(format!("CLASSCHAT_APPSYNC_URL is set, but {error}"))
+            })?),
+            None => None,
+        };
         Ok(Self::from_parts(
             store,
             sdk,
             config.management_endpoint.as_deref(),
             jwt_secret,
+            appsync,
         ))
     }
 
     /// Builds everything over a store, SDK configuration and secret obtained elsewhere
-    /// (tests point the first two at emulators on loopback).
+    /// (tests point the first two at emulators on loopback), publishing to `appsync` too
+    /// when given.
     pub fn from_parts(
         store: DynamoStore,
         sdk: SdkConfig,
         management: Option<&str>,
         jwt_secret: JwtSecret,
+        appsync: Option<AppSyncPublisher>,
     ) -> Self {
         let connections = ConnectionTable::new(store.client().clone(), store.tables());
         let hub = Arc::new(ApiGatewayHub::new(sdk, connections, management));
-        let service = ChatService::new(Arc::new(store), Arc::new(SystemClock))
-            .with_hub(Arc::clone(&hub) as Arc<dyn classchat_core::Hub>);
+        let service_hub: Arc<dyn classchat_core::Hub> = match appsync {
+            Some(appsync) => Arc::new(AppSyncHub::new(
+                Arc::clone(&hub) as Arc<dyn classchat_core::Hub>,
+                appsync,
+            )),
+            None => Arc::clone(&hub) as Arc<dyn classchat_core::Hub>,
+        };
+        let service =
+            ChatService::new(Arc::new(store), Arc::new(SystemClock)).with_hub(service_hub);
         Self {
             service: Arc::new(service),
             hub,
@@ -59,8 +74,21 @@ impl Deployment {
         }
     }
 
-    /// The secret both functions sign and verify tokens with.
+    /// The secret every function signs and verifies tokens with.
     pub fn jwt_secret(&self) -> &JwtSecret {
         &self.jwt_secret
     }
+}
+
+/// What every function needs first: the AWS configuration of the environment, the store,
+/// and the token signing secret (read from Secrets Manager: one request, which fails the
+/// cold start with the reason if the secret cannot be read or is shorter than 32 bytes).
+pub async fn load(
+    config: &LambdaConfig,
+) -> Result<(SdkConfig, DynamoStore, JwtSecret), LambdaError> {
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn).await?;
+    let store = DynamoStore::connect(&config.dynamo).await?;
+    Ok((sdk, store, jwt_secret))
 }

@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod appsync;
 pub mod config;
 pub mod connections;
 pub mod deployment;

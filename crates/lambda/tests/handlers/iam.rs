@@ -4,18 +4,21 @@
 //! resources: a grant the code never uses fails, and so does a call with no grant.
 //!
 //! Which sources each function runs:
-//! - both: the store (`crates/store-dynamodb/src`, minus `tables.rs`, which only the
+//! - all: the store (`crates/store-dynamodb/src`, minus `tables.rs`, which only the
 //!   operator's `classchat tables create` runs, and `testing.rs`) and `crates/lambda/src`
-//!   (connections, hub, secret, deployment);
-//! - the WebSocket function alone: `ws/` and its binary; the REST function alone: `http.rs`
-//!   and its binary.
+//!   (config, secret, deployment);
+//! - all but the AppSync authorizer, which only reads the user and the secret: the
+//!   deliveries (connections, hub, and AppSync's hub and publisher);
+//! - each its own handler and binary: `http.rs`, `ws/`, `appsync/resolver.rs`,
+//!   `appsync/authorizer.rs`.
 //!
 //! How a call's resource is found: the builder chain after it names the table
 //! (`.table_name(&store.tables.message)`) and any index (`.index_name(CONNECTIONS_BY_USER)`);
 //! a call whose table is a function parameter (the batch read of profiles) takes the tables
 //! its callers pass. The secret is the one the function's `CLASSCHAT_JWT_SECRET_ARN` names
 //! in the template, since that is the only one the code reads; posts go to this stack's
-//! WebSocket API. Anything the scanner cannot place fails the test, rather than letting
+//! WebSocket API; AppSync calls (`appsync:GraphQL`) go to the mutation fields the publisher
+//! names (`self.logged("<field>", …)`) on this stack's GraphQL API. Anything the scanner cannot place fails the test, rather than letting
 //! the template fall behind the code.
 
 use serde_yaml::Value;
@@ -68,7 +71,28 @@ const UNMAPPED: &[&str] = &[
 const SECRET_ARN_VARIABLE: &str = "CLASSCHAT_JWT_SECRET_ARN";
 
 /// The functions of the template and the binary each one runs.
-const FUNCTIONS: [(&str, &str); 2] = [("HttpFunction", "http"), ("WsFunction", "ws")];
+const FUNCTIONS: [(&str, &str); 4] = [
+    ("HttpFunction", "http"),
+    ("WsFunction", "ws"),
+    ("AppSyncFunction", "appsync"),
+    ("AppSyncAuthorizerFunction", "appsync-authorizer"),
+];
+
+/// The handler of each binary: a function links its own and none of the others'.
+const HANDLERS: [(&str, &str); 4] = [
+    ("http", "src/http.rs"),
+    ("ws", "src/ws/"),
+    ("appsync", "src/appsync/resolver.rs"),
+    ("appsync-authorizer", "src/appsync/authorizer.rs"),
+];
+
+/// The sources that deliver live events: every function links them but the authorizer.
+const DELIVERY: [&str; 4] = [
+    "src/hub.rs",
+    "src/connections.rs",
+    "src/appsync/hub.rs",
+    "src/appsync/publisher.rs",
+];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -102,18 +126,22 @@ fn sources(dir: &str, except: &[&str]) -> Vec<Source> {
     found
 }
 
-/// The sources the function running `binary` (`http` or `ws`) links.
+/// The sources the function running `binary` (see [`FUNCTIONS`]) links.
 fn sources_of(binary: &str) -> Vec<Source> {
-    let other = if binary == "http" { "ws" } else { "http" };
     let mut linked = sources("crates/store-dynamodb/src", &["tables.rs", "testing.rs"]);
     linked.extend(
         sources("crates/lambda/src", &[])
             .into_iter()
             .filter(|source| {
                 let path = &source.path;
-                !(path.ends_with(&format!("src/{other}.rs"))
-                    || path.contains(&format!("src/{other}/"))
-                    || path.ends_with(&format!("bin/classchat-{other}.rs")))
+                let other_binary = path.contains("/bin/")
+                    && !path.ends_with(&format!("bin/classchat-{binary}.rs"));
+                let other_handler = HANDLERS
+                    .iter()
+                    .any(|(owner, handler)| *owner != binary && path.contains(handler));
+                let delivery = binary == "appsync-authorizer"
+                    && DELIVERY.iter().any(|file| path.ends_with(file));
+                !(other_binary || other_handler || delivery)
             }),
     );
     linked
@@ -243,6 +271,17 @@ fn calls(linked: &[Source], secret: &str) -> Grants {
                  template.yaml",
                 source.path
             );
+        }
+        // The AppSync publisher's calls, each on the mutation field it names.
+        for (at, _) in text.match_indices(".logged(\"") {
+            let field = text[at + ".logged(\"".len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default();
+            grants
+                .entry(format!("GraphQLApi/types/Mutation/fields/{field}"))
+                .or_default()
+                .insert("appsync:GraphQL".to_owned());
         }
         for (call, action) in OPERATIONS {
             for (at, _) in text.match_indices(call) {
@@ -405,6 +444,13 @@ pub(crate) fn template() -> Value {
 /// What the template grants each function's role.
 fn granted(template: &Value) -> BTreeMap<String, Grants> {
     let resources = template["Resources"].as_mapping().unwrap();
+    for (name, resource) in resources {
+        let kind = resource["Type"].as_str().unwrap_or_default();
+        assert!(
+            kind != "AWS::IAM::RolePolicy" && kind != "AWS::IAM::Policy",
+            "{name:?}: grants live inline in each function's role, where this test reads them"
+        );
+    }
     let mut by_function = BTreeMap::new();
     let mut roles_seen = BTreeSet::new();
     for (name, resource) in resources {
@@ -540,6 +586,34 @@ fn the_code_calls_what_each_function_needs_on_each_resource() {
             "dynamodb:GetItem",
             "dynamodb:PutItem"
         ]
+    );
+    // Every function that delivers also publishes to AppSync, and ends its subscriptions;
+    // the authorizer delivers nothing.
+    for function in ["HttpFunction", "WsFunction", "AppSyncFunction"] {
+        for field in [
+            "publishMessage",
+            "publishInboxEvent",
+            "endUserSessions",
+            "endLink",
+        ] {
+            let resource = format!("GraphQLApi/types/Mutation/fields/{field}");
+            assert_eq!(
+                actions(function, &resource),
+                ["appsync:GraphQL"],
+                "{function}"
+            );
+        }
+    }
+    let authorizer = &derived["AppSyncAuthorizerFunction"];
+    assert!(
+        authorizer
+            .keys()
+            .all(|resource| !resource.starts_with("GraphQLApi") && resource != "WebSocketApi"),
+        "{authorizer:?}"
+    );
+    assert_eq!(
+        actions("AppSyncAuthorizerFunction", secret),
+        ["secretsmanager:GetSecretValue"]
     );
 }
 

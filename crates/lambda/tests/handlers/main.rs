@@ -5,6 +5,7 @@
 
 mod common;
 
+mod appsync;
 mod fan_out;
 mod http;
 mod iam;

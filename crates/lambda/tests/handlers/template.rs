@@ -80,9 +80,30 @@ fn both_apis_are_throttled_by_parameters() {
             &stage["Properties"]["DefaultRouteSettings"],
         );
     }
+    // AppSync has no throttling setting: a WAF rate rule, from a parameter, on the API.
+    let graphql = resources_of(&template, "AWS::AppSync::GraphQLApi");
+    assert_eq!(graphql.len(), 1, "one GraphQL API");
+    let acls = resources_of(&template, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1, "the GraphQL API's web ACL");
+    let rules = acls[0].1["Properties"]["Rules"]
+        .as_sequence()
+        .expect("rules");
+    assert!(
+        rules.iter().any(|rule| {
+            let limit = &rule["Statement"]["RateBasedStatement"]["Limit"];
+            !limit.is_null() && {
+                number_parameter(&template, limit, 10);
+                rule["Action"]["Block"].is_mapping()
+            }
+        }),
+        "the web ACL blocks over a rate parameter"
+    );
+    let associations = resources_of(&template, "AWS::WAFv2::WebACLAssociation");
+    assert_eq!(associations.len(), 1, "the web ACL is on the GraphQL API");
     assert!(
         resources_of(&template, "AWS::Serverless::Api").is_empty()
-            && resources_of(&template, "AWS::ApiGateway::Stage").is_empty(),
+            && resources_of(&template, "AWS::ApiGateway::Stage").is_empty()
+            && resources_of(&template, "AWS::Serverless::GraphQLApi").is_empty(),
         "any other API must be throttled too: extend this test"
     );
 }
@@ -91,7 +112,11 @@ fn both_apis_are_throttled_by_parameters() {
 fn every_function_has_reserved_concurrency() {
     let template = template();
     let functions = resources_of(&template, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), 2);
+    assert_eq!(
+        functions.len(),
+        4,
+        "REST, WebSocket, AppSync and its authorizer"
+    );
     for (name, function) in functions {
         let own = &function["Properties"]["ReservedConcurrentExecutions"];
         let global = &template["Globals"]["Function"]["ReservedConcurrentExecutions"];

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use classchat_core::service::{Actor, NewUser};
+use classchat_lambda::appsync::AppSyncPublisher;
 use classchat_lambda::ws::WsHandler;
 use classchat_lambda::{Deployment, JwtSecret, LambdaConfig};
 use serde_json::Value;
@@ -37,12 +38,14 @@ pub fn fixture(name: &str) -> Value {
 }
 
 /// Records every `POST /@connections/{id}` and `DELETE /@connections/{id}`; answers 410
-/// for the ids in `gone`.
+/// for the ids in `gone`. Also stands in for the AppSync API: records every `POST
+/// /graphql` (its `Authorization` header and body) and answers `{"data": {}}`.
 #[derive(Clone, Default)]
 pub struct FakeManagement {
     pub posts: Arc<Mutex<Vec<(String, Value)>>>,
     pub deleted: Arc<Mutex<Vec<String>>>,
     pub gone: Arc<Mutex<HashSet<String>>>,
+    pub appsync: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl FakeManagement {
@@ -50,6 +53,7 @@ impl FakeManagement {
     pub async fn start(&self) -> String {
         let app = Router::new()
             .route("/@connections/{id}", post(receive).delete(disconnect))
+            .route("/graphql", post(appsync))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -75,7 +79,38 @@ impl FakeManagement {
 
     pub fn clear(&self) {
         self.posts.lock().unwrap().clear();
+        self.appsync.lock().unwrap().clear();
     }
+
+    /// The AppSync calls so far: each operation's name (its document's first word after
+    /// `mutation`) and variables.
+    pub fn appsync_calls(&self) -> Vec<(String, Value)> {
+        let calls = self.appsync.lock().unwrap();
+        calls
+            .iter()
+            .map(|(_, body)| {
+                let document = body["query"].as_str().unwrap_or_default();
+                let name = document.split_whitespace().nth(1).unwrap_or_default();
+                let name = name.split('(').next().unwrap_or_default().to_owned();
+                (name, body["variables"].clone())
+            })
+            .collect()
+    }
+}
+
+async fn appsync(
+    State(fake): State<FakeManagement>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::Json<Value> {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body: Value = serde_json::from_slice(&body).expect("GraphQL requests are JSON");
+    fake.appsync.lock().unwrap().push((authorization, body));
+    axum::Json(serde_json::json!({"data": {}}))
 }
 
 async fn receive(
@@ -170,11 +205,18 @@ impl Harness {
         let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn)
             .await
             .expect("read the secret");
+        let appsync = AppSyncPublisher::with_credentials(
+            &format!("{endpoint}/graphql"),
+            "us-east-1",
+            SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "test")),
+        )
+        .expect("a publisher");
         let deployment = Deployment::from_parts(
             store,
             sdk_config(),
             config.management_endpoint.as_deref(),
             jwt_secret,
+            Some(appsync),
         );
         seed(&deployment).await;
         Self {

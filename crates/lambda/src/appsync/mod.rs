@@ -1,0 +1,17 @@
+//! classchat's AppSync API (`appsync/` and the AppSync section of `template.yaml`; the
+//! contract is `appsync/README.md`): the authorizer ([`Authorizer`]), the Lambda data
+//! source ([`Resolver`]), and the backend's publish and invalidation calls
+//! ([`AppSyncPublisher`], through [`AppSyncHub`] beside the WebSocket API's hub).
+
+mod authorizer;
+mod hub;
+mod publisher;
+mod resolver;
+
+pub use authorizer::{Authorizer, AuthorizerRequest, AuthorizerResponse};
+pub use hub::AppSyncHub;
+pub use publisher::{
+    AppSyncPublisher, END_LINK, END_USER_SESSIONS, PUBLISH_INBOX_EVENT, PUBLISH_MESSAGE,
+    PublishError,
+};
+pub use resolver::{Resolver, ResolverEvent};

@@ -1,0 +1,380 @@
+//! [`AppSyncPublisher`]: classchat's calls to its AppSync API (`appsync/README.md`, "What
+//! the backend calls"): each live event becomes `publishMessage` and/or `publishInboxEvent`
+//! (which AppSync's enhanced filters hand to the participants' subscriptions only), an
+//! unlink also `endLink`, a revocation `endUserSessions`. Each call is a GraphQL POST signed
+//! with SigV4 (service `appsync`) by the function role's credentials. Best effort, like
+//! every delivery: a failed call is logged, never turned into the send's answer.
+
+use aws_config::SdkConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use bytes::Bytes;
+use classchat_core::{Delivery, Event, Message, Revocation, UserId};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime};
+
+/// How long one call may take before it is given up (and logged).
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `publishMessage`: a stored message, for `messageAdded` subscriptions.
+pub const PUBLISH_MESSAGE: &str = r"mutation PublishMessage($input: PublishMessageInput!) {
+  publishMessage(input: $input) {
+    messageId
+    conversationId
+    timestamp
+    author
+    messageBody
+    clientMessageId
+  }
+}";
+
+/// `publishInboxEvent`: any live event with its recipients, for `inbox` subscriptions.
+pub const PUBLISH_INBOX_EVENT: &str = r"mutation PublishInboxEvent($input: PublishInboxEventInput!) {
+  publishInboxEvent(input: $input) {
+    recipients
+    event {
+      __typename
+      ... on MessageEvent {
+        message {
+          messageId
+          conversationId
+          timestamp
+          author
+          messageBody
+          clientMessageId
+        }
+      }
+      ... on ReadMarker {
+        conversationId
+        userId
+        timestamp
+      }
+      ... on TypingEvent {
+        conversationId
+        userId
+      }
+      ... on PresenceEvent {
+        userId
+        online
+      }
+      ... on LinkEvent {
+        conversationId
+        linked
+      }
+    }
+  }
+}";
+
+/// `endUserSessions`: ends every subscription of a user whose sessions were revoked.
+pub const END_USER_SESSIONS: &str = r"mutation EndUserSessions($userId: String!, $reason: String!) {
+  endUserSessions(userId: $userId, reason: $reason) {
+    subscriptionFields
+  }
+}";
+
+/// `endLink`: ends every `messageAdded` subscription to a conversation that was unlinked.
+pub const END_LINK: &str = r"mutation EndLink($conversationId: String!) {
+  endLink(conversationId: $conversationId) {
+    subscriptionFields
+  }
+}";
+
+/// Why a call failed (logged, never returned to a client).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No credentials to sign with.
+    #[error("no credentials: {0}")]
+    Credentials(String),
+    /// The request could not be signed.
+    #[error("cannot sign: {0}")]
+    Signing(String),
+    /// The request did not get an answer.
+    #[error("request failed: {0}")]
+    Http(String),
+    /// AppSync answered, with an error.
+    #[error("AppSync answered {status}: {body}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The answer (GraphQL errors).
+        body: String,
+    },
+}
+
+/// The HTTP(S) client of the calls.
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A signed client of one AppSync API's GraphQL endpoint.
+#[derive(Clone)]
+pub struct AppSyncPublisher {
+    url: String,
+    region: String,
+    credentials: SharedCredentialsProvider,
+    http: HttpClient,
+}
+
+impl std::fmt::Debug for AppSyncPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppSyncPublisher")
+            .field("url", &self.url)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppSyncPublisher {
+    /// A publisher to `url` (the API's `GraphQLUrl`), signing with `sdk`'s credentials and
+    /// region; refused when `sdk` has neither (nothing could be signed).
+    pub fn new(sdk: &SdkConfig, url: &str) -> Result<Self, PublishError> {
+        let credentials = sdk
+            .credentials_provider()
+            .ok_or_else(|| PublishError::Credentials("no credentials provider".into()))?;
+        let region = sdk
+            .region()
+            .ok_or_else(|| PublishError::Signing("no region".into()))?
+            .to_string();
+        Self::with_credentials(url, &region, credentials)
+    }
+
+    /// A publisher signing with `credentials` in `region` (tests and tools).
+    pub fn with_credentials(
+        url: &str,
+        region: &str,
+        credentials: SharedCredentialsProvider,
+    ) -> Result<Self, PublishError> {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls()?)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(Self {
+            url: url.to_owned(),
+            region: region.to_owned(),
+            credentials,
+            http: Client::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+
+    /// Publishes a live event to the subscriptions AppSync holds, as the table of
+    /// `appsync/README.md` says: a message to `messageAdded` and `inbox`, every other
+    /// event to `inbox`, and an unlink also ends `messageAdded` subscriptions to it.
+    pub async fn publish(&self, delivery: &Delivery, event: &Event) {
+        if let Event::Message(message) = event {
+            let input = json!({ "input": message_input(message) });
+            self.logged("publishMessage", PUBLISH_MESSAGE, input).await;
+        }
+        let input = json!({ "input": inbox_input(&delivery.recipients, event) });
+        self.logged("publishInboxEvent", PUBLISH_INBOX_EVENT, input)
+            .await;
+        if let Event::Link {
+            conversation_id,
+            linked: false,
+        } = event
+        {
+            let variables = json!({ "conversationId": conversation_id.to_string() });
+            self.logged("endLink", END_LINK, variables).await;
+        }
+    }
+
+    /// Ends every AppSync subscription of `user`, whose sessions were revoked.
+    pub async fn end_user_sessions(&self, user: &UserId, why: Revocation) {
+        let variables = json!({ "userId": user.as_str(), "reason": why.as_str() });
+        self.logged("endUserSessions", END_USER_SESSIONS, variables)
+            .await;
+    }
+
+    /// [`Self::call`], logging a failure.
+    async fn logged(&self, name: &str, document: &str, variables: Value) {
+        if let Err(error) = self.call(document, variables).await {
+            tracing::warn!(operation = name, %error, "AppSync call failed");
+        }
+    }
+
+    /// POSTs one operation, signed; its `data` if AppSync ran it.
+    pub async fn call(&self, document: &str, variables: Value) -> Result<Value, PublishError> {
+        let body = json!({ "query": document, "variables": variables }).to_string();
+        let identity = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|error| PublishError::Credentials(error.to_string()))?
+            .into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("appsync")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|error| PublishError::Signing(error.to_string()))?
+            .into();
+        let uri: http::Uri = self
+            .url
+            .parse()
+            .map_err(|_| PublishError::Signing(format!("not a URL: {}", self.url)))?;
+        let host = uri
+            .authority()
+            .map(|authority| authority.as_str().to_owned())
+            .ok_or_else(|| PublishError::Signing(format!("no host in {}", self.url)))?;
+        let headers = [
+            ("content-type", "application/json"),
+            ("host", host.as_str()),
+        ];
+        let signable = SignableRequest::new(
+            "POST",
+            self.url.as_str(),
+            headers.iter().copied(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|error| PublishError::Signing(error.to_string()))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|error| PublishError::Signing(error.to_string()))?
+            .into_parts();
+        let mut request = http::Request::post(uri)
+            .header("content-type", "application/json")
+            .header("host", &host);
+        for (name, value) in instructions.headers() {
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|error| PublishError::Http(error.to_string()))?;
+        let exchange = async {
+            let answer = self
+                .http
+                .request(request)
+                .await
+                .map_err(|error| error.to_string())?;
+            let status = answer.status().as_u16();
+            let bytes = answer
+                .into_body()
+                .collect()
+                .await
+                .map_err(|error| error.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(CALL_TIMEOUT, exchange)
+            .await
+            .map_err(|_| PublishError::Http(format!("no answer within {CALL_TIMEOUT:?}")))?
+            .map_err(PublishError::Http)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status != 200 || parsed.get("errors").is_some_and(|errors| !errors.is_null()) {
+            return Err(PublishError::Refused { status, body: text });
+        }
+        Ok(parsed["data"].clone())
+    }
+}
+
+/// TLS with the aws-lc-rs provider (named: the build links more than one) and the
+/// system's roots, as the SDK's own client has them.
+fn tls() -> Result<rustls::ClientConfig, PublishError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(certificate);
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| PublishError::Http(error.to_string()))?;
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// A message as the `PublishMessageInput` (and `MessageEvent.message`) has it.
+fn message_input(message: &Message) -> Value {
+    json!({
+        "messageId": message.message_id.to_string(),
+        "conversationId": message.conversation_id.to_string(),
+        "timestamp": message.timestamp.to_string(),
+        "author": message.author.as_str(),
+        "messageBody": message.body.as_str(),
+        "clientMessageId": message.client_message_id.as_ref().map(|id| id.as_str()),
+    })
+}
+
+/// The `PublishInboxEventInput` of `event` for `recipients`: exactly one event field set.
+fn inbox_input(recipients: &[UserId], event: &Event) -> Value {
+    let recipients: Vec<&str> = recipients.iter().map(UserId::as_str).collect();
+    let (field, value) = match event {
+        Event::Message(message) => ("message", message_input(message)),
+        Event::Read {
+            conversation_id,
+            user,
+            timestamp,
+        } => (
+            "read",
+            json!({
+                "conversationId": conversation_id.to_string(),
+                "userId": user.as_str(),
+                "timestamp": timestamp.to_string(),
+            }),
+        ),
+        Event::Typing {
+            conversation_id,
+            user,
+        } => (
+            "typing",
+            json!({ "conversationId": conversation_id.to_string(), "userId": user.as_str() }),
+        ),
+        Event::Presence { user, online } => (
+            "presence",
+            json!({ "userId": user.as_str(), "online": online }),
+        ),
+        Event::Link {
+            conversation_id,
+            linked,
+        } => (
+            "link",
+            json!({ "conversationId": conversation_id.to_string(), "linked": linked }),
+        ),
+    };
+    json!({ "recipients": recipients, field: value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documents are `appsync/README.md`'s, verbatim: the contract the AppSync
+    /// schema and resolvers are tested against (`e2e/tests/appsync.test.js`).
+    #[test]
+    fn every_document_is_the_contracts() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../appsync/README.md"),
+        )
+        .unwrap();
+        for (name, document) in [
+            ("publishMessage", PUBLISH_MESSAGE),
+            ("publishInboxEvent", PUBLISH_INBOX_EVENT),
+            ("endUserSessions", END_USER_SESSIONS),
+            ("endLink", END_LINK),
+        ] {
+            let block = format!("```graphql\n# {name}\n{document}\n```");
+            assert!(
+                readme.contains(&block),
+                "{name} differs from appsync/README.md"
+            );
+        }
+    }
+
+    #[test]
+    fn an_inbox_event_sets_exactly_one_event_field() {
+        let user = |id: &str| UserId::parse(id).unwrap();
+        let event = Event::Presence {
+            user: user("t1"),
+            online: true,
+        };
+        let input = inbox_input(&[user("s1"), user("s2")], &event);
+        assert_eq!(
+            input,
+            json!({"recipients": ["s1", "s2"], "presence": {"userId": "t1", "online": true}})
+        );
+    }
+}

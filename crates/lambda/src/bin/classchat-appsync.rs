@@ -1,0 +1,21 @@
+//! The `classchat-appsync` Lambda function: the AppSync API's Lambda data source.
+
+use classchat_lambda::appsync::Resolver;
+use classchat_lambda::{Deployment, LambdaConfig};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
+    let config = LambdaConfig::from_env()?;
+    let deployment = Deployment::connect(&config).await?;
+    let resolver = &Resolver::for_deployment(&deployment);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<Value, lambda_runtime::Error>(resolver.resolve(event.payload).await)
+    }))
+    .await
+}
