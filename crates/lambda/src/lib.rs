@@ -31,3 +31,12 @@ pub use deployment::Deployment;
 pub use error::LambdaError;
 pub use hub::{ApiGatewayHub, Management};
 pub use secret::JwtSecret;
+
+/// Logs to standard output as Lambda collects it (CloudWatch adds the time), filtered by
+/// `RUST_LOG`: every function's first step.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .without_time()
+        .init();
+}

@@ -12,7 +12,7 @@
 use crate::DynamoStore;
 use crate::error::classify;
 use crate::item::{
-    AUTHOR, CONVERSATION_ID, LAST_MESSAGE_AT, LAST_READ_AT, TIMESTAMP, UNREAD_COUNT, conv_sk,
+    AUTHOR, CONVERSATION_ID, Item, LAST_MESSAGE_AT, LAST_READ_AT, TIMESTAMP, UNREAD_COUNT, conv_sk,
     get_timestamp, get_u64, n, s, user_info_key,
 };
 use crate::ops;
@@ -31,18 +31,7 @@ pub(crate) async fn read_marker(
     user: &UserId,
     conversation: &ConversationId,
 ) -> Result<Option<Timestamp>, StoreError> {
-    let summary = store
-        .client
-        .get_item()
-        .table_name(&store.tables.user_info)
-        .set_key(Some(user_info_key(user.as_str(), conv_sk(conversation))))
-        .projection_expression("#read")
-        .expression_attribute_names("#read", LAST_READ_AT)
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|error| classify("GetItem read marker", error))?;
-    let Some(summary) = summary.item else {
+    let Some(summary) = summary_attribute(store, user, conversation, LAST_READ_AT).await? else {
         return Ok(None);
     };
     let read = get_timestamp(&summary, LAST_READ_AT)?;
@@ -55,21 +44,32 @@ pub(crate) async fn unread_count(
     user: &UserId,
     conversation: &ConversationId,
 ) -> Result<u64, StoreError> {
+    match summary_attribute(store, user, conversation, UNREAD_COUNT).await? {
+        Some(summary) => get_u64(&summary, UNREAD_COUNT),
+        None => Ok(0),
+    }
+}
+
+/// One attribute of `user`'s summary of the conversation (a consistent read of the
+/// `conv#` item, projected); `None` without a summary.
+async fn summary_attribute(
+    store: &DynamoStore,
+    user: &UserId,
+    conversation: &ConversationId,
+    attribute: &str,
+) -> Result<Option<Item>, StoreError> {
     let summary = store
         .client
         .get_item()
         .table_name(&store.tables.user_info)
         .set_key(Some(user_info_key(user.as_str(), conv_sk(conversation))))
-        .projection_expression("#unread")
-        .expression_attribute_names("#unread", UNREAD_COUNT)
+        .projection_expression("#attribute")
+        .expression_attribute_names("#attribute", attribute)
         .consistent_read(true)
         .send()
         .await
-        .map_err(|error| classify("GetItem unread count", error))?;
-    match summary.item {
-        Some(summary) => get_u64(&summary, UNREAD_COUNT),
-        None => Ok(0),
-    }
+        .map_err(|error| classify("GetItem conversation summary", error))?;
+    Ok(summary.item)
 }
 
 pub(crate) async fn mark_read(

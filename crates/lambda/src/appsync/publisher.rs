@@ -165,13 +165,17 @@ impl AppSyncPublisher {
     /// `appsync/README.md` says: a message to `messageAdded` and `inbox`, every other
     /// event to `inbox`, and an unlink also ends `messageAdded` subscriptions to it.
     pub async fn publish(&self, delivery: &Delivery, event: &Event) {
-        if let Event::Message(message) = event {
-            let input = json!({ "input": message_input(message) });
-            self.logged("publishMessage", PUBLISH_MESSAGE, input).await;
-        }
+        // The two subscriptions a message feeds are independent: both calls at once.
+        let message = async {
+            if let Event::Message(message) = event {
+                let input = json!({ "input": message_input(message) });
+                self.logged("publishMessage", PUBLISH_MESSAGE, input).await;
+            }
+        };
         let input = json!({ "input": inbox_input(&delivery.recipients, event) });
-        self.logged("publishInboxEvent", PUBLISH_INBOX_EVENT, input)
-            .await;
+        let inbox = self.logged("publishInboxEvent", PUBLISH_INBOX_EVENT, input);
+        tokio::join!(message, inbox);
+        // After the inbox's `LinkEvent`, which tells the client why its subscription ends.
         if let Event::Link {
             conversation_id,
             linked: false,

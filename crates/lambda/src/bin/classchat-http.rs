@@ -4,10 +4,7 @@ use classchat_lambda::{Deployment, LambdaConfig, http};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
+    classchat_lambda::init_logging();
     let config = LambdaConfig::from_env()?;
     let deployment = Deployment::connect(&config).await?;
     let app = http::app(&deployment, &config);

@@ -7,10 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .without_time()
-        .init();
+    classchat_lambda::init_logging();
     let config = LambdaConfig::from_env()?;
     let deployment = Deployment::connect(&config).await?;
     let handler = &WsHandler::new(&deployment, &config);

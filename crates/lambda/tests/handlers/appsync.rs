@@ -27,6 +27,20 @@ fn request(token: &str) -> AuthorizerRequest {
     .unwrap()
 }
 
+/// Disables `user`'s account, as an admin would.
+async fn disable(harness: &Harness, user: &str) {
+    let changes = UserChanges {
+        disabled: Some(true),
+        ..UserChanges::default()
+    };
+    harness
+        .deployment
+        .service
+        .update_user(Actor::Operator, user, changes)
+        .await
+        .unwrap();
+}
+
 /// A data-source event of `field` for `user` (token version 0, as seeded).
 fn event(field: &str, user: &str, arguments: Value) -> Value {
     json!({
@@ -67,16 +81,7 @@ async fn the_authorizer_vouches_for_a_good_token_and_refuses_the_rest() {
         assert_eq!(answer, refused, "{bad}");
     }
     // A disabled account's token stops at once.
-    let disable = UserChanges {
-        disabled: Some(true),
-        ..UserChanges::default()
-    };
-    harness
-        .deployment
-        .service
-        .update_user(Actor::Operator, "s1", disable)
-        .await
-        .unwrap();
+    disable(&harness, "s1").await;
     let answer = serde_json::to_value(authorizer.authorize(&request(&token)).await).unwrap();
     assert_eq!(answer, refused);
 }
@@ -217,16 +222,7 @@ async fn sends_revocations_and_unlinks_reach_appsync_signed() {
     assert_eq!(calls[1].1, json!({"conversationId": "s1+t1"}));
 
     harness.fake.clear();
-    let disable = UserChanges {
-        disabled: Some(true),
-        ..UserChanges::default()
-    };
-    harness
-        .deployment
-        .service
-        .update_user(Actor::Operator, "s2", disable)
-        .await
-        .unwrap();
+    disable(&harness, "s2").await;
     assert_eq!(
         harness.fake.appsync_calls(),
         [(
