@@ -147,3 +147,44 @@ impl From<ChatError> for Refusal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FIELDS;
+
+    /// The root fields of `type <name> { … }` in `schema` that clients call (not the
+    /// backend's `@aws_iam` ones).
+    fn client_fields<'a>(schema: &'a str, name: &str) -> Vec<&'a str> {
+        let start = schema
+            .find(&format!("type {name} {{"))
+            .unwrap_or_else(|| panic!("type {name}"));
+        let body = &schema[start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        body.lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter(|line| !line.contains("@aws_iam"))
+            .filter_map(|line| line.split(['(', ':']).next())
+            .collect()
+    }
+
+    /// Every query and mutation AppSync sends to the data source has its operation here,
+    /// so no field of `appsync/schema.graphql` is left to answer `invalid_request`.
+    #[test]
+    fn every_client_field_of_the_appsync_schema_has_an_operation() {
+        let schema = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../appsync/schema.graphql"),
+        )
+        .unwrap();
+        let mut count = 0;
+        for (root, keyword) in [("Query", "query"), ("Mutation", "mutation")] {
+            for field in client_fields(&schema, root) {
+                let operation = format!("{keyword} {root}_{field}");
+                assert!(FIELDS.contains(&operation), "{operation} is missing");
+                count += 1;
+            }
+        }
+        assert_eq!(count, 10, "8 queries and 2 mutations");
+    }
+}

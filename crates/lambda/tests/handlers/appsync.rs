@@ -139,6 +139,25 @@ async fn the_data_source_runs_each_field_with_the_servers_rules_and_codes() {
         ))
         .await;
     assert_eq!(empty["error"]["code"], "invalid_message_body", "{empty}");
+    let foreign = resolver
+        .resolve(event(
+            "Mutation.sendMessage",
+            "s2",
+            json!({"input": {"conversationId": "s1+t1", "messageBody": "not mine"}}),
+        ))
+        .await;
+    assert_eq!(foreign["error"]["code"], "forbidden", "{foreign}");
+    // Nothing refused was stored.
+    let page = resolver
+        .resolve(event("Query.conversation", "t1", json!({"id": "s1+t1"})))
+        .await;
+    let bodies: Vec<&Value> = page["data"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| &message["messageBody"])
+        .collect();
+    assert_eq!(bodies, [&json!("hello")]);
     let unknown = resolver
         .resolve(event("Query.nothing", "s1", json!({})))
         .await;
