@@ -19,6 +19,8 @@ pub enum AuditAction {
     RemoveLink,
     /// Exported the whole school (every user, link, message and audit entry).
     ExportSchool,
+    /// Applied a roster import; the target is its counts.
+    ImportRoster,
 }
 
 impl AuditAction {
@@ -32,6 +34,7 @@ impl AuditAction {
             Self::AddLink => "link.add",
             Self::RemoveLink => "link.remove",
             Self::ExportSchool => "school.export",
+            Self::ImportRoster => "roster.import",
         }
     }
 
@@ -45,6 +48,7 @@ impl AuditAction {
             Self::AddLink,
             Self::RemoveLink,
             Self::ExportSchool,
+            Self::ImportRoster,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)
@@ -62,6 +66,7 @@ pub struct AuditEntry {
     pub actor: String,
     /// What they did.
     pub action: AuditAction,
-    /// What they did it to: a conversationId, userId or `teacher+student` link.
+    /// What they did it to: a conversationId, userId or `teacher+student` link, or for an
+    /// import its counts.
     pub target: String,
 }

@@ -17,6 +17,8 @@
 //!   and examples.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
 //! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
+//! - [`roster`]: school data from the student information system: imported accounts,
+//!   classes, and the plan that diffs an import against the store.
 //! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
 //! - [`hashing`]: argon2id on a small pool of its own with a bounded queue.
 //! - [`service`]: `ChatService`, the one place the use-cases live.
@@ -40,6 +42,7 @@ pub mod memory;
 pub mod message;
 pub mod policy;
 pub mod rate;
+pub mod roster;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{Link, Side};
+pub use crate::roster::{RosterChanges, RosterState};
 
 /// Why a store operation failed, in the terms the service can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,10 +115,12 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<User>, StoreError>;
 
-    /// Links a teacher and a student; [`StoreError::Conflict`] if they are linked already.
+    /// Links a teacher and a student by hand; [`StoreError::Conflict`] if they are linked
+    /// already (by hand or by the roster).
     async fn add_link(&self, link: &Link) -> Result<(), StoreError>;
 
-    /// Removes a link; whether it existed.
+    /// Removes a link, whether it was added by hand, derived by the roster, or both (a
+    /// later import derives it again if the classes still say so); whether it existed.
     async fn remove_link(&self, link: &Link) -> Result<bool, StoreError>;
 
     /// Whether the link exists.
@@ -199,6 +202,22 @@ pub trait Store: Send + Sync + 'static {
         conversation: &ConversationId,
         up_to: Timestamp,
     ) -> Result<Option<MarkedRead>, StoreError>;
+
+    /// What earlier roster imports left: the accounts they created (as the users are now),
+    /// the classes, and the links the roster derives, each sorted as [`RosterState`]
+    /// states.
+    async fn roster_state(&self) -> Result<RosterState, StoreError>;
+
+    /// Applies an import's changes. Created accounts have no password (an empty hash,
+    /// which never matches) and token version 0; an account change is applied as
+    /// [`crate::roster::AccountChange::patch`]; classes are replaced whole. An added link
+    /// that exists already (by hand) stays and is marked as the roster's too; a removed
+    /// link that was also added by hand stays, no longer the roster's.
+    ///
+    /// Atomic where the backend can be (one transaction); otherwise applied in steps, each
+    /// atomic and idempotent, so that after a failure midway, reading the state, planning
+    /// the same import again and applying it converges on the same result.
+    async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

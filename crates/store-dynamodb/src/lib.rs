@@ -267,6 +267,21 @@ impl Store for DynamoStore {
         read_marker::mark_read(self, user, conversation, up_to).await
     }
 
+    async fn roster_state(&self) -> Result<classchat_core::store::RosterState, StoreError> {
+        Err(StoreError::Internal(
+            "roster imports are not implemented yet".into(),
+        ))
+    }
+
+    async fn apply_roster(
+        &self,
+        _changes: &classchat_core::store::RosterChanges,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Internal(
+            "roster imports are not implemented yet".into(),
+        ))
+    }
+
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         audit::append(self, entry).await
     }

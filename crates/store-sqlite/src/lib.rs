@@ -270,6 +270,21 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn roster_state(&self) -> Result<classchat_core::store::RosterState, StoreError> {
+        Err(StoreError::Internal(
+            "roster imports are not implemented yet".into(),
+        ))
+    }
+
+    async fn apply_roster(
+        &self,
+        _changes: &classchat_core::store::RosterChanges,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Internal(
+            "roster imports are not implemented yet".into(),
+        ))
+    }
+
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let entry = entry.clone();
         self.writer

@@ -15,14 +15,15 @@
 //! [`Store::append_if_linked`] asks of pipelined sends).
 
 mod messages;
+mod roster;
 mod state;
 
 use crate::conversation::ConversationId;
 use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
-    StoreError, UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
+    RosterState, Side, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -88,7 +89,10 @@ impl Store for MemoryStore {
     }
 
     async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
-        Ok(self.state().links.remove(link))
+        let mut state = self.state();
+        state.roster.links.remove(link);
+        state.roster.by_hand.remove(link);
+        Ok(state.links.remove(link))
     }
 
     async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
@@ -162,6 +166,14 @@ impl Store for MemoryStore {
         up_to: Timestamp,
     ) -> Result<Option<MarkedRead>, StoreError> {
         Ok(self.state().mark_read(user, conversation, up_to))
+    }
+
+    async fn roster_state(&self) -> Result<RosterState, StoreError> {
+        Ok(self.state().roster_state())
+    }
+
+    async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
+        self.state().apply_roster(changes)
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

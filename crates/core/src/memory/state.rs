@@ -25,6 +25,8 @@ pub(super) struct State {
     pub(super) summaries: BTreeMap<(UserId, ConversationId), Summary>,
     /// The audit log by entry id (a ULID, so oldest first).
     pub(super) audit: BTreeMap<String, AuditEntry>,
+    /// What roster imports keep beside the users and links.
+    pub(super) roster: super::roster::RosterTables,
 }
 
 /// One participant's view of a conversation: the contact-list line without the peer.

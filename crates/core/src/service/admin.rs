@@ -220,7 +220,7 @@ impl ChatService {
 
     /// Tells both sides of `link`, live, that it was added or removed: their clients open
     /// or close the conversation for sending, and subscriptions to it end on removal.
-    async fn announce_link(&self, link: &Link, linked: bool) {
+    pub(super) async fn announce_link(&self, link: &Link, linked: bool) {
         let delivery = Delivery {
             recipients: vec![link.student.clone(), link.teacher.clone()],
             skip: None,
@@ -305,7 +305,7 @@ fn link_target(link: &Link) -> String {
 /// changing its role or its password voids every token issued before (a role is baked
 /// into what a client was allowed to open; a password reset is how a stolen session is
 /// ended).
-fn revocation(current: &User, patch: &UserPatch) -> Option<Revocation> {
+pub(super) fn revocation(current: &User, patch: &UserPatch) -> Option<Revocation> {
     if patch.disabled == Some(true) && !current.disabled {
         Some(Revocation::Disabled)
     } else if patch.role.is_some_and(|role| role != current.role) {

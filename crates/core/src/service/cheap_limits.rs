@@ -56,6 +56,12 @@ impl Store for DownStore {
     async fn add_link(&self, _: &Link) -> Result<(), StoreError> {
         self.down()
     }
+    async fn roster_state(&self) -> Result<crate::store::RosterState, StoreError> {
+        self.down()
+    }
+    async fn apply_roster(&self, _: &crate::store::RosterChanges) -> Result<(), StoreError> {
+        self.down()
+    }
     async fn remove_link(&self, _: &Link) -> Result<bool, StoreError> {
         self.down()
     }

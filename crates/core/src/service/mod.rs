@@ -12,6 +12,7 @@ mod cheap_limits;
 mod export;
 mod live;
 mod replay;
+mod roster;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use export::{Export, ExportRecord};
 pub use replay::{Buffered, Replay, ReplayBudget};
+pub use roster::RosterOutcome;
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
@@ -203,8 +205,14 @@ impl ChatService {
             Some(id) => self.store.get_user(id).await?,
             None => None,
         };
+        // An account without a password yet (imported from the roster) costs the same
+        // work as an unknown one, and never matches.
+        let has_password = record
+            .as_ref()
+            .is_some_and(|record| !record.password_hash.is_empty());
         let stored_hash = record
             .as_ref()
+            .filter(|_| has_password)
             .map_or(DUMMY_HASH, |record| record.password_hash.as_str());
         let matches = match self
             .hashing
@@ -218,7 +226,7 @@ impl ChatService {
             }
             Err(error) => return Err(error),
         };
-        match record.filter(|_| matches) {
+        match record.filter(|_| matches && has_password) {
             Some(record) => {
                 admission.succeeded();
                 Ok(SignedIn {

@@ -81,6 +81,14 @@ impl Store for Journal {
         self.note("add_link");
         self.inner.add_link(link).await
     }
+    async fn roster_state(&self) -> Result<crate::store::RosterState, StoreError> {
+        self.note("roster_state");
+        self.inner.roster_state().await
+    }
+    async fn apply_roster(&self, changes: &crate::store::RosterChanges) -> Result<(), StoreError> {
+        self.note("apply_roster");
+        self.inner.apply_roster(changes).await
+    }
     async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
         self.note("remove_link");
         self.inner.remove_link(link).await
