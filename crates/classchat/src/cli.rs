@@ -36,6 +36,10 @@ pub enum Command {
     /// Write the whole school as JSON Lines: users (never passwords), links, every
     /// message, the audit log. The export itself is written to the audit log.
     Export(ExportArgs),
+    /// Bring the school's people, classes and teacher–student links in from its student
+    /// information system (OneRoster CSV).
+    #[command(subcommand)]
+    Roster(RosterCommand),
 }
 
 /// Which store to use and where it is.
@@ -238,6 +242,27 @@ pub enum LinkCommand {
         /// The student's userId.
         #[arg(long)]
         student: String,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// `classchat roster …`.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Import a OneRoster 1.1 (or 1.2) CSV bundle, a folder or a .zip: checks all of it,
+    /// prints the diff, and applies it unless --dry-run. Importing the same bundle again
+    /// changes nothing.
+    Import {
+        /// The bundle: a folder holding manifest.csv and the other files, or a .zip.
+        path: PathBuf,
+        /// Print what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the whole diff as JSON (the body `POST /admin/roster` answers with).
+        #[arg(long)]
+        json: bool,
         /// Store settings.
         #[command(flatten)]
         store: StoreArgs,

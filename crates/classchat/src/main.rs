@@ -6,6 +6,7 @@
 //! - `demo`: seeding a fresh demo school.
 //! - `admin`: the `user` and `link` commands.
 //! - `export`: the whole school as JSON Lines.
+//! - `roster`: importing a OneRoster CSV bundle.
 //! - `secret`: the token signing secret (at least 32 bytes): given, read from a file, or
 //!   generated once and kept beside the database.
 //! - `files`: files classchat writes (exports, the secret) are created owner-only.
@@ -18,6 +19,7 @@ mod demo;
 mod export;
 mod files;
 mod open_files;
+mod roster;
 mod secret;
 mod serve;
 mod tables;
@@ -37,6 +39,7 @@ async fn main() -> ExitCode {
         Command::Link(command) => admin::link(command).await,
         Command::Tables(command) => tables::tables(command).await,
         Command::Export(args) => export::export(args).await,
+        Command::Roster(command) => roster::roster(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,10 +11,13 @@
 //!   per file), `unique` (duplicate ids), `references` (dangling references).
 //! - [`model`]: the roster's types; [`date`]: a validated `YYYY-MM-DD`.
 //! - [`error`]: [`RosterError`], [`RosterErrors`] and the collector behind them.
+//! - [`import`]: [`prepare`], the roster as the rows classchat's importer acts on
+//!   (`classchat_core::roster::RosterImport`), family members reported as skipped.
 //! - `testing` (feature `test-support`): a generated school and a catalogue of breakage.
 //!
 //! # Invariant
-//! Pure: bytes in, values out. Deciding what an import changes belongs to the importer.
+//! Pure: bytes in, values out. Deciding what an import changes against the store belongs
+//! to the core's `roster::plan`.
 
 pub mod archive;
 pub mod bundle;
@@ -22,6 +25,7 @@ pub mod date;
 pub mod error;
 mod fields;
 mod files;
+pub mod import;
 mod manifest;
 pub mod model;
 mod parse;
@@ -37,6 +41,7 @@ pub use archive::BundleLimits;
 pub use bundle::Bundle;
 pub use date::Date;
 pub use error::{MAX_ERRORS, RosterError, RosterErrors};
+pub use import::{prepare, to_import};
 pub use model::{
     AcademicSession, EnrollmentRole, FamilyRole, FileMode, OneRosterVersion, Org, Roster,
     RosterClass, RosterEnrollment, RosterRole, RosterUser, Status,

@@ -33,6 +33,11 @@ pub enum TransportCode {
     Timeout,
     /// An event the serverless gateway sent without what every event carries.
     InvalidEvent,
+    /// A roster bundle that is malformed or does not fit the store (HTTP 422, with every
+    /// problem).
+    InvalidRoster,
+    /// A roster upload that is not a zip (`Content-Type` other than `application/zip`).
+    UnsupportedMediaType,
 }
 
 impl TransportCode {
@@ -52,6 +57,8 @@ impl TransportCode {
             Self::TooManyConnections => "too_many_connections",
             Self::Timeout => "timeout",
             Self::InvalidEvent => "invalid_event",
+            Self::InvalidRoster => "invalid_roster",
+            Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 }

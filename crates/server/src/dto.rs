@@ -24,6 +24,10 @@ pub struct ErrorDetail {
     /// Human-readable explanation.
     #[schema(example = "messageBody must not be empty")]
     pub message: String,
+    /// For `invalid_roster`: every problem found in the bundle (at most 100), each with its
+    /// file, line and column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<crate::roster_report::RosterProblem>>,
 }
 
 /// A stored message.

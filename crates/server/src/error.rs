@@ -2,9 +2,11 @@
 
 use crate::codes::TransportCode;
 use crate::dto::{ErrorBody, ErrorDetail};
+use crate::roster_report::RosterProblem;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use classchat_core::roster::Problem;
 use classchat_core::{ChatError, ErrorCode};
 
 /// Every way a request can fail: a domain error, or one only HTTP knows about.
@@ -40,6 +42,15 @@ pub enum ApiError {
     /// The request took longer than the server allows.
     #[error("the request took too long (limit {0} s)")]
     Timeout(u64),
+    /// A roster bundle was refused: every problem, each located.
+    #[error("the bundle has {} problem(s); nothing was written", .problems.len())]
+    Roster {
+        /// The problems, at most 100.
+        problems: Vec<Problem>,
+    },
+    /// The body is not of a media type the route takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 impl ApiError {
@@ -65,6 +76,14 @@ impl ApiError {
                 TransportCode::TooManyConnections,
             ),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, TransportCode::Timeout),
+            Self::Roster { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                TransportCode::InvalidRoster,
+            ),
+            Self::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                TransportCode::UnsupportedMediaType,
+            ),
         };
         (status, code.as_str())
     }
@@ -97,6 +116,12 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message: self.to_string(),
+                problems: match &self {
+                    Self::Roster { problems } => {
+                        Some(problems.iter().map(RosterProblem::from).collect())
+                    }
+                    _ => None,
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();

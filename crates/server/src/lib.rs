@@ -9,6 +9,7 @@
 //! - `connections`: serving connections with hyper within limits (count, header and idle
 //!   timeouts, HTTP/2 streams), making room by closing the longest-idle one.
 //! - [`dto`]: the JSON shapes of DESIGN.md with their OpenAPI schemas.
+//! - [`roster_report`]: the JSON of a roster import's diff, shared with the CLI.
 //! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
 //! - [`openapi`]: the generated OpenAPI 3.1 document; `schemas`: the schemas of the values
@@ -34,6 +35,7 @@ mod extract;
 mod listener;
 mod metrics;
 pub mod openapi;
+pub mod roster_report;
 mod routes;
 mod schemas;
 mod state;

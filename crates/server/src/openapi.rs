@@ -8,7 +8,7 @@
 //! documentation-only paths.
 
 use crate::dto::{self, ErrorBody};
-use crate::routes::{admin, chat, graphql, ops, session};
+use crate::routes::{admin, chat, graphql, ops, roster, session};
 use crate::schemas;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         graphql::execute, graphql::subscribe,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
+        roster::import,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
         web_client, web_file,
     ),

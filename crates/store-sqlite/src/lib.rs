@@ -26,6 +26,7 @@ mod error;
 mod files;
 mod messages;
 mod migrations;
+mod roster;
 mod rows;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -36,8 +37,8 @@ pub use connection::Synchronous;
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
-    StoreError, UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
+    RosterState, Side, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -270,19 +271,15 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn roster_state(&self) -> Result<classchat_core::store::RosterState, StoreError> {
-        Err(StoreError::Internal(
-            "roster imports are not implemented yet".into(),
-        ))
+    async fn roster_state(&self) -> Result<RosterState, StoreError> {
+        self.readers.run(roster::state).await
     }
 
-    async fn apply_roster(
-        &self,
-        _changes: &classchat_core::store::RosterChanges,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "roster imports are not implemented yet".into(),
-        ))
+    async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
+        let changes = changes.clone();
+        self.writer
+            .run(move |connection| roster::apply(connection, &changes))
+            .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -70,6 +70,32 @@ CREATE TABLE audit (
     r#"
 ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Roster imports: the account each imported person got, classes and their members,
+    // and which links the roster derives (a link may be by hand, by the roster, or both;
+    // the links before this migration were all by hand).
+    r#"
+CREATE TABLE roster_accounts (
+    sourced_id TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL UNIQUE
+) WITHOUT ROWID;
+
+CREATE TABLE classes (
+    sourced_id TEXT PRIMARY KEY,
+    title      TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE class_members (
+    sourced_id TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    teaches    INTEGER NOT NULL,
+    PRIMARY KEY (sourced_id, teaches, user_id)
+) WITHOUT ROWID;
+CREATE INDEX class_members_by_user ON class_members (user_id, sourced_id);
+
+ALTER TABLE links ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE links ADD COLUMN by_roster INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX links_by_roster ON links (teacher_id, student_id) WHERE by_roster = 1;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.

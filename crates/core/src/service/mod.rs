@@ -20,7 +20,7 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use export::{Export, ExportRecord};
 pub use replay::{Buffered, Replay, ReplayBudget};
-pub use roster::RosterOutcome;
+pub use roster::{ImportTicket, RosterOutcome};
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
@@ -115,6 +115,11 @@ pub struct ChatService {
     logins: LoginGuard,
     hashing: HashingPool,
     sync_limiter: RateLimiter<UserId>,
+    /// Roster imports per actor: each reads every imported account and class.
+    import_limiter: RateLimiter<String>,
+    /// One roster import at a time in this process, so a plan is applied to the state it
+    /// was made from.
+    import_lock: tokio::sync::Mutex<()>,
     /// What one replay may hold in memory.
     replay_budget: ReplayBudget,
     /// Monotonic within the process, so audit entries written in the same millisecond still
@@ -135,6 +140,8 @@ impl ChatService {
             logins: LoginGuard::new(Limits::default().login),
             hashing: HashingPool::new(HashingConfig::default()),
             sync_limiter: RateLimiter::new(Limits::default().sync),
+            import_limiter: RateLimiter::new(roster::IMPORT_RATE),
+            import_lock: tokio::sync::Mutex::new(()),
             replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
         }

@@ -4,9 +4,18 @@
 use super::ChatService;
 use super::admin::{Actor, revocation};
 use crate::error::{ChatError, OnConflict};
+use crate::rate::Rate;
 use crate::roster::{self, Day, Problem, RosterImport, RosterPlan};
 use crate::store::AuditAction;
 use std::collections::HashSet;
+
+/// Roster imports (dry runs included) per actor: a burst of six, then one every
+/// 30 seconds. Enough for an administrator checking and applying a few exports in a row;
+/// each import reads every imported account and class, so a script must not loop on it.
+pub(super) const IMPORT_RATE: Rate = Rate {
+    per_second: 1.0 / 30.0,
+    burst: 6.0,
+};
 
 /// What an import came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,17 +33,37 @@ pub enum RosterOutcome {
     Refused(Vec<Problem>),
 }
 
+/// Proof that an actor may import now: they are allowed, and within their rate. Taken
+/// before the upload is even read, so a refused caller costs no parsing.
+#[derive(Debug)]
+pub struct ImportTicket {
+    /// The actor's name in the audit log.
+    actor: String,
+}
+
 impl ChatService {
+    /// Checks that `actor` may import a roster now: an admin (or the operator), within
+    /// [`IMPORT_RATE`]. Nothing is read from the store.
+    pub fn begin_import(&self, actor: Actor<'_>) -> Result<ImportTicket, ChatError> {
+        let actor = actor.authorise()?.to_owned();
+        self.import_limiter
+            .try_take(&actor, self.clock.now())
+            .map_err(|_| ChatError::RateLimited)?;
+        Ok(ImportTicket { actor })
+    }
+
     /// Plans a roster import against the store and, unless `dry_run`, applies it: audited
     /// as `roster.import` with its counts, then sessions of disabled accounts and accounts
     /// whose role changed end, and both sides of each link that came or went are told.
+    /// One import at a time per process, so a plan is applied to the state it was made
+    /// from.
     pub async fn import_roster(
         &self,
-        actor: Actor<'_>,
+        ticket: ImportTicket,
         import: &RosterImport,
         dry_run: bool,
     ) -> Result<RosterOutcome, ChatError> {
-        let actor_name = actor.authorise()?;
+        let _one_at_a_time = self.import_lock.lock().await;
         let state = self.store.roster_state().await?;
         let mut taken = HashSet::new();
         for id in roster::new_user_ids(import, &state) {
@@ -54,7 +83,7 @@ impl ChatService {
             });
         }
         let changes = &plan.changes;
-        self.audit(actor_name, AuditAction::ImportRoster, changes.summary())
+        self.audit(&ticket.actor, AuditAction::ImportRoster, changes.summary())
             .await?;
         self.store.apply_roster(changes).await.on_conflict(|| {
             ChatError::conflict("the store changed while the import was planned; run it again")

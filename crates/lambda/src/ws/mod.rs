@@ -140,6 +140,7 @@ fn error_response(status: u16, code: &str, message: String) -> ApiGatewayProxyRe
         error: ErrorDetail {
             code: code.to_owned(),
             message,
+            problems: None,
         },
     };
     response.body = serde_json::to_string(&body).ok().map(Body::Text);

@@ -53,8 +53,9 @@ impl Default for SchoolSpec {
 pub(crate) const TERM: &str = "term-2026-fall";
 /// First day of the term and of every enrolment.
 const TERM_START: &str = "2026-08-20";
-/// Last day of the term and of every enrolment.
-const TERM_END: &str = "2026-12-18";
+/// Last day of the term and of every enrolment: far ahead, so that tests importing the
+/// bundle on the real date find every enrolment active whenever they run.
+const TERM_END: &str = "2099-07-31";
 
 impl SchoolSpec {
     /// The sourcedId of school `index` (0-based).

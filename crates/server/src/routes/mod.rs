@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod chat;
 pub(crate) mod graphql;
 pub(crate) mod ops;
+pub(crate) mod roster;
 pub(crate) mod session;
 
 use crate::error::ApiError;
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(chat::router())
         .merge(admin::router())
+        .merge(roster::router())
         .merge(graphql::router())
         .merge(ops::router())
         .merge(crate::ws::router())
