@@ -4,6 +4,7 @@
 //! so tests stay independent even if several of them shared one store.
 
 use classchat_core::message::{MessageBody, NewMessage};
+use classchat_core::roster::SourcedId;
 use classchat_core::store::{Appended, Link, MessagePage, PageRequest, Store, StoreError};
 use classchat_core::user::{DisplayName, Role, User, UserRecord};
 use classchat_core::{ClientMessageId, ConversationId, Message, MessageId, Timestamp, UserId};
@@ -31,10 +32,19 @@ impl Scope {
         UserId::parse(&self.prefix).expect("a ULID is a valid userId")
     }
 
+    /// The roster key (sourcedId) `<prefix>-<name>`.
+    pub(crate) fn sourced_id(&self, name: &str) -> SourcedId {
+        SourcedId::parse(&format!("{}-{name}", self.prefix)).expect("scoped keys are valid")
+    }
+
     /// Whether `id` belongs to this scope.
     pub(crate) fn owns(&self, id: &UserId) -> bool {
-        id.as_str()
-            .strip_prefix(&self.prefix)
+        self.owns_key(id.as_str())
+    }
+
+    /// Whether a key (a userId or a sourcedId, as text) belongs to this scope.
+    pub(crate) fn owns_key(&self, key: &str) -> bool {
+        key.strip_prefix(&self.prefix)
             .is_some_and(|rest| rest.starts_with('-'))
     }
 }

@@ -37,6 +37,8 @@
 //! - `paging`: reading pages backwards and forwards.
 //! - `contacts`: contact lists, summaries, unread counts, read markers.
 //! - `audit`: the audit log.
+//! - `roster`: roster imports — `roster_state` and `apply_roster`, roster links alongside
+//!   links by hand, and re-planning an applied import (nothing left to change).
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -50,6 +52,7 @@ mod links;
 mod messages;
 mod paging;
 mod replay;
+mod roster;
 mod users;
 
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
@@ -78,6 +81,12 @@ pub use paging::{
     walk_backwards_through_120_messages, walk_forwards_through_120_messages,
 };
 pub use replay::replay_of_a_thousand_conversations_stays_within_its_budget;
+pub use roster::{
+    add_link_of_a_roster_link_conflicts, apply_roster_creating_a_taken_user_id_conflicts,
+    apply_roster_replaces_and_deletes_classes, apply_roster_updates_accounts_as_their_patch_says,
+    remove_link_removes_roster_links_entirely, replanning_an_applied_import_changes_nothing,
+    roster_links_merge_with_links_added_by_hand, roster_state_lists_what_apply_roster_created,
+};
 pub use users::{
     create_user_then_get_returns_it, create_user_twice_conflicts, list_users_filters_by_role,
     list_users_pages_in_id_order, ping_succeeds, update_user_applies_patch_fields,
@@ -129,6 +138,14 @@ macro_rules! conformance_suite {
             audit_entries_round_trip,
             audit_lists_newest_first_with_paging,
             replay_of_a_thousand_conversations_stays_within_its_budget,
+            roster_state_lists_what_apply_roster_created,
+            apply_roster_updates_accounts_as_their_patch_says,
+            apply_roster_replaces_and_deletes_classes,
+            apply_roster_creating_a_taken_user_id_conflicts,
+            roster_links_merge_with_links_added_by_hand,
+            remove_link_removes_roster_links_entirely,
+            add_link_of_a_roster_link_conflicts,
+            replanning_an_applied_import_changes_nothing,
         }
     };
 }

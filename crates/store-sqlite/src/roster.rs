@@ -3,7 +3,7 @@
 //! `links.by_roster`). An import is applied as one write job, so in one transaction.
 
 use crate::error::classify;
-use crate::rows::{USER_COLUMNS, UserRow, user_id};
+use crate::rows::{UserRow, user_id};
 use crate::users;
 use classchat_core::roster::{Class, RosterAccount, RosterChanges, RosterState, SourcedId};
 use classchat_core::store::{Link, StoreError};
@@ -25,16 +25,11 @@ fn sourced_id(raw: &str) -> Result<SourcedId, StoreError> {
 }
 
 fn accounts(connection: &Connection) -> Result<Vec<RosterAccount>, StoreError> {
-    let sql = format!(
-        "SELECT r.sourced_id, {} FROM roster_accounts r JOIN users u ON u.user_id = r.user_id
-         ORDER BY r.sourced_id",
-        USER_COLUMNS
-            .split(", ")
-            .map(|column| format!("u.{column}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let mut statement = connection.prepare_cached(&sql).map_err(classify)?;
+    // The columns are USER_COLUMNS, each of `u`.
+    let sql = "SELECT r.sourced_id, u.user_id, u.display_name, u.role, u.disabled
+               FROM roster_accounts r JOIN users u ON u.user_id = r.user_id
+               ORDER BY r.sourced_id";
+    let mut statement = connection.prepare_cached(sql).map_err(classify)?;
     let rows = statement
         .query_map([], |row| {
             Ok((row.get::<_, String>(0)?, UserRow::read(row, 1)?))

@@ -38,6 +38,28 @@ const ALLOWED_SCANS: &[(&str, &str, &str)] = &[
         "`GET /admin/links` without `userId` lists every link, unpaginated: the scan reads \
          exactly the rows it returns, in primary-key order",
     ),
+    (
+        "r",
+        "FROM roster_accounts r JOIN users u",
+        "a roster import reads every account earlier imports created, once per import \
+         (admin-only and rate-limited): the scan reads exactly the rows it returns",
+    ),
+    (
+        "classes",
+        "SELECT sourced_id, title FROM classes",
+        "a roster import reads every class, once per import",
+    ),
+    (
+        "class_members",
+        "FROM class_members ORDER BY sourced_id, teaches, user_id",
+        "a roster import reads every class member, once per import, in primary-key order",
+    ),
+    (
+        "links",
+        "FROM links WHERE by_roster = 1",
+        "a roster import reads every roster link, once per import, from the partial index \
+         that holds only them",
+    ),
 ];
 
 const SQL_KEYWORDS: [&str; 6] = ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"];
