@@ -84,6 +84,8 @@ struct Planner {
     owners: HashMap<UserId, SourcedId>,
     /// Classes after the import: title, teachers, students.
     classes: BTreeMap<SourcedId, Members>,
+    /// People whose users.csv row was refused.
+    refused: HashSet<SourcedId>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
 }
@@ -122,6 +124,7 @@ impl Planner {
             accounts,
             owners,
             classes,
+            refused: HashSet::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -181,6 +184,7 @@ impl Planner {
                     row.user_id
                 ),
             ));
+            self.refused.insert(row.sourced_id.clone());
             return;
         }
         if taken.contains(&row.user_id) {
@@ -193,6 +197,7 @@ impl Planner {
                     row.user_id
                 ),
             ));
+            self.refused.insert(row.sourced_id.clone());
             return;
         }
         let user = User {
@@ -245,13 +250,28 @@ impl Planner {
             }
             Mode::Delta => {}
         }
-        for row in &import.enrollments {
-            self.enrollment(row, today);
+        // Ended and deleted rows first, then active ones: a person who left a class and
+        // joined it again has both rows, and the active one wins whatever their order.
+        // In a bulk file the members were cleared, so only active rows matter at all.
+        let (active, inactive): (Vec<_>, Vec<_>) = import
+            .enrollments
+            .iter()
+            .partition(|row| row.is_active_on(today));
+        if import.enrollments_mode == Mode::Delta {
+            for row in inactive {
+                self.enrollment(row, false);
+            }
+        }
+        for row in active {
+            self.enrollment(row, true);
         }
     }
 
-    fn enrollment(&mut self, row: &ImportEnrollment, today: Day) {
-        let active = row.is_active_on(today);
+    fn enrollment(&mut self, row: &ImportEnrollment, active: bool) {
+        if self.refused.contains(&row.user) {
+            // Its users.csv row is a problem already; its enrolments would only repeat it.
+            return;
+        }
         let user = self
             .accounts
             .get(&row.user)

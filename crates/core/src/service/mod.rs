@@ -56,6 +56,9 @@ pub struct Limits {
     pub sync: Rate,
     /// The memory one `sync` replay may hold, however many conversations it covers.
     pub replay: ReplayBudget,
+    /// Roster imports (dry runs included) per admin: each reads every imported account
+    /// and class.
+    pub import: Rate,
 }
 
 impl Default for Limits {
@@ -78,6 +81,7 @@ impl Default for Limits {
                 burst: 10.0,
             },
             replay: ReplayBudget::default(),
+            import: roster::IMPORT_RATE,
         }
     }
 }
@@ -140,7 +144,7 @@ impl ChatService {
             logins: LoginGuard::new(Limits::default().login),
             hashing: HashingPool::new(HashingConfig::default()),
             sync_limiter: RateLimiter::new(Limits::default().sync),
-            import_limiter: RateLimiter::new(roster::IMPORT_RATE),
+            import_limiter: RateLimiter::new(Limits::default().import),
             import_lock: tokio::sync::Mutex::new(()),
             replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
@@ -168,6 +172,7 @@ impl ChatService {
             typing_limiter: RateLimiter::new(limits.typing),
             logins: LoginGuard::new(limits.login),
             sync_limiter: RateLimiter::new(limits.sync),
+            import_limiter: RateLimiter::new(limits.import),
             replay_budget: limits.replay,
             ..self
         }

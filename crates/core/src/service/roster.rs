@@ -9,7 +9,7 @@ use crate::roster::{self, Day, Problem, RosterImport, RosterPlan};
 use crate::store::AuditAction;
 use std::collections::HashSet;
 
-/// Roster imports (dry runs included) per actor: a burst of six, then one every
+/// The default of [`Limits::import`](super::Limits::import): a burst of six, then one every
 /// 30 seconds. Enough for an administrator checking and applying a few exports in a row;
 /// each import reads every imported account and class, so a script must not loop on it.
 pub(super) const IMPORT_RATE: Rate = Rate {
@@ -43,7 +43,7 @@ pub struct ImportTicket {
 
 impl ChatService {
     /// Checks that `actor` may import a roster now: an admin (or the operator), within
-    /// [`IMPORT_RATE`]. Nothing is read from the store.
+    /// [`Limits::import`](super::Limits::import). Nothing is read from the store.
     pub fn begin_import(&self, actor: Actor<'_>) -> Result<ImportTicket, ChatError> {
         let actor = actor.authorise()?.to_owned();
         self.import_limiter

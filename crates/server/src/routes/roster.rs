@@ -8,6 +8,7 @@ use crate::extract::QueryParams;
 use crate::openapi::{Busy, PayloadTooLarge, RateLimited, Unauthorized, Unavailable};
 use crate::roster_report::RosterReport;
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -17,6 +18,7 @@ use classchat_core::ChatError;
 use classchat_core::service::{Actor, RosterOutcome};
 use classchat_roster::{Bundle, BundleLimits};
 use serde::Deserialize;
+use std::sync::Arc;
 use tokio::sync::Semaphore;
 use utoipa::IntoParams;
 
@@ -31,13 +33,13 @@ const UPLOAD_LIMITS: BundleLimits = BundleLimits {
     max_total_bytes: 128 << 20,
 };
 
-/// One upload is read and checked at a time in this process: it holds the zip and what
-/// it inflates to, so two at once would double that.
-static UPLOADS: Semaphore = Semaphore::const_new(1);
-
-/// The roster route.
+/// The roster route. One upload is read and checked at a time per server: it holds the
+/// zip and what it inflates to, so two at once would double that (a second gets `busy`).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/roster", post(import))
+    let uploads = Arc::new(Semaphore::new(1));
+    Router::new()
+        .route("/admin/roster", post(import))
+        .layer(Extension(uploads))
 }
 
 /// `POST /admin/roster` parameters.
@@ -78,13 +80,14 @@ async fn import(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     QueryParams(query): QueryParams<RosterQuery>,
+    Extension(uploads): Extension<Arc<Semaphore>>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<RosterReport>> {
     // Who may, and how often, before a byte of the upload is read.
     let ticket = state.service.begin_import(Actor::User(&caller))?;
     check_zip_type(&headers)?;
-    let _one_upload = UPLOADS.try_acquire().map_err(|_| ChatError::Busy)?;
+    let _one_upload = uploads.try_acquire().map_err(|_| ChatError::Busy)?;
     let bytes = axum::body::to_bytes(body, ROSTER_BODY_LIMIT)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(ROSTER_BODY_LIMIT))?;

@@ -22,6 +22,7 @@ mod mark_read_floods;
 mod openapi;
 mod openapi_inputs;
 mod revocation;
+mod roster;
 mod web_assets;
 mod websocket;
 mod websocket_catch_up;

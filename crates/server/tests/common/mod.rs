@@ -265,6 +265,25 @@ impl TestApp {
         into_reply(request.send().await.expect("request")).await
     }
 
+    /// `POST` of raw bytes with this `Content-Type` (a roster zip), with an optional token.
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        into_reply(request.send().await.expect("request")).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.request(Method::GET, path, Some(token), None).await
     }

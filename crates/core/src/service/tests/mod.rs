@@ -16,6 +16,7 @@ mod export;
 mod journal;
 mod links;
 mod replay;
+mod roster;
 mod send;
 mod update_user;
 
