@@ -23,6 +23,7 @@ mod openapi;
 mod openapi_inputs;
 mod revocation;
 mod roster;
+mod roster_changes;
 mod web_assets;
 mod websocket;
 mod websocket_catch_up;
