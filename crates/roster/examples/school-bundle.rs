@@ -13,7 +13,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let mut spec = SchoolSpec::default();
-    let numbers: Vec<usize> = args[1..].iter().filter_map(|arg| arg.parse().ok()).collect();
+    let numbers: Vec<usize> = args[1..]
+        .iter()
+        .filter_map(|arg| arg.parse().ok())
+        .collect();
     if let [students, teachers, classes] = numbers[..] {
         spec.students = students;
         spec.teachers = teachers;

@@ -7,7 +7,7 @@
 use crate::error::corrupt;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::message::MessageBody;
-use classchat_core::store::StoreError;
+use classchat_core::store::{Link, StoreError};
 use classchat_core::{
     ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
 };
@@ -47,6 +47,18 @@ pub(crate) const LAST_MESSAGE_ID: &str = "lastMessageId";
 pub(crate) const LAST_CLIENT_MESSAGE_ID: &str = "lastClientMessageId";
 pub(crate) const LAST_READ_AT: &str = "lastReadAt";
 pub(crate) const UNREAD_COUNT: &str = "unreadCount";
+// roster records
+/// On a roster account record: the userId the import gave the person.
+pub(crate) const ACCOUNT_ID: &str = "accountId";
+/// On a roster class: the name people see.
+pub(crate) const TITLE: &str = "title";
+/// On a roster class: its teachers' userIds, a list of strings.
+pub(crate) const TEACHERS: &str = "teachers";
+/// On a roster class: its students' userIds, a list of strings.
+pub(crate) const STUDENTS: &str = "students";
+/// On a roster link record: whether the link was also added by hand (so it stays when
+/// the roster drops it).
+pub(crate) const BY_HAND: &str = "byHand";
 // audit entries
 pub(crate) const AT: &str = "at";
 pub(crate) const ACTOR: &str = "actor";
@@ -67,6 +79,12 @@ pub(crate) const USERS_PARTITION: &str = "#users";
 pub(crate) const LINKS_PARTITION: &str = "#links";
 /// Partition of the audit log, sort key = entry id (a ULID).
 pub(crate) const AUDIT_PARTITION: &str = "#audit";
+/// Partition of the accounts roster imports created, sort key = sourcedId.
+pub(crate) const ROSTER_ACCOUNTS_PARTITION: &str = "#roster#accounts";
+/// Partition of the roster's classes, sort key = sourcedId.
+pub(crate) const ROSTER_CLASSES_PARTITION: &str = "#roster#classes";
+/// Partition of the links the roster derives, sort key = `<teacherId>+<studentId>`.
+pub(crate) const ROSTER_LINKS_PARTITION: &str = "#roster#links";
 /// Key `ping` reads: never written, so reading it costs the least a read can.
 pub(crate) const PING_KEY: &str = "#ping";
 
@@ -78,6 +96,12 @@ pub(crate) fn role_partition(role: Role) -> String {
 /// Sort key of the link item under one participant, naming the other.
 pub(crate) fn link_sk(peer: &UserId) -> String {
     format!("{LINK_PREFIX}{peer}")
+}
+
+/// Sort key of a link's items in `#links` and `#roster#links`: `<teacherId>+<studentId>`,
+/// one per link (readers sort the links they list themselves).
+pub(crate) fn link_pair_sk(link: &Link) -> String {
+    format!("{}+{}", link.teacher, link.student)
 }
 
 /// Sort key of a conversation summary.
@@ -111,6 +135,33 @@ pub(crate) fn message_key(conversation: &ConversationId, at: Timestamp) -> Item 
         (CONVERSATION_ID.to_owned(), s(conversation.to_string())),
         (TIMESTAMP.to_owned(), s(at.to_string())),
     ])
+}
+
+/// About how many bytes DynamoDB counts for `item` (attribute names plus values, lists
+/// with their per-element overhead), so that a transaction of large items can be kept
+/// under the 4 MB DynamoDB allows one. Errs on the large side.
+pub(crate) fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+/// The bytes of one attribute value, as [`item_size`] counts them.
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(text) => text.len(),
+        AttributeValue::N(number) => number.len() / 2 + 2,
+        AttributeValue::L(values) => 3 + values.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(texts) => texts.iter().map(String::len).sum(),
+        AttributeValue::B(bytes) => bytes.as_ref().len(),
+        _ => 1,
+    }
 }
 
 /// A required string attribute.
@@ -274,7 +325,15 @@ mod tests {
 
     #[test]
     fn special_partitions_never_collide_with_user_ids() {
-        for partition in [USERS_PARTITION, LINKS_PARTITION, AUDIT_PARTITION, PING_KEY] {
+        for partition in [
+            USERS_PARTITION,
+            LINKS_PARTITION,
+            AUDIT_PARTITION,
+            ROSTER_ACCOUNTS_PARTITION,
+            ROSTER_CLASSES_PARTITION,
+            ROSTER_LINKS_PARTITION,
+            PING_KEY,
+        ] {
             assert!(UserId::parse(partition).is_err(), "{partition}");
         }
         assert!(UserId::parse(&role_partition(Role::Student)).is_err());

@@ -20,12 +20,18 @@
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
 //! | `#audit` | entry id (ULID) | at, actor, action, target | the audit log, newest first |
+//! | `#roster#accounts` | sourcedId | accountId | the account a roster import created for that person (its profile and listing items are ordinary) |
+//! | `#roster#classes` | sourcedId | title, teachers, students (lists of userIds) | a class from the roster, replaced whole |
+//! | `#roster#links` | `<teacherId>+<studentId>` | teacherId, studentId, byHand (BOOL) | a link the roster derives (its items are the ordinary three); `byHand`: also added by hand, so it stays when the roster drops it |
 //!
 //! `#` cannot occur in a userId, so the fixed partitions never collide with a user. No
 //! route ever Scans: get_teachers/get_students are one Query over the user's `conv#`…`link#`
 //! range, get_chats one Query over `conv#` (sorted by `lastMessageAt` in memory), reads
-//! are Queries on one conversation. The fixed partitions take only admin-rate writes
-//! (user and link changes, audit entries), far below a partition's limits. No GSI on
+//! are Queries on one conversation, the roster's state three Queries (one per `#roster#…`
+//! partition) and batch reads of the accounts' profiles. The fixed partitions take only
+//! admin-rate writes (user and link changes, audit entries), far below a partition's
+//! limits, but for a roster import's burst: it writes a few transactions at a time and
+//! retries those throttled, and an import cut short converges when run again. No GSI on
 //! UserInfo: every listing above is strongly consistent, which a GSI could not be.
 //!
 //! **`Connections`** — partition key `connectionId` (S); `userId`, `connectedAt`, `ttl`
@@ -33,7 +39,9 @@
 //!
 //! # Concurrency and faults
 //! See `messages` for how appends stay unique, ordered and idempotent across nodes, and
-//! `read_marker` for `mark_read`. Every multi-item change is one TransactWriteItems.
+//! `read_marker` for `mark_read`. Every multi-item change is one TransactWriteItems, but
+//! for a roster import, which is applied in ordered, idempotent steps of transactions
+//! that converge when the import is planned and applied again (see `roster`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
 //! cannot be reached within the timeouts of [`Timeouts`] is [`StoreError::Unavailable`]
 //! (HTTP 503), and since no state is cached the next request after it returns succeeds.
@@ -43,8 +51,8 @@
 //! # Layout
 //! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
 //! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
-//! (contact lists), `audit`, `item` (key layout and item conversion), `ops` (paged
-//! Queries, batch reads, transactions), `error` (error mapping).
+//! (contact lists), `roster` (roster imports), `audit`, `item` (key layout and item
+//! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
 //!
 //! [`Store`]: classchat_core::store::Store
 
@@ -59,6 +67,7 @@ mod messages;
 mod ops;
 mod pages;
 mod read_marker;
+mod roster;
 mod tables;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -71,8 +80,8 @@ pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
-    StoreError, UserPatch,
+    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
+    RosterState, Side, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -267,19 +276,12 @@ impl Store for DynamoStore {
         read_marker::mark_read(self, user, conversation, up_to).await
     }
 
-    async fn roster_state(&self) -> Result<classchat_core::store::RosterState, StoreError> {
-        Err(StoreError::Internal(
-            "roster imports are not implemented yet".into(),
-        ))
+    async fn roster_state(&self) -> Result<RosterState, StoreError> {
+        roster::state(self).await
     }
 
-    async fn apply_roster(
-        &self,
-        _changes: &classchat_core::store::RosterChanges,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "roster imports are not implemented yet".into(),
-        ))
+    async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
+        roster::apply(self, changes).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -1,4 +1,5 @@
-//! Request patterns every part of the store shares: paged Queries, batched profile reads,
+//! Request patterns every part of the store shares: paged Queries, batched reads (of
+//! profiles or any keys),
 //! and transactions whose cancellation reasons the caller acts on.
 
 use crate::error::{build_failed, classify};
@@ -7,6 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
 use classchat_core::store::StoreError;
 use classchat_core::{User, UserId};
@@ -80,20 +82,45 @@ pub(crate) async fn users(
     ids: impl IntoIterator<Item = &UserId>,
 ) -> Result<HashMap<UserId, User>, StoreError> {
     let ids: BTreeSet<&UserId> = ids.into_iter().collect();
-    let ids: Vec<&UserId> = ids.into_iter().collect();
+    let keys = ids
+        .iter()
+        .map(|id| user_info_key(id.as_str(), PROFILE))
+        .collect();
+    let shape = KeysAndAttributes::builder()
+        .projection_expression("#id, #name, #role, #disabled")
+        .expression_attribute_names("#id", USER_ID)
+        .expression_attribute_names("#name", crate::item::DISPLAY_NAME)
+        .expression_attribute_names("#role", crate::item::ROLE)
+        .expression_attribute_names("#disabled", crate::item::DISABLED);
     let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH_GET_MAX) {
-        let mut keys = KeysAndAttributes::builder()
+    for item in batch_get(client, table, keys, shape).await? {
+        let id =
+            UserId::parse(get_s(&item, USER_ID)?).map_err(|_| crate::error::corrupt(USER_ID))?;
+        let user = user_from_item(id.clone(), &item)?;
+        found.insert(id, user);
+    }
+    Ok(found)
+}
+
+/// The items at `keys` that exist, in no particular order, read in batches (of at most
+/// 100 keys, re-requesting what DynamoDB leaves unprocessed) with strongly consistent
+/// reads; `shape` may name a projection. `keys` must not repeat a key: DynamoDB rejects
+/// a batch that does.
+pub(crate) async fn batch_get(
+    client: &Client,
+    table: &str,
+    keys: Vec<Item>,
+    shape: KeysAndAttributesBuilder,
+) -> Result<Vec<Item>, StoreError> {
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(BATCH_GET_MAX) {
+        let keys = shape
+            .clone()
             .consistent_read(true)
-            .projection_expression("#id, #name, #role, #disabled")
-            .expression_attribute_names("#id", USER_ID)
-            .expression_attribute_names("#name", crate::item::DISPLAY_NAME)
-            .expression_attribute_names("#role", crate::item::ROLE)
-            .expression_attribute_names("#disabled", crate::item::DISABLED);
-        for id in chunk {
-            keys = keys.keys(user_info_key(id.as_str(), PROFILE));
-        }
-        let mut request = HashMap::from([(table.to_owned(), keys.build().map_err(build_failed)?)]);
+            .set_keys(Some(chunk.to_vec()))
+            .build()
+            .map_err(build_failed)?;
+        let mut request = HashMap::from([(table.to_owned(), keys)]);
         let mut round = 0;
         while !request.is_empty() {
             if round > 0 {
@@ -111,17 +138,13 @@ pub(crate) async fn users(
                 .send()
                 .await
                 .map_err(|error| classify("BatchGetItem", error))?;
-            for item in output
-                .responses
-                .unwrap_or_default()
-                .remove(table)
-                .unwrap_or_default()
-            {
-                let id = UserId::parse(get_s(&item, USER_ID)?)
-                    .map_err(|_| crate::error::corrupt(USER_ID))?;
-                let user = user_from_item(id.clone(), &item)?;
-                found.insert(id, user);
-            }
+            found.extend(
+                output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(table)
+                    .unwrap_or_default(),
+            );
             request = output.unprocessed_keys.unwrap_or_default();
         }
     }
@@ -141,6 +164,17 @@ impl Transacted {
     /// Whether item `index` failed its condition.
     pub(crate) fn condition_failed(&self, index: usize) -> bool {
         self.reason(index) == Some("ConditionalCheckFailed")
+    }
+
+    /// Whether any item failed its condition.
+    pub(crate) fn any_condition_failed(&self) -> bool {
+        match self {
+            Self::Committed => false,
+            Self::Cancelled(reasons) => reasons
+                .iter()
+                .flatten()
+                .any(|code| code == "ConditionalCheckFailed"),
+        }
     }
 
     /// Whether the cancellation was due only to contention with another transaction,

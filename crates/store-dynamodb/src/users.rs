@@ -4,15 +4,16 @@
 //! key = userId) that carry a copy of the public fields, so `list_users` is one Query in
 //! id order. A link is three items written in one transaction: `link#<peer>` under each
 //! participant (what contact lists query) and `<teacher>+<student>` under `#links` (what
-//! lists every link). Each multi-item change is one TransactWriteItems, so no reader ever
-//! sees half of it.
+//! lists every link); removing a link also drops the roster's record of it (see `roster`).
+//! Each multi-item change is one TransactWriteItems, so no reader ever sees half of it.
 
 use crate::DynamoStore;
 use crate::error::build_failed;
 use crate::item::{
-    Item, LINK_PREFIX, LINKS_PARTITION, PASSWORD_HASH, PROFILE, SK, STUDENT_ID, TEACHER_ID,
-    TOKEN_VERSION, USER_ID, USERS_PARTITION, VERSION, get_s, get_u64, get_user_id, link_sk, n,
-    role_partition, s, user_attributes, user_from_item, user_info_key,
+    Item, LINK_PREFIX, LINKS_PARTITION, PASSWORD_HASH, PROFILE, ROSTER_LINKS_PARTITION, SK,
+    STUDENT_ID, TEACHER_ID, TOKEN_VERSION, USER_ID, USERS_PARTITION, VERSION, get_s, get_u64,
+    get_user_id, link_pair_sk, link_sk, n, role_partition, s, user_attributes, user_from_item,
+    user_info_key,
 };
 use crate::ops::{self, Transacted, transact};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
@@ -174,16 +175,7 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn add_link(store: &DynamoStore, link: &Link) -> Result<(), StoreError> {
-    let condition = Some("attribute_not_exists(#pk)");
-    let items = link_keys(link)
-        .into_iter()
-        .map(|key| {
-            let mut item = key;
-            item.insert(TEACHER_ID.to_owned(), s(link.teacher.as_str()));
-            item.insert(STUDENT_ID.to_owned(), s(link.student.as_str()));
-            put(store, item, condition, &[])
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = link_puts(store, link)?;
     match transact(&store.client, items, "TransactWriteItems add link").await? {
         Transacted::Committed => Ok(()),
         outcome if outcome.conflicted() => Err(StoreError::Unavailable(
@@ -202,12 +194,19 @@ pub(crate) async fn add_link(store: &DynamoStore, link: &Link) -> Result<(), Sto
 }
 
 pub(crate) async fn remove_link(store: &DynamoStore, link: &Link) -> Result<bool, StoreError> {
-    // Only the `#links` item decides whether the link existed; the side items go with it.
-    let items = link_keys(link)
+    // Only the `#links` item decides whether the link existed; the side items go with it,
+    // and so does the roster's record of it (if any), so that a later import derives it
+    // again rather than believing it still stands.
+    let mut items = link_keys(link)
         .into_iter()
         .enumerate()
         .map(|(index, key)| delete(store, key, index == 2))
         .collect::<Result<Vec<_>, _>>()?;
+    items.push(delete(
+        store,
+        user_info_key(ROSTER_LINKS_PARTITION, link_pair_sk(link)),
+        false,
+    )?);
     match transact(&store.client, items, "TransactWriteItems remove link").await? {
         Transacted::Committed => Ok(true),
         outcome if outcome.condition_failed(2) => Ok(false),
@@ -277,19 +276,35 @@ pub(crate) fn link_from_item(item: &Item) -> Result<Link, StoreError> {
     })
 }
 
-/// The keys of a link's three items: under the teacher, under the student, under `#links`.
-fn link_keys(link: &Link) -> [Item; 3] {
+/// The keys of a link's three items: under the teacher, under the student, under `#links`
+/// (in that order: callers find the `#links` item at index 2).
+pub(crate) fn link_keys(link: &Link) -> [Item; 3] {
     [
         user_info_key(link.teacher.as_str(), link_sk(&link.student)),
         user_info_key(link.student.as_str(), link_sk(&link.teacher)),
-        user_info_key(
-            LINKS_PARTITION,
-            format!("{}+{}", link.teacher, link.student),
-        ),
+        user_info_key(LINKS_PARTITION, link_pair_sk(link)),
     ]
 }
 
-fn profile_item(record: &UserRecord, version: u64) -> Item {
+/// Puts of a link's three items (see [`link_keys`]), each failing its condition when the
+/// item exists already: what linking writes, by hand or by the roster.
+pub(crate) fn link_puts(
+    store: &DynamoStore,
+    link: &Link,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    link_keys(link)
+        .into_iter()
+        .map(|key| {
+            let mut item = key;
+            item.insert(TEACHER_ID.to_owned(), s(link.teacher.as_str()));
+            item.insert(STUDENT_ID.to_owned(), s(link.student.as_str()));
+            put(store, item, Some("attribute_not_exists(#pk)"), &[])
+        })
+        .collect()
+}
+
+/// A profile item at `version`: what creating (version 0) or replacing a user writes.
+pub(crate) fn profile_item(record: &UserRecord, version: u64) -> Item {
     let mut item = user_attributes(&record.user);
     item.extend(user_info_key(record.user.id.as_str(), PROFILE));
     item.insert(PASSWORD_HASH.to_owned(), s(&record.password_hash));
@@ -299,7 +314,10 @@ fn profile_item(record: &UserRecord, version: u64) -> Item {
 }
 
 /// The two listing items of `user` (all users, and users of its role).
-fn listing_puts(store: &DynamoStore, user: &User) -> Result<Vec<TransactWriteItem>, StoreError> {
+pub(crate) fn listing_puts(
+    store: &DynamoStore,
+    user: &User,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
     [USERS_PARTITION.to_owned(), role_partition(user.role)]
         .into_iter()
         .map(|partition| {
@@ -312,7 +330,7 @@ fn listing_puts(store: &DynamoStore, user: &User) -> Result<Vec<TransactWriteIte
 
 /// A Put into UserInfo; `#pk` (userId) and `#version` may appear in `condition`, with
 /// `values` for its placeholders.
-fn put(
+pub(crate) fn put(
     store: &DynamoStore,
     item: Item,
     condition: Option<&str>,
@@ -339,7 +357,7 @@ fn put(
 
 /// A Delete from UserInfo; with `must_exist` it fails its condition when there is nothing
 /// to delete.
-fn delete(
+pub(crate) fn delete(
     store: &DynamoStore,
     key: Item,
     must_exist: bool,

@@ -88,8 +88,8 @@ impl State {
             self.roster.links.insert(link.clone());
         }
         for link in &changes.removed_links {
-            self.roster.links.remove(link);
-            if !self.roster.by_hand.remove(link) {
+            // Only the roster's own links: a link made by hand alone is never its to remove.
+            if self.roster.links.remove(link) && !self.roster.by_hand.remove(link) {
                 self.links.remove(link);
             }
         }
