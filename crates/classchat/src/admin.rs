@@ -4,8 +4,11 @@
 use crate::cli::{LinkCommand, UserCommand};
 use crate::serve::open_service;
 use anyhow::{Context, bail};
-use classchat_core::service::{Actor, NewUser};
-use std::io::BufRead;
+use classchat_core::ChatService;
+use classchat_core::service::{Actor, MAX_CODES_PER_CALL, NewUser};
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::time::Duration;
 
 /// Runs a `user` subcommand.
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
@@ -43,7 +46,10 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                     let status = if user.disabled { "disabled" } else { "active" };
                     println!(
                         "{:<32} {:<8} {:<9} {}",
-                        user.id, user.role, status, user.display_name
+                        user.id.as_str(),
+                        user.role.as_str(),
+                        status,
+                        user.display_name
                     );
                 }
                 match users.last() {
@@ -52,6 +58,60 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        UserCommand::Codes {
+            ids,
+            without_password,
+            valid_for,
+            store,
+        } => {
+            let service = open_service(&store, None).await?;
+            let mut targets = ids;
+            if without_password {
+                let waiting = service.accounts_awaiting_password(Actor::Operator).await?;
+                targets.extend(waiting.iter().map(ToString::to_string));
+            }
+            let mut seen = HashSet::new();
+            targets.retain(|id| seen.insert(id.clone()));
+            issue_codes(&service, &targets, valid_for).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Issues codes for `targets` and prints them as CSV, a call of at most
+/// [`MAX_CODES_PER_CALL`] at a time, each call's codes printed as soon as it is done: if a
+/// later call fails, the codes already issued are on standard output, not lost.
+async fn issue_codes(
+    service: &ChatService,
+    targets: &[String],
+    valid_for: Duration,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut issued = 0;
+    if targets.is_empty() {
+        out.write_all(classchat_server::sign_in_codes_csv(&[]).as_bytes())?;
+    }
+    for (index, batch) in targets.chunks(MAX_CODES_PER_CALL).enumerate() {
+        let ids: Vec<&str> = batch.iter().map(String::as_str).collect();
+        let codes = service
+            .issue_sign_in_codes(Actor::Operator, &ids, Some(valid_for))
+            .await?;
+        let csv = classchat_server::sign_in_codes_csv(&codes);
+        // The header once, before the first batch.
+        let records = match csv.split_once("\r\n") {
+            Some((_, records)) if index > 0 => records,
+            _ => csv.as_str(),
+        };
+        out.write_all(records.as_bytes())?;
+        out.flush()?;
+        issued += codes.len();
+    }
+    if issued == 0 {
+        eprintln!("no account to issue a code for: none named, and none waits for a password");
+    } else {
+        eprintln!(
+            "issued {issued} sign-in code(s); each replaced its account's password and ended its sessions"
+        );
     }
     Ok(())
 }

@@ -112,6 +112,14 @@ pub struct HttpArgs {
     /// Messages one user may send in a burst.
     #[arg(long, env = "CLASSCHAT_SEND_BURST", default_value_t = 30.0)]
     pub send_burst: f64,
+    /// Class announcements per second one teacher may make, sustained (0 = unlimited);
+    /// unset: one every 6 s. Each announcement writes a copy per student of the class,
+    /// so it is limited apart from (and besides) --send-rate.
+    #[arg(long, env = "CLASSCHAT_ANNOUNCE_RATE")]
+    pub announce_rate: Option<f64>,
+    /// Class announcements one teacher may make in a burst.
+    #[arg(long, env = "CLASSCHAT_ANNOUNCE_BURST", default_value_t = 10.0)]
+    pub announce_burst: f64,
     /// Failed sign-ins per second from one client address, sustained (0 = unlimited).
     /// Per-account pauses after repeated failures apply regardless.
     #[arg(long, env = "CLASSCHAT_LOGIN_RATE", default_value_t = 1.0)]
@@ -225,6 +233,30 @@ pub enum UserCommand {
     },
     /// List every user.
     List {
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Issue one-time sign-in codes, printed as CSV (userId,code,expiresAt) on standard
+    /// output. Each code replaces the account's password and ends its sessions; with it,
+    /// the user chooses their own password at first sign-in (web client: "First time
+    /// here?"). Any account, admins included.
+    Codes {
+        /// An account to issue a code for; repeat for more.
+        #[arg(
+            long = "id",
+            value_name = "ID",
+            required_unless_present = "without_password"
+        )]
+        ids: Vec<String>,
+        /// Also every enabled account that has no password yet (a roster import creates
+        /// them so) or only an expired code; accounts holding a code that still works are
+        /// left alone, so running this again voids no slip already handed out.
+        #[arg(long)]
+        without_password: bool,
+        /// How long the codes work, from 1h to 30d.
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        valid_for: Duration,
         /// Store settings.
         #[command(flatten)]
         store: StoreArgs,

@@ -115,13 +115,22 @@ pub async fn open_service(
                 burst: http.login_burst.max(1.0),
             },
         };
+        let defaults = Limits::default();
+        let announce = match http.announce_rate.unwrap_or(defaults.announce.per_second) {
+            rate if rate <= 0.0 => Rate::UNLIMITED,
+            rate => Rate {
+                per_second: rate,
+                burst: http.announce_burst.max(1.0),
+            },
+        };
         let limits = Limits {
             send,
+            announce,
             login: LoginLimits {
                 per_client,
                 ..LoginLimits::default()
             },
-            ..Limits::default()
+            ..defaults
         };
         service = service.with_hub(hub).with_limits(limits);
     }

@@ -21,6 +21,9 @@ pub enum AuditAction {
     ExportSchool,
     /// Applied a roster import; the target is its counts.
     ImportRoster,
+    /// Issued a one-time sign-in code, which replaced the account's password; the target
+    /// is the userId.
+    IssueSignInCode,
 }
 
 impl AuditAction {
@@ -35,6 +38,7 @@ impl AuditAction {
             Self::RemoveLink => "link.remove",
             Self::ExportSchool => "school.export",
             Self::ImportRoster => "roster.import",
+            Self::IssueSignInCode => "user.sign_in_code",
         }
     }
 
@@ -49,6 +53,7 @@ impl AuditAction {
             Self::RemoveLink,
             Self::ExportSchool,
             Self::ImportRoster,
+            Self::IssueSignInCode,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)

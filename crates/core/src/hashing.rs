@@ -144,6 +144,35 @@ impl HashingPool {
         answer.await.map_err(|_| lost())?
     }
 
+    /// Hashes each of `secrets` like [`Self::hash`], in order, with at most one job per
+    /// hashing thread queued at a time: a batch (the sign-in codes of a whole year group)
+    /// runs on every thread at once, yet never fills the open lane, so a sign-in arriving
+    /// meanwhile waits behind at most one of its jobs per thread, not behind all of them.
+    pub(crate) async fn hash_all(&self, secrets: Vec<Password>) -> Result<Vec<String>, ChatError> {
+        let mut hashes = Vec::with_capacity(secrets.len());
+        let mut pending = VecDeque::with_capacity(self.threads);
+        for password in secrets {
+            if pending.len() >= self.threads.max(1)
+                && let Some(answer) = pending.pop_front()
+            {
+                hashes.push(Self::answer(answer).await?);
+            }
+            let (reply, answer) = oneshot::channel();
+            self.submit(Job::Hash { password, reply }, Lane::Open)?;
+            pending.push_back(answer);
+        }
+        for answer in pending {
+            hashes.push(Self::answer(answer).await?);
+        }
+        Ok(hashes)
+    }
+
+    async fn answer(
+        answer: oneshot::Receiver<Result<String, ChatError>>,
+    ) -> Result<String, ChatError> {
+        answer.await.map_err(|_| lost())?
+    }
+
     /// Whether `password` matches the PHC hash `stored`, waiting in `lane`. A malformed
     /// hash, or one asking for more memory than [`MAX_MEMORY_KIB`], never matches.
     pub async fn verify(
@@ -381,6 +410,22 @@ mod tests {
                 "{stored}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_hashed_in_order_without_filling_the_queue() {
+        // A queue of two: a batch of five fits only because it queues at most one job per
+        // thread at a time.
+        let pool = pool(2, 2);
+        let secrets: Vec<_> = (0..5)
+            .map(|index| Password::new(&format!("secret-{index}")).unwrap())
+            .collect();
+        let hashes = pool.hash_all(secrets.clone()).await.unwrap();
+        assert_eq!(hashes.len(), 5);
+        for (secret, hash) in secrets.into_iter().zip(hashes) {
+            assert!(pool.verify(secret, hash, Lane::Open).await.unwrap());
+        }
+        assert!(pool.hash_all(Vec::new()).await.unwrap().is_empty());
     }
 
     #[tokio::test]

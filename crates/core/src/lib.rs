@@ -9,6 +9,8 @@
 //! - [`text`]: which characters names and message bodies may hold, and those rules as the
 //!   patterns the OpenAPI document states.
 //! - [`link`]: `Link`, an enrollment of a student with a teacher, and its two `Side`s.
+//! - [`announcement`]: a teacher's message to a whole class, stored as one copy per
+//!   student conversation.
 //! - [`contact`]: `Contact`, a line of a contact list.
 //! - [`audit`]: `AuditEntry`, what an admin did, logged before they did it.
 //! - [`policy`]: the access rules, pure functions over roles, ids and relations.
@@ -29,6 +31,7 @@
 //! Everything outside is reached through the [`store::Store`], [`hub::Hub`] and
 //! [`time::Clock`] ports.
 
+pub mod announcement;
 pub mod audit;
 pub mod contact;
 pub mod conversation;

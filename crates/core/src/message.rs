@@ -74,6 +74,9 @@ pub struct Message {
     pub message_id: MessageId,
     /// The client's id for it, if the client gave one.
     pub client_message_id: Option<ClientMessageId>,
+    /// The class announcement it is one copy of, if any: the same message was stored in
+    /// each enrolled student's conversation with the teacher, all with this id.
+    pub announcement_id: Option<MessageId>,
 }
 
 /// A message the service has validated and authorised, on its way into a store. The store
@@ -93,6 +96,8 @@ pub struct NewMessage {
     pub message_id: MessageId,
     /// The client's id, for idempotent retries.
     pub client_message_id: Option<ClientMessageId>,
+    /// The announcement this message is one copy of, if any.
+    pub announcement_id: Option<MessageId>,
 }
 
 impl NewMessage {
@@ -117,6 +122,7 @@ impl NewMessage {
             body: self.body.clone(),
             message_id: self.message_id,
             client_message_id: self.client_message_id.clone(),
+            announcement_id: self.announcement_id,
         }
     }
 }

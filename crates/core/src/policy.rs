@@ -205,6 +205,24 @@ pub fn may_update_user(
     Ok(())
 }
 
+/// May `caller` issue a one-time sign-in code for an account of role `target`? A code
+/// replaces the account's password, so whoever holds it holds the account. `caller` is
+/// `None` for the operator (the CLI), who owns the database and may issue one for anyone.
+/// An admin issues codes for students and teachers, never for an admin, themselves
+/// included: a code hands an account to whoever reads it out, and an admin's account
+/// carries the school's audited oversight, so one admin must not be able to take over
+/// another's. An admin who lost their password asks the operator.
+pub fn may_issue_sign_in_code(caller: Option<&User>, target: Role) -> Result<(), ChatError> {
+    let Some(caller) = caller else { return Ok(()) };
+    may_administer(caller)?;
+    if target == Role::Admin {
+        return Err(ChatError::forbidden(
+            "an admin's sign-in code is issued by the operator (classchat user codes), not by an admin",
+        ));
+    }
+    Ok(())
+}
+
 /// May a user of role `current` become `requested`? Not while they have links: a link is
 /// between one teacher and one student, and the conversations, contact lists and peers
 /// built on it assume those roles for as long as it exists (a send trusts the link
@@ -243,3 +261,44 @@ fn not_linked() -> ChatError {
 
 #[cfg(test)]
 mod tests;
+
+/// How much of a class a member sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassView {
+    /// A teacher of the class: its teachers and its students.
+    Teaching,
+    /// A student of the class: its teachers, never the other students (classmates do
+    /// not learn each other's accounts through classchat).
+    Taking,
+}
+
+/// What `caller` may see of `class`: teachers see whom they teach, students see who
+/// teaches them; anyone else sees nothing (admins use the admin listing).
+pub fn class_view(caller: &User, class: &crate::roster::Class) -> Option<ClassView> {
+    match caller.role {
+        Role::Teacher if class.teachers.contains(&caller.id) => Some(ClassView::Teaching),
+        Role::Student if class.students.contains(&caller.id) => Some(ClassView::Taking),
+        _ => None,
+    }
+}
+
+/// May `caller` announce at all? Only teachers do; decided before anything is read.
+pub fn may_announce_at_all(caller: &User) -> Result<(), ChatError> {
+    if caller.role == Role::Teacher {
+        Ok(())
+    } else {
+        Err(ChatError::forbidden("only teachers announce to a class"))
+    }
+}
+
+/// May `caller` announce to `class`? A teacher of that class only.
+pub fn may_announce(caller: &User, class: &crate::roster::Class) -> Result<(), ChatError> {
+    may_announce_at_all(caller)?;
+    if class_view(caller, class) == Some(ClassView::Teaching) {
+        Ok(())
+    } else {
+        Err(ChatError::forbidden(
+            "only a teacher of this class may announce to it",
+        ))
+    }
+}

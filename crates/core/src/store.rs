@@ -12,10 +12,11 @@ use async_trait::async_trait;
 
 // The domain values the port speaks in live in their own modules; they are re-exported
 // here so that a store implementation finds everything it needs in one place.
+pub use crate::announcement::{Announced, NewAnnouncement};
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{Link, Side};
-pub use crate::roster::{RosterChanges, RosterState};
+pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
 
 /// Why a store operation failed, in the terms the service can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -218,6 +219,30 @@ pub trait Store: Send + Sync + 'static {
     /// atomic and idempotent, so that after a failure midway, reading the state, planning
     /// the same import again and applying it converges on the same result.
     async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError>;
+
+    /// The class with this sourcedId.
+    async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError>;
+
+    /// The classes `user` teaches or takes, in sourcedId order.
+    async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError>;
+
+    /// Stores a class announcement: each copy as [`Store::append_if_linked`] would (a copy
+    /// for a conversation whose link is gone is skipped), every copy carrying the
+    /// announcement's id, and a record that the author used this clientMessageId.
+    ///
+    /// If the author already made an announcement with this clientMessageId, nothing of
+    /// it is stored twice: the answer carries the first attempt's id and class, its copies
+    /// in [`Announced::existing`], and only conversations of the request that have no copy
+    /// yet get one now (stamped with the first attempt's id), in [`Announced::created`].
+    /// If the first attempt was for another class, nothing is stored at all (the service
+    /// refuses the reuse).
+    ///
+    /// Atomic where the backend can be (one transaction); otherwise in steps, each atomic,
+    /// that converge when the same announcement is made again after a failure midway.
+    async fn append_announcement(
+        &self,
+        announcement: &NewAnnouncement,
+    ) -> Result<Announced, StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

@@ -101,6 +101,9 @@ pub(crate) struct Message {
     pub(crate) message_body: String,
     /// The client's id for it, if it gave one.
     pub(crate) client_message_id: Option<String>,
+    /// When it is one copy of a class announcement (the same text in each student's own
+    /// conversation with the teacher): the announcement's id.
+    pub(crate) announcement_id: Option<String>,
 }
 
 impl From<&CoreMessage> for Message {
@@ -115,6 +118,7 @@ impl From<&CoreMessage> for Message {
                 .client_message_id
                 .as_ref()
                 .map(|id| id.as_str().to_owned()),
+            announcement_id: message.announcement_id.map(|id| id.to_string()),
         }
     }
 }

@@ -79,6 +79,10 @@ enum EventDto {
         message_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_message_id: Option<String>,
+        /// The class announcement the message is a copy of; absent for a plain message
+        /// (and from nodes that predate announcements).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        announcement_id: Option<String>,
     },
     Typing {
         conversation_id: String,
@@ -208,6 +212,7 @@ impl From<&Event> for EventDto {
                     .client_message_id
                     .as_ref()
                     .map(|id| id.as_str().to_owned()),
+                announcement_id: message.announcement_id.map(|id| id.to_string()),
             },
             Event::Typing {
                 conversation_id,
@@ -259,6 +264,7 @@ impl EventDto {
                 body,
                 message_id,
                 client_message_id,
+                announcement_id,
             } => Event::Message(Message {
                 conversation_id: ConversationId::parse_canonical(&conversation_id)?,
                 timestamp: timestamp(at)?,
@@ -268,6 +274,10 @@ impl EventDto {
                 client_message_id: client_message_id
                     .as_deref()
                     .map(ClientMessageId::parse)
+                    .transpose()?,
+                announcement_id: announcement_id
+                    .as_deref()
+                    .map(MessageId::parse)
                     .transpose()?,
             }),
             Self::Typing {
@@ -327,6 +337,7 @@ mod tests {
             body: MessageBody::parse("hello\nthere ✓").unwrap(),
             message_id: MessageId::parse("01J0000000000000000000000A").unwrap(),
             client_message_id: Some(ClientMessageId::parse("c-1").unwrap()),
+            announcement_id: None,
         };
         let events = [
             Event::Message(message),

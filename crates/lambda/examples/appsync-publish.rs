@@ -119,6 +119,10 @@ fn event(value: &Value) -> Result<Event, String> {
                 None | Some(Value::Null) => None,
                 Some(id) => Some(ClientMessageId::parse(text(id)?).map_err(|e| e.to_string())?),
             },
+            announcement_id: match message.get("announcementId") {
+                None | Some(Value::Null) => None,
+                Some(id) => Some(MessageId::parse(text(id)?).map_err(|e| e.to_string())?),
+            },
         }));
     }
     if let Some(read) = value.get("read") {

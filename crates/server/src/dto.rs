@@ -52,6 +52,10 @@ pub struct MessageDto {
     /// The client's idempotency id, if it gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
+    /// When the message is one copy of a class announcement (the same text went to each
+    /// student of the class, each in their own conversation): the announcement's ULID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement_id: Option<String>,
 }
 
 impl From<&Message> for MessageDto {
@@ -63,6 +67,7 @@ impl From<&Message> for MessageDto {
             message_body: message.body.as_str().to_owned(),
             message_id: message.message_id.to_string(),
             client_message_id: message.client_message_id.as_ref().map(ToString::to_string),
+            announcement_id: message.announcement_id.map(|id| id.to_string()),
         }
     }
 }

@@ -14,10 +14,14 @@ use serde::de::DeserializeOwned;
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A JSON body. Any `Content-Type` is accepted (curl's `-d` sends a form type), but the
-/// bytes must be a JSON object of the expected shape.
-pub struct JsonBody<T>(pub T);
+/// bytes must be a JSON object of the expected shape. `LIMIT` is the body limit the route
+/// applies (a route with a larger one than [`BODY_LIMIT`] sets it with its own
+/// `DefaultBodyLimit` layer), so that a refusal names the limit in force.
+pub struct JsonBody<T, const LIMIT: usize = BODY_LIMIT>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S>
+    for JsonBody<T, LIMIT>
+{
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -26,7 +30,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 .await
                 .map_err(|rejection: BytesRejection| {
                     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::PayloadTooLarge(BODY_LIMIT)
+                        ApiError::PayloadTooLarge(LIMIT)
                     } else {
                         ApiError::MalformedBody(rejection.body_text())
                     }

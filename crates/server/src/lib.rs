@@ -2,8 +2,9 @@
 //!
 //! # Layout
 //! - [`app`]: builds the router (routes, limits, CORS, tracing) and the bindable [`Server`].
-//! - `routes`: one module per resource (`session`, `chat`, `admin`, `ops`); handlers parse,
-//!   call the service, serialise.
+//! - `routes`: one module per resource (`session`, `chat`, `admin`, `ops`, `roster`,
+//!   `sign_in_codes`); handlers parse, call the service, serialise. [`sign_in_codes_csv`]:
+//!   the CSV of issued sign-in codes, shared with the CLI.
 //! - [`auth`]: JWT issue/verify and the `AuthUser` extractor; `client_ip`: the address
 //!   the per-address sign-in limit counts.
 //! - `connections`: serving connections with hyper within limits (count, header and idle
@@ -47,4 +48,5 @@ pub use axum::http::HeaderName;
 pub use config::{ConnectionLimits, ServerConfig};
 pub use error::status_of;
 pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;
+pub use routes::sign_in_codes::sign_in_codes_csv;
 pub use ws::{Live, LiveConfig};

@@ -8,7 +8,7 @@
 //! documentation-only paths.
 
 use crate::dto::{self, ErrorBody};
-use crate::routes::{admin, chat, graphql, ops, roster, session};
+use crate::routes::{admin, chat, classes, graphql, ops, roster, session, sign_in_codes};
 use crate::schemas;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -26,13 +26,14 @@ use utoipa::{Modify, OpenApi, ToResponse};
             `405 method_not_allowed`, and an unknown path answers `404 not_found`."
     ),
     paths(
-        session::login, session::logout,
+        session::login, session::logout, sign_in_codes::first_sign_in,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
         live_socket,
         graphql::execute, graphql::subscribe,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         roster::import,
+        classes::my_classes, classes::announce, sign_in_codes::issue,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
         web_client, web_file,
     ),
@@ -41,7 +42,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
             dto::ErrorBody, dto::ErrorDetail, dto::MessageDto,
             schemas::UserId, schemas::ConversationId, schemas::Timestamp, schemas::MessageBody,
             schemas::ClientMessageId, schemas::DisplayName, schemas::NewPassword, schemas::Role,
-            schemas::Limit, schemas::AuditEntryId,
+            schemas::Limit, schemas::AuditEntryId, schemas::ClassId, schemas::SignInCode,
         ),
         responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable, Timeout),
     ),

@@ -13,7 +13,7 @@ use classchat_core::ids::{
     CLIENT_MESSAGE_ID_PATTERN, MAX_CLIENT_MESSAGE_ID_LEN, MAX_USER_ID_LEN, USER_ID_PATTERN,
 };
 use classchat_core::message::MAX_MESSAGE_CHARS;
-use classchat_core::service::MAX_PAGE_LIMIT;
+use classchat_core::service::{MAX_PAGE_LIMIT, MAX_TYPED_CODE_LEN, SIGN_IN_CODE_PATTERN};
 use classchat_core::text::{DISPLAY_NAME_PATTERN, MESSAGE_BODY_PATTERN};
 use classchat_core::time::TIMESTAMP_PATTERN;
 use classchat_core::user::{MAX_DISPLAY_NAME_LEN, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
@@ -138,6 +138,17 @@ schema! {
 }
 
 schema! {
+    /// A one-time sign-in code as typed.
+    SignInCode => string(
+        "The code the school handed out: twelve letters and digits (no 0, 1, I or O), \
+         printed `XXXX-XXXX-XXXX`; case, spaces and dashes do not matter.",
+        SIGN_IN_CODE_PATTERN,
+        (12, MAX_TYPED_CODE_LEN),
+        "ABCD-EFGH-JKMN",
+    )
+}
+
+schema! {
     /// A device token, as a sign-in returned it.
     DeviceToken => ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
@@ -149,6 +160,16 @@ schema! {
         ))
         .max_length(Some(MAX_DEVICE_TOKEN_LEN))
         .into()
+}
+
+schema! {
+    /// A class's id: its sourcedId in the school's roster.
+    ClassId => string(
+        "The class's sourcedId from the roster: 1–255 characters without control characters.",
+        classchat_core::roster::SOURCED_ID_PATTERN,
+        (1, classchat_core::roster::MAX_SOURCED_ID_LEN),
+        "class-0001",
+    )
 }
 
 schema! {

@@ -158,22 +158,37 @@ async function request(method, path, { query, body, auth = true } = {}) {
 /** Attempts while the server answers `busy` (its password checks are saturated). */
 const LOGIN_ATTEMPTS = 4;
 
-export async function login(userId, password) {
+/**
+ * Posts a sign-in to `path` (retrying a few times while the server is busy), then keeps
+ * the session and the device token it returns.
+ */
+async function signInAt(path, body) {
   let result;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const body = { userId, password, deviceToken: deviceToken(userId) };
-      result = await request('POST', '/auth/login', { body, auth: false });
+      result = await request('POST', path, { body, auth: false });
       break;
     } catch (error) {
       if (error.code !== 'busy' || attempt >= LOGIN_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
     }
   }
-  rememberDevice(userId, result.deviceToken);
+  rememberDevice(body.userId, result.deviceToken);
   session = { token: result.token, expiresAt: result.expiresAt, user: result.user };
   saveSession(session);
   return session;
+}
+
+export function login(userId, password) {
+  return signInAt('/auth/login', { userId, password, deviceToken: deviceToken(userId) });
+}
+
+/**
+ * First sign-in: sets the password of an account that holds a one-time sign-in code (from
+ * the school office), and signs in exactly as {@link login} does. The code is then used up.
+ */
+export function firstSignIn(userId, code, newPassword) {
+  return signInAt('/auth/first-sign-in', { userId, code, newPassword });
 }
 
 export function logout() {

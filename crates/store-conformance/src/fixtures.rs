@@ -146,6 +146,7 @@ pub(crate) fn new_message(
         message_id: MessageId::generate(),
         client_message_id: client_id
             .map(|raw| ClientMessageId::parse(raw).expect("test client ids are valid")),
+        announcement_id: None,
     }
 }
 

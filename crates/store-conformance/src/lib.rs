@@ -39,13 +39,18 @@
 //! - `audit`: the audit log.
 //! - `roster`: roster imports — `roster_state` and `apply_roster`, roster links alongside
 //!   links by hand, and re-planning an applied import (nothing left to change).
+//! - `classes`: classes as members read them (`class`, `classes_of`) after imports.
+//! - `announcements`: class announcements — a copy per linked conversation, idempotent
+//!   per (author, clientMessageId), completed by a retry.
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
 //!
 //! [`Store`]: classchat_core::store::Store
 
+mod announcements;
 mod audit;
+mod classes;
 mod contacts;
 mod fixtures;
 mod links;
@@ -55,7 +60,13 @@ mod replay;
 mod roster;
 mod users;
 
+pub use announcements::{
+    announcements_with_other_client_ids_are_separate,
+    append_announcement_stores_a_copy_per_linked_conversation,
+    retrying_an_announcement_stores_nothing_twice,
+};
 pub use audit::{audit_entries_round_trip, audit_lists_newest_first_with_paging};
+pub use classes::classes_of_lists_the_classes_each_member_is_in;
 pub use contacts::{
     active_conversations_lists_newest_activity_first, concurrent_mark_reads_move_the_marker_once,
     conversations_since_lists_conversations_with_newer_messages,
@@ -146,6 +157,10 @@ macro_rules! conformance_suite {
             remove_link_removes_roster_links_entirely,
             add_link_of_a_roster_link_conflicts,
             replanning_an_applied_import_changes_nothing,
+            classes_of_lists_the_classes_each_member_is_in,
+            append_announcement_stores_a_copy_per_linked_conversation,
+            retrying_an_announcement_stores_nothing_twice,
+            announcements_with_other_client_ids_are_separate,
         }
     };
 }

@@ -65,7 +65,7 @@ pub(crate) async fn linked(
             summaries.insert(summary.conversation.clone(), summary);
         }
     }
-    let profiles = ops::users(&store.client, &store.tables.user_info, &peers).await?;
+    let profiles = ops::users(&store.client, &store.tables, &peers).await?;
     let mut contacts = Vec::with_capacity(peers.len());
     for peer in peers {
         // A link to a user that does not exist (any more) lists nobody.
@@ -96,7 +96,7 @@ pub(crate) async fn active(store: &DynamoStore, user: &UserId) -> Result<Vec<Con
     let summaries = summaries(store, user, None).await?;
     let profiles = ops::users(
         &store.client,
-        &store.tables.user_info,
+        &store.tables,
         summaries.iter().map(|summary| &summary.peer),
     )
     .await?;

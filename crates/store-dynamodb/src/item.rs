@@ -7,6 +7,7 @@
 use crate::error::corrupt;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::message::MessageBody;
+use classchat_core::roster::SourcedId;
 use classchat_core::store::{Link, StoreError};
 use classchat_core::{
     ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
@@ -23,6 +24,8 @@ pub(crate) const AUTHOR: &str = "author";
 pub(crate) const MESSAGE_BODY: &str = "messageBody";
 pub(crate) const MESSAGE_ID: &str = "messageId";
 pub(crate) const CLIENT_MESSAGE_ID: &str = "clientMessageId";
+/// On a copy of a class announcement: the announcement's id (absent on other messages).
+pub(crate) const ANNOUNCEMENT_ID: &str = "announcementId";
 
 // ---- UserInfo table -----------------------------------------------------------------
 pub(crate) const USER_ID: &str = "userId";
@@ -56,6 +59,9 @@ pub(crate) const TITLE: &str = "title";
 pub(crate) const TEACHERS: &str = "teachers";
 /// On a roster class: its students' userIds, a list of strings.
 pub(crate) const STUDENTS: &str = "students";
+// announcements
+/// On an announcement record: its class's sourcedId.
+pub(crate) const CLASS_ID: &str = "classId";
 /// On a roster link record: whether the link was also added by hand (so it stays when
 /// the roster drops it).
 pub(crate) const BY_HAND: &str = "byHand";
@@ -73,6 +79,14 @@ pub(crate) const LINK_PREFIX: &str = "link#";
 pub(crate) const CONV_PREFIX: &str = "conv#";
 /// Sort-key prefix of clientMessageId dedup items (`cmid#<clientMessageId>`).
 pub(crate) const CMID_PREFIX: &str = "cmid#";
+/// Sort-key prefix of a member's index of their classes (`cls#<sourcedId>`). Four bytes,
+/// so that the longest sourcedId (1,020 bytes) still fits a sort key's 1,024.
+pub(crate) const CLASS_PREFIX: &str = "cls#";
+/// Sort-key prefix of an author's announcement records (`ann#<clientMessageId>`).
+pub(crate) const ANNOUNCEMENT_PREFIX: &str = "ann#";
+/// Sort-key prefix of the items recording each copy of an announcement
+/// (`annc#<announcementId>#<conversationId>`).
+pub(crate) const COPY_PREFIX: &str = "annc#";
 /// Partition listing every user, sort key = userId.
 pub(crate) const USERS_PARTITION: &str = "#users";
 /// Partition listing every link, sort key = `<teacherId>+<studentId>`.
@@ -112,6 +126,27 @@ pub(crate) fn conv_sk(conversation: &ConversationId) -> String {
 /// Sort key of a dedup item under its author.
 pub(crate) fn cmid_sk(client_id: &ClientMessageId) -> String {
     format!("{CMID_PREFIX}{}", client_id.as_str())
+}
+
+/// Sort key of the item that lists a class among a member's classes.
+pub(crate) fn class_sk(class: &SourcedId) -> String {
+    format!("{CLASS_PREFIX}{class}")
+}
+
+/// Sort key of an author's record of the announcement they made with `client_id`.
+pub(crate) fn announcement_sk(client_id: &ClientMessageId) -> String {
+    format!("{ANNOUNCEMENT_PREFIX}{}", client_id.as_str())
+}
+
+/// The sort-key prefix shared by the copy items of one announcement: a ULID has a fixed
+/// length, so no announcement's prefix is a prefix of another's.
+pub(crate) fn copies_prefix(announcement: MessageId) -> String {
+    format!("{COPY_PREFIX}{announcement}#")
+}
+
+/// Sort key of the item recording an announcement's copy in `conversation`.
+pub(crate) fn copy_sk(announcement: MessageId, conversation: &ConversationId) -> String {
+    format!("{}{conversation}", copies_prefix(announcement))
 }
 
 /// A string attribute.
@@ -207,7 +242,8 @@ pub(crate) fn get_user_id(item: &Item, name: &str) -> Result<UserId, StoreError>
     UserId::parse(get_s(item, name)?).map_err(|_| corrupt(name))
 }
 
-/// The Message item of `message`: exactly the seed's attributes, nothing else.
+/// The Message item of `message`: the seed's attributes, and the announcement's id on a
+/// copy of a class announcement.
 pub(crate) fn message_item(message: &Message) -> Item {
     let mut item = message_key(&message.conversation_id, message.timestamp);
     item.insert(AUTHOR.to_owned(), s(message.author.as_str()));
@@ -215,6 +251,9 @@ pub(crate) fn message_item(message: &Message) -> Item {
     item.insert(MESSAGE_ID.to_owned(), s(message.message_id.to_string()));
     if let Some(client_id) = &message.client_message_id {
         item.insert(CLIENT_MESSAGE_ID.to_owned(), s(client_id.as_str()));
+    }
+    if let Some(announcement) = message.announcement_id {
+        item.insert(ANNOUNCEMENT_ID.to_owned(), s(announcement.to_string()));
     }
     item
 }
@@ -232,6 +271,10 @@ pub(crate) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
             .map(ClientMessageId::parse)
             .transpose()
             .map_err(|_| corrupt(CLIENT_MESSAGE_ID))?,
+        announcement_id: get_opt_s(item, ANNOUNCEMENT_ID)?
+            .map(MessageId::parse)
+            .transpose()
+            .map_err(|_| corrupt(ANNOUNCEMENT_ID))?,
     })
 }
 
@@ -251,6 +294,10 @@ pub(crate) fn last_message_from_summary(
             .map(ClientMessageId::parse)
             .transpose()
             .map_err(|_| corrupt(LAST_CLIENT_MESSAGE_ID))?,
+        // Summaries do not keep the announcement id (nor does the SQLite store's): a
+        // contact list shows the last message's text, and whoever needs to know that it
+        // was an announcement reads the message itself.
+        announcement_id: None,
     })
 }
 
@@ -288,6 +335,10 @@ mod tests {
     use super::*;
 
     fn message(client_id: Option<&str>) -> Message {
+        copy(client_id, None)
+    }
+
+    fn copy(client_id: Option<&str>, announcement: Option<MessageId>) -> Message {
         Message {
             conversation_id: ConversationId::new(
                 UserId::parse("abc").unwrap(),
@@ -298,6 +349,7 @@ mod tests {
             body: MessageBody::parse("i am the student!").unwrap(),
             message_id: MessageId::generate(),
             client_message_id: client_id.map(|raw| ClientMessageId::parse(raw).unwrap()),
+            announcement_id: announcement,
         }
     }
 
@@ -311,6 +363,40 @@ mod tests {
             assert_eq!(item.len(), 5 + usize::from(client_id.is_some()));
             assert_eq!(message_from_item(&item).unwrap(), original);
         }
+    }
+
+    #[test]
+    fn copies_of_announcements_round_trip_with_their_announcement_id() {
+        let announcement = MessageId::generate();
+        let original = copy(None, Some(announcement));
+        let item = message_item(&original);
+        assert_eq!(item[ANNOUNCEMENT_ID], s(announcement.to_string()));
+        assert_eq!(item.len(), 6);
+        assert_eq!(message_from_item(&item).unwrap(), original);
+    }
+
+    #[test]
+    fn the_longest_sourced_id_fits_a_class_sort_key() {
+        let longest = SourcedId::parse(&"😀".repeat(255)).unwrap();
+        assert_eq!(class_sk(&longest).len(), 1_024);
+    }
+
+    #[test]
+    fn the_new_user_partition_prefixes_stay_out_of_the_contact_range() {
+        // Contact lists Query `conv#` … `link$`, and `conv#` and `link#` by prefix.
+        for prefix in [CLASS_PREFIX, ANNOUNCEMENT_PREFIX, COPY_PREFIX] {
+            assert!(
+                !(CONV_PREFIX..="link$").contains(&prefix),
+                "{prefix} sorts into the contacts' range"
+            );
+            for other in [CONV_PREFIX, LINK_PREFIX, CMID_PREFIX, PROFILE] {
+                assert!(!prefix.starts_with(other) && !other.starts_with(prefix));
+            }
+        }
+        // A `cls#` key sorts before `conv#` whatever the sourcedId.
+        let last = SourcedId::parse(&"\u{10FFFF}".repeat(255)).unwrap();
+        assert!(class_sk(&last).as_str() < CONV_PREFIX);
+        assert!(!copies_prefix(MessageId::generate()).starts_with(ANNOUNCEMENT_PREFIX));
     }
 
     #[test]

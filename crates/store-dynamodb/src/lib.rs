@@ -6,7 +6,7 @@
 //! **`Message`** — partition key `conversationId` (S), sort key `timestamp` (S, the
 //! fixed-width RFC 3339 form, so string order is time order). Attributes `author`,
 //! `messageBody`, `messageId` and, when the client sent one, `clientMessageId` — all S,
-//! nothing else: this is the seed's table.
+//! as in the seed's table — and, on a copy of a class announcement, `announcementId` (S).
 //!
 //! **`UserInfo`** — partition key `userId` (S), sort key `sk` (S):
 //!
@@ -16,6 +16,9 @@
 //! | user | `link#<peerId>` | teacherId, studentId | enrollments, under **both** participants |
 //! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
 //! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL) |
+//! | member | `cls#<sourcedId>` | — | the classes the user teaches or takes (`classes_of`); written with the class items by roster imports. 4 + 1,020 bytes: the longest sourcedId still fits a sort key |
+//! | author | `ann#<clientMessageId>` | announcementId, classId | the author made this announcement (idempotent retries; kept, like its copies' items) |
+//! | author | `annc#<announcementId>#<conversationId>` | conversationId, timestamp | one copy of an announcement: a retry never stores a second |
 //! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
@@ -28,7 +31,10 @@
 //! route ever Scans: get_teachers/get_students are one Query over the user's `conv#`…`link#`
 //! range, get_chats one Query over `conv#` (sorted by `lastMessageAt` in memory), reads
 //! are Queries on one conversation, the roster's state three Queries (one per `#roster#…`
-//! partition) and batch reads of the accounts' profiles. The fixed partitions take only
+//! partition) and batch reads of the accounts' profiles, a user's classes one Query over
+//! `cls#` and a batch read of the classes, an announcement's copies one Query over
+//! `annc#<announcementId>#`. The user-partition prefixes `ann#`, `annc#` and `cls#` all
+//! sort before `conv#`, so no Query of another prefix or range ever reads them. The fixed partitions take only
 //! admin-rate writes (user and link changes, audit entries), far below a partition's
 //! limits, but for a roster import's burst: it writes a few transactions at a time and
 //! retries those throttled, and an import cut short converges when run again. No GSI on
@@ -41,7 +47,9 @@
 //! See `messages` for how appends stay unique, ordered and idempotent across nodes, and
 //! `read_marker` for `mark_read`. Every multi-item change is one TransactWriteItems, but
 //! for a roster import, which is applied in ordered, idempotent steps of transactions
-//! that converge when the import is planned and applied again (see `roster`).
+//! that converge when the import is planned and applied again (see `roster`), and a class
+//! announcement, whose copies are written several to a transaction and completed without
+//! duplicates when it is made again (see `announcements`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
 //! cannot be reached within the timeouts of [`Timeouts`] is [`StoreError::Unavailable`]
 //! (HTTP 503), and since no state is cached the next request after it returns succeeds.
@@ -51,14 +59,17 @@
 //! # Layout
 //! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
 //! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
-//! (contact lists), `roster` (roster imports), `audit`, `item` (key layout and item
+//! (contact lists), `roster` (roster imports), `classes` (classes as members read them),
+//! `announcements` (class announcements), `audit`, `item` (key layout and item
 //! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
 //!
 //! [`Store`]: classchat_core::store::Store
 
 #![warn(missing_docs)]
 
+mod announcements;
 mod audit;
+mod classes;
 mod config;
 mod contacts;
 mod error;
@@ -80,8 +91,9 @@ pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
-    RosterState, Side, Store, StoreError, UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
+    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
+    UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -282,6 +294,21 @@ impl Store for DynamoStore {
 
     async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
         roster::apply(self, changes).await
+    }
+
+    async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError> {
+        classes::get(self, id).await
+    }
+
+    async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
+        classes::of(self, user).await
+    }
+
+    async fn append_announcement(
+        &self,
+        announcement: &NewAnnouncement,
+    ) -> Result<Announced, StoreError> {
+        announcements::append(self, announcement).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -42,14 +42,15 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// returns the stored message instead of storing a second one (30 days).
 pub(crate) const CLIENT_ID_RETENTION_SECS: i64 = 30 * 24 * 3600;
 /// Attempts before an append gives up under contention (each lost race is one attempt).
-const APPEND_ATTEMPTS: u32 = 200;
+pub(crate) const APPEND_ATTEMPTS: u32 = 200;
 /// Number of in-process lock stripes appends queue on.
 pub(crate) const STRIPES: usize = 64;
 
-/// Positions of the items in the append transaction.
-const MESSAGE: usize = 0;
-const AUTHOR_SUMMARY: usize = 1;
-const PEER_SUMMARY: usize = 2;
+/// Positions of the items in the append transaction (an announcement's copies are
+/// appended with the same items, see `announcements`).
+pub(crate) const MESSAGE: usize = 0;
+pub(crate) const AUTHOR_SUMMARY: usize = 1;
+pub(crate) const PEER_SUMMARY: usize = 2;
 const DEDUP: usize = 3;
 
 /// In-process queues for appends, one per stripe of conversations. Each remembers the
@@ -196,8 +197,9 @@ async fn existing(
 }
 
 /// The items of the append transaction, at the positions of the constants above, and the
-/// position of the link's condition check (last).
-fn transaction(
+/// position of the link's condition check (last): what appending `message` writes, for a
+/// single message or for one copy of an announcement.
+pub(crate) fn transaction(
     store: &DynamoStore,
     message: &Message,
 ) -> Result<(Vec<TransactWriteItem>, usize), StoreError> {

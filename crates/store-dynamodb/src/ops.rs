@@ -2,6 +2,7 @@
 //! profiles or any keys),
 //! and transactions whose cancellation reasons the caller acts on.
 
+use crate::TableNames;
 use crate::error::{build_failed, classify};
 use crate::item::{Item, PROFILE, USER_ID, get_s, user_from_item, user_info_key};
 use aws_sdk_dynamodb::Client;
@@ -78,7 +79,7 @@ pub(crate) async fn count(query: QueryFluentBuilder, operation: &str) -> Result<
 /// consistent reads.
 pub(crate) async fn users(
     client: &Client,
-    table: &str,
+    tables: &TableNames,
     ids: impl IntoIterator<Item = &UserId>,
 ) -> Result<HashMap<UserId, User>, StoreError> {
     let ids: BTreeSet<&UserId> = ids.into_iter().collect();
@@ -93,7 +94,9 @@ pub(crate) async fn users(
         .expression_attribute_names("#role", crate::item::ROLE)
         .expression_attribute_names("#disabled", crate::item::DISABLED);
     let mut found = HashMap::with_capacity(ids.len());
-    for item in batch_get(client, table, keys, shape).await? {
+    // The table named as a field of `tables`, so the Lambda IAM check can tell which
+    // table this batch reads.
+    for item in batch_get(client, &tables.user_info, keys, shape).await? {
         let id =
             UserId::parse(get_s(&item, USER_ID)?).map_err(|_| crate::error::corrupt(USER_ID))?;
         let user = user_from_item(id.clone(), &item)?;

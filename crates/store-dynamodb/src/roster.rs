@@ -11,25 +11,30 @@
 //! - `#roster#links` / `<teacherId>+<studentId>`: `teacherId`, `studentId` and `byHand`
 //!   (BOOL), a link the roster derives; `byHand` when it was also added by hand, so that
 //!   the roster dropping it leaves it standing.
+//! - `<userId>` / `cls#<sourcedId>`, no attributes: the index of a member's classes that
+//!   `classes_of` reads, one item per class the user teaches or takes (see `members`).
 //!
 //! Each kind has a partition of its own so that the sort key is the sourcedId itself: a
 //! sourcedId takes up to 1,020 bytes (255 characters of up to 4), a sort key at most
-//! 1,024, which leaves no room for a prefix. Three partitions also spread an import's
+//! 1,024, which leaves room for a prefix of four bytes at most (the index's `cls#`, in
+//! the members' own partitions). Three partitions also spread an import's
 //! burst of writes, and are three Queries `state` runs at once.
 //!
 //! # Applying in steps
 //! One import touches thousands of items, beyond one transaction's 100, so [`apply`]
-//! writes in steps, in this order: create accounts, update accounts, put classes, delete
-//! classes, add links, remove links. Every transaction is atomic and keeps the invariants
-//! `state` relies on: an account record exists exactly when its profile was created with
-//! it, and a `#roster#links` record exists only while the link's three items exist. So
-//! after a failure midway, `state` reports exactly what was done, planning the import
-//! again yields what was not, and applying that converges on the result of one
-//! uninterrupted apply. The link steps (`links`) read how each link stands first and
-//! read again when a condition shows an administrator changed it meanwhile. The
-//! transactions of one step touch disjoint items, so a few run at once (`steps`).
+//! writes in steps, in this order: create accounts, update accounts, put classes (their
+//! members' index first), delete classes (likewise), add links, remove links. Every
+//! transaction is atomic and keeps the invariants `state` relies on: an account record
+//! exists exactly when its profile was created with it, and a `#roster#links` record
+//! exists only while the link's three items exist. So after a failure midway, `state`
+//! reports exactly what was done, planning the import again yields what was not, and
+//! applying that converges on the result of one uninterrupted apply. The link steps
+//! (`links`) read how each link stands first and read again when a condition shows an
+//! administrator changed it meanwhile. The transactions of one step touch disjoint items,
+//! so a few run at once (`steps`).
 
 mod links;
+mod members;
 mod steps;
 
 use crate::DynamoStore;
@@ -47,6 +52,7 @@ use classchat_core::roster::{
 };
 use classchat_core::store::StoreError;
 use classchat_core::user::UserRecord;
+use members::Membership;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use steps::{MAX_ACTIONS, NOT_EXISTS, committed, in_parallel, transact_retrying, write_all};
 
@@ -67,7 +73,7 @@ pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError
         .collect::<Result<Vec<_>, StoreError>>()?;
     let users = ops::users(
         &store.client,
-        &store.tables.user_info,
+        &store.tables,
         accounts.iter().map(|(_, id)| id),
     )
     .await?;
@@ -102,11 +108,27 @@ pub(crate) async fn apply(store: &DynamoStore, changes: &RosterChanges) -> Resul
     check_new_accounts(store, &changes.created_accounts).await?;
     create_accounts(store, &changes.created_accounts).await?;
     update_accounts(store, &changes.updated_accounts).await?;
+    // Each class step writes its members' index first, the class items last (see
+    // `members`).
+    let created = changes.created_classes.iter().map(|class| Membership {
+        before: None,
+        after: Some(class),
+    });
+    let updated = changes.updated_classes.iter().map(|change| Membership {
+        before: Some(&change.before),
+        after: Some(&change.after),
+    });
+    members::update(store, created.chain(updated)).await?;
     let kept = changes
         .created_classes
         .iter()
         .chain(changes.updated_classes.iter().map(|change| &change.after));
     put_classes(store, kept).await?;
+    let deleted = changes.deleted_classes.iter().map(|class| Membership {
+        before: Some(class),
+        after: None,
+    });
+    members::update(store, deleted).await?;
     delete_classes(store, &changes.deleted_classes).await?;
     links::add_all(store, &changes.added_links).await?;
     links::remove_all(store, &changes.removed_links).await
@@ -136,7 +158,7 @@ async fn check_new_accounts(
             )));
         }
     }
-    let users = ops::users(&store.client, &store.tables.user_info, ids).await?;
+    let users = ops::users(&store.client, &store.tables, ids).await?;
     if let Some(account) = accounts.iter().find(|a| users.contains_key(&a.user.id)) {
         return Err(StoreError::Conflict(format!(
             "user {} exists already",
@@ -288,7 +310,7 @@ fn class_item(class: &Class) -> Item {
 }
 
 /// A class read back, its member lists sorted.
-fn class_from_item(item: &Item) -> Result<Class, StoreError> {
+pub(crate) fn class_from_item(item: &Item) -> Result<Class, StoreError> {
     let members = |name: &str| -> Result<Vec<UserId>, StoreError> {
         let Some(AttributeValue::L(values)) = item.get(name) else {
             return Err(corrupt(name));

@@ -80,6 +80,24 @@ pub async fn fresh_store() -> DynamoStore {
     store_with_prefix(&fresh_prefix()).await
 }
 
+/// Copies of an announcement written per transaction: an announcement to more students
+/// than this takes several.
+pub const ANNOUNCEMENT_COPIES_PER_TRANSACTION: usize = crate::announcements::COPIES_PER_TRANSACTION;
+
+/// Makes `announcement` as `append_announcement` does, but writes only its first
+/// `transactions` transactions of copies and returns what it did: the state an
+/// announcement cut short by a failure midway leaves, for tests of its convergence.
+///
+/// # Errors
+/// As `append_announcement`.
+pub async fn announce_in_part(
+    store: &DynamoStore,
+    announcement: &classchat_core::store::NewAnnouncement,
+    transactions: usize,
+) -> Result<classchat_core::store::Announced, classchat_core::store::StoreError> {
+    crate::announcements::append_in_part(store, announcement, transactions).await
+}
+
 /// The store for the data "at" `path`; see [`prefix_for_path`].
 pub async fn store_for_path(path: &Path) -> DynamoStore {
     store_with_prefix(&prefix_for_path(path)).await

@@ -19,6 +19,7 @@
 //! so a writer thread that has died or is stuck (on another process's lock, say) makes
 //! `/readyz` fail although reads still work.
 
+mod announcements;
 mod audit;
 pub mod connection;
 mod contacts;
@@ -37,8 +38,9 @@ pub use connection::Synchronous;
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
-    RosterState, Side, Store, StoreError, UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
+    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
+    UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -279,6 +281,30 @@ impl Store for SqliteStore {
         let changes = changes.clone();
         self.writer
             .run(move |connection| roster::apply(connection, &changes))
+            .await
+    }
+
+    async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError> {
+        let id = id.clone();
+        self.readers
+            .run(move |connection| announcements::class(connection, &id))
+            .await
+    }
+
+    async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| announcements::classes_of(connection, &user))
+            .await
+    }
+
+    async fn append_announcement(
+        &self,
+        announcement: &NewAnnouncement,
+    ) -> Result<Announced, StoreError> {
+        let announcement = announcement.clone();
+        self.writer
+            .run(move |connection| announcements::append(connection, &announcement))
             .await
     }
 

@@ -19,7 +19,7 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
             .and_then(|mut statement| {
                 statement
                     .query_row([new.author.as_str(), client_id.as_str()], |row| {
-                        MessageRow::read(row, 0)
+                        MessageRow::read_stored(row, 0)
                     })
                     .optional()
             })
@@ -40,7 +40,7 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
     let client_id = message.client_message_id.as_ref().map(|id| id.as_str());
     connection
         .prepare_cached(&format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
         ))
         .and_then(|mut statement| {
             statement.execute(params![
@@ -49,7 +49,8 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
                 message.author.as_str(),
                 message.body.as_str(),
                 message_id,
-                client_id
+                client_id,
+                message.announcement_id.map(|id| id.to_string())
             ])
         })
         .map_err(classify)?;
@@ -116,7 +117,7 @@ pub(crate) fn read(
     let mut statement = connection.prepare_cached(&sql).map_err(classify)?;
     let rows = statement
         .query_map(params![conversation, lower, before, fetch], |row| {
-            MessageRow::read(row, 0)
+            MessageRow::read_stored(row, 0)
         })
         .map_err(classify)?;
     let mut messages = rows

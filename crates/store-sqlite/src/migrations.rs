@@ -96,6 +96,22 @@ ALTER TABLE links ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE links ADD COLUMN by_roster INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX links_by_roster ON links (teacher_id, student_id) WHERE by_roster = 1;
 "#,
+    // Class announcements: each copy carries the announcement's id (one copy per
+    // conversation), and each (author, clientMessageId) of an announcement is kept so a
+    // retry stores nothing twice.
+    r#"
+ALTER TABLE messages ADD COLUMN announcement_id TEXT;
+CREATE UNIQUE INDEX messages_by_announcement
+    ON messages (announcement_id, conversation_id) WHERE announcement_id IS NOT NULL;
+
+CREATE TABLE announcements (
+    author            TEXT NOT NULL,
+    client_message_id TEXT NOT NULL,
+    announcement_id   TEXT NOT NULL,
+    class_id          TEXT NOT NULL,
+    PRIMARY KEY (author, client_message_id)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.

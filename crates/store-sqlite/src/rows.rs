@@ -41,9 +41,9 @@ impl UserRow {
     }
 }
 
-/// The message columns, in the order [`MessageRow::read`] expects.
+/// The columns of a `messages` row, in the order [`MessageRow::read_stored`] expects.
 pub(crate) const MESSAGE_COLUMNS: &str =
-    "conversation_id, ts, author, body, message_id, client_message_id";
+    "conversation_id, ts, author, body, message_id, client_message_id, announcement_id";
 
 /// A message as stored, whether in `messages` or as a summary's last message.
 pub(crate) struct MessageRow {
@@ -53,10 +53,12 @@ pub(crate) struct MessageRow {
     pub(crate) body: String,
     pub(crate) message_id: String,
     pub(crate) client_message_id: Option<String>,
+    pub(crate) announcement_id: Option<String>,
 }
 
 impl MessageRow {
-    /// Reads [`MESSAGE_COLUMNS`] starting at column `first`.
+    /// Reads the six columns a message and a summary's last message share, starting at
+    /// column `first`. (A summary does not keep the announcement id of its last message.)
     pub(crate) fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
         Ok(Self {
             conversation_id: row.get(first)?,
@@ -65,6 +67,15 @@ impl MessageRow {
             body: row.get(first + 3)?,
             message_id: row.get(first + 4)?,
             client_message_id: row.get(first + 5)?,
+            announcement_id: None,
+        })
+    }
+
+    /// Reads [`MESSAGE_COLUMNS`] starting at column `first`.
+    pub(crate) fn read_stored(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            announcement_id: row.get(first + 6)?,
+            ..Self::read(row, first)?
         })
     }
 
@@ -82,6 +93,12 @@ impl MessageRow {
                 .map(ClientMessageId::parse)
                 .transpose()
                 .map_err(|_| corrupt("client message id"))?,
+            announcement_id: self
+                .announcement_id
+                .as_deref()
+                .map(MessageId::parse)
+                .transpose()
+                .map_err(|_| corrupt("announcement id"))?,
         })
     }
 }

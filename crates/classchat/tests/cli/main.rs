@@ -12,4 +12,6 @@ mod login_flood;
 mod multi_node;
 mod process;
 mod redis;
+mod roster;
 mod secret;
+mod sign_in_codes;

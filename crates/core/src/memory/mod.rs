@@ -14,6 +14,7 @@
 //! and a call takes its place in the store's order on its first poll (what
 //! [`Store::append_if_linked`] asks of pipelined sends).
 
+mod announcements;
 mod messages;
 mod roster;
 mod state;
@@ -22,8 +23,9 @@ use crate::conversation::ConversationId;
 use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, RosterChanges,
-    RosterState, Side, Store, StoreError, UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
+    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
+    UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -174,6 +176,21 @@ impl Store for MemoryStore {
 
     async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
         self.state().apply_roster(changes)
+    }
+
+    async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError> {
+        Ok(self.state().class(id))
+    }
+
+    async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
+        Ok(self.state().classes_of(user))
+    }
+
+    async fn append_announcement(
+        &self,
+        announcement: &NewAnnouncement,
+    ) -> Result<Announced, StoreError> {
+        Ok(self.state().append_announcement(announcement))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

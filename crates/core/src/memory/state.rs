@@ -27,6 +27,9 @@ pub(super) struct State {
     pub(super) audit: BTreeMap<String, AuditEntry>,
     /// What roster imports keep beside the users and links.
     pub(super) roster: super::roster::RosterTables,
+    /// Each (author, clientMessageId) of an announcement: its id and class.
+    pub(super) announcements:
+        HashMap<(UserId, ClientMessageId), (crate::ids::MessageId, crate::roster::SourcedId)>,
 }
 
 /// One participant's view of a conversation: the contact-list line without the peer.

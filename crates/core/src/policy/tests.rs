@@ -305,3 +305,86 @@ fn administration_is_for_admins_only() {
         assert!(may_administer(other).is_err());
     }
 }
+
+#[test]
+fn sign_in_codes_are_issued_by_admins_for_students_and_teachers_and_by_the_operator_for_anyone() {
+    let c = cast();
+    // (caller, target role, allowed): every caller against every role. A student or a
+    // teacher issues none, not even for themselves or their own linked peer; an admin
+    // none for an admin, themselves included.
+    let callers: [(&str, Option<&User>); 6] = [
+        ("student", Some(&c.student)),
+        ("other student", Some(&c.other_student)),
+        ("teacher", Some(&c.teacher)),
+        ("other teacher", Some(&c.other_teacher)),
+        ("admin", Some(&c.admin)),
+        ("operator", None),
+    ];
+    for (name, caller) in callers {
+        for target in ROLES {
+            let allowed = may_issue_sign_in_code(caller, target);
+            let expected = match caller {
+                None => true,
+                Some(caller) => caller.role == Role::Admin && target != Role::Admin,
+            };
+            assert_eq!(allowed.is_ok(), expected, "{name} for a {target}");
+            if let Err(refused) = allowed {
+                assert_eq!(
+                    refused.code(),
+                    ErrorCode::Forbidden,
+                    "{name} for a {target}"
+                );
+            }
+        }
+    }
+}
+
+/// The class of the cast: `t1` teaches it, `s1` takes it; `s2` and `t2` are outside it.
+fn maths(c: &Cast) -> crate::roster::Class {
+    crate::roster::Class {
+        sourced_id: crate::roster::SourcedId::parse("maths").unwrap(),
+        title: "Maths".into(),
+        teachers: vec![c.teacher.id.clone()],
+        students: vec![c.student.id.clone()],
+    }
+}
+
+#[test]
+fn class_matrix() {
+    let c = cast();
+    let class = maths(&c);
+    // (caller, what they see of the class, may they announce to it)
+    let rows: [(&User, Option<ClassView>, bool); 5] = [
+        (&c.student, Some(ClassView::Taking), false),
+        (&c.other_student, None, false),
+        (&c.teacher, Some(ClassView::Teaching), true),
+        (&c.other_teacher, None, false),
+        (&c.admin, None, false),
+    ];
+    for (caller, view, announce) in rows {
+        assert_eq!(class_view(caller, &class), view, "{}", caller.id);
+        assert_eq!(
+            may_announce(caller, &class).is_ok(),
+            announce,
+            "{}",
+            caller.id
+        );
+        if !announce {
+            assert_eq!(
+                may_announce(caller, &class).unwrap_err().code(),
+                ErrorCode::Forbidden
+            );
+        }
+        // Only teachers get past the check made before anything is read.
+        assert_eq!(
+            may_announce_at_all(caller).is_ok(),
+            caller.role == Role::Teacher,
+            "{}",
+            caller.id
+        );
+    }
+    // A member whose role no longer matches the side they were enrolled on sees nothing.
+    let mut odd = class.clone();
+    odd.teachers.push(c.other_student.id.clone());
+    assert_eq!(class_view(&c.other_student, &odd), None);
+}

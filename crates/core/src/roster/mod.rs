@@ -29,6 +29,10 @@ use std::fmt;
 /// Longest accepted sourcedId or class title, in characters.
 pub const MAX_SOURCED_ID_LEN: usize = 255;
 
+/// [`SourcedId::parse`]'s rule as a JSON Schema pattern (with `maxLength` 255): no
+/// control character (Unicode category Cc).
+pub const SOURCED_ID_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$";
+
 /// The exporter's key of a roster record (OneRoster `sourcedId`): 1–255 characters
 /// without control characters. Stable across exports, unlike names and usernames.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

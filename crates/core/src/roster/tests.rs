@@ -453,3 +453,16 @@ fn a_link_is_derived_only_between_a_teacher_and_a_student() {
     // The admin as teacher and as student, the teacher as student.
     assert_eq!(plan.warnings.len(), 3, "{:?}", plan.warnings);
 }
+
+#[test]
+fn the_sourced_id_pattern_states_what_parse_accepts() {
+    let pattern = regex_lite::Regex::new(super::SOURCED_ID_PATTERN).unwrap();
+    for raw in ["class-0001", "a b", "Ünïcode ✓", "x/y?z#", "\u{A0}", "é"] {
+        assert!(SourcedId::parse(raw).is_some(), "{raw:?}");
+        assert!(pattern.is_match(raw), "{raw:?}");
+    }
+    for raw in ["", "a\u{0}b", "tab\there", "\u{7F}", "\u{85}", "\u{9F}x"] {
+        assert!(SourcedId::parse(raw).is_none(), "{raw:?}");
+        assert!(!pattern.is_match(raw), "{raw:?}");
+    }
+}

@@ -32,7 +32,7 @@ impl Actor<'_> {
     }
 
     /// The signed-in user acting, `None` for the operator.
-    fn user(&self) -> Option<&User> {
+    pub(super) fn user(&self) -> Option<&User> {
         match self {
             Self::User(user) => Some(user),
             Self::Operator => None,

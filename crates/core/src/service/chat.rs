@@ -235,6 +235,7 @@ impl ChatService {
                     body,
                     message_id: MessageId::generate(),
                     client_message_id,
+                    announcement_id: None,
                 };
                 self.store.append_if_linked(&new_message).await?
             }

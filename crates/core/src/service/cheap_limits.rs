@@ -59,6 +59,21 @@ impl Store for DownStore {
     async fn roster_state(&self) -> Result<crate::store::RosterState, StoreError> {
         self.down()
     }
+    async fn class(
+        &self,
+        _: &crate::store::SourcedId,
+    ) -> Result<Option<crate::store::Class>, StoreError> {
+        self.down()
+    }
+    async fn classes_of(&self, _: &UserId) -> Result<Vec<crate::store::Class>, StoreError> {
+        self.down()
+    }
+    async fn append_announcement(
+        &self,
+        _: &crate::store::NewAnnouncement,
+    ) -> Result<crate::store::Announced, StoreError> {
+        self.down()
+    }
     async fn apply_roster(&self, _: &crate::store::RosterChanges) -> Result<(), StoreError> {
         self.down()
     }

@@ -9,18 +9,25 @@ mod admin;
 mod chat;
 #[cfg(test)]
 mod cheap_limits;
+mod classes;
 mod export;
 mod live;
 mod replay;
 mod roster;
+mod sign_in_codes;
 #[cfg(test)]
 mod tests;
 
 pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
+pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
 pub use replay::{Buffered, Replay, ReplayBudget};
 pub use roster::{ImportTicket, RosterOutcome};
+pub use sign_in_codes::{
+    DEFAULT_CODE_VALIDITY, FirstSignIn, MAX_CODE_VALIDITY, MAX_CODES_PER_CALL, MAX_TYPED_CODE_LEN,
+    MIN_CODE_VALIDITY, SIGN_IN_CODE_PATTERN, SignInCode,
+};
 
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
@@ -59,6 +66,9 @@ pub struct Limits {
     /// Roster imports (dry runs included) per admin: each reads every imported account
     /// and class.
     pub import: Rate,
+    /// Class announcements per teacher (each also takes one token of `send`): one
+    /// announcement writes a copy per student.
+    pub announce: Rate,
 }
 
 impl Default for Limits {
@@ -82,6 +92,7 @@ impl Default for Limits {
             },
             replay: ReplayBudget::default(),
             import: roster::IMPORT_RATE,
+            announce: classes::ANNOUNCE_RATE,
         }
     }
 }
@@ -121,6 +132,8 @@ pub struct ChatService {
     sync_limiter: RateLimiter<UserId>,
     /// Roster imports per actor: each reads every imported account and class.
     import_limiter: RateLimiter<String>,
+    /// Class announcements per teacher.
+    announce_limiter: RateLimiter<UserId>,
     /// One roster import at a time in this process, so a plan is applied to the state it
     /// was made from.
     import_lock: tokio::sync::Mutex<()>,
@@ -145,6 +158,7 @@ impl ChatService {
             hashing: HashingPool::new(HashingConfig::default()),
             sync_limiter: RateLimiter::new(Limits::default().sync),
             import_limiter: RateLimiter::new(Limits::default().import),
+            announce_limiter: RateLimiter::new(Limits::default().announce),
             import_lock: tokio::sync::Mutex::new(()),
             replay_budget: Limits::default().replay,
             audit_ids: Mutex::new(ulid::Generator::new()),
@@ -173,6 +187,7 @@ impl ChatService {
             logins: LoginGuard::new(limits.login),
             sync_limiter: RateLimiter::new(limits.sync),
             import_limiter: RateLimiter::new(limits.import),
+            announce_limiter: RateLimiter::new(limits.announce),
             replay_budget: limits.replay,
             ..self
         }
@@ -217,11 +232,12 @@ impl ChatService {
             Some(id) => self.store.get_user(id).await?,
             None => None,
         };
-        // An account without a password yet (imported from the roster) costs the same
-        // work as an unknown one, and never matches.
+        // An account without a password yet (imported from the roster), or holding a
+        // sign-in code instead, costs the same work as an unknown one, and never matches:
+        // a code is for `first_sign_in` only.
         let has_password = record
             .as_ref()
-            .is_some_and(|record| !record.password_hash.is_empty());
+            .is_some_and(|record| sign_in_codes::is_password_hash(&record.password_hash));
         let stored_hash = record
             .as_ref()
             .filter(|_| has_password)
@@ -313,6 +329,12 @@ impl ChatService {
         action: AuditAction,
         target: String,
     ) -> Result<(), ChatError> {
+        let entry = self.audit_entry(actor, action, target);
+        Ok(self.store.append_audit(&entry).await?)
+    }
+
+    /// The audit entry of `actor` doing `action` to `target` now, with the next id.
+    fn audit_entry(&self, actor: &str, action: AuditAction, target: String) -> AuditEntry {
         let at = self.clock.now();
         let id = {
             let mut generator = self
@@ -321,14 +343,13 @@ impl ChatService {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             generator.generate().unwrap_or_else(|_| ulid::Ulid::new())
         };
-        let entry = AuditEntry {
+        AuditEntry {
             id: id.to_string(),
             at,
             actor: actor.to_owned(),
             action,
             target,
-        };
-        Ok(self.store.append_audit(&entry).await?)
+        }
     }
 }
 

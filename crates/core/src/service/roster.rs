@@ -4,10 +4,13 @@
 use super::ChatService;
 use super::admin::{Actor, revocation};
 use crate::error::{ChatError, OnConflict};
+use crate::ids::UserId;
 use crate::rate::Rate;
 use crate::roster::{self, Day, Problem, RosterImport, RosterPlan};
 use crate::store::AuditAction;
 use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::task::JoinSet;
 
 /// The default of [`Limits::import`](super::Limits::import): a burst of six, then one every
 /// 30 seconds. Enough for an administrator checking and applying a few exports in a row;
@@ -41,7 +44,37 @@ pub struct ImportTicket {
     actor: String,
 }
 
+/// How many accounts are looked up at once when an import checks its new userIds: a
+/// first import of a district checks thousands, one round trip each.
+const LOOKUPS_IN_FLIGHT: usize = 16;
+
 impl ChatService {
+    /// Which of `ids` are taken by an existing account, looked up a few at a time.
+    async fn existing(&self, ids: Vec<UserId>) -> Result<HashSet<UserId>, ChatError> {
+        let mut taken = HashSet::new();
+        let mut lookups = JoinSet::new();
+        let mut ids = ids.into_iter();
+        loop {
+            while lookups.len() < LOOKUPS_IN_FLIGHT {
+                let Some(id) = ids.next() else { break };
+                let store = Arc::clone(&self.store);
+                lookups.spawn(async move {
+                    let found = store.get_user(&id).await?.is_some();
+                    Ok::<_, ChatError>((id, found))
+                });
+            }
+            let Some(done) = lookups.join_next().await else {
+                return Ok(taken);
+            };
+            let (id, found) = done.map_err(|error| {
+                ChatError::Internal(format!("a user lookup stopped: {error}"))
+            })??;
+            if found {
+                taken.insert(id);
+            }
+        }
+    }
+
     /// Checks that `actor` may import a roster now: an admin (or the operator), within
     /// [`Limits::import`](super::Limits::import). Nothing is read from the store.
     pub fn begin_import(&self, actor: Actor<'_>) -> Result<ImportTicket, ChatError> {
@@ -65,12 +98,7 @@ impl ChatService {
     ) -> Result<RosterOutcome, ChatError> {
         let _one_at_a_time = self.import_lock.lock().await;
         let state = self.store.roster_state().await?;
-        let mut taken = HashSet::new();
-        for id in roster::new_user_ids(import, &state) {
-            if self.store.get_user(&id).await?.is_some() {
-                taken.insert(id);
-            }
-        }
+        let taken = self.existing(roster::new_user_ids(import, &state)).await?;
         let today = Day::of(self.clock.now());
         let plan = match roster::plan(import, &state, &taken, today) {
             Ok(plan) => plan,

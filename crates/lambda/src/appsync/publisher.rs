@@ -31,6 +31,7 @@ pub const PUBLISH_MESSAGE: &str = r"mutation PublishMessage($input: PublishMessa
     author
     messageBody
     clientMessageId
+    announcementId
   }
 }";
 
@@ -48,6 +49,7 @@ pub const PUBLISH_INBOX_EVENT: &str = r"mutation PublishInboxEvent($input: Publi
           author
           messageBody
           clientMessageId
+          announcementId
         }
       }
       ... on ReadMarker {
@@ -300,6 +302,7 @@ fn message_input(message: &Message) -> Value {
         "author": message.author.as_str(),
         "messageBody": message.body.as_str(),
         "clientMessageId": message.client_message_id.as_ref().map(|id| id.as_str()),
+        "announcementId": message.announcement_id.map(|id| id.to_string()),
     })
 }
 

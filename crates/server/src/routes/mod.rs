@@ -2,10 +2,12 @@
 
 pub(crate) mod admin;
 pub(crate) mod chat;
+pub(crate) mod classes;
 pub(crate) mod graphql;
 pub(crate) mod ops;
 pub(crate) mod roster;
 pub(crate) mod session;
+pub(crate) mod sign_in_codes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,7 +17,9 @@ use axum::Router;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
+        .merge(sign_in_codes::router())
         .merge(chat::router())
+        .merge(classes::router())
         .merge(admin::router())
         .merge(roster::router())
         .merge(graphql::router())

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use classchat_core::{ChatError, ErrorCode, LoginAttempt};
+use classchat_core::{ChatError, ErrorCode, LoginAttempt, SignedIn};
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
@@ -59,11 +59,22 @@ async fn login(
             device: device.as_deref(),
         })
         .await?;
-    let issued = state.tokens.issue(&signed_in)?;
+    signed_in_response(&state, &signed_in, device.as_deref())
+}
+
+/// The answer to a successful sign-in, by password or by sign-in code: a bearer token for
+/// the user's current token version, and a device token for this client (`device`, the id
+/// of the device it showed, keeps its id).
+pub(super) fn signed_in_response(
+    state: &AppState,
+    signed_in: &SignedIn,
+    device: Option<&str>,
+) -> ApiResult<Json<LoginResponse>> {
+    let issued = state.tokens.issue(signed_in)?;
     Ok(Json(LoginResponse {
         token: issued.token,
         expires_at: issued.expires_at.to_string(),
-        device_token: devices.issue(&signed_in.user.id, device.as_deref())?,
+        device_token: state.tokens.devices().issue(&signed_in.user.id, device)?,
         user: UserDto::from(&signed_in.user),
     }))
 }

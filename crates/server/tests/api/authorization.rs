@@ -56,6 +56,8 @@ const FORBIDDEN: Expect = Expect::Refused(403, "forbidden");
 const NOT_FOUND: Expect = Expect::Refused(404, "not_found");
 /// A conversationId of two students, as only an admin learns it.
 const NOT_A_PAIR: Expect = Expect::Refused(400, "invalid_conversation_id");
+/// A body that is not what the route takes (a roster upload must be a zip).
+const UNSUPPORTED: Expect = Expect::Refused(415, "unsupported_media_type");
 /// Listing teachers of someone who is not a student (or students of a non-teacher).
 const WRONG_ROLE: Expect = Expect::Refused(400, "invalid_request");
 
@@ -72,6 +74,8 @@ enum Body {
     MarkReadOf(&'static str),
     /// This JSON, whoever calls.
     Json(Value),
+    /// A sign-in code for the caller's own account.
+    SignInCodeForCaller,
     /// This GraphQL operation; `{caller}` and `{seeded}` stand for the caller's id and the
     /// seeded message's timestamp.
     Graphql(&'static str),
@@ -95,6 +99,7 @@ impl Body {
                 Some(json!({"conversationId": conversation, "timestamp": seeded_timestamp}))
             }
             Self::Json(value) => Some(value.clone()),
+            Self::SignInCodeForCaller => Some(json!({"userIds": [caller]})),
             Self::Graphql(query) => Some(json!({
                 "query": query.replace("{caller}", caller).replace("{seeded}", seeded_timestamp),
             })),
@@ -107,6 +112,7 @@ impl Body {
             Self::SendAsCaller(conversation) => format!(" {conversation} as the caller"),
             Self::MarkReadOf(conversation) => format!(" {conversation}"),
             Self::SendAsSomeoneElse => " s1+t1 as someone else".to_owned(),
+            Self::SignInCodeForCaller => " for the caller".to_owned(),
             Self::Graphql(query) => format!(" {query}"),
         }
     }
@@ -176,7 +182,28 @@ fn routes() -> Vec<Route> {
         route("POST /admin/links",                            Body::Json(json!({"teacherId": "t2", "studentId": "s3"})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
         route("DELETE /admin/links?teacherId=t2&studentId=s3", none(),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        // A code replaces the password: admins issue them for students and teachers (here
+        // s3, whom no caller or observer signs in as), for no admin (the caller included);
+        // students and teachers for nobody (themselves included).
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"], "validForHours": 1})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/sign-in-codes",                    Body::SignInCodeForCaller,        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "admin"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "nobody"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
         route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // The upload is read only after the caller is known to be an admin (a JSON body
+        // is then refused for not being a zip); the import itself is in `roster`.
+        route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),
+        // The seeded school imported no roster: nobody has a class, so a teacher learns
+        // that it does not exist; students and admins never announce. (Classes with
+        // members are in `classes`.)
+        route("GET /classes",                                 none(),                           [OK,         OK,         OK,         OK,         OK        ]),
+        route("POST /classes/class-1/announce",               Body::Json(json!({"messageBody": "hi all", "clientMessageId": "a-1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  NOT_FOUND,  NOT_FOUND,  FORBIDDEN ]),
         // GraphQL answers every operation 200; a refusal is a GraphQL error carrying the
         // REST code (`check` reads it there), and the rules are the same.
         route("POST /graphql", Body::Graphql("{ me { userId } }"),                              [OK,         OK,         OK,         OK,         OK        ]),
@@ -542,7 +569,7 @@ async fn refused_mark_reads_move_no_read_marker_and_no_unread_count() {
 }
 
 #[tokio::test]
-async fn only_probes_the_api_document_the_web_client_and_login_are_open_without_a_token() {
+async fn only_probes_the_api_document_the_web_client_and_signing_in_are_open_without_a_token() {
     use crate::openapi::{OPEN_SOCKETS, OPEN_WITH_STORE, OPEN_WITHOUT_STORE, operations};
     let app = spawn_app().await;
     let doc = app.request(Method::GET, "/openapi.json", None, None).await;
@@ -557,6 +584,20 @@ async fn only_probes_the_api_document_the_web_client_and_login_are_open_without_
         );
     }
 
+    // A first sign-in needs a code: s3's, issued by the admin.
+    let admin = app.login("admin").await;
+    let codes = app
+        .post("/admin/sign-in-codes", &admin, json!({"userIds": ["s3"]}))
+        .await;
+    let code = codes
+        .body
+        .as_str()
+        .and_then(|csv| csv.lines().nth(1))
+        .and_then(|line| line.split(',').nth(1));
+    let code = code
+        .unwrap_or_else(|| panic!("no code: {}", codes.body))
+        .to_owned();
+
     let mut failures = Vec::new();
     for ((method, path), _) in &operations {
         let key = (method.as_str(), path.as_str());
@@ -567,8 +608,15 @@ async fn only_probes_the_api_document_the_web_client_and_login_are_open_without_
         };
         let concrete = path.replace("{}", filler);
         let http_method: Method = method.to_uppercase().parse().unwrap();
-        let body = (key == ("post", "/auth/login"))
-            .then(|| json!({"userId": "s1", "password": crate::common::PASSWORD}));
+        let body = match key {
+            ("post", "/auth/login") => {
+                Some(json!({"userId": "s1", "password": crate::common::PASSWORD}))
+            }
+            ("post", "/auth/first-sign-in") => {
+                Some(json!({"userId": "s3", "code": code, "newPassword": "password-456"}))
+            }
+            _ => None,
+        };
         let reply = app
             .request_with_authorization(http_method, &concrete, None, body)
             .await;

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Routes open to anyone, without a token, that never touch the store: probes, metrics,
-/// this document and the web client's files. (`POST /auth/login` and `GET /readyz` need no
-/// token either, but they read the store.)
+/// this document and the web client's files. (`POST /auth/login`, `POST
+/// /auth/first-sign-in` and `GET /readyz` need no token either, but they read the store.)
 pub const OPEN_WITHOUT_STORE: [(&str, &str); 5] = [
     ("get", "/healthz"),
     ("get", "/openapi.json"),
@@ -25,7 +25,11 @@ pub const OPEN_WITHOUT_STORE: [(&str, &str); 5] = [
 pub const OPEN_SOCKETS: [(&str, &str); 1] = [("get", "/graphql")];
 
 /// Routes that need no token but read the store.
-pub const OPEN_WITH_STORE: [(&str, &str); 2] = [("post", "/auth/login"), ("get", "/readyz")];
+pub const OPEN_WITH_STORE: [(&str, &str); 3] = [
+    ("post", "/auth/login"),
+    ("post", "/auth/first-sign-in"),
+    ("get", "/readyz"),
+];
 
 /// `path` with every `{parameter}` (axum's `{name}` and `{*name}`, OpenAPI's `{name}`)
 /// written `{}`, so the router's and the document's spellings compare equal.

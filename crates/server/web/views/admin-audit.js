@@ -9,6 +9,7 @@ const ACTIONS = {
   'contacts.read': 'Viewed a contact list',
   'user.create': 'Added a person',
   'user.update': 'Changed a person',
+  'user.sign_in_code': 'Issued a sign-in code',
   'link.add': 'Linked',
   'link.remove': 'Unlinked',
   'school.export': 'Exported the whole school',

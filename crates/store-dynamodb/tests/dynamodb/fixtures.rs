@@ -50,6 +50,7 @@ pub fn message(
         body: MessageBody::parse(body).unwrap(),
         message_id: MessageId::generate(),
         client_message_id: client.map(|raw| ClientMessageId::parse(raw).unwrap()),
+        announcement_id: None,
     }
 }
 

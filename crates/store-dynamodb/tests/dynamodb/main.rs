@@ -1,7 +1,10 @@
 //! The DynamoDB store against the emulator the test command starts: the shared conformance
 //! suite, the table layout, reads past one response, several nodes on one set of tables,
-//! roster imports applied in steps, and outages. One test binary for all of them.
+//! roster imports applied in steps, classes as members read them, class announcements
+//! written in several transactions, and outages. One test binary for all of them.
 
+mod announcements;
+mod classes;
 mod conformance;
 mod fixtures;
 mod multi_node;

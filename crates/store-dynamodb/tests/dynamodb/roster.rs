@@ -104,6 +104,20 @@ async fn created_accounts_classes_and_links_round_trip_through_roster_state() {
         links: vec![link("t1", "s1"), link("t1", "s2")],
     };
     assert_eq!(store.roster_state().await.unwrap(), expected);
+    // Members find their classes through the index in their own partitions, whose sort
+    // key holds the longest sourcedId too.
+    assert_eq!(
+        store.classes_of(&uid("t1")).await.unwrap(),
+        expected.classes
+    );
+    assert_eq!(
+        store.classes_of(&uid("s1")).await.unwrap(),
+        expected.classes[..1]
+    );
+    assert_eq!(
+        store.class(&sid(&longest)).await.unwrap().as_ref(),
+        Some(&expected.classes[1])
+    );
 
     // The accounts are ordinary users without a password; the links ordinary links.
     let record = store.get_user(&uid("s1")).await.unwrap().unwrap();
@@ -411,12 +425,18 @@ async fn import_interrupted(store: &dyn Store, import: &RosterImport, cuts: &[In
     assert!(plan_for(store, import).await.is_empty());
 }
 
-/// Everything a reader can tell about the roster and the links.
-async fn observe(store: &dyn Store) -> (RosterState, Vec<Link>, Vec<User>) {
+/// Everything a reader can tell about the roster and the links, and each user's classes.
+async fn observe(store: &dyn Store) -> (RosterState, Vec<Link>, Vec<User>, Vec<Vec<Class>>) {
+    let users = store.list_users(None, None, 1_000).await.unwrap();
+    let mut classes = Vec::with_capacity(users.len());
+    for user in &users {
+        classes.push(store.classes_of(&user.id).await.unwrap());
+    }
     (
         store.roster_state().await.unwrap(),
         store.list_links(None).await.unwrap(),
-        store.list_users(None, None, 1_000).await.unwrap(),
+        users,
+        classes,
     )
 }
 
@@ -448,6 +468,9 @@ async fn an_interrupted_import_converges_when_planned_and_applied_again() {
     let first = observe(&memory).await;
     assert_eq!(first.0.accounts.len(), 63);
     assert_eq!(first.0.links.len(), 130);
+    // t0 (c0, c2), s20–s39 (c0, c1) and s50–s59 (c1, c2) are in two classes each.
+    let in_two = first.3.iter().filter(|classes| classes.len() == 2).count();
+    assert_eq!(in_two, 31);
     assert_eq!(observe(&whole).await, first);
     assert_eq!(observe(&interrupted).await, first);
 

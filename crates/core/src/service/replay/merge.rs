@@ -316,6 +316,7 @@ mod tests {
                                     body: MessageBody::from_stored("é".repeat(length)),
                                     message_id: MessageId::generate(),
                                     client_message_id: None,
+                                    announcement_id: None,
                                 }
                             })
                             .collect()

@@ -85,6 +85,24 @@ impl Store for Journal {
         self.note("roster_state");
         self.inner.roster_state().await
     }
+    async fn class(
+        &self,
+        id: &crate::store::SourcedId,
+    ) -> Result<Option<crate::store::Class>, StoreError> {
+        self.note("class");
+        self.inner.class(id).await
+    }
+    async fn classes_of(&self, user: &UserId) -> Result<Vec<crate::store::Class>, StoreError> {
+        self.note("classes_of");
+        self.inner.classes_of(user).await
+    }
+    async fn append_announcement(
+        &self,
+        announcement: &crate::store::NewAnnouncement,
+    ) -> Result<crate::store::Announced, StoreError> {
+        self.note("append_announcement");
+        self.inner.append_announcement(announcement).await
+    }
     async fn apply_roster(&self, changes: &crate::store::RosterChanges) -> Result<(), StoreError> {
         self.note("apply_roster");
         self.inner.apply_roster(changes).await

@@ -8,16 +8,23 @@
 //! - `replay`: the catch-up's merge order across conversations.
 //! - `export`: the phases of a school export and their order.
 //! - `links`: link changes announced live to both sides.
+//! - `sign_in_codes`: issuing one-time sign-in codes: a code replaces the password, admins
+//!   (for students and teachers) and the operator only, all or nothing, audited first.
+//! - `first_sign_in`: using one: never a password, once, until it expires, limited and
+//!   answered like a login.
 //! - `journal`: the store the tests run on, which records what it was asked.
 
 mod audit;
 mod basics;
+mod classes;
 mod export;
+mod first_sign_in;
 mod journal;
 mod links;
 mod replay;
 mod roster;
 mod send;
+mod sign_in_codes;
 mod update_user;
 
 use super::{ChatService, Limits};
@@ -165,6 +172,7 @@ impl School {
             body: MessageBody::parse(body).unwrap(),
             message_id: MessageId::generate(),
             client_message_id: None::<ClientMessageId>,
+            announcement_id: None,
         };
         let appended = self.store.append_if_linked(&new).await.unwrap();
         if !was_linked {

@@ -206,6 +206,17 @@ fn tables_passed_to(function: &str, linked: &[Source]) -> BTreeSet<&'static str>
                 .split(',')
                 .filter_map(|argument| table_of(source, argument))
                 .collect();
+            // A helper that passes on its own `table` parameter (`ops::users` to
+            // `ops::batch_get`): the tables are those its callers pass it.
+            let forwarded = passed.is_empty()
+                && arguments
+                    .split(',')
+                    .any(|argument| argument.trim() == "table");
+            if forwarded {
+                let helper = enclosing_function(&source.text, at);
+                tables.extend(tables_passed_to(helper, linked));
+                continue;
+            }
             assert_eq!(
                 passed.len(),
                 1,
