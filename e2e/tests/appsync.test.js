@@ -258,6 +258,7 @@ function message(conversationId, author, messageBody) {
     author,
     messageBody,
     clientMessageId: null,
+    announcementId: null,
   };
 }
 
