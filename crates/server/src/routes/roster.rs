@@ -60,8 +60,8 @@ pub struct RosterQuery {
 /// line, column). Applying is audited as `roster.import`; importing the same bundle again
 /// changes nothing.
 #[utoipa::path(post, path = "/admin/roster", tag = "admin", params(RosterQuery),
-    request_body(content = Vec<u8>, content_type = "application/zip",
-        description = "The OneRoster CSV bundle as a zip"),
+    request_body(content((Vec<u8> = "application/zip"), (Vec<u8> = "application/octet-stream")),
+        description = "The OneRoster CSV bundle as a zip (`application/x-zip-compressed` is taken too)"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The diff: applied, or on a dry run what would be", body = RosterReport),
