@@ -19,6 +19,10 @@ KEYS = {
                     "base_login_p50_us", "flood_login_p50_us", "flood_login_max_us",
                     "login_after_stop", "device_known", "flood_device_login_p50_us",
                     "flood_device_login_max_us", "device_after_stop"],
+    "roster": ["users", "enrolments", "cli_import_ms", "cli_import_peak_rss_kib",
+               "cli_reimport_ms", "cli_dry_run_ms", "server_import_ms",
+               "server_peak_after_import_kib", "announce_post_p50_us", "announce_post_p99_us",
+               "announce_delivery_p50_us", "announce_delivery_p99_us", "copies_lost"],
     "registry": ["shards", "idle", "recipients", "publishers", "rate", "delivered_per_s",
                  "deliver_p50_ns", "deliver_p99_ns", "queued_p50_us", "queued_p99_us", "lost"],
 }

@@ -13,6 +13,7 @@ mod matrix;
 mod nodes;
 mod registry;
 mod report;
+mod roster;
 mod seed;
 mod send;
 mod server;
@@ -93,6 +94,9 @@ enum Command {
     LoginFlood(login_flood::Args),
     /// The live registry alone, in process: delivery time by shard count.
     Registry(registry::Args),
+    /// A district's roster import (CLI and server: time, peak RSS), then class
+    /// announcements to 35 listening students: POST and delivery latency.
+    Roster(roster::Args),
     /// Internal: a worker process holding a share of the idle sockets.
     #[command(hide = true)]
     Worker(idle::WorkerArgs),
@@ -111,6 +115,7 @@ fn main() -> anyhow::Result<()> {
             Command::History(args) => history::run(args).await,
             Command::LoginFlood(args) => login_flood::run(args).await,
             Command::Registry(args) => registry::run(args).await,
+            Command::Roster(args) => roster::run(args).await,
             Command::Worker(args) => idle::worker(args).await,
         }
     })

@@ -185,6 +185,7 @@ async fn publish(
                 body: body.clone(),
                 message_id: MessageId::generate(),
                 client_message_id: None,
+                announcement_id: None,
             };
             let event = LiveEvent::new(Event::Message(message));
             let call = Instant::now();

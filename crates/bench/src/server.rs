@@ -56,6 +56,10 @@ pub struct Database {
     bin: PathBuf,
     /// HS256 secret passed to every node as `--jwt-secret`.
     jwt_secret: String,
+    /// More `classchat serve` flags, for the one scenario that needs them (`roster` lifts
+    /// the announcement limit): flags rather than environment variables, so a binary
+    /// without them fails loudly instead of measuring its defaults.
+    pub extra_args: Vec<String>,
 }
 
 /// Creates a fresh database holding `seed` in a new temp directory.
@@ -90,6 +94,7 @@ pub async fn seed_classchat(common: &Common, seed: &Seed) -> anyhow::Result<Data
         db,
         bin,
         jwt_secret: format!("bench-secret-{}", ulid::Ulid::new()),
+        extra_args: Vec::new(),
     })
 }
 
@@ -146,6 +151,7 @@ impl Database {
             .args(["--addr", "127.0.0.1:0", "--send-rate", "0"])
             .args(["--sqlite-synchronous", &common.synchronous])
             .args(["--jwt-secret", &self.jwt_secret])
+            .args(&self.extra_args)
             .env_remove("CLASSCHAT_REDIS_URL")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -322,8 +322,13 @@ pub struct UpdateUserRequest {
 pub struct UsersResponse {
     /// Users in userId order.
     pub users: Vec<AdminUserDto>,
-    /// Whether more follow (pass the last userId as `after`).
+    /// Whether more may follow (pass `nextAfter` as `after`).
     pub has_more: bool,
+    /// Where the next page starts: the last userId listed, or, when a search ran out of
+    /// its budget before filling the page, the last one examined. Absent on an empty
+    /// last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 /// A link between a teacher and a student.

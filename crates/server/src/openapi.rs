@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
             schemas::UserId, schemas::ConversationId, schemas::Timestamp, schemas::MessageBody,
             schemas::ClientMessageId, schemas::DisplayName, schemas::NewPassword, schemas::Role,
             schemas::Limit, schemas::AuditEntryId, schemas::ClassId, schemas::SignInCode,
+            schemas::Search, schemas::AccountStatus,
         ),
         responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable, Timeout),
     ),

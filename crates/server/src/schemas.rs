@@ -173,6 +173,27 @@ schema! {
 }
 
 schema! {
+    /// A people search.
+    Search => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(
+            "Part of a userId or display name, matched ignoring case: at most 100 characters \
+             without control characters (surrounding spaces are ignored).",
+        ))
+        .pattern(Some(classchat_core::service::SEARCH_PATTERN))
+        .max_length(Some(classchat_core::service::MAX_SEARCH_LEN))
+        .into()
+}
+
+schema! {
+    /// An account's status.
+    AccountStatus => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(["active", "disabled"]))
+        .into()
+}
+
+schema! {
     /// A role.
     Role => ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))

@@ -20,10 +20,12 @@ export const config = {
 
 /** A failed request: HTTP status (0 when the server could not be reached) and code. */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, problems = null) {
     super(message);
     this.status = status;
     this.code = code;
+    // A refused roster bundle: every problem, {file, line?, column?, message}.
+    this.problems = problems;
   }
 }
 
@@ -118,7 +120,10 @@ export function sessionExpired() {
 
 // --- Requests --------------------------------------------------------------------------
 
-async function request(method, path, { query, body, auth = true } = {}) {
+/**
+ * `body` is sent as JSON; `upload` ({data, type}) as it is, e.g. a zip the admin chose.
+ */
+async function request(method, path, { query, body, upload, auth = true } = {}) {
   const url = new URL(config.apiBase + path);
   // URLSearchParams encodes '+' as %2B, which the conversationId needs (a bare '+' in a
   // query string means a space).
@@ -127,13 +132,14 @@ async function request(method, path, { query, body, auth = true } = {}) {
   }
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (upload) headers['Content-Type'] = upload.type;
   if (auth && session) headers.Authorization = `Bearer ${session.token}`;
   let response;
   try {
     response = await fetch(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: upload ? upload.data : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
@@ -145,6 +151,7 @@ async function request(method, path, { query, body, auth = true } = {}) {
     response.status,
     data?.error?.code || `http_${response.status}`,
     data?.error?.message || `The server answered ${response.status}.`,
+    Array.isArray(data?.error?.problems) ? data.error.problems : null,
   );
   // A revoked or expired token (401) or a disabled account (403 account_disabled) ends
   // the session.
@@ -228,7 +235,33 @@ export function markRead(conversationId, timestamp) {
   return request('POST', '/chat/mark_read', { body: { conversationId, timestamp } });
 }
 
+// --- Classes (from the roster) ---------------------------------------------------------
+
+/** The caller's classes: a teacher's with their students. */
+export const getClasses = () => request('GET', '/classes');
+
+/**
+ * One message to every student of a class, each in their own conversation with the
+ * teacher. A retry with the same clientMessageId stores nothing twice.
+ */
+export function announce(classId, messageBody, clientMessageId) {
+  return request('POST', `/classes/${encodeURIComponent(classId)}/announce`, {
+    body: { messageBody, clientMessageId },
+  });
+}
+
 // --- Admin -----------------------------------------------------------------------------
+
+/**
+ * Uploads a OneRoster bundle (a zip `File` or `Blob`): with `dryRun` the diff of what would
+ * change, otherwise applied. A refused bundle fails with `problems`.
+ */
+export function importRoster(file, dryRun) {
+  return request('POST', '/admin/roster', {
+    query: { dryRun: dryRun ? 'true' : 'false' },
+    upload: { data: file, type: 'application/zip' },
+  });
+}
 
 export function listUsers({ role, after, limit = 100 } = {}) {
   return request('GET', '/admin/users', { query: { role, after, limit } });

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use classchat_core::service::{Actor, NewUser, UserChanges};
+use classchat_core::service::{Actor, NewUser, PeopleQuery, UserChanges};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -40,19 +40,33 @@ pub struct UsersQuery {
     /// Page size, default 100.
     #[param(value_type = Option<schemas::Limit>, required = false)]
     limit: Option<String>,
-    /// Only userIds after this one (the last of the previous page).
+    /// Only userIds after this one (the previous page's `nextAfter`).
     #[param(value_type = Option<schemas::UserId>, required = false)]
     after: Option<String>,
+    /// Only people whose userId or display name contains this, ignoring case.
+    #[param(value_type = Option<schemas::Search>, required = false)]
+    q: Option<String>,
+    /// Only `active` or only `disabled` accounts.
+    #[param(value_type = Option<schemas::AccountStatus>, required = false)]
+    status: Option<String>,
+    /// Only the teachers and students of this class.
+    #[param(value_type = Option<schemas::ClassId>, required = false, rename = "classId")]
+    #[serde(rename = "classId")]
+    class_id: Option<String>,
 }
 
-/// Users in userId order.
+/// People in userId order, optionally found by a search (`q`: part of the userId or
+/// the display name) and filtered by role, status and class. A search examines at most
+/// 5,000 accounts per request: a page may then hold fewer than `limit` with `hasMore`,
+/// and the next page starts at `nextAfter`.
 #[utoipa::path(get, path = "/admin/users", tag = "admin", params(UsersQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = UsersResponse),
-        (status = 400, description = "bad role (`invalid_role`), limit (`invalid_limit`) or cursor (`invalid_user_id`)", body = ErrorBody),
+        (status = 400, description = "bad role (`invalid_role`), limit (`invalid_limit`), cursor (`invalid_user_id`), search, status or classId (`invalid_request`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such class (`not_found`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn list_users(
@@ -60,18 +74,24 @@ async fn list_users(
     AuthUser(caller): AuthUser,
     QueryParams(query): QueryParams<UsersQuery>,
 ) -> ApiResult<Json<UsersResponse>> {
-    let (users, has_more) = state
+    let found = state
         .service
-        .list_users(
+        .find_people(
             Actor::User(&caller),
-            query.role.as_deref(),
-            query.after.as_deref(),
-            query.limit.as_deref(),
+            PeopleQuery {
+                search: query.q.as_deref(),
+                role: query.role.as_deref(),
+                status: query.status.as_deref(),
+                class_id: query.class_id.as_deref(),
+                after: query.after.as_deref(),
+                limit: query.limit.as_deref(),
+            },
         )
         .await?;
     Ok(Json(UsersResponse {
-        users: users.iter().map(AdminUserDto::from).collect(),
-        has_more,
+        users: found.users.iter().map(AdminUserDto::from).collect(),
+        has_more: found.has_more,
+        next_after: found.next_after.map(|id| id.to_string()),
     }))
 }
 
@@ -145,14 +165,18 @@ pub struct LinksQuery {
     /// Only the links of this user (teacher or student); all links when absent.
     #[param(value_type = Option<schemas::UserId>, required = false)]
     user_id: Option<String>,
+    /// Only links between a teacher and a student of this class.
+    #[param(value_type = Option<schemas::ClassId>, required = false)]
+    class_id: Option<String>,
 }
 
-/// Links, sorted by teacher then student.
+/// Links, sorted by teacher then student: all, a user's, a class's, or a user's in a class.
 #[utoipa::path(get, path = "/admin/links", tag = "admin", params(LinksQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = LinksResponse),
-        (status = 400, description = "bad userId (`invalid_user_id`)", body = ErrorBody),
+        (status = 400, description = "bad userId (`invalid_user_id`) or classId (`invalid_request`)", body = ErrorBody),
+        (status = 404, description = "no such class (`not_found`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 503, response = Unavailable),
@@ -162,10 +186,12 @@ async fn list_links(
     AuthUser(caller): AuthUser,
     QueryParams(query): QueryParams<LinksQuery>,
 ) -> ApiResult<Json<LinksResponse>> {
-    let links = state
-        .service
-        .list_links(Actor::User(&caller), query.user_id.as_deref())
-        .await?;
+    let actor = Actor::User(&caller);
+    let user = query.user_id.as_deref();
+    let links = match query.class_id.as_deref() {
+        Some(class_id) => state.service.class_links(actor, class_id, user).await?,
+        None => state.service.list_links(actor, user).await?,
+    };
     Ok(Json(LinksResponse {
         links: links.iter().map(LinkDto::from).collect(),
     }))

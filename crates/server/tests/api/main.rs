@@ -22,6 +22,7 @@ mod login_limits;
 mod mark_read_floods;
 mod openapi;
 mod openapi_inputs;
+mod people;
 mod revocation;
 mod roster;
 mod roster_changes;

@@ -13,6 +13,7 @@ const ACTIONS = {
   'link.add': 'Linked',
   'link.remove': 'Unlinked',
   'school.export': 'Exported the whole school',
+  'roster.import': 'Imported the roster',
 };
 
 export class AuditPanel {

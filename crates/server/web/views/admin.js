@@ -1,4 +1,5 @@
-// The admin's screen: people, links, the audit log, and a read-only conversation viewer.
+// The admin's screen: people, links, the roster import, the audit log, and a read-only
+// conversation viewer.
 // Admins never take part in conversations, so there is no live connection here; every
 // conversation read is audited by the server, and the viewer says so before loading.
 
@@ -9,10 +10,12 @@ import { ConversationView } from './conversation.js';
 import { UsersPanel } from './admin-users.js';
 import { LinksPanel } from './admin-links.js';
 import { AuditPanel } from './admin-audit.js';
+import { RosterPanel } from './admin-roster.js';
 
 const TABS = [
   { id: 'users', label: 'People' },
   { id: 'links', label: 'Links' },
+  { id: 'roster', label: 'Roster' },
   { id: 'audit', label: 'Audit log' },
 ];
 
@@ -44,6 +47,7 @@ export class AdminScreen {
     this.panels = {
       users: new UsersPanel(context),
       links: new LinksPanel(context),
+      roster: new RosterPanel(context),
       audit: new AuditPanel(context),
     };
     this.viewer = null;

@@ -39,7 +39,9 @@ export class ChatScreen {
     if (this.isTeacher) {
       this.picker = new StudentPicker({
         load: () => this.refreshContacts().then(() => [...this.state.contacts.values()]),
+        loadClasses: () => api.getClasses(),
         onPick: (id) => hooks.navigate(`#/c/${encodeURIComponent(id)}`),
+        onAnnounced: (result) => this.announced(result),
       });
       this.element.append(this.picker.element);
     }
@@ -220,6 +222,22 @@ export class ChatScreen {
       if (error.status === 401) return; // the app is already back at the login page
       this.state.setPendingStatus(clientMessageId, 'failed', api.describeError(error));
     }
+  }
+
+  /**
+   * A class announcement was stored: its copies are our messages in each student's
+   * conversation. They also arrive live as message frames (deduplicated by messageId);
+   * adding them from the answer shows them at once, even while the socket is down.
+   */
+  announced(result) {
+    this.state.addMessages(result.copies.map((copy) => ({
+      conversationId: copy.conversationId,
+      timestamp: copy.timestamp,
+      author: this.me.userId,
+      messageBody: result.messageBody,
+      messageId: copy.messageId,
+      announcementId: result.announcementId,
+    })));
   }
 
   // --- Live frames ---------------------------------------------------------------------

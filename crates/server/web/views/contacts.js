@@ -89,6 +89,7 @@ export class ContactsView {
         'span',
         { class: 'preview' },
         last.author === me ? h('span', { class: 'preview-you' }, 'You: ') : null,
+        last.announcementId ? h('span', { class: 'preview-tag' }, 'Announcement: ') : null,
         // textContent only, and bidi-isolated: the body is whatever someone typed.
         bidi(last.messageBody.replace(/\s+/g, ' ')),
       );

@@ -1,7 +1,8 @@
 // One conversation: history with the newest message at the bottom, older pages loaded
 // when scrolling up (keeping the reader's place), own messages shown at once as
 // "Sending…" and then "Sent"/"Seen" or "Not sent" with Retry, a typing indicator, and
-// the chat box. Admins get the same view read-only, with a notice that the read is audited.
+// the chat box; copies of a class announcement are marked as such. Admins get the same
+// view read-only, with a notice that the read is audited.
 
 import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
 import { Composer } from './composer.js';
@@ -295,7 +296,8 @@ export class ConversationView {
     const pending = item.pending;
     const body = message ? message.messageBody : pending.messageBody;
     const status = pending ? pending.status : 'sent';
-    li.className = `message ${own ? 'own' : 'peer'}${item.first ? ' first' : ''}${item.last ? ' last' : ''} ${status}`;
+    const announcement = Boolean(message?.announcementId);
+    li.className = `message ${own ? 'own' : 'peer'}${item.first ? ' first' : ''}${item.last ? ' last' : ''} ${status}${announcement ? ' announcement' : ''}`;
     li.dataset.status = status;
     if (message) li.dataset.messageId = message.messageId;
     else delete li.dataset.messageId;
@@ -310,7 +312,14 @@ export class ConversationView {
       showName && h('div', { class: 'message-author', dir: 'auto' }, this.options.nameOf(author)),
       // The body is plain text: textContent via h(), never parsed as HTML; `dir="auto"`
       // isolates it, so an override inside it cannot reorder the time or receipt beside it.
-      h('div', { class: 'bubble', title: message ? fullTime(message.timestamp) : null }, h('p', { class: 'message-body', dir: 'auto' }, body)),
+      h(
+        'div',
+        { class: 'bubble', title: message ? fullTime(message.timestamp) : null },
+        // A copy of a class announcement: the same text went to every student of the class,
+        // each in their own conversation. Read out before the text, as part of the message.
+        announcement && h('span', { class: 'announcement-mark' }, 'Announcement', h('span', { class: 'sr-only' }, ':')),
+        h('p', { class: 'message-body', dir: 'auto' }, body),
+      ),
       meta.length > 0 && h('div', { class: 'message-meta' }, meta.flatMap((part, i) => (i ? [' · ', part] : [part]))),
       status === 'failed' &&
         h(
