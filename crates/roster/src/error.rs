@@ -9,32 +9,10 @@ use std::fmt;
 /// How many errors one read reports before it stops collecting.
 pub const MAX_ERRORS: usize = 100;
 
-/// One problem in a bundle, located precisely enough to fix it in a spreadsheet.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct RosterError {
-    /// The file inside the bundle, as named there (`users.csv`).
-    pub file: String,
-    /// The 1-based line where the record starts (the header is line 1); `None` when the
-    /// problem is the whole file (missing, too large).
-    pub line: Option<u64>,
-    /// The column's header name; `None` when the problem is not one field.
-    pub column: Option<String>,
-    /// What is wrong, in words an administrator can act on.
-    pub message: String,
-}
-
-impl fmt::Display for RosterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(line) = self.line {
-            write!(f, " line {line}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ", column {column}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// One problem in a bundle, located precisely enough to fix it in a spreadsheet: the
+/// importer's [`Problem`](classchat_core::roster::Problem), so a bundle refused here and
+/// one refused against the store read the same.
+pub use classchat_core::roster::Problem as RosterError;
 
 /// Every problem found in a bundle; returned instead of a roster when there is at least one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -194,17 +194,9 @@ fn key(
 }
 
 impl RosterErrors {
-    /// The problems in the importer's terms, so that a bundle refused here and one
-    /// refused against the store read the same.
+    /// The problems in the importer's terms (the same type), for a caller that merges
+    /// them with the plan's.
     pub fn problems(&self) -> Vec<Problem> {
-        self.errors()
-            .iter()
-            .map(|error| Problem {
-                file: error.file.clone(),
-                line: error.line,
-                column: error.column.clone(),
-                message: error.message.clone(),
-            })
-            .collect()
+        self.errors().to_vec()
     }
 }

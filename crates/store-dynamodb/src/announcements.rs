@@ -31,13 +31,13 @@ use crate::DynamoStore;
 use crate::error::{classify, corrupt};
 use crate::item::{
     ANNOUNCEMENT_ID, CLASS_ID, CONVERSATION_ID, SK, TIMESTAMP, USER_ID, announcement_sk,
-    copies_prefix, get_s, get_timestamp, message_from_item, message_key, s, user_info_key,
+    copies_prefix, get_s, get_timestamp, s, user_info_key,
 };
 use crate::ops;
 use classchat_core::message::NewMessage;
 use classchat_core::roster::SourcedId;
 use classchat_core::store::{Announced, NewAnnouncement, StoreError};
-use classchat_core::{ConversationId, Message, MessageId, Timestamp, UserId};
+use classchat_core::{ConversationId, Message, MessageId, UserId};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
 
@@ -190,7 +190,10 @@ async fn copies_made(
         let conversation = ConversationId::parse_canonical(get_s(item, CONVERSATION_ID)?)
             .map_err(|_| corrupt(CONVERSATION_ID))?;
         let timestamp = get_timestamp(item, TIMESTAMP)?;
-        reads.push(message_at(store, conversation, timestamp));
+        reads.push(async move {
+            crate::messages::pointed_at(store, &conversation, timestamp, "announcement copy item")
+                .await
+        });
     }
     let mut messages: Vec<Message> = futures::stream::iter(reads)
         .buffered(PARALLEL_READS)
@@ -199,25 +202,4 @@ async fn copies_made(
     messages
         .sort_by(|a, b| (&a.conversation_id, a.timestamp).cmp(&(&b.conversation_id, b.timestamp)));
     Ok(messages)
-}
-
-/// The message a copy item points at: written in the same transaction, so it is there.
-async fn message_at(
-    store: &DynamoStore,
-    conversation: ConversationId,
-    timestamp: Timestamp,
-) -> Result<Message, StoreError> {
-    let output = store
-        .client
-        .get_item()
-        .table_name(&store.tables.message)
-        .set_key(Some(message_key(&conversation, timestamp)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|error| classify("GetItem announcement copy", error))?;
-    match output.item {
-        Some(item) => message_from_item(&item),
-        None => Err(corrupt("announcement copy item without its message")),
-    }
 }

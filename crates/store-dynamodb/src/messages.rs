@@ -180,19 +180,34 @@ async fn existing(
     let conversation = ConversationId::parse_canonical(get_s(&dedup, CONVERSATION_ID)?)
         .map_err(|_| crate::error::corrupt(CMID_PREFIX))?;
     let timestamp = get_timestamp(&dedup, TIMESTAMP)?;
+    pointed_at(store, &conversation, timestamp, "dedup item")
+        .await
+        .map(Some)
+}
+
+/// The message at `timestamp` in `conversation` that an item of `kind` (a dedup item, an
+/// announcement's copy item) points at. Both were written by one transaction, so the
+/// message is there: its absence is corruption.
+pub(crate) async fn pointed_at(
+    store: &DynamoStore,
+    conversation: &ConversationId,
+    timestamp: Timestamp,
+    kind: &'static str,
+) -> Result<Message, StoreError> {
     let message = store
         .client
         .get_item()
         .table_name(&store.tables.message)
-        .set_key(Some(message_key(&conversation, timestamp)))
+        .set_key(Some(message_key(conversation, timestamp)))
         .consistent_read(true)
         .send()
         .await
         .map_err(|error| crate::error::classify("GetItem message", error))?;
-    // Both were written by one transaction, so the message is there.
     match message.item {
-        Some(item) => message_from_item(&item).map(Some),
-        None => Err(crate::error::corrupt("dedup item without its message")),
+        Some(item) => message_from_item(&item),
+        None => Err(crate::error::corrupt(&format!(
+            "{kind} without its message"
+        ))),
     }
 }
 

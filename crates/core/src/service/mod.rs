@@ -23,8 +23,8 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
-pub use replay::{Buffered, Replay, ReplayBudget};
 pub use people::{MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};
+pub use replay::{Buffered, Replay, ReplayBudget};
 pub use roster::{ImportTicket, RosterOutcome};
 pub use sign_in_codes::{
     DEFAULT_CODE_VALIDITY, FirstSignIn, MAX_CODE_VALIDITY, MAX_CODES_PER_CALL, MAX_TYPED_CODE_LEN,

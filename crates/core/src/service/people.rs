@@ -64,7 +64,9 @@ struct Filters {
 impl Filters {
     fn keep(&self, user: &User) -> bool {
         self.role.is_none_or(|role| user.role == role)
-            && self.disabled.is_none_or(|disabled| user.disabled == disabled)
+            && self
+                .disabled
+                .is_none_or(|disabled| user.disabled == disabled)
             && self.search.as_deref().is_none_or(|needle| {
                 user.id.as_str().to_lowercase().contains(needle)
                     || user.display_name.as_str().to_lowercase().contains(needle)

@@ -54,11 +54,7 @@ pub(super) async fn remove_all(store: &DynamoStore, links: &[Link]) -> Result<()
 /// `add_link` writes them) with a record; a link added by hand keeps its items and gets a
 /// record saying so; a link the roster has already is left alone.
 async fn add_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreError> {
-    let operation = "TransactWriteItems add roster links";
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            tokio::time::sleep(ops::backoff(attempt)).await;
-        }
+    retried(store, "TransactWriteItems add roster links", || async {
         let standing = Standing::read(store, links, true).await?;
         let mut items = Vec::new();
         for link in links {
@@ -73,29 +69,16 @@ async fn add_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreErro
             }
             items.push(record_put(store, link, by_hand)?);
         }
-        if items.is_empty() {
-            return Ok(());
-        }
-        match transact(&store.client, items, operation).await? {
-            Transacted::Committed => return Ok(()),
-            outcome if outcome.conflicted() || outcome.any_condition_failed() => {}
-            outcome => return committed(outcome, operation),
-        }
-    }
-    Err(StoreError::Unavailable(
-        "links changed concurrently with the roster import; import again".into(),
-    ))
+        Ok(items)
+    })
+    .await
 }
 
 /// Makes the roster no longer derive `links`: its record goes and, unless the link was
 /// also added by hand, the link's items with it. A link without a record is not the
 /// roster's (any more) and is left alone.
 async fn remove_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreError> {
-    let operation = "TransactWriteItems remove roster links";
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            tokio::time::sleep(ops::backoff(attempt)).await;
-        }
+    retried(store, "TransactWriteItems remove roster links", || async {
         let standing = Standing::read(store, links, false).await?;
         let mut items = Vec::new();
         for link in links {
@@ -109,6 +92,28 @@ async fn remove_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreE
                 }
             }
         }
+        Ok(items)
+    })
+    .await
+}
+
+/// Writes the items `plan` makes from what it reads, as one transaction; when an admin
+/// changed a link in between (a condition failed, or the transaction conflicted), reads
+/// and plans again, up to [`ATTEMPTS`] times with backoff.
+async fn retried<F, Fut>(
+    store: &DynamoStore,
+    operation: &str,
+    mut plan: F,
+) -> Result<(), StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<TransactWriteItem>, StoreError>>,
+{
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(ops::backoff(attempt)).await;
+        }
+        let items = plan().await?;
         if items.is_empty() {
             return Ok(());
         }
