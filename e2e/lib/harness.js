@@ -4,7 +4,7 @@
 
 import { before, after } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,24 @@ export function seed(db, { users = [], links = [] }) {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
+}
+
+/**
+ * Writes the roster crate's generated district (crates/roster/examples/school-bundle.rs)
+ * as a OneRoster zip at `out`: the example `cargo build --workspace --all-targets` built,
+ * or, when it is missing, `cargo run` of it.
+ */
+export function schoolBundle(out, { students, teachers, classes }) {
+  const args = [out, String(students), String(teachers), String(classes)];
+  const built = path.join(ROOT, 'target/debug/examples/school-bundle');
+  if (existsSync(built)) {
+    execFileSync(built, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    return;
+  }
+  execFileSync('cargo', ['run', '-q', '-p', 'classchat-roster', '--example', 'school-bundle', '--features', 'test-support', '--', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 // Servers still running when the test process exits (a crash, a failed `before`) are
@@ -122,6 +140,35 @@ export async function sendMessage(base, token, conversationId, author, messageBo
   });
   if (response.status !== 201) throw new Error(`send: ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/** A JSON request with a bearer token; resolves to the response. */
+export function api(base, token, method, route, body) {
+  return fetch(`${base}${route}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/**
+ * Gives roster-imported accounts (which have none) a password, as their owners would: the
+ * admin `adminToken` issues one-time codes (`POST /admin/sign-in-codes`), and each account's
+ * first sign-in (`POST /auth/first-sign-in`) sets `password`.
+ */
+export async function setFirstPasswords(base, adminToken, userIds, password = PASSWORD) {
+  const response = await api(base, adminToken, 'POST', '/admin/sign-in-codes', { userIds });
+  if (!response.ok) throw new Error(`sign-in codes: ${response.status} ${await response.text()}`);
+  // `userId,code,expiresAt` lines after the header.
+  const lines = (await response.text()).split('\r\n').slice(1).filter(Boolean);
+  for (const [userId, code] of lines.map((line) => line.split(','))) {
+    const signedIn = await fetch(`${base}/auth/first-sign-in`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId, code, newPassword: password }),
+    });
+    if (!signedIn.ok) throw new Error(`first sign-in ${userId}: ${signedIn.status} ${await signedIn.text()}`);
+  }
 }
 
 // --- Browser ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ const IDS_CAP = 8;
 const COUNTS = [
   ['usersCreated', 'Users created'],
   ['usersUpdated', 'Users changed'],
-  ['usersDisabled', 'Of which disabled'],
+  ['usersDisabled', 'Users disabled'],
   ['classesCreated', 'Classes created'],
   ['classesUpdated', 'Classes changed'],
   ['classesDeleted', 'Classes deleted'],
