@@ -62,7 +62,10 @@ async fn an_admin_finds_people_by_search_role_status_and_class_page_by_page() {
     let mut after = String::new();
     loop {
         let page = app
-            .get(&format!("/admin/users?q=teacher&role=teacher&limit=3{after}"), &admin)
+            .get(
+                &format!("/admin/users?q=teacher&role=teacher&limit=3{after}"),
+                &admin,
+            )
             .await;
         seen.extend(ids(&page.body).into_iter().map(str::to_owned));
         if page.body["hasMore"] != true {
@@ -72,7 +75,9 @@ async fn an_admin_finds_people_by_search_role_status_and_class_page_by_page() {
     }
     assert_eq!(seen, teacher_ids);
     // A class: its teacher and its students.
-    let class = app.get("/admin/users?classId=class-0001&limit=200", &admin).await;
+    let class = app
+        .get("/admin/users?classId=class-0001&limit=200", &admin)
+        .await;
     let members = ids(&class.body);
     let spec = district();
     assert_eq!(members.len(), 1 + spec.class_students(0).len());
@@ -107,9 +112,17 @@ async fn an_admin_finds_people_by_search_role_status_and_class_page_by_page() {
     assert_eq!(links.len(), spec.class_students(0).len());
     assert!(links.iter().all(|link| link["teacherId"] == "teacher.0001"));
     let one = app
-        .get("/admin/links?classId=class-0001&userId=student.00001", &admin)
+        .get(
+            "/admin/links?classId=class-0001&userId=student.00001",
+            &admin,
+        )
         .await;
-    assert_eq!(one.body["links"].as_array().unwrap().len(), 1, "{}", one.body);
+    assert_eq!(
+        one.body["links"].as_array().unwrap().len(),
+        1,
+        "{}",
+        one.body
+    );
     app.get("/admin/links?classId=nope", &admin)
         .await
         .assert_error(404, "not_found");
