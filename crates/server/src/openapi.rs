@@ -33,7 +33,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         roster::import,
-        classes::my_classes, classes::announce, sign_in_codes::issue,
+        classes::my_classes, classes::announce, classes::admin_classes, sign_in_codes::issue,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
         web_client, web_file,
     ),

@@ -263,8 +263,13 @@ export function importRoster(file, dryRun) {
   });
 }
 
-export function listUsers({ role, after, limit = 100 } = {}) {
-  return request('GET', '/admin/users', { query: { role, after, limit } });
+/**
+ * One page of people, in userId order: `q` (part of the userId or display name), `role`,
+ * `status` ('active'|'disabled') and `classId` filter; `after` is the previous page's
+ * `nextAfter`. A search may answer a short page with `hasMore` (it ran out of its budget).
+ */
+export function listUsers({ q, role, status, classId, after, limit = 100 } = {}) {
+  return request('GET', '/admin/users', { query: { q, role, status, classId, after, limit } });
 }
 
 /** Every user, following the pages (names for links, the viewer and pickers). */
@@ -274,9 +279,15 @@ export async function listAllUsers(role) {
   for (;;) {
     const page = await listUsers({ role, after, limit: 200 });
     users.push(...page.users);
-    if (!page.hasMore || page.users.length === 0) return users;
-    after = page.users[page.users.length - 1].userId;
+    const next = page.nextAfter ?? page.users[page.users.length - 1]?.userId;
+    if (!page.hasMore || !next) return users;
+    after = next;
   }
+}
+
+/** One page of classes in classId order; `q` matches the classId or title. */
+export function listClasses({ q, after, limit = 50 } = {}) {
+  return request('GET', '/admin/classes', { query: { q, after, limit } });
 }
 
 export function createUser(user) {
@@ -287,8 +298,9 @@ export function updateUser(userId, changes) {
   return request('PATCH', `/admin/users/${encodeURIComponent(userId)}`, { body: changes });
 }
 
-export function listLinks(userId) {
-  return request('GET', '/admin/links', { query: { userId } });
+/** Links, all of them or only those of `userId` and/or of the class `classId`. */
+export function listLinks({ userId, classId } = {}) {
+  return request('GET', '/admin/links', { query: { userId, classId } });
 }
 
 export function addLink(teacherId, studentId) {

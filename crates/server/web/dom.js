@@ -183,3 +183,12 @@ const numberFormat = new Intl.NumberFormat('en');
 export function formatCount(n) {
   return numberFormat.format(n);
 }
+
+/** `fn`, called once `ms` after the last of a burst of calls (typing in a search field). */
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}

@@ -23,7 +23,7 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
-pub use people::{MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};
+pub use people::{ClassPage, MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};
 pub use replay::{Buffered, Replay, ReplayBudget};
 pub use roster::{ImportTicket, RosterOutcome};
 pub use sign_in_codes::{

@@ -54,6 +54,34 @@ pub struct PeoplePage {
     pub next_after: Option<UserId>,
 }
 
+/// A page of classes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassPage {
+    /// The classes, in classId order.
+    pub classes: Vec<crate::roster::Class>,
+    /// Whether more follow: ask again with `after` = [`Self::next_after`].
+    pub has_more: bool,
+    /// The last classId listed.
+    pub next_after: Option<SourcedId>,
+}
+
+/// A search as typed, checked: `None` when empty or all spaces, otherwise trimmed and
+/// lower-cased for matching. Its length counts what was sent.
+fn checked_search(raw: Option<&str>) -> Result<Option<String>, ChatError> {
+    if let Some(text) = raw
+        && (text.chars().count() > MAX_SEARCH_LEN || text.chars().any(char::is_control))
+    {
+        return Err(ChatError::invalid(
+            ErrorCode::InvalidRequest,
+            format!("a search is at most {MAX_SEARCH_LEN} characters, without control characters"),
+        ));
+    }
+    Ok(raw
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_lowercase))
+}
+
 /// The checked filters.
 struct Filters {
     search: Option<String>,
@@ -82,21 +110,7 @@ impl ChatService {
         query: PeopleQuery<'_>,
     ) -> Result<PeoplePage, ChatError> {
         actor.authorise()?;
-        if let Some(text) = query.search
-            && (text.chars().count() > MAX_SEARCH_LEN || text.chars().any(char::is_control))
-        {
-            return Err(ChatError::invalid(
-                ErrorCode::InvalidRequest,
-                format!(
-                    "a search is at most {MAX_SEARCH_LEN} characters, without control characters"
-                ),
-            ));
-        }
-        let search = query
-            .search
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(str::to_lowercase);
+        let search = checked_search(query.search)?;
         let disabled = match query.status {
             None => None,
             Some("active") => Some(false),
@@ -119,6 +133,53 @@ impl ChatService {
             Some(class_id) => self.class_people(class_id, &filters, after, limit).await,
             None => self.scan_people(&filters, after, limit).await,
         }
+    }
+
+    /// Classes for admins, in classId order: all, or those whose id or title contains
+    /// `search` (ignoring case). Reads the roster's classes whole (a district has
+    /// hundreds to a few thousand), then pages.
+    pub async fn find_classes(
+        &self,
+        actor: Actor<'_>,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: Option<&str>,
+    ) -> Result<ClassPage, ChatError> {
+        actor.authorise()?;
+        let search = checked_search(search)?;
+        let after = after
+            .map(|raw| {
+                SourcedId::parse(raw).ok_or_else(|| {
+                    ChatError::invalid(
+                        ErrorCode::InvalidRequest,
+                        "after is a classId: 1–255 characters without control characters",
+                    )
+                })
+            })
+            .transpose()?;
+        let limit = parse_limit(limit, DEFAULT_PAGE)?;
+        let mut classes: Vec<crate::roster::Class> = self
+            .store
+            .roster_state()
+            .await?
+            .classes
+            .into_iter()
+            .filter(|class| after.as_ref().is_none_or(|after| &class.sourced_id > after))
+            .filter(|class| {
+                search.as_deref().is_none_or(|needle| {
+                    class.sourced_id.as_str().to_lowercase().contains(needle)
+                        || class.title.to_lowercase().contains(needle)
+                })
+            })
+            .take(limit + 1)
+            .collect();
+        let has_more = classes.len() > limit;
+        classes.truncate(limit);
+        Ok(ClassPage {
+            next_after: classes.last().map(|class| class.sourced_id.clone()),
+            classes,
+            has_more,
+        })
     }
 
     /// The links between a class's teachers and its students (by hand or from the

@@ -1,9 +1,10 @@
-//! `/classes`: a member's own classes, and a teacher's announcement to a class.
+//! `/classes`: a member's own classes, and a teacher's announcement to a class; and
+//! `/admin/classes`, the admins' listing.
 
 use crate::auth::AuthUser;
 use crate::dto::ErrorBody;
 use crate::error::ApiResult;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::openapi::{PayloadTooLarge, RateLimited, Unauthorized, Unavailable};
 use crate::routes::chat::IDEMPOTENT_REPLAY_HEADER;
 use crate::schemas;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/classes", get(my_classes))
         .route("/classes/{classId}/announce", post(announce))
+        .route("/admin/classes", get(admin_classes))
 }
 
 /// A member of a class.
@@ -219,4 +221,88 @@ async fn announce(
         [(HeaderName::from_static(IDEMPOTENT_REPLAY_HEADER), replayed)],
         Json(response),
     ))
+}
+
+/// `GET /admin/classes` parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminClassesQuery {
+    /// Only classes whose id or title contains this, ignoring case.
+    #[param(value_type = Option<schemas::Search>, required = false)]
+    q: Option<String>,
+    /// Page size, default 100.
+    #[param(value_type = Option<schemas::Limit>, required = false)]
+    limit: Option<String>,
+    /// Only classIds after this one (the previous page's `nextAfter`).
+    #[param(value_type = Option<schemas::ClassId>, required = false)]
+    after: Option<String>,
+}
+
+/// A class as admins list it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminClassDto {
+    /// The class's id (its roster sourcedId).
+    pub class_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its teachers' userIds.
+    pub teacher_ids: Vec<String>,
+    /// How many students it has.
+    pub student_count: usize,
+}
+
+/// `GET /admin/classes` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminClassesResponse {
+    /// Classes in classId order.
+    pub classes: Vec<AdminClassDto>,
+    /// Whether more follow (pass `nextAfter` as `after`).
+    pub has_more: bool,
+    /// The last classId listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
+}
+
+/// The school's classes from the roster, in classId order, optionally found by part of
+/// their id or title. Their members: `GET /admin/users?classId=`; their links:
+/// `GET /admin/links?classId=`.
+#[utoipa::path(get, path = "/admin/classes", tag = "admin", params(AdminClassesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminClassesResponse),
+        (status = 400, description = "bad limit (`invalid_limit`), search or cursor (`invalid_request`)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ))]
+async fn admin_classes(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    QueryParams(query): QueryParams<AdminClassesQuery>,
+) -> ApiResult<Json<AdminClassesResponse>> {
+    let page = state
+        .service
+        .find_classes(
+            classchat_core::service::Actor::User(&caller),
+            query.q.as_deref(),
+            query.after.as_deref(),
+            query.limit.as_deref(),
+        )
+        .await?;
+    Ok(Json(AdminClassesResponse {
+        classes: page
+            .classes
+            .iter()
+            .map(|class| AdminClassDto {
+                class_id: class.sourced_id.to_string(),
+                title: class.title.clone(),
+                teacher_ids: class.teachers.iter().map(ToString::to_string).collect(),
+                student_count: class.students.len(),
+            })
+            .collect(),
+        has_more: page.has_more,
+        next_after: page.next_after.map(|id| id.to_string()),
+    }))
 }

@@ -202,6 +202,7 @@ fn routes() -> Vec<Route> {
         // that it does not exist; students and admins never announce. (Classes with
         // members are in `classes`.)
         route("GET /classes",                                 none(),                           [OK,         OK,         OK,         OK,         OK        ]),
+        route("GET /admin/classes",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /classes/class-1/announce",               Body::Json(json!({"messageBody": "hi all", "clientMessageId": "a-1"})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  NOT_FOUND,  NOT_FOUND,  FORBIDDEN ]),
         // GraphQL answers every operation 200; a refusal is a GraphQL error carrying the

@@ -129,6 +129,41 @@ async fn an_admin_finds_people_by_search_role_status_and_class_page_by_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_lists_and_finds_classes_page_by_page() {
+    let (app, admin) = imported().await;
+    let all = app.get("/admin/classes", &admin).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let classes = all.body["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 10);
+    assert_eq!(classes[0]["classId"], "class-0001");
+    assert_eq!(
+        classes[0]["teacherIds"],
+        serde_json::json!(["teacher.0001"])
+    );
+    assert_eq!(
+        classes[0]["studentCount"],
+        district().class_students(0).len()
+    );
+    let found = app.get("/admin/classes?q=CLASS%2010", &admin).await;
+    let titles: Vec<&str> = found.body["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|class| class["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Class 10"]);
+    let first = app.get("/admin/classes?limit=4", &admin).await;
+    assert_eq!(first.body["hasMore"], true);
+    let next = first.body["nextAfter"].as_str().unwrap();
+    assert_eq!(next, "class-0004");
+    let rest = app
+        .get(&format!("/admin/classes?limit=100&after={next}"), &admin)
+        .await;
+    assert_eq!(rest.body["classes"].as_array().unwrap().len(), 6);
+    assert_eq!(rest.body["hasMore"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_filters_are_refused_and_only_admins_search() {
     let (app, admin) = imported().await;
     for (query, status, code) in [
