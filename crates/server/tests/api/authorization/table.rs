@@ -1,0 +1,227 @@
+//! The authorization matrix as data: the callers, what a route may answer, the request
+//! bodies, and every route's row. `super` runs it and checks the answers.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A signed-in caller of the matrix. s2 is linked to t1 (but not part of `s1+t1`); t2 is
+/// linked to s2 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Caller {
+    S1,
+    S2,
+    T1,
+    T2,
+    Admin,
+}
+
+/// The columns of the matrix, in order.
+pub(super) const SIGNED_IN: [Caller; 5] = [
+    Caller::S1,
+    Caller::S2,
+    Caller::T1,
+    Caller::T2,
+    Caller::Admin,
+];
+
+impl Caller {
+    pub(super) fn id(self) -> &'static str {
+        match self {
+            Self::S1 => "s1",
+            Self::S2 => "s2",
+            Self::T1 => "t1",
+            Self::T2 => "t2",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// What a route must answer one caller.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Expect {
+    /// Success with this status.
+    Ok(u16),
+    /// Refusal with this status and error code.
+    Refused(u16, &'static str),
+}
+
+pub(super) const OK: Expect = Expect::Ok(200);
+pub(super) const CREATED: Expect = Expect::Ok(201);
+pub(super) const NO_CONTENT: Expect = Expect::Ok(204);
+pub(super) const FORBIDDEN: Expect = Expect::Refused(403, "forbidden");
+/// A conversationId naming a user who does not exist, as only an admin learns it.
+pub(super) const NOT_FOUND: Expect = Expect::Refused(404, "not_found");
+/// A conversationId of two students, as only an admin learns it.
+pub(super) const NOT_A_PAIR: Expect = Expect::Refused(400, "invalid_conversation_id");
+/// A body that is not what the route takes (a roster upload must be a zip).
+pub(super) const UNSUPPORTED: Expect = Expect::Refused(415, "unsupported_media_type");
+/// Listing teachers of someone who is not a student (or students of a non-teacher).
+pub(super) const WRONG_ROLE: Expect = Expect::Refused(400, "invalid_request");
+
+/// The JSON body of a matrix request.
+pub(super) enum Body {
+    None,
+    /// A send into this conversation, written as the caller.
+    SendAsCaller(&'static str),
+    /// A send into s1+t1 with someone else than the caller as author.
+    SendAsSomeoneElse,
+    /// Marks s1+t1 read up to the seeded message.
+    MarkRead,
+    /// Marks this conversation read up to the seeded message's time.
+    MarkReadOf(&'static str),
+    /// This JSON, whoever calls.
+    Json(Value),
+    /// A sign-in code for the caller's own account.
+    SignInCodeForCaller,
+    /// This GraphQL operation; `{caller}` and `{seeded}` stand for the caller's id and the
+    /// seeded message's timestamp.
+    Graphql(&'static str),
+}
+
+impl Body {
+    pub(super) fn json(&self, caller: &str, seeded_timestamp: &str) -> Option<Value> {
+        match self {
+            Self::None => None,
+            Self::SendAsCaller(conversation) => Some(json!({
+                "conversationId": conversation, "author": caller, "messageBody": format!("from {caller}"),
+            })),
+            Self::SendAsSomeoneElse => {
+                let author = if caller == "s1" { "t1" } else { "s1" };
+                Some(json!({
+                    "conversationId": "s1+t1", "author": author, "messageBody": format!("{caller} as {author}"),
+                }))
+            }
+            Self::MarkRead => Self::MarkReadOf("s1+t1").json(caller, seeded_timestamp),
+            Self::MarkReadOf(conversation) => {
+                Some(json!({"conversationId": conversation, "timestamp": seeded_timestamp}))
+            }
+            Self::Json(value) => Some(value.clone()),
+            Self::SignInCodeForCaller => Some(json!({"userIds": [caller]})),
+            Self::Graphql(query) => Some(json!({
+                "query": query.replace("{caller}", caller).replace("{seeded}", seeded_timestamp),
+            })),
+        }
+    }
+
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Self::None | Self::MarkRead | Self::Json(_) => String::new(),
+            Self::SendAsCaller(conversation) => format!(" {conversation} as the caller"),
+            Self::MarkReadOf(conversation) => format!(" {conversation}"),
+            Self::SendAsSomeoneElse => " s1+t1 as someone else".to_owned(),
+            Self::SignInCodeForCaller => " for the caller".to_owned(),
+            Self::Graphql(query) => format!(" {query}"),
+        }
+    }
+}
+
+/// One row of the matrix: a request and what each signed-in caller gets.
+pub(super) struct Route {
+    pub(super) method: Method,
+    pub(super) path: &'static str,
+    pub(super) body: Body,
+    /// The answers for s1, s2, t1, t2 and admin, in that order.
+    pub(super) expect: [Expect; 5],
+}
+
+impl Route {
+    pub(super) fn name(&self) -> String {
+        format!("{} {}{}", self.method, self.path, self.body.describe())
+    }
+}
+
+pub(super) fn route(request: &'static str, body: Body, expect: [Expect; 5]) -> Route {
+    let (method, path) = request.split_once(' ').expect("METHOD path");
+    Route {
+        method: method.parse().expect("method"),
+        path,
+        body,
+        expect,
+    }
+}
+
+/// Every route × every signed-in caller. Rows run top to bottom, in an order where the
+/// admin's successful changes do not disturb later rows (the link t2–s3 is added before it
+/// is removed; nothing here touches s1+t1 or its link).
+#[rustfmt::skip]
+pub(super) fn routes() -> Vec<Route> {
+    use Body::{MarkRead, MarkReadOf, SendAsCaller, SendAsSomeoneElse};
+    let none = || Body::None;
+    let new_user = json!({"userId": "s4", "displayName": "Student Four", "role": "student", "password": "password-456"});
+    vec![
+        //                                                                                               s1          s2          t1          t2          admin
+        route("GET /chat/get_teachers",                       none(),                           [OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("GET /chat/get_teachers?user_name=s1",          none(),                           [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/get_students",                       none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
+        route("GET /chat/get_students?user_name=t1",          none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("GET /chat/get_chats",                          none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
+        route("GET /chat/get_chats?user_name=t1",             none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        // s2 is linked to t1, and still has no business in s1+t1.
+        route("GET /chat/read?conversationId=s1%2Bt1",        none(),                           [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t1"),            [CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/send",                              SendAsSomeoneElse,                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkRead,                         [NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN ]),
+        // s1 and t2 were never linked and have no history: to each other they are strangers,
+        // refused with the words an unknown id or another student gets (see `enumeration`).
+        // Only the admin learns precisely what a conversationId names.
+        route("GET /chat/read?conversationId=s1%2Bt2",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t2"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("s1+t2"),              [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=s1%2Bs3",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("GET /chat/read?conversationId=s1%2Bnobody",    none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /chat/send",                              SendAsCaller("s1+nobody"),        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("t2+nobody"),          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("GET /admin/users",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/users",                            Body::Json(new_user),             [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("PATCH /admin/users/s3",                        Body::Json(json!({"displayName": "Renamed"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/links",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/links",                            Body::Json(json!({"teacherId": "t2", "studentId": "s3"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("DELETE /admin/links?teacherId=t2&studentId=s3", none(),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        // A code replaces the password: admins issue them for students and teachers (here
+        // s3, whom no caller or observer signs in as), for no admin (the caller included);
+        // students and teachers for nobody (themselves included).
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"], "validForHours": 1})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/sign-in-codes",                    Body::SignInCodeForCaller,        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "admin"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "nobody"]})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // The upload is read only after the caller is known to be an admin (a JSON body
+        // is then refused for not being a zip); the import itself is in `roster`.
+        route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),
+        // The seeded school imported no roster: nobody has a class, so a teacher learns
+        // that it does not exist; students and admins never announce. (Classes with
+        // members are in `classes`.)
+        route("GET /classes",                                 none(),                           [OK,         OK,         OK,         OK,         OK        ]),
+        route("GET /admin/classes",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /classes/class-1/announce",               Body::Json(json!({"messageBody": "hi all", "clientMessageId": "a-1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  NOT_FOUND,  NOT_FOUND,  FORBIDDEN ]),
+        // GraphQL answers every operation 200; a refusal is a GraphQL error carrying the
+        // REST code (`check` reads it there), and the rules are the same.
+        route("POST /graphql", Body::Graphql("{ me { userId } }"),                              [OK,         OK,         OK,         OK,         OK        ]),
+        route("POST /graphql", Body::Graphql("{ teachers { conversationId } }"),                [OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ teachers(userName: \"s1\") { unreadCount } }"),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ students(userName: \"t1\") { conversationId } }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ chats { conversationId } }"),                   [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"t1+s1\") { id } }"),       [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+t2\") { id } }"),       [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+nobody\") { id } }"),   [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t1\", messageBody: \"graphql from {caller}\"}) { messageId } }"),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t2\", messageBody: \"hi\"}) { messageId } }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { markRead(conversationId: \"s1+t1\", timestamp: \"{seeded}\") { userId } }"),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("{ users { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ links { teacher } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ audit { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+    ]
+}
