@@ -184,11 +184,16 @@ export function formatCount(n) {
   return numberFormat.format(n);
 }
 
-/** `fn`, called once `ms` after the last of a burst of calls (typing in a search field). */
+/**
+ * `fn`, called once `ms` after the last of a burst of calls (typing in a search field);
+ * `.cancel()` drops a pending call (Enter runs the search at once instead).
+ */
 export function debounce(fn, ms) {
   let timer = null;
-  return (...args) => {
+  const debounced = (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
+  debounced.cancel = () => clearTimeout(timer);
+  return debounced;
 }

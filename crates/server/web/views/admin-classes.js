@@ -1,7 +1,7 @@
 // Admin: classes. A class picker for the People and Links filters (a text field whose
 // suggestions come from `GET /admin/classes?q=`, so it stays small however many classes
 // the school has), and the list of classes shown on the Roster page: search, page through
-// with "Show more", and open a class's people or links.
+// with "Show more", and open a class's members (People) or pairs (Links).
 
 import * as api from '../api.js';
 import { h, bidi, isolate, replace, show, formatCount, debounce } from '../dom.js';
@@ -107,16 +107,18 @@ export class ClassesList {
     this.hasMore = false;
     this.nextAfter = undefined;
     this.seq = 0;
+    const typed = debounce(() => this.load(), 250);
     this.search = h('input', {
       id: 'classes-search',
       type: 'search',
       class: 'input compact',
       placeholder: 'Class ID or title',
       autocomplete: 'off',
-      oninput: debounce(() => this.load(), 250),
+      oninput: typed,
       onkeydown: (event) => {
         if (event.key === 'Enter') {
           event.preventDefault();
+          typed.cancel();
           this.load();
         }
       },
@@ -198,8 +200,9 @@ export class ClassesList {
       h(
         'td',
         { class: 'actions' },
-        h('a', { class: 'button small', href: `#/admin/users?classId=${id}`, 'aria-label': `People of ${isolate(c.title)}` }, 'People'),
-        h('a', { class: 'button small', href: `#/admin/links?classId=${id}`, 'aria-label': `Links of ${isolate(c.title)}` }, 'Links'),
+        // "Members" and "Pairs", not "People" and "Links": the tabs keep those names.
+        h('a', { class: 'button small', href: `#/admin/users?classId=${id}`, 'aria-label': `Members of ${c.title}`, title: 'Its teachers and students, on the People page' }, 'Members'),
+        h('a', { class: 'button small', href: `#/admin/links?classId=${id}`, 'aria-label': `Pairs of ${c.title}`, title: 'Its teacher–student links, on the Links page' }, 'Pairs'),
       ),
     );
   }

@@ -1,20 +1,48 @@
 // Admin: teacher–student links (enrolments). Linking lets the two message each other;
 // unlinking keeps the conversation readable but stops new messages. Each link opens the
-// read-only, audited conversation viewer.
+// read-only, audited conversation viewer. The list can be narrowed to a class or a person
+// on the server (#/admin/links?classId=…&userId=…), then by name here; long lists are
+// shown a few hundred rows at a time.
 
 import * as api from '../api.js';
-import { h, avatar, bidi, isolate, replace } from '../dom.js';
+import { h, avatar, bidi, isolate, replace, show, formatCount, debounce } from '../dom.js';
+import { ClassPicker } from './admin-classes.js';
 
 const CONFIRM_MS = 5000;
+/** Rows rendered at a time ("Show more" adds as many again). */
+const ROWS = 200;
 
 export class LinksPanel {
   constructor(context) {
     this.context = context;
     this.links = [];
+    this.shown = ROWS;
+    this.seq = 0;
+    this.classPicker = new ClassPicker({ id: 'links-class', label: 'Class', onchange: () => this.filtersChanged() });
+    const typed = debounce(() => this.filtersChanged(), 250);
+    this.userFilter = h('input', {
+      id: 'links-user',
+      type: 'search',
+      class: 'input compact',
+      autocomplete: 'off',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      placeholder: 'e.g. alice.martin',
+      oninput: typed,
+      onkeydown: (event) => {
+        if (event.key === 'Enter') {
+          event.preventDefault();
+          typed.cancel();
+          this.filtersChanged();
+        }
+      },
+    });
+    this.count = h('p', { class: 'muted result-count', role: 'status' });
+    this.more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => { this.shown += ROWS; this.render(); } }, 'Show more');
     this.teacher = h('select', { id: 'link-teacher', class: 'input', required: true });
     this.student = h('select', { id: 'link-student', class: 'input', required: true });
     this.formStatus = h('p', { class: 'form-status', role: 'status' });
-    this.search = h('input', { id: 'links-search', type: 'search', class: 'input compact', placeholder: 'Filter by name or ID', oninput: () => this.render() });
+    this.search = h('input', { id: 'links-search', type: 'search', class: 'input compact', placeholder: 'Filter by name or ID', oninput: () => { this.shown = ROWS; this.render(); } });
     this.tbody = h('tbody');
     const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id, class: 'field-label' }, label), input);
     this.element = h(
@@ -40,32 +68,77 @@ export class LinksPanel {
           'div',
           { class: 'card-head' },
           h('h2', { id: 'links-title' }, 'Who can message whom'),
-          h('label', { for: 'links-search', class: 'sr-only' }, 'Filter links'),
-          this.search,
         ),
         h('p', { class: 'muted small-print' }, 'Opening a conversation is recorded in the audit log.'),
+        h(
+          'div',
+          { class: 'filter-bar', role: 'search', 'aria-label': 'Find links' },
+          this.classPicker.element,
+          h('div', { class: 'filter-field' }, h('label', { for: 'links-user', class: 'field-label' }, 'User ID'), this.userFilter),
+          h('div', { class: 'filter-field' }, h('label', { for: 'links-search', class: 'field-label' }, 'Filter links'), this.search),
+        ),
+        this.count,
         h(
           'table',
           { class: 'data-table links-table' },
           h('thead', {}, h('tr', {}, ['Teacher', 'Student', h('span', { class: 'sr-only' }, 'Actions')].map((c) => h('th', { scope: 'col' }, c)))),
           this.tbody,
         ),
+        this.more,
       ),
     );
   }
 
-  async show() {
+  /** Filters in the address replace those on show; none keeps the ones set before. */
+  async show(params = new URLSearchParams()) {
+    if (params.has('classId') || params.has('userId')) {
+      this.classPicker.value = params.get('classId') || '';
+      this.userFilter.value = params.get('userId') || '';
+    }
+    this.filtersChanged();
     try {
-      const [users, links] = await Promise.all([api.listAllUsers(), api.listLinks()]);
+      const users = await api.listAllUsers();
       this.context.names.clear();
       for (const user of users) this.context.names.set(user.userId, user.displayName);
       this.fillSelect(this.teacher, users.filter((u) => u.role === 'teacher'), 'Choose a teacher');
       this.fillSelect(this.student, users.filter((u) => u.role === 'student'), 'Choose a student');
-      this.links = links.links;
       this.render();
     } catch (error) {
-      this.context.toast(api.describeError(error), 'error');
+      if (error.status !== 401) this.context.toast(api.describeError(error), 'error');
     }
+  }
+
+  filterValues() {
+    return { classId: this.classPicker.value || undefined, userId: this.userFilter.value.trim() || undefined };
+  }
+
+  filtersChanged() {
+    const filters = this.filterValues();
+    if (window.location.hash.startsWith('#/admin/links')) {
+      const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
+      window.history.replaceState(null, '', `#/admin/links${query ? `?${query}` : ''}`);
+    }
+    this.loadLinks();
+  }
+
+  /** The links for the class and person filters, from the server. */
+  async loadLinks() {
+    const seq = ++this.seq;
+    const filters = this.filterValues();
+    try {
+      const { links } = await api.listLinks(filters);
+      if (seq !== this.seq) return;
+      this.links = links;
+      this.failure = null;
+    } catch (error) {
+      if (seq !== this.seq || error.status === 401) return;
+      this.links = [];
+      this.failure = error.status === 404 && filters.classId
+        ? ['There is no class ', h('code', {}, filters.classId), '.']
+        : api.describeError(error);
+    }
+    this.shown = ROWS;
+    this.render();
   }
 
   fillSelect(select, users, prompt) {
@@ -86,14 +159,25 @@ export class LinksPanel {
 
   render() {
     const query = this.search.value.trim().toLowerCase();
-    const shown = this.links.filter((link) =>
+    const matching = this.links.filter((link) =>
       !query || [link.teacherId, link.studentId, this.name(link.teacherId), this.name(link.studentId)].some((s) => s.toLowerCase().includes(query)),
     );
-    if (shown.length === 0) {
-      replace(this.tbody, h('tr', {}, h('td', { colspan: '3', class: 'muted' }, this.links.length ? 'No link matches.' : 'No links yet.')));
+    const filtered = Boolean(query || Object.values(this.filterValues()).some(Boolean));
+    const rows = matching.slice(0, this.shown);
+    show(this.more, rows.length < matching.length);
+    if (this.failure) {
+      replace(this.count);
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '3', class: 'error-text' }, this.failure)));
       return;
     }
-    replace(this.tbody, shown.map((link) => this.row(link)));
+    replace(this.count, matching.length === 0 ? '' : rows.length < matching.length
+      ? `Showing ${formatCount(rows.length)} of ${formatCount(matching.length)} links.`
+      : `Showing ${formatCount(matching.length)} link${matching.length === 1 ? '' : 's'}.`);
+    if (matching.length === 0) {
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '3', class: 'muted empty-state' }, filtered ? 'No link matches.' : 'No links yet.')));
+      return;
+    }
+    replace(this.tbody, rows.map((link) => this.row(link)));
   }
 
   row(link) {
@@ -143,8 +227,7 @@ export class LinksPanel {
     try {
       await api.addLink(teacherId, studentId);
       replace(this.formStatus, bidi(this.name(teacherId)), ' and ', bidi(this.name(studentId)), ' can now message each other.');
-      this.links = (await api.listLinks()).links;
-      this.render();
+      await this.loadLinks();
     } catch (error) {
       const text = error.status === 409 ? 'They are already linked.' : api.describeError(error);
       replace(this.formStatus, h('span', { class: 'error-text' }, text));

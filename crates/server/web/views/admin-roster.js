@@ -1,10 +1,12 @@
 // Admin: the roster. The school's student information system exports a OneRoster CSV
 // bundle (a .zip); "Preview changes" uploads it as a dry run and shows the diff (nothing is
 // written), "Apply changes" uploads the same file again for real and shows what was done.
-// A refused bundle lists every problem with its file, line and column.
+// A refused bundle lists every problem with its file, line and column. Below, the
+// school's classes (admin-classes.js), each opening its people or its links.
 
 import * as api from '../api.js';
 import { h, bidi, replace, show, formatCount } from '../dom.js';
+import { ClassesList } from './admin-classes.js';
 
 /** The server's limit on an upload (`ROSTER_BODY_LIMIT`). */
 const MAX_UPLOAD_BYTES = 32 << 20;
@@ -44,6 +46,7 @@ export class RosterPanel {
     this.status = h('p', { class: 'form-status roster-status', role: 'status' });
     this.error = h('div', { class: 'form-error roster-error', role: 'alert', hidden: true });
     this.result = h('section', { class: 'card roster-result', 'aria-labelledby': 'roster-result-title', hidden: true });
+    this.classes = new ClassesList(context);
     this.element = h(
       'div',
       { class: 'admin-panel' },
@@ -67,10 +70,13 @@ export class RosterPanel {
         this.error,
       ),
       this.result,
+      this.classes.element,
     );
   }
 
-  show() {}
+  show() {
+    this.classes.show();
+  }
 
   /** A new file: what was shown belonged to the previous one. */
   chosen() {
@@ -132,7 +138,7 @@ export class RosterPanel {
     if (!dryRun) {
       this.applyButton.disabled = true;
       this.context.toast(report.applied ? ['Roster imported: ', report.summary] : 'The roster was already up to date.');
-      this.context.refreshNames().catch(() => {});
+      this.context.refreshNames().catch(() => {}).finally(() => this.classes.show());
     }
   }
 

@@ -2,14 +2,23 @@
 // form that opens under their row); list a teacher's conversations, including those with
 // students no longer linked, to open any of them in the read-only viewer; disable or
 // re-enable an account (a disabled account cannot sign in, and its open sessions stop
-// working at their next request).
+// working at their next request). Find people by a search (part of the userId or name)
+// and by role, status and class, a page at a time; the filters live in the page's address
+// (#/admin/users?q=…&role=…&status=…&classId=…), so they are kept when coming back.
 
 import * as api from '../api.js';
-import { h, avatar, bidi, replace, show } from '../dom.js';
+import { h, avatar, bidi, replace, show, formatCount, debounce } from '../dom.js';
+import { ClassPicker } from './admin-classes.js';
 
 // The server's rules (crates/core/src/user.rs), checked here first for a clearer message.
 const MIN_PASSWORD_CHARS = 8;
 const MAX_NAME_CHARS = 100;
+
+/** People per page. */
+const PAGE = 100;
+/** Requests a search may chain, while it finds nobody yet, before asking to go on. */
+const AUTO_PAGES = 5;
+const FILTERS = ['q', 'role', 'status', 'classId'];
 
 const ROLES = [
   ['student', 'Student'],
@@ -23,14 +32,55 @@ export class UsersPanel {
     this.users = [];
     this.hasMore = false;
     this.editor = null; // {userId, kind: 'rename'|'password'|'conversations', row}: the open form
+    this.nextAfter = undefined;
+    this.seq = 0;
+    const typed = debounce(() => this.filtersChanged(), 250);
+    this.search = h('input', {
+      id: 'users-search',
+      type: 'search',
+      class: 'input compact',
+      autocomplete: 'off',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      maxlength: '100',
+      placeholder: 'Name or user ID',
+      oninput: typed,
+      onkeydown: (event) => {
+        if (event.key === 'Enter') {
+          event.preventDefault();
+          typed.cancel();
+          this.filtersChanged();
+        }
+      },
+    });
     this.filter = h(
       'select',
-      { id: 'users-filter', class: 'input compact', onchange: () => this.load() },
+      { id: 'users-filter', class: 'input compact', onchange: () => this.filtersChanged() },
       h('option', { value: '' }, 'Everyone'),
       ROLES.map(([value, label]) => h('option', { value }, `${label}s`)),
     );
+    this.status = h(
+      'select',
+      { id: 'users-status', class: 'input compact', onchange: () => this.filtersChanged() },
+      h('option', { value: '' }, 'All'),
+      h('option', { value: 'active' }, 'Active'),
+      h('option', { value: 'disabled' }, 'Disabled'),
+    );
+    this.classPicker = new ClassPicker({ id: 'users-class', label: 'Class', onchange: () => this.filtersChanged() });
+    this.clear = h('button', { type: 'button', class: 'button small', hidden: true, onclick: () => this.clearFilters() }, 'Clear filters');
+    this.count = h('p', { class: 'muted result-count', role: 'status', id: 'users-count' });
     this.tbody = h('tbody');
     this.more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => this.load(true) }, 'Show more');
+    const filterField = (id, label, input) => h('div', { class: 'filter-field' }, h('label', { for: id, class: 'field-label' }, label), input);
+    this.filters = h(
+      'div',
+      { class: 'filter-bar', role: 'search', 'aria-label': 'Find people' },
+      filterField('users-search', 'Search', this.search),
+      filterField('users-filter', 'Show', this.filter),
+      filterField('users-status', 'Status', this.status),
+      this.classPicker.element,
+      h('div', { class: 'filter-field filter-actions' }, this.clear),
+    );
     this.form = this.buildForm();
     this.element = h(
       'div',
@@ -44,8 +94,9 @@ export class UsersPanel {
           'div',
           { class: 'card-head' },
           h('h2', { id: 'users-title' }, 'Everyone at school'),
-          h('label', { for: 'users-filter', class: 'inline-label' }, 'Show', this.filter),
         ),
+        this.filters,
+        this.count,
         h(
           'table',
           { class: 'data-table users-table' },
@@ -78,26 +129,103 @@ export class UsersPanel {
     );
   }
 
-  show() {
+  /** The filters as they are in the form. */
+  filterValues() {
+    return {
+      q: this.search.value.trim() || undefined,
+      role: this.filter.value || undefined,
+      status: this.status.value || undefined,
+      classId: this.classPicker.value || undefined,
+    };
+  }
+
+  /**
+   * From the page's address: filters given there replace those on show; none keeps the
+   * ones set before (coming back to the tab), and the address shows them again.
+   */
+  show(params = new URLSearchParams()) {
+    if (FILTERS.some((key) => params.has(key))) {
+      this.search.value = params.get('q') || '';
+      this.filter.value = ROLES.some(([role]) => role === params.get('role')) ? params.get('role') : '';
+      this.status.value = ['active', 'disabled'].includes(params.get('status')) ? params.get('status') : '';
+      this.classPicker.value = params.get('classId') || '';
+    }
+    this.filtersChanged();
+  }
+
+  filtersChanged() {
+    const filters = this.filterValues();
+    show(this.clear, Object.values(filters).some(Boolean));
+    // Keep the filters in the address without a new history entry (nor a hashchange).
+    if (window.location.hash.startsWith('#/admin/users') || !window.location.hash.startsWith('#/admin/')) {
+      const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
+      window.history.replaceState(null, '', `#/admin/users${query ? `?${query}` : ''}`);
+    }
     this.load();
   }
 
+  clearFilters() {
+    this.search.value = '';
+    this.filter.value = '';
+    this.status.value = '';
+    this.classPicker.value = '';
+    this.filtersChanged();
+    this.search.focus();
+  }
+
+  /**
+   * The first page for the filters, or (`more`) the next one from `nextAfter`. A search
+   * answers a short page with `hasMore` when it ran out of its budget; while nothing is
+   * found yet it goes on by itself for a few requests, then leaves it to "Show more".
+   */
   async load(more = false) {
-    const after = more ? this.users[this.users.length - 1]?.userId : undefined;
+    const seq = ++this.seq;
+    const filters = this.filterValues();
+    let after = more ? this.nextAfter : undefined;
+    let users = more ? this.users : [];
+    this.more.disabled = true;
     try {
-      const page = await api.listUsers({ role: this.filter.value || undefined, after, limit: 100 });
-      this.users = more ? [...this.users, ...page.users] : page.users;
-      this.hasMore = page.hasMore;
-      this.render();
+      for (let round = 0; ; round += 1) {
+        const page = await api.listUsers({ ...filters, after, limit: PAGE });
+        if (seq !== this.seq) return; // the filters changed meanwhile
+        users = [...users, ...page.users];
+        this.hasMore = page.hasMore;
+        after = page.nextAfter ?? page.users[page.users.length - 1]?.userId ?? after;
+        if (!page.hasMore || users.length > 0 || page.users.length > 0 || round + 1 >= AUTO_PAGES) break;
+      }
+      this.users = users;
+      this.nextAfter = after;
+      this.failure = null;
     } catch (error) {
-      this.context.toast(api.describeError(error), 'error');
+      if (seq !== this.seq || error.status === 401) return;
+      this.users = [];
+      this.hasMore = false;
+      this.failure = error.status === 404 && filters.classId
+        ? ['There is no class ', h('code', {}, filters.classId), '.']
+        : api.describeError(error);
+    } finally {
+      if (seq === this.seq) this.more.disabled = false;
     }
+    this.render();
   }
 
   render() {
     show(this.more, this.hasMore);
-    if (this.users.length === 0) {
-      replace(this.tbody, h('tr', {}, h('td', { colspan: '5', class: 'muted' }, 'Nobody here yet.')));
+    const n = this.users.length;
+    const filtered = Object.values(this.filterValues()).some(Boolean);
+    if (this.failure) {
+      replace(this.count);
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '5', class: 'error-text' }, this.failure)));
+      return;
+    }
+    replace(this.count, n === 0 && !this.hasMore
+      ? ''
+      : `Showing ${formatCount(n)} ${n === 1 ? 'person' : 'people'}${this.hasMore ? '; more to load' : ''}.`);
+    if (n === 0) {
+      const text = !filtered
+        ? 'Nobody here yet.'
+        : this.hasMore ? 'Nobody matches yet. Show more to search further.' : 'Nobody matches.';
+      replace(this.tbody, h('tr', {}, h('td', { colspan: '5', class: 'muted empty-state' }, text)));
       return;
     }
     replace(this.tbody, this.users.map((user) => [

@@ -68,8 +68,14 @@ export class AdminScreen {
     return users;
   }
 
-  /** `#/admin/<tab>` or `#/admin/view/<conversationId>`. */
+  /**
+   * `#/admin/<tab>`, with the filters of People and Links after a `?`
+   * (`#/admin/users?classId=class-0001`), or `#/admin/view/<conversationId>`.
+   */
   route(path) {
+    const mark = path.indexOf('?');
+    const params = new URLSearchParams(mark < 0 ? '' : path.slice(mark + 1));
+    if (mark >= 0) path = path.slice(0, mark);
     const [tab, ...rest] = path.split('/');
     this.viewer?.destroy();
     this.viewer = null;
@@ -81,7 +87,7 @@ export class AdminScreen {
     for (const [key, link] of this.tabLinks) link.setAttribute('aria-current', key === id ? 'page' : 'false');
     this.element.classList.remove('viewing');
     replace(this.content, this.panels[id].element);
-    this.panels[id].show();
+    this.panels[id].show(params);
   }
 
   async showViewer(conversationId) {
