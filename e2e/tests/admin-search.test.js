@@ -209,8 +209,10 @@ test('classes: found by title, their people and their links', async () => {
   await page.getByLabel('Class', { exact: true }).press('Enter');
   await page.locator('.users-table td.error-text', { hasText: 'There is no class class-nope.' }).waitFor();
 
-  // Links filtered by the class: exactly that class's pairs.
+  // Links filtered by the class: exactly that class's pairs. (Wait for the Links page:
+  // People has a Class field too, and the tab's navigation is a hash change.)
   await page.getByRole('link', { name: 'Links' }).click();
+  await page.getByRole('heading', { name: 'Links', level: 1 }).waitFor();
   await page.getByLabel('Class', { exact: true }).fill(chosen.classId);
   await page.getByLabel('Class', { exact: true }).press('Enter');
   const linkRows = page.locator('.links-table tbody tr[data-conversation-id]');
