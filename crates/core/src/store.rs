@@ -223,6 +223,10 @@ pub trait Store: Send + Sync + 'static {
     /// The class with this sourcedId.
     async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError>;
 
+    /// Every class the roster holds, in sourcedId order: what the admin listing pages
+    /// through, without the accounts and links [`Store::roster_state`] also reads.
+    async fn classes(&self) -> Result<Vec<Class>, StoreError>;
+
     /// The classes `user` teaches or takes, in sourcedId order.
     async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError>;
 

@@ -94,6 +94,14 @@ pub(crate) async fn roster_state(store: &dyn Store) -> RosterState {
         .roster_state()
         .await
         .unwrap_or_else(|error| panic!("roster_state failed: {error}"));
+    let classes = store
+        .classes()
+        .await
+        .unwrap_or_else(|error| panic!("classes failed: {error}"));
+    assert_eq!(
+        classes, state.classes,
+        "classes must list exactly roster_state's classes, in the same order"
+    );
     for pair in state.accounts.windows(2) {
         assert!(
             pair[0].sourced_id < pair[1].sourced_id,

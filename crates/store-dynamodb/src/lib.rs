@@ -300,6 +300,10 @@ impl Store for DynamoStore {
         classes::get(self, id).await
     }
 
+    async fn classes(&self) -> Result<Vec<Class>, StoreError> {
+        roster::classes(self).await
+    }
+
     async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
         classes::of(self, user).await
     }

@@ -64,7 +64,7 @@ const ACTIONS_PER_ACCOUNT: usize = 4;
 pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError> {
     let (accounts, classes, links) = tokio::join!(
         partition(store, ROSTER_ACCOUNTS_PARTITION, "Query roster accounts"),
-        partition(store, ROSTER_CLASSES_PARTITION, "Query roster classes"),
+        classes(store),
         partition(store, ROSTER_LINKS_PARTITION, "Query roster links"),
     );
     let accounts = accounts?
@@ -85,11 +85,7 @@ pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError
         })
         .collect();
     accounts.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
-    let mut classes = classes?
-        .iter()
-        .map(class_from_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    classes.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    let classes = classes?;
     let mut links = links?
         .iter()
         .map(users::link_from_item)
@@ -100,6 +96,17 @@ pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError
         classes,
         links,
     })
+}
+
+/// Every class, sorted by sourcedId: one Query of the classes' partition.
+pub(crate) async fn classes(store: &DynamoStore) -> Result<Vec<Class>, StoreError> {
+    let mut classes = partition(store, ROSTER_CLASSES_PARTITION, "Query roster classes")
+        .await?
+        .iter()
+        .map(class_from_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    classes.sort_by(|a, b| a.sourced_id.cmp(&b.sourced_id));
+    Ok(classes)
 }
 
 /// Applies `changes` in the steps the module docs describe; the first failing step ends

@@ -291,6 +291,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn classes(&self) -> Result<Vec<Class>, StoreError> {
+        self.readers.run(roster::classes).await
+    }
+
     async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
         let user = user.clone();
         self.readers

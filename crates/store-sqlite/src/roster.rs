@@ -45,7 +45,7 @@ fn accounts(connection: &Connection) -> Result<Vec<RosterAccount>, StoreError> {
     .collect()
 }
 
-fn classes(connection: &Connection) -> Result<Vec<Class>, StoreError> {
+pub(crate) fn classes(connection: &Connection) -> Result<Vec<Class>, StoreError> {
     let mut classes = BTreeMap::new();
     let mut statement = connection
         .prepare_cached("SELECT sourced_id, title FROM classes")

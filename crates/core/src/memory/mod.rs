@@ -182,6 +182,10 @@ impl Store for MemoryStore {
         Ok(self.state().class(id))
     }
 
+    async fn classes(&self) -> Result<Vec<Class>, StoreError> {
+        Ok(self.state().roster.classes.values().cloned().collect())
+    }
+
     async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
         Ok(self.state().classes_of(user))
     }

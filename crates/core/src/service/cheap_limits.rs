@@ -65,6 +65,9 @@ impl Store for DownStore {
     ) -> Result<Option<crate::store::Class>, StoreError> {
         self.down()
     }
+    async fn classes(&self) -> Result<Vec<crate::store::Class>, StoreError> {
+        self.down()
+    }
     async fn classes_of(&self, _: &UserId) -> Result<Vec<crate::store::Class>, StoreError> {
         self.down()
     }

@@ -137,7 +137,7 @@ impl ChatService {
 
     /// Classes for admins, in classId order: all, or those whose id or title contains
     /// `search` (ignoring case). Reads the roster's classes whole (a district has
-    /// hundreds to a few thousand), then pages.
+    /// hundreds to a few thousand, one Query on DynamoDB), then pages.
     pub async fn find_classes(
         &self,
         actor: Actor<'_>,
@@ -160,9 +160,8 @@ impl ChatService {
         let limit = parse_limit(limit, DEFAULT_PAGE)?;
         let mut classes: Vec<crate::roster::Class> = self
             .store
-            .roster_state()
+            .classes()
             .await?
-            .classes
             .into_iter()
             .filter(|class| after.as_ref().is_none_or(|after| &class.sourced_id > after))
             .filter(|class| {

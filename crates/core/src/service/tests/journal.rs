@@ -92,6 +92,10 @@ impl Store for Journal {
         self.note("class");
         self.inner.class(id).await
     }
+    async fn classes(&self) -> Result<Vec<crate::store::Class>, StoreError> {
+        self.note("classes");
+        self.inner.classes().await
+    }
     async fn classes_of(&self, user: &UserId) -> Result<Vec<crate::store::Class>, StoreError> {
         self.note("classes_of");
         self.inner.classes_of(user).await
