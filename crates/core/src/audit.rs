@@ -24,6 +24,15 @@ pub enum AuditAction {
     /// Issued a one-time sign-in code, which replaced the account's password; the target
     /// is the userId.
     IssueSignInCode,
+    /// A guardian read their child's conversation (the target) or contact list (the
+    /// child's userId), where the school allows it.
+    GuardianRead,
+    /// Made someone a guardian of a student; the target is `guardianId~studentId`.
+    AddGuardian,
+    /// Removed a guardian link; the target as for [`Self::AddGuardian`].
+    RemoveGuardian,
+    /// Changed the school's settings; the target is what changed (`guardianOversight=on`).
+    UpdateSettings,
 }
 
 impl AuditAction {
@@ -39,6 +48,10 @@ impl AuditAction {
             Self::ExportSchool => "school.export",
             Self::ImportRoster => "roster.import",
             Self::IssueSignInCode => "user.sign_in_code",
+            Self::GuardianRead => "guardian.read",
+            Self::AddGuardian => "guardian.add",
+            Self::RemoveGuardian => "guardian.remove",
+            Self::UpdateSettings => "settings.update",
         }
     }
 
@@ -54,6 +67,10 @@ impl AuditAction {
             Self::ExportSchool,
             Self::ImportRoster,
             Self::IssueSignInCode,
+            Self::GuardianRead,
+            Self::AddGuardian,
+            Self::RemoveGuardian,
+            Self::UpdateSettings,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)
@@ -71,7 +88,7 @@ pub struct AuditEntry {
     pub actor: String,
     /// What they did.
     pub action: AuditAction,
-    /// What they did it to: a conversationId, userId or `teacher+student` link, or for an
-    /// import its counts.
+    /// What they did it to: a conversationId, userId, `student+teacher` link or
+    /// `guardian~student` guardian link, a settings change, or for an import its counts.
     pub target: String,
 }

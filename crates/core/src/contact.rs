@@ -16,4 +16,9 @@ pub struct Contact {
     pub last_message: Option<Message>,
     /// Messages from the peer newer than the user's read marker.
     pub unread_count: u64,
+    /// The family behind the line, in display-name order: on a guardian's line for a
+    /// teacher (or a teacher's for a guardian), the children who connect them; on a
+    /// teacher's line for a student, the student's guardians, whom the teacher may message.
+    /// Empty on every other line, and wherever a store builds a plain contact.
+    pub family: Vec<User>,
 }

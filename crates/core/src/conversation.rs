@@ -1,5 +1,9 @@
 //! Conversation ids: one conversation per (student, teacher) pair, written
-//! `<studentId>+<teacherId>` — the order of both examples in the original notes.
+//! `<studentId>+<teacherId>` — the order of both examples in the original notes — and one
+//! per (guardian, teacher) pair, written `<guardianId>+<teacherId>`: whoever is not the
+//! teacher stands first. Which of the two a conversation is, is a fact about its first
+//! user's role, not about the id, so the id, its storage and its delivery are the same for
+//! both.
 
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
@@ -11,29 +15,31 @@ use std::fmt;
 pub const CONVERSATION_ID_PATTERN: &str =
     "^([A-Za-z0-9._@-]{1,128})[+ ](?!\\1$)[A-Za-z0-9._@-]{1,128}$";
 
-/// The canonical id of the conversation between one student and one teacher.
+/// The canonical id of the conversation between one teacher and one member of a family:
+/// a student, or a student's guardian.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConversationId {
-    student: UserId,
+    member: UserId,
     teacher: UserId,
 }
 
 impl ConversationId {
-    /// The conversation of this student with this teacher.
-    pub fn new(student: UserId, teacher: UserId) -> Self {
-        Self { student, teacher }
+    /// The conversation of this student (or guardian) with this teacher.
+    pub fn new(member: UserId, teacher: UserId) -> Self {
+        Self { member, teacher }
     }
 
     /// Parses an id a store wrote itself, trusting that it is in canonical
-    /// `<studentId>+<teacherId>` order.
+    /// `<memberId>+<teacherId>` order.
     pub fn parse_canonical(raw: &str) -> Result<Self, ChatError> {
         let reference = ConversationRef::parse(raw)?;
         Ok(Self::new(reference.first, reference.second))
     }
 
-    /// The student taking part.
-    pub fn student(&self) -> &UserId {
-        &self.student
+    /// The one taking part who is not the teacher: the student, or in a family
+    /// conversation the guardian.
+    pub fn member(&self) -> &UserId {
+        &self.member
     }
 
     /// The teacher taking part.
@@ -43,13 +49,13 @@ impl ConversationId {
 
     /// Whether `user` is one of the two participants.
     pub fn has_participant(&self, user: &UserId) -> bool {
-        &self.student == user || &self.teacher == user
+        &self.member == user || &self.teacher == user
     }
 
     /// The participant that is not `user` (the teacher if `user` is neither).
     pub fn peer_of(&self, user: &UserId) -> &UserId {
         if &self.teacher == user {
-            &self.student
+            &self.member
         } else {
             &self.teacher
         }
@@ -58,12 +64,12 @@ impl ConversationId {
 
 impl fmt::Display for ConversationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}+{}", self.student, self.teacher)
+        write!(f, "{}+{}", self.member, self.teacher)
     }
 }
 
 /// A conversationId as a client wrote it: two distinct userIds, in either order. Which one
-/// is the student is only known once the store has been asked about their roles, so the
+/// is the teacher is only known once the store has been asked about their roles, so the
 /// service turns this into a [`ConversationId`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationRef {
@@ -80,7 +86,7 @@ impl ConversationRef {
         let malformed = || {
             ChatError::invalid(
                 ErrorCode::InvalidConversationId,
-                "a conversationId is <studentId>+<teacherId>",
+                "a conversationId is <studentId>+<teacherId> (or <guardianId>+<teacherId>)",
             )
         };
         let mut parts = raw.split(['+', ' ']);

@@ -3,12 +3,16 @@
 //! # Layout
 //! - [`ids`]: validated identifiers (`UserId`, `MessageId`, `ClientMessageId`).
 //! - [`user`]: roles, users, display names and password hashing.
-//! - [`conversation`]: `ConversationId`, always `<studentId>+<teacherId>`.
+//! - [`conversation`]: `ConversationId`, always `<studentId>+<teacherId>` (or
+//!   `<guardianId>+<teacherId>`).
 //! - [`time`]: fixed-width microsecond UTC timestamps and the `Clock` port.
 //! - [`message`]: the message body rules and the stored `Message`.
 //! - [`text`]: which characters names and message bodies may hold, and those rules as the
 //!   patterns the OpenAPI document states.
-//! - [`link`]: `Link`, an enrollment of a student with a teacher, and its two `Side`s.
+//! - [`link`]: `Link`, an enrollment of a student with a teacher, and its two `Side`s;
+//!   `GuardianLink` (whose guardian someone is) and `FamilyLink` (what lets a guardian
+//!   and a teacher talk).
+//! - [`settings`]: `SchoolSettings`, what an admin decides for everyone.
 //! - [`announcement`]: a teacher's message to a whole class, stored as one copy per
 //!   student conversation.
 //! - [`contact`]: `Contact`, a line of a contact list.
@@ -47,6 +51,7 @@ pub mod policy;
 pub mod rate;
 pub mod roster;
 pub mod service;
+pub mod settings;
 pub mod store;
 pub mod text;
 pub mod time;
@@ -58,7 +63,7 @@ pub use conversation::ConversationId;
 pub use error::{ChatError, ErrorCode};
 pub use hub::{ConnectionId, Delivery, Event, Hub, NullHub, Revocation};
 pub use ids::{ClientMessageId, MessageId, UserId};
-pub use link::{Link, Side};
+pub use link::{FamilyLink, GuardianLink, Link, Side};
 pub use memory::MemoryStore;
 pub use message::{Message, MessageBody};
 pub use service::{ChatService, Limits, LoginAttempt, SignedIn};

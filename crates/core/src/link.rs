@@ -1,8 +1,11 @@
-//! Enrollment: which student may chat with which teacher, and the two sides of a link.
+//! Enrollment: which student may chat with which teacher, and the two sides of a link;
+//! families: which guardian a student has, and the teachers that makes them able to reach.
 //!
-//! A link is the one fact that lets two people talk. It has exactly two sides, a student's
-//! and a teacher's; admins are on neither, which is why they have no peers and no contact
-//! list of their own.
+//! A link is the one fact that lets a student and a teacher talk. It has exactly two sides,
+//! a student's and a teacher's; admins are on neither, which is why they have no peers and
+//! no contact list of their own. A guardian link says whose guardian someone is; a guardian
+//! and a teacher may talk while at least one child of the guardian is linked to the teacher
+//! (a [`FamilyLink`] for each such child).
 
 use crate::conversation::ConversationId;
 use crate::ids::UserId;
@@ -22,7 +25,7 @@ impl Link {
     pub fn of(conversation: &ConversationId) -> Self {
         Self {
             teacher: conversation.teacher().clone(),
-            student: conversation.student().clone(),
+            student: conversation.member().clone(),
         }
     }
 
@@ -32,6 +35,47 @@ impl Link {
             Side::Student if &self.student == user => Some(&self.teacher),
             Side::Teacher if &self.teacher == user => Some(&self.student),
             _ => None,
+        }
+    }
+}
+
+/// A guardian link: this guardian is a parent or carer of this student.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GuardianLink {
+    /// The guardian.
+    pub guardian: UserId,
+    /// Their child.
+    pub student: UserId,
+}
+
+/// What lets a guardian and a teacher talk: the guardian's child `student` is linked to
+/// the teacher. There is one for each child they share, and their conversation is open
+/// for sending while at least one exists. Derived, never stored on its own by the
+/// SQLite store; the DynamoDB store keeps a copy per pair so that it is one Query.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FamilyLink {
+    /// The guardian.
+    pub guardian: UserId,
+    /// The teacher.
+    pub teacher: UserId,
+    /// The child who connects them.
+    pub student: UserId,
+}
+
+impl FamilyLink {
+    /// The conversation of the guardian with the teacher.
+    pub fn conversation(&self) -> ConversationId {
+        ConversationId::new(self.guardian.clone(), self.teacher.clone())
+    }
+
+    /// The other end from `user` (the guardian or the teacher), if `user` is either.
+    pub fn peer_of(&self, user: &UserId) -> Option<&UserId> {
+        if &self.guardian == user {
+            Some(&self.teacher)
+        } else if &self.teacher == user {
+            Some(&self.guardian)
+        } else {
+            None
         }
     }
 }
@@ -47,12 +91,13 @@ pub enum Side {
 }
 
 impl Side {
-    /// The side a user of `role` is on; `None` for an admin, who is on no link.
+    /// The side a user of `role` is on; `None` for an admin, who is on no link, and for a
+    /// guardian, whose links are [`GuardianLink`]s.
     pub fn of(role: Role) -> Option<Self> {
         match role {
             Role::Student => Some(Self::Student),
             Role::Teacher => Some(Self::Teacher),
-            Role::Admin => None,
+            Role::Guardian | Role::Admin => None,
         }
     }
 
@@ -87,6 +132,7 @@ mod tests {
             assert_eq!(Side::of(role).map(Side::role), Some(role));
         }
         assert_eq!(Side::of(Role::Admin), None);
+        assert_eq!(Side::of(Role::Guardian), None);
     }
 
     #[test]

@@ -98,6 +98,11 @@ pub struct NewMessage {
     pub client_message_id: Option<ClientMessageId>,
     /// The announcement this message is one copy of, if any.
     pub announcement_id: Option<MessageId>,
+    /// In a family conversation (a guardian's with a teacher), the child whose links let
+    /// them talk: the store appends only while this child is the guardian's and linked to
+    /// the teacher. `None` in a student's conversation, where the link checked is the
+    /// student's own. Not stored with the message.
+    pub via: Option<UserId>,
 }
 
 impl NewMessage {

@@ -47,15 +47,74 @@ pub enum ReadAccess {
     Participant,
     /// An admin reading someone else's: allowed, and written to the audit log.
     Audited,
+    /// A guardian reading their child's, read-only, where the school allows it: written
+    /// to the audit log as `guardian.read`.
+    Guardian,
+}
+
+/// What the service knows about a guardian's claim on the student a read is about: the
+/// one fact beyond roles and relations that decides oversight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guardianship {
+    /// The caller is not a guardian of that student (or not a guardian at all).
+    None,
+    /// The caller is that student's guardian; `school_allows` is the school's
+    /// guardian-oversight setting.
+    Child {
+        /// Whether the school lets guardians read their children's conversations.
+        school_allows: bool,
+    },
+}
+
+/// May `caller`, a guardian, read their child's conversations and contact list? Only
+/// their own children's, and only while the school allows it. A student who is not their
+/// child gets the same words as any stranger's conversation, so a guardian cannot use the
+/// answer to learn who exists.
+pub fn oversight(caller: &User, guardianship: Guardianship) -> Result<ReadAccess, ChatError> {
+    match (caller.role, guardianship) {
+        (
+            Role::Guardian,
+            Guardianship::Child {
+                school_allows: true,
+            },
+        ) => Ok(ReadAccess::Guardian),
+        (
+            Role::Guardian,
+            Guardianship::Child {
+                school_allows: false,
+            },
+        ) => Err(ChatError::forbidden(
+            "your school does not let families read their children's conversations",
+        )),
+        _ => Err(not_yours()),
+    }
+}
+
+/// Can two users of these roles have a conversation at all? Exactly one is a teacher,
+/// and the other a student or a guardian. Students and guardians never talk to each
+/// other through classchat, nor teachers to teachers; admins talk to nobody.
+pub fn may_converse(first: Role, second: Role) -> bool {
+    matches!(
+        (first, second),
+        (Role::Student | Role::Guardian, Role::Teacher)
+            | (Role::Teacher, Role::Student | Role::Guardian)
+    )
 }
 
 /// May `caller` see the contact list (teachers, students or chats) of `target`?
-/// Everyone may see their own; admins may see anyone's, audited.
-pub fn contacts_access(caller: &User, target: &UserId) -> Result<ReadAccess, ChatError> {
+/// Everyone may see their own; admins may see anyone's, audited; a guardian their child's
+/// teachers where the school allows it ([`oversight`]), audited.
+pub fn contacts_access(
+    caller: &User,
+    target: &UserId,
+    guardianship: Guardianship,
+) -> Result<ReadAccess, ChatError> {
     if &caller.id == target {
         Ok(ReadAccess::Participant)
     } else if caller.role == Role::Admin {
         Ok(ReadAccess::Audited)
+    } else if caller.role == Role::Guardian && guardianship != Guardianship::None {
+        oversight(caller, guardianship)
     } else {
         Err(ChatError::forbidden("you may only list your own contacts"))
     }
@@ -86,17 +145,22 @@ pub fn may_disclose(caller: &User, relation: Relation) -> Result<(), ChatError> 
 }
 
 /// May `caller` read `conversation`? Participants may while they are linked, and after the
-/// link is removed while the conversation has history; admins always, audited.
+/// link is removed while the conversation has history; admins always, audited; a guardian
+/// of the conversation's student only where the school allows it ([`oversight`]), audited,
+/// and only a conversation that exists for the student (linked or with history).
 pub fn read_access(
     caller: &User,
     conversation: &ConversationId,
     relation: Relation,
+    guardianship: Guardianship,
 ) -> Result<ReadAccess, ChatError> {
     if caller.role == Role::Admin {
         return Ok(ReadAccess::Audited);
     }
     if !conversation.has_participant(&caller.id) {
-        return Err(not_yours());
+        let access = oversight(caller, guardianship)?;
+        may_disclose(caller, relation)?;
+        return Ok(access);
     }
     may_disclose(caller, relation)?;
     Ok(ReadAccess::Participant)
@@ -223,10 +287,11 @@ pub fn may_issue_sign_in_code(caller: Option<&User>, target: Role) -> Result<(),
     Ok(())
 }
 
-/// May a user of role `current` become `requested`? Not while they have links: a link is
-/// between one teacher and one student, and the conversations, contact lists and peers
-/// built on it assume those roles for as long as it exists (a send trusts the link
-/// alone). Keeping a role is no change and always allowed.
+/// May a user of role `current` become `requested`? Not while they have links or guardian
+/// links: a link is between one teacher and one student, a guardian link between one
+/// guardian and one student, and the conversations, contact lists and peers built on them
+/// assume those roles for as long as they exist (a send trusts the links alone). Keeping a
+/// role is no change and always allowed.
 pub fn may_change_role(current: Role, requested: Role, linked: bool) -> Result<(), ChatError> {
     if current != requested && linked {
         return Err(ChatError::conflict(
@@ -237,10 +302,27 @@ pub fn may_change_role(current: Role, requested: Role, linked: bool) -> Result<(
 }
 
 /// Whose presence `user` shares: the peers on the other side of their links, found from
-/// their own `Side`. `None` for an admin, who is on no link and so has no peers: their
-/// coming and going is nobody's business, and nobody's is theirs.
-pub fn presence_side(user: &User) -> Option<Side> {
-    Side::of(user.role)
+/// their own `Side`, and for teachers and guardians the peers of their family links.
+/// `None` for an admin, who is on no link and so has no peers: their coming and going is
+/// nobody's business, and nobody's is theirs.
+pub fn presence_peers(user: &User) -> Option<PresencePeers> {
+    match user.role {
+        Role::Admin => None,
+        role => Some(PresencePeers {
+            side: Side::of(role),
+            family: matches!(role, Role::Teacher | Role::Guardian),
+        }),
+    }
+}
+
+/// Which links' peers see a user come and go ([`presence_peers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresencePeers {
+    /// Peers across their enrollment links, on this side (`None`: a guardian has none).
+    pub side: Option<Side>,
+    /// Peers across family links: a teacher's students' guardians, a guardian's children's
+    /// teachers.
+    pub family: bool,
 }
 
 /// The refusal of any send, typing notice included, by an admin.
@@ -259,6 +341,8 @@ fn not_linked() -> ChatError {
     }
 }
 
+#[cfg(test)]
+mod family_tests;
 #[cfg(test)]
 mod tests;
 

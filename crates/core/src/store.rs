@@ -15,8 +15,9 @@ use async_trait::async_trait;
 pub use crate::announcement::{Announced, NewAnnouncement};
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
-pub use crate::link::{Link, Side};
+pub use crate::link::{FamilyLink, GuardianLink, Link, Side};
 pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
+pub use crate::settings::SchoolSettings;
 
 /// Why a store operation failed, in the terms the service can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -164,6 +165,10 @@ pub trait Store: Send + Sync + 'static {
     /// Order: the socket transport pipelines one client's sends, polling each call once
     /// before making the next. A store must take the write's place in its order during that
     /// first poll (queue it, or join a FIFO lock), so such calls are applied in call order.
+    ///
+    /// A family conversation's message names the child who connects its guardian and
+    /// teacher ([`NewMessage::via`]): it is appended only while that child is the
+    /// guardian's and linked to the teacher, checked in the same way.
     async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError>;
 
     /// A page of a conversation, see [`PageRequest`].
@@ -247,6 +252,38 @@ pub trait Store: Send + Sync + 'static {
         &self,
         announcement: &NewAnnouncement,
     ) -> Result<Announced, StoreError>;
+
+    /// Makes `link.guardian` a guardian of `link.student` by hand;
+    /// [`StoreError::Conflict`] if it is already (by hand or by the roster).
+    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError>;
+
+    /// Removes a guardian link, however it was made; whether it existed.
+    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError>;
+
+    /// The guardian links of one user (as guardian or as student), or every one when
+    /// `user` is `None`, sorted (guardian, then student).
+    async fn list_guardian_links(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError>;
+
+    /// Every [`FamilyLink`] in which `user` is the guardian or the teacher, sorted
+    /// (guardian, teacher, student): whom a guardian may message and through which
+    /// children, or which guardians a teacher may message. Nothing for anyone else.
+    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError>;
+
+    /// The contact list of `user` across family links: for a guardian, each teacher of
+    /// their children; for a teacher, each guardian of their students. One line per peer,
+    /// with the conversation state as `user` sees it and the connecting children in
+    /// [`Contact::family`] (display-name order, then userId); lines in peer display-name
+    /// order (then userId). A peer or child who does not exist is left out.
+    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError>;
+
+    /// The school's settings; [`SchoolSettings::default`] if none were ever stored.
+    async fn settings(&self) -> Result<SchoolSettings, StoreError>;
+
+    /// Replaces the school's settings.
+    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

@@ -23,8 +23,11 @@ pub const MAX_PASSWORD_ATTEMPT_BYTES: usize = 4 * MAX_PASSWORD_LEN;
 pub enum Role {
     /// Chats with the teachers they are linked to.
     Student,
-    /// Chats with the students they are linked to.
+    /// Chats with the students they are linked to, and with those students' guardians.
     Teacher,
+    /// A parent or carer, linked to one or more students: chats with their children's
+    /// teachers, and reads their children's conversations only when the school allows it.
+    Guardian,
     /// Manages users and links; reads any conversation (audited), never sends.
     Admin,
 }
@@ -35,6 +38,7 @@ impl Role {
         match self {
             Self::Student => "student",
             Self::Teacher => "teacher",
+            Self::Guardian => "guardian",
             Self::Admin => "admin",
         }
     }
@@ -47,10 +51,11 @@ impl FromStr for Role {
         match raw {
             "student" => Ok(Self::Student),
             "teacher" => Ok(Self::Teacher),
+            "guardian" => Ok(Self::Guardian),
             "admin" => Ok(Self::Admin),
             _ => Err(ChatError::invalid(
                 ErrorCode::InvalidRole,
-                "a role is one of student, teacher, admin",
+                "a role is one of student, teacher, guardian, admin",
             )),
         }
     }
@@ -186,7 +191,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip_and_reject_unknown() {
-        for role in [Role::Student, Role::Teacher, Role::Admin] {
+        for role in [Role::Student, Role::Teacher, Role::Guardian, Role::Admin] {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
         assert_eq!(

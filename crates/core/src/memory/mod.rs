@@ -15,6 +15,7 @@
 //! [`Store::append_if_linked`] asks of pipelined sends).
 
 mod announcements;
+mod family;
 mod messages;
 mod roster;
 mod state;
@@ -23,9 +24,9 @@ use crate::conversation::ConversationId;
 use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::store::{
-    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
-    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
-    UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
+    MessagePage, NewAnnouncement, PageRequest, RosterChanges, RosterState, SchoolSettings, Side,
+    SourcedId, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -131,7 +132,12 @@ impl Store for MemoryStore {
 
     async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
         let mut state = self.state();
-        if !state.links.contains(&Link::of(&message.conversation_id)) {
+        let conversation = &message.conversation_id;
+        let linked = match &message.via {
+            Some(child) => state.family_holds(conversation.member(), conversation.teacher(), child),
+            None => state.links.contains(&Link::of(conversation)),
+        };
+        if !linked {
             return Ok(None);
         }
         Ok(Some(state.append(message)))
@@ -195,6 +201,38 @@ impl Store for MemoryStore {
         announcement: &NewAnnouncement,
     ) -> Result<Announced, StoreError> {
         Ok(self.state().append_announcement(announcement))
+    }
+
+    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError> {
+        self.state().add_guardian(link)
+    }
+
+    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
+        Ok(self.state().guardians.remove(link))
+    }
+
+    async fn list_guardian_links(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError> {
+        Ok(self.state().list_guardian_links(user))
+    }
+
+    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
+        Ok(self.state().family_links(user))
+    }
+
+    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        Ok(self.state().family_contacts(user))
+    }
+
+    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
+        Ok(self.state().settings.clone())
+    }
+
+    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
+        self.state().settings = settings.clone();
+        Ok(())
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

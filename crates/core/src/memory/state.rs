@@ -27,6 +27,10 @@ pub(super) struct State {
     pub(super) audit: BTreeMap<String, AuditEntry>,
     /// What roster imports keep beside the users and links.
     pub(super) roster: super::roster::RosterTables,
+    /// Every guardian link, in (guardian, student) order.
+    pub(super) guardians: BTreeSet<crate::store::GuardianLink>,
+    /// The school's settings.
+    pub(super) settings: crate::settings::SchoolSettings,
     /// Each (author, clientMessageId) of an announcement: its id and class.
     pub(super) announcements:
         HashMap<(UserId, ClientMessageId), (crate::ids::MessageId, crate::roster::SourcedId)>,
@@ -113,7 +117,7 @@ impl State {
 
     /// The contact-list line of `user` for `peer`, or `None` when the peer does not exist
     /// (a contact list joins links and summaries with the peers' profiles).
-    fn contact(
+    pub(super) fn contact(
         &self,
         user: &UserId,
         peer: &UserId,
@@ -126,6 +130,7 @@ impl State {
             last_message: summary.map(|summary| summary.last.clone()),
             unread_count: summary.map_or(0, |summary| summary.unread),
             conversation_id: conversation,
+            family: Vec::new(),
         })
     }
 

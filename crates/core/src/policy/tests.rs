@@ -42,7 +42,7 @@ fn relations_follow_from_the_facts() {
 fn read_matrix() {
     let c = cast();
     for relation in RELATIONS {
-        let read = |who: &User| read_access(who, &c.conversation, relation);
+        let read = |who: &User| read_access(who, &c.conversation, relation, Guardianship::None);
         let participant_ok = relation != Relation::Unrelated;
         assert_eq!(read(&c.student).is_ok(), participant_ok, "{relation:?}");
         assert_eq!(read(&c.teacher).is_ok(), participant_ok, "{relation:?}");
@@ -51,7 +51,12 @@ fn read_matrix() {
         assert_eq!(read(&c.admin), Ok(ReadAccess::Audited));
     }
     assert_eq!(
-        read_access(&c.student, &c.conversation, Relation::Linked),
+        read_access(
+            &c.student,
+            &c.conversation,
+            Relation::Linked,
+            Guardianship::None
+        ),
         Ok(ReadAccess::Participant)
     );
 }
@@ -178,7 +183,7 @@ fn strangers_all_get_the_one_refusal_and_only_admins_learn_more() {
         let own = &caller.id;
         let answers = [
             may_disclose(caller, unrelated),
-            read_access(caller, &c.conversation, unrelated).map(|_| ()),
+            read_access(caller, &c.conversation, unrelated, Guardianship::None).map(|_| ()),
             may_send(caller, own, &c.conversation, unrelated),
             may_mark_read(caller, &c.conversation, unrelated),
         ];
@@ -203,15 +208,15 @@ fn strangers_all_get_the_one_refusal_and_only_admins_learn_more() {
 fn contacts_are_own_or_audited_for_admins() {
     let c = cast();
     assert_eq!(
-        contacts_access(&c.student, &c.student.id),
+        contacts_access(&c.student, &c.student.id, Guardianship::None),
         Ok(ReadAccess::Participant)
     );
     assert_eq!(
-        contacts_access(&c.admin, &c.student.id),
+        contacts_access(&c.admin, &c.student.id, Guardianship::None),
         Ok(ReadAccess::Audited)
     );
     assert_eq!(
-        contacts_access(&c.admin, &c.admin.id),
+        contacts_access(&c.admin, &c.admin.id, Guardianship::None),
         Ok(ReadAccess::Participant)
     );
     for (caller, target) in [
@@ -219,7 +224,7 @@ fn contacts_are_own_or_audited_for_admins() {
         (&c.teacher, &c.student),
         (&c.student, &c.teacher),
     ] {
-        assert!(contacts_access(caller, &target.id).is_err());
+        assert!(contacts_access(caller, &target.id, Guardianship::None).is_err());
     }
 }
 
@@ -234,7 +239,7 @@ fn addressing_a_conversation_requires_being_in_it_unless_admin() {
     assert!(may_address(&c.other_teacher, &s, &t).is_err());
 }
 
-const ROLES: [Role; 3] = [Role::Student, Role::Teacher, Role::Admin];
+const ROLES: [Role; 4] = [Role::Student, Role::Teacher, Role::Guardian, Role::Admin];
 
 #[test]
 fn nobody_disables_or_demotes_themselves_but_the_operator_may_do_anything() {
@@ -288,12 +293,24 @@ fn a_role_changes_only_while_unlinked() {
 #[test]
 fn students_and_teachers_share_presence_with_the_other_side_and_admins_with_nobody() {
     let c = cast();
-    assert_eq!(presence_side(&c.student), Some(Side::Student));
-    assert_eq!(presence_side(&c.teacher), Some(Side::Teacher));
-    assert_eq!(presence_side(&c.admin), None);
+    let peers = |side, family| Some(PresencePeers { side, family });
+    assert_eq!(
+        presence_peers(&c.student),
+        peers(Some(Side::Student), false)
+    );
+    assert_eq!(presence_peers(&c.teacher), peers(Some(Side::Teacher), true));
+    assert_eq!(
+        presence_peers(&user("g1", Role::Guardian)),
+        peers(None, true)
+    );
+    assert_eq!(presence_peers(&c.admin), None);
     for role in ROLES {
         let who = user("x1", role);
-        assert_eq!(presence_side(&who).is_some(), role != Role::Admin, "{role}");
+        assert_eq!(
+            presence_peers(&who).is_some(),
+            role != Role::Admin,
+            "{role}"
+        );
     }
 }
 

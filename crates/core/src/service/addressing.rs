@@ -8,11 +8,16 @@
 //! other id up: the answer to a stranger never depends on whether that id exists or what
 //! role it has. Pairs with a relation, and admins, who may read any conversation, get
 //! precise answers (no such user, not a student–teacher pair, not linked).
+//!
+//! A guardian may also name a conversation they are not in: their child's with a teacher,
+//! which they may read where the school allows it. They can only mean the conversation of
+//! whichever id is their child ([`ChatService::overseen`]); an id pair with no child of
+//! theirs gets the same one answer as any stranger's.
 
 use super::ChatService;
 use crate::conversation::{ConversationId, ConversationRef};
 use crate::error::{ChatError, ErrorCode};
-use crate::policy::{self, Relation};
+use crate::policy::{self, Guardianship, Relation};
 use crate::store::Link;
 use crate::user::{Role, User};
 
@@ -22,6 +27,9 @@ pub(super) struct Named {
     pub(super) conversation: ConversationId,
     /// Linked, history only, or neither.
     pub(super) relation: Relation,
+    /// The caller's claim on the conversation's student, when the caller is a guardian
+    /// naming their child's conversation; [`Guardianship::None`] otherwise.
+    pub(super) guardianship: Guardianship,
 }
 
 impl ChatService {
@@ -33,8 +41,38 @@ impl ChatService {
         raw: &str,
     ) -> Result<Named, ChatError> {
         let reference = ConversationRef::parse(raw)?;
+        if caller.role == Role::Guardian && !reference.mentions(&caller.id) {
+            return self.overseen(caller, &reference).await;
+        }
         policy::may_address(caller, &reference.first, &reference.second)?;
         self.named_by(caller, &reference).await
+    }
+
+    /// The conversation of a guardian's child that `reference` names: the child is
+    /// whichever id is theirs, the teacher the other. An id pair without a child of the
+    /// caller's gets the policy's one refusal, before anything about either id is read.
+    async fn overseen(
+        &self,
+        caller: &User,
+        reference: &ConversationRef,
+    ) -> Result<Named, ChatError> {
+        let children = self.children_of(&caller.id).await?;
+        let presumed = if children.contains(&reference.first) {
+            ConversationId::new(reference.first.clone(), reference.second.clone())
+        } else if children.contains(&reference.second) {
+            ConversationId::new(reference.second.clone(), reference.first.clone())
+        } else {
+            return Err(ChatError::forbidden(policy::NOT_YOUR_CONVERSATION));
+        };
+        let guardianship = self.guardianship(caller, presumed.member()).await?;
+        let relation = self.relation(&presumed).await?;
+        let named = self
+            .disclosed(caller, reference, presumed, relation)
+            .await?;
+        Ok(Named {
+            guardianship,
+            ..named
+        })
     }
 
     /// [`Self::named_conversation`] for a reference already parsed and addressed (the
@@ -51,6 +89,7 @@ impl ChatService {
             return Ok(Named {
                 conversation,
                 relation,
+                guardianship: Guardianship::None,
             });
         };
         let relation = self.relation(&presumed).await?;
@@ -77,20 +116,27 @@ impl ChatService {
         Ok(Named {
             conversation,
             relation,
+            guardianship: Guardianship::None,
         })
     }
 
-    /// Whether the conversation's student and teacher are linked and, if not, whether it
+    /// Whether the conversation's two people are linked — a student and teacher by their
+    /// link, a guardian and teacher through at least one child — and, if not, whether it
     /// has messages.
     async fn relation(&self, conversation: &ConversationId) -> Result<Relation, ChatError> {
-        let linked = self.store.is_linked(&Link::of(conversation)).await?;
+        let linked = self.store.is_linked(&Link::of(conversation)).await?
+            || !self
+                .connecting_children(conversation.member(), conversation.teacher())
+                .await?
+                .is_empty();
         let has_history = !linked && self.store.has_messages(conversation).await?;
         Ok(Relation::of(linked, has_history))
     }
 
     /// Turns a client-written reference into the canonical conversation, checking that both
-    /// users exist and are one student and one teacher: 404 or 400 otherwise. Only for
-    /// admins and pairs the caller has a relation with (see the module docs).
+    /// users exist and may converse ([`policy::may_converse`]: one teacher, and one student
+    /// or guardian): 404 or 400 otherwise. Only for admins and pairs the caller has a
+    /// relation with (see the module docs).
     async fn resolve(
         &self,
         caller: &User,
@@ -98,13 +144,16 @@ impl ChatService {
     ) -> Result<ConversationId, ChatError> {
         let first = self.known_user(caller, &reference.first).await?;
         let second = self.known_user(caller, &reference.second).await?;
-        match (first.role, second.role) {
-            (Role::Student, Role::Teacher) => Ok(ConversationId::new(first.id, second.id)),
-            (Role::Teacher, Role::Student) => Ok(ConversationId::new(second.id, first.id)),
-            _ => Err(ChatError::invalid(
+        if !policy::may_converse(first.role, second.role) {
+            return Err(ChatError::invalid(
                 ErrorCode::InvalidConversationId,
-                "a conversation is between one student and one teacher",
-            )),
+                "a conversation is between one teacher and one student or guardian",
+            ));
+        }
+        if first.role == Role::Teacher {
+            Ok(ConversationId::new(second.id, first.id))
+        } else {
+            Ok(ConversationId::new(first.id, second.id))
         }
     }
 }
@@ -125,7 +174,9 @@ pub(super) fn presumed_conversation(
         return None;
     }
     match caller.role {
-        Role::Student => Some(ConversationId::new(caller.id.clone(), peer.clone())),
+        Role::Student | Role::Guardian => {
+            Some(ConversationId::new(caller.id.clone(), peer.clone()))
+        }
         Role::Teacher => Some(ConversationId::new(peer.clone(), caller.id.clone())),
         Role::Admin => None,
     }

@@ -1,4 +1,5 @@
-//! The administration use-cases: users, links and the audit log. Open to admins over the
+//! The administration use-cases: users, links and the audit log (guardian links and the
+//! school's settings are in `family`). Open to admins over the
 //! API and to the operator through the CLI; every change is written to the audit log.
 
 use super::{ChatService, parse_limit};
@@ -47,7 +48,7 @@ pub struct NewUser<'a> {
     pub user_id: &'a str,
     /// Their display name.
     pub display_name: &'a str,
-    /// `student`, `teacher` or `admin`.
+    /// `student`, `teacher`, `guardian` or `admin`.
     pub role: &'a str,
     /// Their initial password.
     pub password: &'a str,
@@ -122,7 +123,11 @@ impl ChatService {
             .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))?;
         // Only a real change of role needs the links read.
         if let Some(requested) = patch.role.filter(|&role| role != current.user.role) {
-            let linked = !self.store.list_links(Some(&id)).await?.is_empty();
+            let (links, guardians) = tokio::join!(
+                self.store.list_links(Some(&id)),
+                self.store.list_guardian_links(Some(&id))
+            );
+            let linked = !links?.is_empty() || !guardians?.is_empty();
             policy::may_change_role(current.user.role, requested, linked)?;
         }
         if let Some(raw) = changes.password {
@@ -181,6 +186,7 @@ impl ChatService {
                 link.teacher, link.student
             )));
         }
+        let before = self.family_pairs(&link.teacher).await?;
         self.audit(actor_name, AuditAction::AddLink, link_target(&link))
             .await?;
         self.store.add_link(&link).await.on_conflict(|| {
@@ -190,6 +196,7 @@ impl ChatService {
             ))
         })?;
         self.announce_link(&link, true).await;
+        self.announce_family_change(&link.teacher, before).await;
         Ok(link)
     }
 
@@ -211,10 +218,12 @@ impl ChatService {
                 link.teacher, link.student
             )));
         }
+        let before = self.family_pairs(&link.teacher).await?;
         self.audit(actor_name, AuditAction::RemoveLink, link_target(&link))
             .await?;
         self.store.remove_link(&link).await?;
         self.announce_link(&link, false).await;
+        self.announce_family_change(&link.teacher, before).await;
         Ok(())
     }
 
@@ -281,17 +290,7 @@ impl ChatService {
             (&link.teacher, Role::Teacher),
             (&link.student, Role::Student),
         ] {
-            let record = self
-                .store
-                .get_user(id)
-                .await?
-                .ok_or_else(|| ChatError::NotFound(format!("no user {id}")))?;
-            if record.user.role != role {
-                return Err(ChatError::validation(
-                    ErrorCode::InvalidRole,
-                    format!("{id} is a {}, not a {role}", record.user.role),
-                ));
-            }
+            self.expect_role(id, role).await?;
         }
         Ok(link)
     }

@@ -1,4 +1,5 @@
-//! The chat use-cases: contact lists, reading, sending, read markers.
+//! The chat use-cases: contact lists, reading, sending, read markers — in a student's
+//! conversations and in a guardian's with their children's teachers alike.
 
 use super::addressing::{Named, presumed_conversation};
 use super::{ChatService, DEFAULT_PAGE_LIMIT, parse_limit};
@@ -7,10 +8,10 @@ use crate::error::{ChatError, ErrorCode};
 use crate::hub::{ConnectionId, Delivery, Event};
 use crate::ids::{ClientMessageId, MessageId, UserId};
 use crate::message::{Message, MessageBody, NewMessage};
-use crate::policy::{self, ReadAccess, Relation};
+use crate::policy::{self, Guardianship, ReadAccess, Relation};
 use crate::store::{Appended, AuditAction, Contact, MarkedRead, MessagePage, PageRequest, Side};
 use crate::time::Timestamp;
-use crate::user::User;
+use crate::user::{Role, User};
 
 /// A send as it arrived from a client, not yet validated.
 #[derive(Debug, Clone, Copy)]
@@ -73,73 +74,117 @@ pub struct ReadMarker {
 
 impl ChatService {
     /// The teachers a student is linked to, with each conversation's state — every linked
-    /// teacher, even before the first message. `user_name` defaults to the caller.
+    /// teacher, even before the first message. For a guardian, each teacher of their
+    /// children, with the children who connect them in [`Contact::family`]. `user_name`
+    /// defaults to the caller; a guardian may name their child where the school allows it
+    /// (audited as `guardian.read`).
     pub async fn list_teachers(
         &self,
         caller: &User,
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Side::Student)
+            .contacts_target(caller, user_name, &[Role::Student, Role::Guardian])
             .await?;
-        Ok(self.store.linked_contacts(&target, Side::Student).await?)
+        if target.role == Role::Guardian {
+            return Ok(self.store.family_contacts(&target.id).await?);
+        }
+        Ok(self
+            .store
+            .linked_contacts(&target.id, Side::Student)
+            .await?)
     }
 
     /// The students a teacher is linked to, like [`Self::list_teachers`], so that a teacher
-    /// can open a conversation before its first message.
+    /// can open a conversation before its first message; each with the student's guardians
+    /// (whom the teacher may message) in [`Contact::family`].
     pub async fn list_students(
         &self,
         caller: &User,
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Side::Teacher)
+            .contacts_target(caller, user_name, &[Role::Teacher])
             .await?;
-        Ok(self.store.linked_contacts(&target, Side::Teacher).await?)
+        let (students, families) = tokio::join!(
+            self.store.linked_contacts(&target.id, Side::Teacher),
+            self.store.family_contacts(&target.id)
+        );
+        let mut students = students?;
+        for guardian in families? {
+            for child in &guardian.family {
+                if let Some(student) = students
+                    .iter_mut()
+                    .find(|student| &student.peer.id == &child.id)
+                {
+                    student.family.push(guardian.peer.clone());
+                }
+            }
+        }
+        Ok(students)
     }
 
-    /// A teacher's conversations that have messages, newest activity first.
+    /// A teacher's conversations that have messages, newest activity first; a
+    /// conversation with a guardian names, in [`Contact::family`], the children who
+    /// connect them now.
     pub async fn list_chats(
         &self,
         caller: &User,
         user_name: Option<&str>,
     ) -> Result<Vec<Contact>, ChatError> {
         let target = self
-            .contacts_target(caller, user_name, Side::Teacher)
+            .contacts_target(caller, user_name, &[Role::Teacher])
             .await?;
-        Ok(self.store.active_conversations(&target).await?)
+        let mut chats = self.store.active_conversations(&target.id).await?;
+        if chats.iter().any(|chat| chat.peer.role == Role::Guardian) {
+            let families = self.store.family_contacts(&target.id).await?;
+            for chat in &mut chats {
+                if let Some(family) = families
+                    .iter()
+                    .find(|family| family.conversation_id == chat.conversation_id)
+                {
+                    chat.family.clone_from(&family.family);
+                }
+            }
+        }
+        Ok(chats)
     }
 
-    /// Checks who may list whose contacts and that the target is on the expected side of
-    /// their links (has its role).
+    /// Checks who may list whose contacts and that the target has one of the `expected`
+    /// roles; audits a read of someone else's list.
     async fn contacts_target(
         &self,
         caller: &User,
         user_name: Option<&str>,
-        side: Side,
-    ) -> Result<UserId, ChatError> {
-        let role = side.role();
+        expected: &[Role],
+    ) -> Result<User, ChatError> {
         let target = match user_name {
             Some(raw) => UserId::parse(raw)?,
             None => caller.id.clone(),
         };
-        let access = policy::contacts_access(caller, &target)?;
+        let guardianship = if target == caller.id {
+            Guardianship::None
+        } else {
+            self.guardianship(caller, &target).await?
+        };
+        let access = policy::contacts_access(caller, &target, guardianship)?;
         let user = self.known_user(caller, &target).await?;
-        if user.role != role {
+        if !expected.contains(&user.role) {
             return Err(ChatError::invalid(
                 ErrorCode::InvalidRequest,
-                format!("{target} is a {}, not a {role}", user.role),
+                format!("{target} is a {}, not a {}", user.role, expected[0]),
             ));
         }
-        if access == ReadAccess::Audited {
-            self.audit(
-                caller.id.as_str(),
-                AuditAction::ReadContacts,
-                target.to_string(),
-            )
-            .await?;
+        let action = match access {
+            ReadAccess::Participant => None,
+            ReadAccess::Audited => Some(AuditAction::ReadContacts),
+            ReadAccess::Guardian => Some(AuditAction::GuardianRead),
+        };
+        if let Some(action) = action {
+            self.audit(caller.id.as_str(), action, target.to_string())
+                .await?;
         }
-        Ok(target)
+        Ok(user)
     }
 
     /// A page of a conversation, ascending. Without cursors it is the newest page. An
@@ -158,18 +203,20 @@ impl ChatService {
         let Named {
             conversation,
             relation,
+            guardianship,
         } = self.named_conversation(caller, conversation).await?;
-        if policy::read_access(caller, &conversation, relation)? == ReadAccess::Audited {
-            self.audit(
-                caller.id.as_str(),
-                AuditAction::ReadConversation,
-                conversation.to_string(),
-            )
-            .await?;
+        let action = match policy::read_access(caller, &conversation, relation, guardianship)? {
+            ReadAccess::Participant => None,
+            ReadAccess::Audited => Some(AuditAction::ReadConversation),
+            ReadAccess::Guardian => Some(AuditAction::GuardianRead),
+        };
+        if let Some(action) = action {
+            self.audit(caller.id.as_str(), action, conversation.to_string())
+                .await?;
         }
         // A participant opening or catching up on a conversation learns how far the other
-        // one has read, fetched alongside the page; scrolling back (`before`) and an
-        // admin's viewer need no receipts.
+        // one has read, fetched alongside the page; scrolling back (`before`), an admin's
+        // viewer and a guardian's need no receipts.
         let peer = (conversation.has_participant(&caller.id) && page.before.is_none())
             .then(|| conversation.peer_of(&caller.id));
         let (messages, peer_read_at) =
@@ -188,18 +235,20 @@ impl ChatService {
     }
 
     /// How many of the other participant's messages the caller has not read in the
-    /// conversation `raw` names. `None` for an admin, who has no read marker (and learns
-    /// nothing an audited read would not show, so nothing is audited).
+    /// conversation `raw` names. `None` for an admin or an overseeing guardian, who have
+    /// no read marker (and learn nothing an audited read would not show, so nothing is
+    /// audited).
     pub async fn unread_count(&self, caller: &User, raw: &str) -> Result<Option<u64>, ChatError> {
         let Named {
             conversation,
             relation,
+            guardianship,
         } = self.named_conversation(caller, raw).await?;
-        match policy::read_access(caller, &conversation, relation)? {
+        match policy::read_access(caller, &conversation, relation, guardianship)? {
             ReadAccess::Participant => Ok(Some(
                 self.store.unread_count(&caller.id, &conversation).await?,
             )),
-            ReadAccess::Audited => Ok(None),
+            ReadAccess::Audited | ReadAccess::Guardian => Ok(None),
         }
     }
 
@@ -236,8 +285,9 @@ impl ChatService {
                     message_id: MessageId::generate(),
                     client_message_id,
                     announcement_id: None,
+                    via: None,
                 };
-                self.store.append_if_linked(&new_message).await?
+                self.append_linked(caller, new_message).await?
             }
             None => None,
         };
@@ -264,6 +314,34 @@ impl ChatService {
                 message: "this clientMessageId was already used for another conversation".into(),
             }),
         }
+    }
+
+    /// Appends `message` if its two people are linked: a student and a teacher by their
+    /// link, a guardian and a teacher through a child ([`NewMessage::via`]). A guardian's
+    /// send goes through a child at once; a teacher's first as to a student (the common
+    /// case, one round trip), then, if that found no link, as to a guardian.
+    async fn append_linked(
+        &self,
+        caller: &User,
+        mut message: NewMessage,
+    ) -> Result<Option<Appended>, ChatError> {
+        if caller.role != Role::Guardian {
+            if let Some(appended) = self.store.append_if_linked(&message).await? {
+                return Ok(Some(appended));
+            }
+            if caller.role != Role::Teacher {
+                return Ok(None);
+            }
+        }
+        let conversation = &message.conversation_id;
+        let children = self
+            .connecting_children(conversation.member(), conversation.teacher())
+            .await?;
+        let Some(child) = children.into_iter().next() else {
+            return Ok(None);
+        };
+        message.via = Some(child);
+        Ok(self.store.append_if_linked(&message).await?)
     }
 
     /// Why a send that found no link was refused, in terms that tell a stranger nothing:
@@ -312,6 +390,7 @@ impl ChatService {
         let Named {
             conversation,
             relation,
+            ..
         } = self.named_conversation(caller, conversation).await?;
         policy::may_mark_read(caller, &conversation, relation)?;
         let marked = self
@@ -348,7 +427,7 @@ pub(super) fn participants(
 ) -> Delivery {
     Delivery {
         recipients: vec![
-            conversation.student().clone(),
+            conversation.member().clone(),
             conversation.teacher().clone(),
         ],
         skip: origin.cloned(),

@@ -9,8 +9,8 @@ use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::rate::Rate;
 use crate::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
-    StoreError, UserPatch,
+    Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
+    PageRequest, SchoolSettings, Side, Store, StoreError, UserPatch,
 };
 use crate::time::{Clock, Timestamp};
 use crate::user::{Role, User, UserRecord};
@@ -131,6 +131,30 @@ impl Store for DownStore {
         _: &ConversationId,
         _: Timestamp,
     ) -> Result<Option<MarkedRead>, StoreError> {
+        self.down()
+    }
+    async fn add_guardian(&self, _: &GuardianLink) -> Result<(), StoreError> {
+        self.down()
+    }
+    async fn remove_guardian(&self, _: &GuardianLink) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn list_guardian_links(
+        &self,
+        _: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError> {
+        self.down()
+    }
+    async fn family_links(&self, _: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
+        self.down()
+    }
+    async fn family_contacts(&self, _: &UserId) -> Result<Vec<Contact>, StoreError> {
+        self.down()
+    }
+    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
+        self.down()
+    }
+    async fn put_settings(&self, _: &SchoolSettings) -> Result<(), StoreError> {
         self.down()
     }
     async fn append_audit(&self, _: &AuditEntry) -> Result<(), StoreError> {

@@ -174,6 +174,7 @@ impl ChatService {
                 message_id: MessageId::generate(),
                 client_message_id: None,
                 announcement_id: Some(id),
+                via: None,
             })
             .collect();
         let announced = self

@@ -34,6 +34,7 @@ impl ChatService {
         let Named {
             conversation,
             relation,
+            ..
         } = self.named_by(caller, &reference).await?;
         policy::may_send(caller, &caller.id, &conversation, relation)?;
         let delivery = Delivery {
@@ -54,6 +55,7 @@ impl ChatService {
         let Named {
             conversation,
             relation,
+            ..
         } = self.named_conversation(caller, raw).await?;
         policy::may_follow(caller, &conversation, relation)?;
         Ok(conversation)
@@ -120,16 +122,33 @@ impl ChatService {
         Ok(self.hub.online(&peers).await)
     }
 
-    /// Everyone `user` is linked to, whose presence they share; nobody for an admin (see
-    /// [`policy::presence_side`]).
-    async fn linked_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
-        let Some(side) = policy::presence_side(user) else {
+    /// Everyone `user` is linked to, whose presence they share: across their links and,
+    /// for teachers and guardians, their family links; nobody for an admin (see
+    /// [`policy::presence_peers`]).
+    pub(super) async fn linked_peers(&self, user: &User) -> Result<Vec<UserId>, ChatError> {
+        let Some(peers) = policy::presence_peers(user) else {
             return Ok(Vec::new());
         };
-        let links = self.store.list_links(Some(&user.id)).await?;
-        Ok(links
-            .iter()
-            .filter_map(|link| link.peer_on(&user.id, side).cloned())
-            .collect())
+        let mut linked = Vec::new();
+        if let Some(side) = peers.side {
+            let links = self.store.list_links(Some(&user.id)).await?;
+            linked.extend(
+                links
+                    .iter()
+                    .filter_map(|link| link.peer_on(&user.id, side).cloned()),
+            );
+        }
+        if peers.family {
+            let mut family: Vec<UserId> = self
+                .store
+                .family_links(&user.id)
+                .await?
+                .iter()
+                .filter_map(|link| link.peer_of(&user.id).cloned())
+                .collect();
+            family.dedup();
+            linked.extend(family);
+        }
+        Ok(linked)
     }
 }

@@ -11,6 +11,7 @@ mod chat;
 mod cheap_limits;
 mod classes;
 mod export;
+mod family;
 mod live;
 mod people;
 mod replay;

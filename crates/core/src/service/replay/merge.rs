@@ -46,7 +46,7 @@ fn key(message: &Message) -> Key {
 /// The memory a held message accounts for: its struct and the text it owns.
 pub(super) fn footprint(message: &Message) -> usize {
     std::mem::size_of::<Message>()
-        + message.conversation_id.student().as_str().len()
+        + message.conversation_id.member().as_str().len()
         + message.conversation_id.teacher().as_str().len()
         + message.author.as_str().len()
         + message.body.as_str().len()

@@ -107,7 +107,7 @@ async fn an_announcement_is_a_copy_per_linked_student_published_to_both_sides() 
     assert_eq!(published.len(), 2);
     for ((delivery, event), message) in published.iter().zip(&sent.messages) {
         assert_eq!(event, &Event::Message(message.clone()));
-        let student = message.conversation_id.student().clone();
+        let student = message.conversation_id.member().clone();
         assert_eq!(delivery.recipients, [student, c.t1.id.clone()]);
     }
 

@@ -8,8 +8,8 @@ use crate::ids::UserId;
 use crate::memory::MemoryStore;
 use crate::message::NewMessage;
 use crate::store::{
-    Appended, AuditEntry, Contact, Link, MarkedRead, MessagePage, PageRequest, Side, Store,
-    StoreError, UserPatch,
+    Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
+    PageRequest, SchoolSettings, Side, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -38,6 +38,26 @@ impl Journal {
     /// From now on `append_audit` fails as if the store were unreachable.
     pub(crate) fn break_audit(&self) {
         self.audit_down.store(true, Ordering::SeqCst);
+    }
+
+    /// The timestamps of a conversation's messages (its newest 200), oldest first:
+    /// enough to tell that a refused request wrote nothing.
+    pub(crate) async fn read_messages_of(&self, conversation: &str) -> Vec<String> {
+        let conversation = ConversationId::parse_canonical(conversation).unwrap();
+        let page = crate::store::PageRequest {
+            before: None,
+            after: None,
+            limit: 200,
+        };
+        let page = self
+            .inner
+            .read_messages(&conversation, &page)
+            .await
+            .unwrap();
+        page.messages
+            .iter()
+            .map(|message| message.timestamp.to_string())
+            .collect()
     }
 
     /// The audit log, newest first.
@@ -179,6 +199,37 @@ impl Store for Journal {
     ) -> Result<Option<MarkedRead>, StoreError> {
         self.note("mark_read");
         self.inner.mark_read(user, conversation, up_to).await
+    }
+    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError> {
+        self.note("add_guardian");
+        self.inner.add_guardian(link).await
+    }
+    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
+        self.note("remove_guardian");
+        self.inner.remove_guardian(link).await
+    }
+    async fn list_guardian_links(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError> {
+        self.note("list_guardian_links");
+        self.inner.list_guardian_links(user).await
+    }
+    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
+        self.note("family_links");
+        self.inner.family_links(user).await
+    }
+    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        self.note("family_contacts");
+        self.inner.family_contacts(user).await
+    }
+    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
+        self.note("settings");
+        self.inner.settings().await
+    }
+    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
+        self.note("put_settings");
+        self.inner.put_settings(settings).await
     }
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.note("append_audit");

@@ -8,6 +8,7 @@
 //! - `replay`: the catch-up's merge order across conversations.
 //! - `export`: the phases of a school export and their order.
 //! - `links`: link changes announced live to both sides.
+//! - `family`: guardians and their children's teachers, oversight, family links closing.
 //! - `sign_in_codes`: issuing one-time sign-in codes: a code replaces the password, admins
 //!   (for students and teachers) and the operator only, all or nothing, audited first.
 //! - `first_sign_in`: using one: never a password, once, until it expires, limited and
@@ -18,6 +19,7 @@ mod audit;
 mod basics;
 mod classes;
 mod export;
+mod family;
 mod first_sign_in;
 mod journal;
 mod links;
@@ -173,6 +175,7 @@ impl School {
             message_id: MessageId::generate(),
             client_message_id: None::<ClientMessageId>,
             announcement_id: None,
+            via: None,
         };
         let appended = self.store.append_if_linked(&new).await.unwrap();
         if !was_linked {
