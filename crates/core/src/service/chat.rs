@@ -115,7 +115,7 @@ impl ChatService {
             for child in &guardian.family {
                 if let Some(student) = students
                     .iter_mut()
-                    .find(|student| &student.peer.id == &child.id)
+                    .find(|student| student.peer.id == child.id)
                 {
                     student.family.push(guardian.peer.clone());
                 }

@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::hub::Event;
 use crate::service::{Actor, PageQuery, SendRequest};
 use crate::settings::SettingsPatch;
-use crate::store::{AuditAction, Store};
+use crate::store::AuditAction;
 use crate::user::{Role, User};
 
 /// `s1` and `s2` are `g1`'s children; `s1` is taught by `t1`, `s2` by `t1` and `t2`;
@@ -437,6 +437,7 @@ async fn presence_crosses_family_links_both_ways() {
     assert_eq!(peers(&f.t1).await, ["s1", "s2", "g1"]);
     assert_eq!(peers(&f.t3).await, ["s3", "g2"]);
     assert_eq!(peers(&f.s1).await, ["t1"]);
+    assert_eq!(peers(&f.t2).await, ["s2", "g1"]);
     assert!(peers(&f.admin).await.is_empty());
     assert!(peers(&f.g2).await == ["t3"]);
 }
