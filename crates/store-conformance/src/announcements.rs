@@ -110,7 +110,7 @@ pub async fn append_announcement_stores_a_copy_per_linked_conversation(store: Ar
     let unlinked = ConversationId::new(unlinked_student.id, first.teacher.id.clone());
     let teacher = &first.teacher.id;
     // The second conversation has a message newer than the announcement's proposal.
-    let earlier = send(&*store, &second, second.student(), at(5_000), "question").await;
+    let earlier = send(&*store, &second, second.member(), at(5_000), "question").await;
 
     let class = scope.sourced_id("c");
     let conversations = [&first.conversation, &second, &unlinked];
@@ -159,7 +159,7 @@ pub async fn append_announcement_stores_a_copy_per_linked_conversation(store: Ar
         (&first.conversation, &expected[0], 0),
         (&second, &expected[1], 1),
     ] {
-        let student = conversation.student();
+        let student = conversation.member();
         for (user, unread) in [(student, 1), (teacher, teacher_unread)] {
             let contacts = store
                 .active_conversations(user)

@@ -17,6 +17,7 @@ fn contact(
         conversation_id: conversation.clone(),
         last_message: last.cloned(),
         unread_count: unread,
+        family: Vec::new(),
     }
 }
 

@@ -147,6 +147,7 @@ pub(crate) fn new_message(
         client_message_id: client_id
             .map(|raw| ClientMessageId::parse(raw).expect("test client ids are valid")),
         announcement_id: None,
+        via: None,
     }
 }
 

@@ -42,6 +42,9 @@
 //! - `classes`: classes as members read them (`class`, `classes_of`) after imports.
 //! - `announcements`: class announcements — a copy per linked conversation, idempotent
 //!   per (author, clientMessageId), completed by a retry.
+//! - `family`: guardian links, the family links derived from them and teachers' links,
+//!   family contact lists, sends through a child (`append_if_linked` with `via`), and the
+//!   school's settings.
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -52,6 +55,7 @@ mod announcements;
 mod audit;
 mod classes;
 mod contacts;
+mod family;
 mod fixtures;
 mod links;
 mod messages;
@@ -75,6 +79,19 @@ pub use contacts::{
     mark_read_never_passes_newest_message, mark_read_without_messages_returns_none,
     own_messages_are_never_unread, read_marker_reports_each_users_marker,
     unread_count_follows_messages_and_the_read_marker,
+};
+pub use family::{
+    add_guardian_twice_conflicts, append_via_a_child_needs_both_links,
+    append_via_is_idempotent_by_client_message_id,
+    append_via_needs_the_guardians_child_linked_to_the_teacher,
+    each_guardian_of_a_child_has_their_own_family_links,
+    family_contacts_follow_the_guardian_conversation,
+    family_contacts_for_guardian_list_each_teacher_with_the_children,
+    family_contacts_for_teacher_list_each_guardian, family_links_end_with_either_link,
+    family_links_pair_guardians_with_their_childrens_teachers,
+    guardian_conversations_are_active_for_guardian_and_teacher,
+    list_guardian_links_by_user_and_all_sorted, put_settings_replaces_the_settings,
+    remove_guardian_reports_whether_it_existed, settings_are_the_default_until_put,
 };
 pub use links::{
     add_link_then_is_linked, add_link_twice_conflicts, list_links_by_user_and_all_sorted,
@@ -161,6 +178,21 @@ macro_rules! conformance_suite {
             append_announcement_stores_a_copy_per_linked_conversation,
             retrying_an_announcement_stores_nothing_twice,
             announcements_with_other_client_ids_are_separate,
+            list_guardian_links_by_user_and_all_sorted,
+            add_guardian_twice_conflicts,
+            remove_guardian_reports_whether_it_existed,
+            family_links_pair_guardians_with_their_childrens_teachers,
+            each_guardian_of_a_child_has_their_own_family_links,
+            family_links_end_with_either_link,
+            family_contacts_for_guardian_list_each_teacher_with_the_children,
+            family_contacts_for_teacher_list_each_guardian,
+            family_contacts_follow_the_guardian_conversation,
+            append_via_a_child_needs_both_links,
+            append_via_needs_the_guardians_child_linked_to_the_teacher,
+            append_via_is_idempotent_by_client_message_id,
+            guardian_conversations_are_active_for_guardian_and_teacher,
+            settings_are_the_default_until_put,
+            put_settings_replaces_the_settings,
         }
     };
 }

@@ -8,7 +8,7 @@ use rusqlite::{Connection, Row};
 
 /// Columns shared by both queries, after the conversation id the query selects first (0):
 /// the peer (1–4), the last message (5–10, NULL without one) and the unread count (11).
-const CONTACT_COLUMNS: &str = "u.user_id, u.display_name, u.role, u.disabled,
+pub(crate) const CONTACT_COLUMNS: &str = "u.user_id, u.display_name, u.role, u.disabled,
     c.conversation_id, c.last_ts, c.last_author, c.last_body, c.last_message_id, c.last_client_message_id,
     coalesce(c.unread_count, 0)";
 
@@ -75,22 +75,28 @@ fn query(connection: &Connection, sql: &str, user: &UserId) -> Result<Vec<Contac
     let rows = statement
         .query_map([user.as_str()], read_row)
         .map_err(classify)?;
-    rows.map(|row| {
-        let (peer, conversation_id, last, unread) = row.map_err(classify)?;
-        Ok(Contact {
-            peer: peer.into_user()?,
-            conversation_id: ConversationId::parse_canonical(&conversation_id)
-                .map_err(|_| crate::error::corrupt("conversation id"))?,
-            last_message: last.map(MessageRow::into_message).transpose()?,
-            unread_count: u64::try_from(unread).unwrap_or(0),
-        })
-    })
-    .collect()
+    rows.map(|row| contact(row.map_err(classify)?)).collect()
 }
 
-type ContactRow = (UserRow, String, Option<MessageRow>, i64);
+/// A contact row as [`read_row`] reads it: the peer, the conversation id, the last message
+/// and the unread count.
+pub(crate) type ContactRow = (UserRow, String, Option<MessageRow>, i64);
 
-fn read_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
+/// The contact line of a row, with no family (a plain contact: see [`Contact::family`]).
+pub(crate) fn contact(row: ContactRow) -> Result<Contact, StoreError> {
+    let (peer, conversation_id, last, unread) = row;
+    Ok(Contact {
+        peer: peer.into_user()?,
+        conversation_id: ConversationId::parse_canonical(&conversation_id)
+            .map_err(|_| crate::error::corrupt("conversation id"))?,
+        last_message: last.map(MessageRow::into_message).transpose()?,
+        unread_count: u64::try_from(unread).unwrap_or(0),
+        family: Vec::new(),
+    })
+}
+
+/// Reads the conversation id (column 0) and [`CONTACT_COLUMNS`] (1–11) of a row.
+pub(crate) fn read_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
     let has_message = row.get::<_, Option<String>>(5)?.is_some();
     let last = if has_message {
         Some(MessageRow::read(row, 5)?)

@@ -6,6 +6,10 @@
 //! - `migrations`: the versioned, embedded schema.
 //! - `users`, `messages`, `contacts`, `audit`: the queries, one file per concern, each a
 //!   plain function over a `rusqlite::Connection`.
+//! - `family`: guardian links (`guardians`), the family links and family contact lists
+//!   joined from them and `links` (never stored), and the check a send through a child
+//!   needs.
+//! - `settings`: the school's settings, one row of `settings`.
 //! - `rows`, `error`: row decoding and error classification.
 //!
 //! # Durability
@@ -24,11 +28,13 @@ mod audit;
 pub mod connection;
 mod contacts;
 mod error;
+mod family;
 mod files;
 mod messages;
 mod migrations;
 mod roster;
 mod rows;
+mod settings;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod users;
@@ -38,9 +44,9 @@ pub use connection::Synchronous;
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
-    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
-    UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
+    MessagePage, NewAnnouncement, PageRequest, RosterChanges, RosterState, SchoolSettings, Side,
+    SourcedId, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -207,7 +213,7 @@ impl Store for SqliteStore {
         let message = message.clone();
         self.writer
             .run(move |connection| {
-                if !users::is_linked(connection, &Link::of(&message.conversation_id))? {
+                if !family::may_append(connection, &message)? {
                     return Ok(None);
                 }
                 messages::append(connection, &message).map(Some)
@@ -309,6 +315,55 @@ impl Store for SqliteStore {
         let announcement = announcement.clone();
         self.writer
             .run(move |connection| announcements::append(connection, &announcement))
+            .await
+    }
+
+    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError> {
+        let link = link.clone();
+        self.writer
+            .run(move |connection| family::add(connection, &link))
+            .await
+    }
+
+    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
+        let link = link.clone();
+        self.writer
+            .run(move |connection| family::remove(connection, &link))
+            .await
+    }
+
+    async fn list_guardian_links(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError> {
+        let user = user.cloned();
+        self.readers
+            .run(move |connection| family::list(connection, user.as_ref()))
+            .await
+    }
+
+    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| family::links(connection, &user))
+            .await
+    }
+
+    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| family::contacts(connection, &user))
+            .await
+    }
+
+    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
+        self.readers.run(settings::get).await
+    }
+
+    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
+        let settings = settings.clone();
+        self.writer
+            .run(move |connection| settings::put(connection, &settings))
             .await
     }
 

@@ -112,6 +112,48 @@ CREATE TABLE announcements (
     PRIMARY KEY (author, client_message_id)
 ) WITHOUT ROWID;
 "#,
+    // Families. The users table is rebuilt to let the role be `guardian` (SQLite cannot
+    // change a CHECK constraint in place); its columns, rows and index stay as they were.
+    //
+    // `guardians` holds who is whose guardian; like `links`, a row says whether it was
+    // added by hand, derived by the roster, or both, so that a roster import can tell them
+    // apart (those before any import are all by hand). What a guardian and a teacher share
+    // (a family link) is not stored: it is the join of `guardians` and `links` on the
+    // child, so it can never disagree with either.
+    //
+    // `settings` is the school's settings as one row (`id` is always 1), one column per
+    // setting with its default: a setting added later is a new column whose default is what
+    // a school that never chose gets, and a missing row means every default.
+    r#"
+CREATE TABLE users_with_guardians (
+    user_id       TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('student', 'teacher', 'guardian', 'admin')),
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    token_version INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO users_with_guardians
+    (user_id, display_name, role, password_hash, disabled, token_version)
+    SELECT user_id, display_name, role, password_hash, disabled, token_version FROM users;
+DROP TABLE users;
+ALTER TABLE users_with_guardians RENAME TO users;
+CREATE INDEX users_by_role ON users (role, user_id);
+
+CREATE TABLE guardians (
+    guardian_id TEXT NOT NULL,
+    student_id  TEXT NOT NULL,
+    by_hand     INTEGER NOT NULL DEFAULT 1,
+    by_roster   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (guardian_id, student_id)
+) WITHOUT ROWID;
+CREATE INDEX guardians_by_student ON guardians (student_id, guardian_id);
+
+CREATE TABLE settings (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    guardian_oversight INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.
@@ -161,6 +203,46 @@ mod tests {
         // A second run has nothing to apply (and would fail re-creating the tables if it tried).
         migrate(&mut connection).unwrap();
         assert_eq!(version(&connection), latest_version());
+    }
+
+    #[test]
+    fn the_families_migration_keeps_every_user_and_admits_guardians() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..4] {
+            connection.execute_batch(sql).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 4).unwrap();
+        connection
+            .execute(
+                "INSERT INTO users (user_id, display_name, role, password_hash, disabled, token_version)
+                 VALUES ('t1', 'Tess', 'teacher', 'hash', 1, 7)",
+                [],
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+
+        let kept: (String, String, String, bool, i64) = connection
+            .query_row(
+                "SELECT display_name, role, password_hash, disabled, token_version FROM users WHERE user_id = 't1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            kept,
+            ("Tess".into(), "teacher".into(), "hash".into(), true, 7)
+        );
+        let insert = |id: &str, role: &str| {
+            connection.execute(
+                "INSERT INTO users (user_id, display_name, role, password_hash) VALUES (?1, 'x', ?2, '')",
+                [id, role],
+            )
+        };
+        insert("g1", "guardian").expect("a guardian is a valid role now");
+        assert!(
+            insert("x1", "parent").is_err(),
+            "other roles are still refused"
+        );
     }
 
     #[test]

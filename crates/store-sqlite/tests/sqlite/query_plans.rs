@@ -39,6 +39,12 @@ const ALLOWED_SCANS: &[(&str, &str, &str)] = &[
          exactly the rows it returns, in primary-key order",
     ),
     (
+        "guardians",
+        "FROM guardians ORDER BY guardian_id, student_id",
+        "listing every guardian link (an admin's, without `userId`) is unpaginated like \
+         listing every link: the scan reads exactly the rows it returns, in primary-key order",
+    ),
+    (
         "r",
         "FROM roster_accounts r JOIN users u",
         "a roster import reads every account earlier imports created, once per import \
@@ -325,6 +331,8 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
         ("messages", 6),
         ("conversations", 4),
         ("audit", 2),
+        ("guardians", 4),
+        ("settings", 2),
     ] {
         let found = tables_touched(table);
         assert!(
