@@ -181,7 +181,7 @@ async fn publish(
             let message = Message {
                 conversation_id: conversation.clone(),
                 timestamp: Timestamp::from_micros(now_micros()).unwrap_or(Timestamp::MIN),
-                author: conversation.student().clone(),
+                author: conversation.member().clone(),
                 body: body.clone(),
                 message_id: MessageId::generate(),
                 client_message_id: None,

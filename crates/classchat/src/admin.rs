@@ -1,11 +1,12 @@
-//! `classchat user …` and `classchat link …`: the operator's tools, on the same store and
-//! through the same service (and audit log) as the admin API.
+//! `classchat user …`, `classchat link …` and `classchat settings …`: the operator's
+//! tools, on the same store and through the same service (and audit log) as the admin API.
 
-use crate::cli::{LinkCommand, UserCommand};
+use crate::cli::{LinkCommand, LinkEnds, OnOff, SettingsCommand, UserCommand};
 use crate::serve::open_service;
 use anyhow::{Context, bail};
 use classchat_core::ChatService;
 use classchat_core::service::{Actor, MAX_CODES_PER_CALL, NewUser};
+use classchat_core::settings::{SchoolSettings, SettingsPatch};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::time::Duration;
@@ -119,22 +120,111 @@ async fn issue_codes(
 /// Runs a `link` subcommand.
 pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
     match command {
-        LinkCommand::Add {
-            teacher,
-            student,
-            store,
-        } => {
+        LinkCommand::Add { with, store } => {
             let service = open_service(&store, None).await?;
-            let link = service
-                .add_link(Actor::Operator, &teacher, &student)
+            match with {
+                LinkEnds {
+                    guardian: Some(guardian),
+                    student,
+                    ..
+                } => {
+                    let link = service
+                        .add_guardian(Actor::Operator, &guardian, &student)
+                        .await?;
+                    println!("{} is now a guardian of {}", link.guardian, link.student);
+                }
+                LinkEnds {
+                    teacher, student, ..
+                } => {
+                    let teacher = teacher.unwrap_or_default();
+                    let link = service
+                        .add_link(Actor::Operator, &teacher, &student)
+                        .await?;
+                    println!(
+                        "linked teacher {} and student {}",
+                        link.teacher, link.student
+                    );
+                }
+            }
+        }
+        LinkCommand::Remove { with, store } => {
+            let service = open_service(&store, None).await?;
+            match with {
+                LinkEnds {
+                    guardian: Some(guardian),
+                    student,
+                    ..
+                } => {
+                    service
+                        .remove_guardian(Actor::Operator, &guardian, &student)
+                        .await?;
+                    println!("{guardian} is no longer a guardian of {student}");
+                }
+                LinkEnds {
+                    teacher, student, ..
+                } => {
+                    let teacher = teacher.unwrap_or_default();
+                    service
+                        .remove_link(Actor::Operator, &teacher, &student)
+                        .await?;
+                    println!("unlinked teacher {teacher} and student {student}");
+                }
+            }
+        }
+        LinkCommand::List { user, store } => {
+            let service = open_service(&store, None).await?;
+            let links = service.list_links(Actor::Operator, user.as_deref()).await?;
+            let guardians = service
+                .list_guardian_links(Actor::Operator, user.as_deref())
                 .await?;
-            println!(
-                "linked teacher {} and student {}",
-                link.teacher, link.student
-            );
+            println!("{:<9} {:<32} student", "kind", "teacher or guardian");
+            for link in &links {
+                println!(
+                    "{:<9} {:<32} {}",
+                    "teacher",
+                    link.teacher.as_str(),
+                    link.student
+                );
+            }
+            for link in &guardians {
+                println!(
+                    "{:<9} {:<32} {}",
+                    "guardian",
+                    link.guardian.as_str(),
+                    link.student
+                );
+            }
         }
     }
     Ok(())
+}
+
+/// Runs a `settings` subcommand.
+pub async fn settings(command: SettingsCommand) -> anyhow::Result<()> {
+    let settings = match command {
+        SettingsCommand::Show { store } => {
+            let service = open_service(&store, None).await?;
+            service.settings(Actor::Operator).await?
+        }
+        SettingsCommand::Set {
+            guardian_oversight,
+            store,
+        } => {
+            let service = open_service(&store, None).await?;
+            let patch = SettingsPatch {
+                guardian_oversight: guardian_oversight.map(|switch| switch == OnOff::On),
+            };
+            service.update_settings(Actor::Operator, patch).await?
+        }
+    };
+    print_settings(&settings);
+    Ok(())
+}
+
+/// Prints the settings, one `name value` per line.
+fn print_settings(settings: &SchoolSettings) {
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    println!("guardian-oversight {}", on_off(settings.guardian_oversight));
 }
 
 /// The first line of standard input, without its line ending.

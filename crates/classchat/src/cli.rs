@@ -27,9 +27,12 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Manage teacher–student links.
+    /// Manage teacher–student links and guardian–student links.
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Show or change the school's settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Set up the DynamoDB tables.
     #[command(subcommand)]
     Tables(TablesCommand),
@@ -217,7 +220,7 @@ pub enum UserCommand {
         /// The userId: 1–128 characters of letters, digits, '.', '_', '@', '-'.
         #[arg(long)]
         id: String,
-        /// student, teacher or admin.
+        /// student, teacher, guardian or admin.
         #[arg(long)]
         role: String,
         /// The display name.
@@ -266,18 +269,80 @@ pub enum UserCommand {
 /// `classchat link …`.
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
-    /// Link a teacher and a student so they can chat.
+    /// Link a teacher and a student so they can chat (`--teacher`), or make someone a
+    /// guardian of a student (`--guardian`), who may then message the student's teachers.
     Add {
-        /// The teacher's userId.
-        #[arg(long)]
-        teacher: String,
-        /// The student's userId.
-        #[arg(long)]
-        student: String,
+        /// Who the student is linked to.
+        #[command(flatten)]
+        with: LinkEnds,
         /// Store settings.
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Remove a link or a guardian link. Its conversations stay readable, but nobody can
+    /// send to them.
+    Remove {
+        /// Who the student is linked to.
+        #[command(flatten)]
+        with: LinkEnds,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List links and guardian links, all or one user's.
+    List {
+        /// Only this user's.
+        #[arg(long)]
+        user: Option<String>,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// The two ends of a link: a student, and either a teacher or a guardian.
+#[derive(Debug, Clone, Args)]
+#[group(id = "other_end", required = true, multiple = false, args = ["teacher", "guardian"])]
+pub struct LinkEnds {
+    /// The teacher's userId.
+    #[arg(long)]
+    pub teacher: Option<String>,
+    /// The guardian's userId.
+    #[arg(long)]
+    pub guardian: Option<String>,
+    /// The student's userId.
+    #[arg(long)]
+    pub student: String,
+}
+
+/// `classchat settings …`.
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print the school's settings.
+    Show {
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change the school's settings (audited).
+    Set {
+        /// Let guardians read, never write, their children's conversations with teachers
+        /// (each read audited as guardian.read; students are told).
+        #[arg(long, value_enum)]
+        guardian_oversight: Option<OnOff>,
+        /// Store settings.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// A switch as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// `classchat roster …`.

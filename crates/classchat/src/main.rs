@@ -4,7 +4,7 @@
 //! - `cli`: flags and environment variables (clap).
 //! - `serve`: opening the store and running the HTTP server until a signal.
 //! - `demo`: seeding a fresh demo school.
-//! - `admin`: the `user` and `link` commands.
+//! - `admin`: the `user`, `link` and `settings` commands.
 //! - `export`: the whole school as JSON Lines.
 //! - `roster`: importing a OneRoster CSV bundle.
 //! - `secret`: the token signing secret (at least 32 bytes): given, read from a file, or
@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::demo(args).await,
         Command::User(command) => admin::user(command).await,
         Command::Link(command) => admin::link(command).await,
+        Command::Settings(command) => admin::settings(command).await,
         Command::Tables(command) => tables::tables(command).await,
         Command::Export(args) => export::export(args).await,
         Command::Roster(command) => roster::roster(command).await,

@@ -8,7 +8,7 @@
 //! documentation-only paths.
 
 use crate::dto::{self, ErrorBody};
-use crate::routes::{admin, chat, classes, graphql, ops, roster, session, sign_in_codes};
+use crate::routes::{admin, chat, classes, families, graphql, ops, roster, session, sign_in_codes};
 use crate::schemas;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -32,6 +32,8 @@ use utoipa::{Modify, OpenApi, ToResponse};
         graphql::execute, graphql::subscribe,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
+        families::list_guardians, families::add_guardian, families::remove_guardian,
+        families::settings, families::update_settings,
         roster::import,
         classes::my_classes, classes::announce, classes::admin_classes, sign_in_codes::issue,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
@@ -53,7 +55,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "chat", description = "Conversations between students and their teachers"),
         (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "graphql", description = "The same API in GraphQL (`schema.graphql`)"),
-        (name = "admin", description = "Users, links and the audit log (admins only)"),
+        (name = "admin", description = "Users, links, guardians, settings and the audit log (admins only)"),
         (name = "ops", description = "Probes, metrics and this document"),
         (name = "web", description = "The embedded web client"),
     )

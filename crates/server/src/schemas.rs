@@ -70,7 +70,8 @@ schema! {
 schema! {
     /// A conversationId as a client may write it.
     ConversationId => string(
-        "`<studentId>+<teacherId>`: two different userIds joined by `+`, in either order \
+        "`<studentId>+<teacherId>` (or `<guardianId>+<teacherId>`): two different userIds \
+         joined by `+`, in either order \
          (the server answers with the canonical one). A space instead of the `+` is \
          accepted too, because that is what `+` decodes to in a query string: send `%2B`.",
         CONVERSATION_ID_PATTERN,
@@ -197,7 +198,7 @@ schema! {
     /// A role.
     Role => ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
-        .enum_values(Some(["student", "teacher", "admin"]))
+        .enum_values(Some(["student", "teacher", "guardian", "admin"]))
         .into()
 }
 

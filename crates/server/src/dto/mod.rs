@@ -3,10 +3,19 @@
 //! WebSocket transport can reuse the same shapes.
 
 use crate::schemas;
-use classchat_core::store::{AuditEntry, Contact, Link};
+use classchat_core::store::{AuditEntry, Link};
 use classchat_core::{Message, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+mod contacts;
+mod family;
+
+pub use contacts::{
+    ChatDto, ChatsResponse, ContactDto, GuardianContactDto, PeerDto, StudentsResponse,
+    TeachersResponse,
+};
+pub use family::{GuardianLinkDto, GuardiansResponse, SettingsDto, SettingsPatchRequest};
 
 /// `{"error":{"code","message"}}`: the body of every non-2xx response.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -80,7 +89,7 @@ pub struct UserDto {
     pub user_id: String,
     /// Their display name.
     pub display_name: String,
-    /// `student`, `teacher` or `admin`.
+    /// `student`, `teacher`, `guardian` or `admin`.
     pub role: String,
 }
 
@@ -102,7 +111,7 @@ pub struct AdminUserDto {
     pub user_id: String,
     /// Their display name.
     pub display_name: String,
-    /// `student`, `teacher` or `admin`.
+    /// `student`, `teacher`, `guardian` or `admin`.
     pub role: String,
     /// Whether the account is disabled.
     pub disabled: bool,
@@ -145,93 +154,6 @@ pub struct LoginResponse {
     pub device_token: String,
     /// Who signed in.
     pub user: UserDto,
-}
-
-/// One linked peer in `get_teachers` / `get_students`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactDto {
-    /// The peer's id.
-    pub user_id: String,
-    /// The peer's display name.
-    pub display_name: String,
-    /// The conversation with them.
-    pub conversation_id: String,
-    /// The newest message, or null before the first.
-    pub last_message: Option<MessageDto>,
-    /// Messages from the peer after the caller's read marker.
-    pub unread_count: u64,
-}
-
-impl From<&Contact> for ContactDto {
-    fn from(contact: &Contact) -> Self {
-        Self {
-            user_id: contact.peer.id.to_string(),
-            display_name: contact.peer.display_name.to_string(),
-            conversation_id: contact.conversation_id.to_string(),
-            last_message: contact.last_message.as_ref().map(MessageDto::from),
-            unread_count: contact.unread_count,
-        }
-    }
-}
-
-/// `GET /chat/get_teachers` response.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TeachersResponse {
-    /// Every linked teacher, by display name.
-    pub teachers: Vec<ContactDto>,
-}
-
-/// `GET /chat/get_students` response.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct StudentsResponse {
-    /// Every linked student, by display name.
-    pub students: Vec<ContactDto>,
-}
-
-/// A student as shown in a teacher's chat list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PeerDto {
-    /// Their id.
-    pub user_id: String,
-    /// Their display name.
-    pub display_name: String,
-}
-
-/// One conversation in `get_chats`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChatDto {
-    /// The conversation.
-    pub conversation_id: String,
-    /// The student in it.
-    pub student: PeerDto,
-    /// Its newest message.
-    pub last_message: Option<MessageDto>,
-    /// Messages from the student after the teacher's read marker.
-    pub unread_count: u64,
-}
-
-impl From<&Contact> for ChatDto {
-    fn from(contact: &Contact) -> Self {
-        Self {
-            conversation_id: contact.conversation_id.to_string(),
-            student: PeerDto {
-                user_id: contact.peer.id.to_string(),
-                display_name: contact.peer.display_name.to_string(),
-            },
-            last_message: contact.last_message.as_ref().map(MessageDto::from),
-            unread_count: contact.unread_count,
-        }
-    }
-}
-
-/// `GET /chat/get_chats` response.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ChatsResponse {
-    /// Conversations with at least one message, newest activity first.
-    pub chats: Vec<ChatDto>,
 }
 
 /// `GET /chat/read` response.

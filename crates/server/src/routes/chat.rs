@@ -38,19 +38,21 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct UserNameQuery {
     /// The userId whose list to show (default: the caller); someone else's needs an admin
-    /// token (audited).
+    /// token (audited), or for `get_teachers` a guardian's token naming their child where
+    /// the school allows guardian oversight (audited as `guardian.read`).
     #[param(value_type = Option<schemas::UserId>, required = false)]
     user_name: Option<String>,
 }
 
-/// Every teacher the student is linked to, even before the first message.
+/// Every teacher the student is linked to, even before the first message; for a guardian,
+/// every teacher of their children, with the children who connect them.
 #[utoipa::path(get, path = "/chat/get_teachers", tag = "chat", params(UserNameQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = TeachersResponse),
-        (status = 400, description = "user_name is not a userId (`invalid_user_id`), or names someone who is not a student (`invalid_request`)", body = ErrorBody),
+        (status = 400, description = "user_name is not a userId (`invalid_user_id`), or names someone who is not a student or guardian (`invalid_request`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "someone else's list, and not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 403, description = "someone else's list, and not an admin nor (where the school allows it) their guardian (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
@@ -63,13 +65,20 @@ async fn get_teachers(
         .service
         .list_teachers(&caller, query.user_name.as_deref())
         .await?;
+    // The notice is about the caller's own conversations.
+    let own_list = query
+        .user_name
+        .as_deref()
+        .is_none_or(|name| name == caller.id.as_str());
+    let family_can_read = own_list && state.service.family_can_read(&caller).await?;
     Ok(Json(TeachersResponse {
-        teachers: contacts.iter().map(ContactDto::from).collect(),
+        teachers: contacts.iter().map(ContactDto::teacher_line).collect(),
+        family_can_read,
     }))
 }
 
 /// Every student the teacher is linked to, so a conversation can start before its first
-/// message.
+/// message, each with their guardians (whom the teacher may message too).
 #[utoipa::path(get, path = "/chat/get_students", tag = "chat", params(UserNameQuery),
     security(("bearer" = [])),
     responses(
@@ -90,11 +99,12 @@ async fn get_students(
         .list_students(&caller, query.user_name.as_deref())
         .await?;
     Ok(Json(StudentsResponse {
-        students: contacts.iter().map(ContactDto::from).collect(),
+        students: contacts.iter().map(ContactDto::student_line).collect(),
     }))
 }
 
-/// The teacher's conversations with at least one message, newest activity first.
+/// The teacher's conversations with at least one message, newest activity first: with
+/// students, and with their guardians (`peerRole`, naming the `children`).
 #[utoipa::path(get, path = "/chat/get_chats", tag = "chat", params(UserNameQuery),
     security(("bearer" = [])),
     responses(

@@ -208,7 +208,7 @@ async fn announce(
             .messages
             .iter()
             .map(|message| AnnouncementCopy {
-                student_id: message.conversation_id.student().to_string(),
+                student_id: message.conversation_id.member().to_string(),
                 conversation_id: message.conversation_id.to_string(),
                 message_id: message.message_id.to_string(),
                 timestamp: message.timestamp.to_string(),

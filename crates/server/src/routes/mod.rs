@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod chat;
 pub(crate) mod classes;
+pub(crate) mod families;
 pub(crate) mod graphql;
 pub(crate) mod ops;
 pub(crate) mod roster;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(chat::router())
         .merge(classes::router())
         .merge(admin::router())
+        .merge(families::router())
         .merge(roster::router())
         .merge(graphql::router())
         .merge(ops::router())

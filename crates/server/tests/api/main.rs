@@ -14,6 +14,7 @@ mod classes;
 mod connection_limits;
 mod delivery_guarantees;
 mod enumeration;
+mod families;
 mod graphql;
 mod graphql_ws;
 mod known_devices;

@@ -86,7 +86,7 @@ async fn every_query_parameter_is_in_the_query_with_its_real_required_flag() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(query_parameters, 24, "every query parameter is counted");
+    assert_eq!(query_parameters, 27, "every query parameter is counted");
 
     // Required exactly when leaving it out is refused.
     for (method, path, name, required) in [
@@ -110,6 +110,9 @@ async fn every_query_parameter_is_in_the_query_with_its_real_required_flag() {
         ("get", "/admin/classes", "after", false),
         ("delete", "/admin/links", "teacherId", true),
         ("delete", "/admin/links", "studentId", true),
+        ("get", "/admin/guardians", "userId", false),
+        ("delete", "/admin/guardians", "guardianId", true),
+        ("delete", "/admin/guardians", "studentId", true),
         ("get", "/admin/audit", "limit", false),
         ("get", "/admin/audit", "before", false),
         ("get", "/chat/ws", "token", false),
@@ -142,7 +145,8 @@ async fn every_input_carries_the_constraints_the_server_applies() {
     let conversation_id = string(CONVERSATION_ID_PATTERN, 3, 257);
     let timestamp = string(TIMESTAMP_PATTERN, 20, 35);
     let limit = serde_json::json!({"type": "integer", "minimum": 1, "maximum": 200});
-    let role = serde_json::json!({"type": "string", "enum": ["student", "teacher", "admin"]});
+    let role =
+        serde_json::json!({"type": "string", "enum": ["student", "teacher", "guardian", "admin"]});
     let display_name = string(DISPLAY_NAME_PATTERN, 1, 100);
     let password = serde_json::json!({"type": "string", "minLength": 8, "maxLength": 1024});
 
@@ -302,6 +306,36 @@ async fn every_input_carries_the_constraints_the_server_applies() {
             body("post", "/admin/links", "studentId"),
             &user_id,
         ),
+        (
+            "GET /admin/guardians userId",
+            query("get", "/admin/guardians", "userId"),
+            &user_id,
+        ),
+        (
+            "DELETE /admin/guardians guardianId",
+            query("delete", "/admin/guardians", "guardianId"),
+            &user_id,
+        ),
+        (
+            "DELETE /admin/guardians studentId",
+            query("delete", "/admin/guardians", "studentId"),
+            &user_id,
+        ),
+        (
+            "POST /admin/guardians guardianId",
+            body("post", "/admin/guardians", "guardianId"),
+            &user_id,
+        ),
+        (
+            "POST /admin/guardians studentId",
+            body("post", "/admin/guardians", "studentId"),
+            &user_id,
+        ),
+        (
+            "PATCH /admin/settings guardianOversight",
+            body("patch", "/admin/settings", "guardianOversight"),
+            &serde_json::json!({"type": ["boolean", "null"]}),
+        ),
     ];
     let mut failures = Vec::new();
     for (what, schema, expected) in &cases {
@@ -329,7 +363,9 @@ async fn every_input_carries_the_constraints_the_server_applies() {
             vec!["displayName", "password", "role", "userId"],
         ),
         ("post", "/admin/links", vec!["studentId", "teacherId"]),
+        ("post", "/admin/guardians", vec!["guardianId", "studentId"]),
         ("patch", "/admin/users/{userId}", vec![]),
+        ("patch", "/admin/settings", vec![]),
     ] {
         let required: Vec<_> = required_fields(&doc, method, path).into_iter().collect();
         if required != fields {

@@ -199,7 +199,40 @@ async fn seed_users(service: &ChatService) {
     }
 }
 
+/// The families some tests add to the seeded school (`TestApp::seed_families`):
+/// guardians `g1` (of s1), `g2` (of s2) and `g3` (of nobody), password [`PASSWORD`].
+pub const GUARDIANS: [(&str, &str, Option<&str>); 3] = [
+    ("g1", "Guardian One", Some("s1")),
+    ("g2", "Guardian Two", Some("s2")),
+    ("g3", "Guardian Three", None),
+];
+
 impl TestApp {
+    /// Adds [`GUARDIANS`] through the admin API, as a school would.
+    pub async fn seed_families(&self) {
+        let admin = self.login("admin").await;
+        for (user_id, display_name, child) in GUARDIANS {
+            let created = self
+                .post(
+                    "/admin/users",
+                    &admin,
+                    json!({"userId": user_id, "displayName": display_name, "role": "guardian", "password": PASSWORD}),
+                )
+                .await;
+            assert_eq!(created.status, 201, "{}", created.body);
+            if let Some(child) = child {
+                let linked = self
+                    .post(
+                        "/admin/guardians",
+                        &admin,
+                        json!({"guardianId": user_id, "studentId": child}),
+                    )
+                    .await;
+                assert_eq!(linked.status, 201, "{}", linked.body);
+            }
+        }
+    }
+
     /// `http://addr{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

@@ -11,9 +11,11 @@ mod table;
 
 use table::{Expect, SIGNED_IN, routes};
 
-/// An app with one message in `s1+t1` (from s1); returns its timestamp.
+/// An app with one message in `s1+t1` (from s1) and the families of the matrix (g1 is
+/// s1's guardian, g2 s2's, g3 nobody's); returns the message's timestamp.
 pub async fn app_with_seeded_conversation() -> (TestApp, String) {
     let app = spawn_app().await;
+    app.seed_families().await;
     let s1 = app.login("s1").await;
     let seeded = app.send(&s1, "s1+t1", "s1", "seed").await;
     assert_eq!(seeded.status, 201, "{}", seeded.body);
@@ -52,6 +54,9 @@ async fn read_markers(app: &TestApp, s1: &str, t1: &str) -> Value {
         assert_eq!(reply.status, 200, "{name}: {}", reply.body);
         state[name] = reply.body;
     }
+    // The teacher's unread count of the family conversation: a refused read marker
+    // would move it.
+    state["family of t1"] = app.get("/chat/get_students", t1).await.body;
     for (name, token) in [
         ("t1's marker, as s1 sees it", s1),
         ("s1's marker, as t1 sees it", t1),
@@ -72,6 +77,10 @@ async fn observable_state(app: &TestApp, observers: &Observers) -> Value {
         "read markers": read_markers(app, s1, t1).await,
         "users": app.get("/admin/users", admin).await.body,
         "links": app.get("/admin/links", admin).await.body,
+        "guardians": app.get("/admin/guardians", admin).await.body,
+        "settings": app.get("/admin/settings", admin).await.body,
+        "family messages": app.read_all(t1, "g1+t1").await,
+        "other family messages": app.read_all(t1, "g2+t1").await,
         "audit": app.get("/admin/audit", admin).await.body,
     })
 }
@@ -295,10 +304,39 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
             (json!("t1"), json!("from t1")),
             (json!("s1"), json!("graphql from s1")),
             (json!("t1"), json!("graphql from t1")),
+            // The rows with guardian oversight on: still only the participants.
+            (json!("s1"), json!("from s1")),
+            (json!("t1"), json!("from t1")),
+            (json!("s1"), json!("oversight s1")),
+            (json!("t1"), json!("oversight t1")),
         ]
     );
+    // Each family conversation holds its own two people's messages, and nobody else's.
+    let t1 = &tokens[2];
+    let t2 = &tokens[3];
+    for (token, conversation, expected) in [
+        (t1, "g1+t1", [("t1", "from t1"), ("g1", "from g1")]),
+        (t2, "g2+t2", [("t2", "from t2"), ("g2", "from g2")]),
+        (
+            t1,
+            "g2+t1",
+            [("t1", "graphql from t1"), ("g2", "graphql from g2")],
+        ),
+    ] {
+        let written: Vec<_> = app
+            .read_all(token, conversation)
+            .await
+            .iter()
+            .map(|m| (m["author"].clone(), m["messageBody"].clone()))
+            .collect();
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(author, body)| (json!(author), json!(body)))
+            .collect();
+        assert_eq!(written, expected, "{conversation}");
+    }
     // Nothing was written into the unlinked pair either.
-    let admin = &tokens[4];
+    let admin = &tokens[7];
     let unlinked = app.read(admin, "s1+t2", "").await;
     assert_eq!(unlinked.body["messages"], json!([]), "{}", unlinked.body);
 }

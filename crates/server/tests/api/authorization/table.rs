@@ -5,22 +5,29 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A signed-in caller of the matrix. s2 is linked to t1 (but not part of `s1+t1`); t2 is
-/// linked to s2 only.
+/// linked to s2 only. Guardians by ownership: g1 is s1's (so may talk to t1, in `g1+t1`),
+/// g2 is s2's (another child: `g2+t1`, `g2+t2`), g3 has no child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Caller {
     S1,
     S2,
     T1,
     T2,
+    G1,
+    G2,
+    G3,
     Admin,
 }
 
 /// The columns of the matrix, in order.
-pub(super) const SIGNED_IN: [Caller; 5] = [
+pub(super) const SIGNED_IN: [Caller; 8] = [
     Caller::S1,
     Caller::S2,
     Caller::T1,
     Caller::T2,
+    Caller::G1,
+    Caller::G2,
+    Caller::G3,
     Caller::Admin,
 ];
 
@@ -31,6 +38,9 @@ impl Caller {
             Self::S2 => "s2",
             Self::T1 => "t1",
             Self::T2 => "t2",
+            Self::G1 => "g1",
+            Self::G2 => "g2",
+            Self::G3 => "g3",
             Self::Admin => "admin",
         }
     }
@@ -120,8 +130,8 @@ pub(super) struct Route {
     pub(super) method: Method,
     pub(super) path: &'static str,
     pub(super) body: Body,
-    /// The answers for s1, s2, t1, t2 and admin, in that order.
-    pub(super) expect: [Expect; 5],
+    /// The answers for s1, s2, t1, t2, g1, g2, g3 and admin, in that order.
+    pub(super) expect: [Expect; 8],
 }
 
 impl Route {
@@ -130,7 +140,7 @@ impl Route {
     }
 }
 
-pub(super) fn route(request: &'static str, body: Body, expect: [Expect; 5]) -> Route {
+pub(super) fn route(request: &'static str, body: Body, expect: [Expect; 8]) -> Route {
     let (method, path) = request.split_once(' ').expect("METHOD path");
     Route {
         method: method.parse().expect("method"),
@@ -141,87 +151,122 @@ pub(super) fn route(request: &'static str, body: Body, expect: [Expect; 5]) -> R
 }
 
 /// Every route × every signed-in caller. Rows run top to bottom, in an order where the
-/// admin's successful changes do not disturb later rows (the link t2–s3 is added before it
-/// is removed; nothing here touches s1+t1 or its link).
+/// admin's successful changes do not disturb later rows (the link t2–s3 and the guardian
+/// link g3–s3 are added before they are removed; nothing here touches s1+t1 or its link;
+/// guardian oversight is on only between the two settings rows).
 #[rustfmt::skip]
 pub(super) fn routes() -> Vec<Route> {
     use Body::{MarkRead, MarkReadOf, SendAsCaller, SendAsSomeoneElse};
     let none = || Body::None;
     let new_user = json!({"userId": "s4", "displayName": "Student Four", "role": "student", "password": "password-456"});
     vec![
-        //                                                                                               s1          s2          t1          t2          admin
-        route("GET /chat/get_teachers",                       none(),                           [OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
-        route("GET /chat/get_teachers?user_name=s1",          none(),                           [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("GET /chat/get_students",                       none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
-        route("GET /chat/get_students?user_name=t1",          none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
-        route("GET /chat/get_chats",                          none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
-        route("GET /chat/get_chats?user_name=t1",             none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        //                                                                                               s1          s2          t1          t2          g1          g2          g3          admin
+        route("GET /chat/get_teachers",                       none(),                           [OK,         OK,         WRONG_ROLE, WRONG_ROLE, OK,         OK,         OK,         WRONG_ROLE]),
+        route("GET /chat/get_teachers?user_name=s1",          none(),                           [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/get_students",                       none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("GET /chat/get_students?user_name=t1",          none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/get_chats",                          none(),                           [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("GET /chat/get_chats?user_name=t1",             none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         // s2 is linked to t1, and still has no business in s1+t1.
-        route("GET /chat/read?conversationId=s1%2Bt1",        none(),                           [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
-        route("POST /chat/send",                              SendAsCaller("s1+t1"),            [CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN ]),
-        route("POST /chat/send",                              SendAsSomeoneElse,                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
-        route("POST /chat/mark_read",                         MarkRead,                         [NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=s1%2Bt1",        none(),                           [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t1"),            [CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/send",                              SendAsSomeoneElse,                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkRead,                         [NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         // s1 and t2 were never linked and have no history: to each other they are strangers,
         // refused with the words an unknown id or another student gets (see `enumeration`).
         // Only the admin learns precisely what a conversationId names.
-        route("GET /chat/read?conversationId=s1%2Bt2",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /chat/send",                              SendAsCaller("s1+t2"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
-        route("POST /chat/mark_read",                         MarkReadOf("s1+t2"),              [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
-        route("GET /chat/read?conversationId=s1%2Bs3",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
-        route("GET /chat/read?conversationId=s1%2Bnobody",    none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
-        route("POST /chat/send",                              SendAsCaller("s1+nobody"),        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
-        route("POST /chat/mark_read",                         MarkReadOf("t2+nobody"),          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
-        route("GET /admin/users",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /admin/users",                            Body::Json(new_user),             [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("GET /chat/read?conversationId=s1%2Bt2",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t2"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("s1+t2"),              [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=s1%2Bs3",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("GET /chat/read?conversationId=s1%2Bnobody",    none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /chat/send",                              SendAsCaller("s1+nobody"),        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkReadOf("t2+nobody"),          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("GET /admin/users",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/users",                            Body::Json(new_user),             [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
         route("PATCH /admin/users/s3",                        Body::Json(json!({"displayName": "Renamed"})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("GET /admin/links",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/links",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /admin/links",                            Body::Json(json!({"teacherId": "t2", "studentId": "s3"})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
-        route("DELETE /admin/links?teacherId=t2&studentId=s3", none(),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("DELETE /admin/links?teacherId=t2&studentId=s3", none(),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
         // A code replaces the password: admins issue them for students and teachers (here
         // s3, whom no caller or observer signs in as), for no admin (the caller included);
         // students and teachers for nobody (themselves included).
         route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"]})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3"], "validForHours": 1})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /admin/sign-in-codes",                    Body::SignInCodeForCaller,        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/sign-in-codes",                    Body::SignInCodeForCaller,        [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "admin"]})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "nobody"]})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
-        route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         // The upload is read only after the caller is known to be an admin (a JSON body
         // is then refused for not being a zip); the import itself is in `roster`.
-        route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),
+        route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),
         // The seeded school imported no roster: nobody has a class, so a teacher learns
         // that it does not exist; students and admins never announce. (Classes with
         // members are in `classes`.)
-        route("GET /classes",                                 none(),                           [OK,         OK,         OK,         OK,         OK        ]),
-        route("GET /admin/classes",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /classes",                                 none(),                           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK        ]),
+        route("GET /admin/classes",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /classes/class-1/announce",               Body::Json(json!({"messageBody": "hi all", "clientMessageId": "a-1"})),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  NOT_FOUND,  NOT_FOUND,  FORBIDDEN ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  NOT_FOUND,  NOT_FOUND,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         // GraphQL answers every operation 200; a refusal is a GraphQL error carrying the
         // REST code (`check` reads it there), and the rules are the same.
-        route("POST /graphql", Body::Graphql("{ me { userId } }"),                              [OK,         OK,         OK,         OK,         OK        ]),
-        route("POST /graphql", Body::Graphql("{ teachers { conversationId } }"),                [OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ me { userId } }"),                              [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK        ]),
+        route("POST /graphql", Body::Graphql("{ teachers { conversationId } }"),                [OK,         OK,         WRONG_ROLE, WRONG_ROLE, OK,         OK,         OK,         WRONG_ROLE]),
         route("POST /graphql", Body::Graphql("{ teachers(userName: \"s1\") { unreadCount } }"),
-                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /graphql", Body::Graphql("{ students(userName: \"t1\") { conversationId } }"),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
-        route("POST /graphql", Body::Graphql("{ chats { conversationId } }"),                   [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE]),
-        route("POST /graphql", Body::Graphql("{ conversation(id: \"t1+s1\") { id } }"),       [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
-        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+t2\") { id } }"),       [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+nobody\") { id } }"),   [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ chats { conversationId } }"),                   [WRONG_ROLE, WRONG_ROLE, OK,         OK,         WRONG_ROLE, WRONG_ROLE, WRONG_ROLE, WRONG_ROLE]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"t1+s1\") { id } }"),       [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+t2\") { id } }"),       [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+nobody\") { id } }"),   [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
         route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t1\", messageBody: \"graphql from {caller}\"}) { messageId } }"),
-                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t2\", messageBody: \"hi\"}) { messageId } }"),
-                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /graphql", Body::Graphql("mutation { markRead(conversationId: \"s1+t1\", timestamp: \"{seeded}\") { userId } }"),
-                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
-        route("POST /graphql", Body::Graphql("{ users { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /graphql", Body::Graphql("{ links { teacher } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
-        route("POST /graphql", Body::Graphql("{ audit { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("{ users { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ links { teacher } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("{ audit { hasMore } }"),                          [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // Families. g1 talks to t1 through s1; g2 to t1 and t2 through s2; g3 to nobody.
+        // A family conversation is its two people's, like any other; students, other
+        // families and other teachers are strangers to it.
+        route("GET /chat/get_teachers?user_name=g1",          none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("g1+t1"),            [FORBIDDEN,  FORBIDDEN,  CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=t1%2Bg1",        none(),                           [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/mark_read",                         MarkReadOf("g1+t1"),              [FORBIDDEN,  FORBIDDEN,  NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/send",                              SendAsCaller("g2+t2"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/send",                              SendAsCaller("g3+t1"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        // Guardians and students never talk, a guardian and their own child included; only
+        // the admin learns that the pair is not a conversation at all.
+        route("POST /chat/send",                              SendAsCaller("g1+s1"),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("GET /chat/read?conversationId=g1%2Bs1",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"g2+t1\", messageBody: \"graphql from {caller}\"}) { messageId } }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN ]),
+        route("GET /admin/guardians",                         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/guardians",                        Body::Json(json!({"guardianId": "g3", "studentId": "s3"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("DELETE /admin/guardians?guardianId=g3&studentId=s3", none(),                     [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        route("GET /admin/settings",                          none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // Oversight on (the admin's column runs last): g1 reads s1's conversations, audited,
+        // and still writes nothing there; g2 reads s2's; g3 and other families nothing.
+        route("PATCH /admin/settings",                        Body::Json(json!({"guardianOversight": true})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/read?conversationId=s1%2Bt1",        none(),                           [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/get_teachers?user_name=s1",          none(),                           [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /chat/read?conversationId=t2%2Bs2",        none(),                           [FORBIDDEN,  OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t1"),            [CREATED,    FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/mark_read",                         MarkRead,                         [NO_CONTENT, FORBIDDEN,  NO_CONTENT, FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("{ conversation(id: \"s1+t1\") { id } }"),       [OK,         FORBIDDEN,  OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("mutation { sendMessage(input: {conversationId: \"s1+t1\", messageBody: \"oversight {caller}\"}) { messageId } }"),
+                                                                                                [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("PATCH /admin/settings",                        Body::Json(json!({"guardianOversight": false})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
     ]
 }

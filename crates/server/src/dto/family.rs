@@ -1,0 +1,61 @@
+//! The JSON of `/admin/guardians` and `/admin/settings`.
+
+use crate::schemas;
+use classchat_core::settings::SchoolSettings;
+use classchat_core::store::GuardianLink;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A guardian link: this guardian is a parent or carer of this student, and may message
+/// the student's teachers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardianLinkDto {
+    /// The guardian (role `guardian`).
+    #[schema(value_type = schemas::UserId)]
+    pub guardian_id: String,
+    /// The student.
+    #[schema(value_type = schemas::UserId)]
+    pub student_id: String,
+}
+
+impl From<&GuardianLink> for GuardianLinkDto {
+    fn from(link: &GuardianLink) -> Self {
+        Self {
+            guardian_id: link.guardian.to_string(),
+            student_id: link.student.to_string(),
+        }
+    }
+}
+
+/// `GET /admin/guardians` response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GuardiansResponse {
+    /// Guardian links sorted by guardian, then student.
+    pub guardians: Vec<GuardianLinkDto>,
+}
+
+/// The school's settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDto {
+    /// Guardians may read, never write, their children's conversations with teachers;
+    /// each read is audited as `guardian.read` and students are told. Off by default.
+    pub guardian_oversight: bool,
+}
+
+impl From<&SchoolSettings> for SettingsDto {
+    fn from(settings: &SchoolSettings) -> Self {
+        Self {
+            guardian_oversight: settings.guardian_oversight,
+        }
+    }
+}
+
+/// `PATCH /admin/settings` request; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsPatchRequest {
+    /// Turn guardian oversight on or off.
+    pub guardian_oversight: Option<bool>,
+}
