@@ -208,7 +208,10 @@ impl Store for MemoryStore {
     }
 
     async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
-        Ok(self.state().guardians.remove(link))
+        let mut state = self.state();
+        state.roster.guardians.remove(link);
+        state.roster.guardians_by_hand.remove(link);
+        Ok(state.guardians.remove(link))
     }
 
     async fn list_guardian_links(

@@ -1,10 +1,11 @@
 //! What roster imports keep in a [`MemoryStore`](super::MemoryStore): the sourcedIds of the
-//! accounts they created, the classes, and which links are the roster's.
+//! accounts they created, the classes, and which links and guardian links are the
+//! roster's.
 
 use super::state::State;
 use crate::ids::UserId;
 use crate::roster::{Class, RosterAccount, RosterChanges, RosterState, SourcedId};
-use crate::store::{Link, StoreError};
+use crate::store::{GuardianLink, Link, StoreError};
 use crate::user::UserRecord;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +20,10 @@ pub(super) struct RosterTables {
     pub(super) links: BTreeSet<Link>,
     /// Roster links that were also added by hand, and stay when the roster drops them.
     pub(super) by_hand: BTreeSet<Link>,
+    /// Guardian links the roster derives (each also in `State::guardians`).
+    pub(super) guardians: BTreeSet<GuardianLink>,
+    /// Roster guardian links that were also added by hand.
+    pub(super) guardians_by_hand: BTreeSet<GuardianLink>,
 }
 
 impl State {
@@ -38,6 +43,7 @@ impl State {
                 .collect(),
             classes: self.roster.classes.values().cloned().collect(),
             links: self.roster.links.iter().cloned().collect(),
+            guardians: self.roster.guardians.iter().cloned().collect(),
         }
     }
 
@@ -91,6 +97,17 @@ impl State {
             // Only the roster's own links: a link made by hand alone is never its to remove.
             if self.roster.links.remove(link) && !self.roster.by_hand.remove(link) {
                 self.links.remove(link);
+            }
+        }
+        for link in &changes.added_guardians {
+            if !self.guardians.insert(link.clone()) && !self.roster.guardians.contains(link) {
+                self.roster.guardians_by_hand.insert(link.clone());
+            }
+            self.roster.guardians.insert(link.clone());
+        }
+        for link in &changes.removed_guardians {
+            if self.roster.guardians.remove(link) && !self.roster.guardians_by_hand.remove(link) {
+                self.guardians.remove(link);
             }
         }
         Ok(())

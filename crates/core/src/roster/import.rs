@@ -47,7 +47,7 @@ pub struct ImportUser {
     pub line: u64,
     /// The userId they sign in with (`username`).
     pub user_id: UserId,
-    /// Student, teacher or admin.
+    /// Student, teacher, guardian (OneRoster `parent`, `guardian` or `relative`) or admin.
     pub role: Role,
     /// The name others see.
     pub display_name: DisplayName,
@@ -55,6 +55,9 @@ pub struct ImportUser {
     pub enabled: bool,
     /// A delta row marked `tobedeleted`: the account is disabled.
     pub deleted: bool,
+    /// `agentSourcedIds`: for a student, their parents and guardians; for a guardian,
+    /// the students they are responsible for. A guardian link is derived from either side.
+    pub agents: Vec<SourcedId>,
 }
 
 /// A class (section), from `classes.csv`.
@@ -116,7 +119,7 @@ pub struct Skipped {
 pub struct RosterImport {
     /// How `users.csv` applies.
     pub users_mode: Mode,
-    /// People with accounts (family members and other roles are in `skipped`).
+    /// People with accounts (other roles are in `skipped`).
     pub users: Vec<ImportUser>,
     /// How `classes.csv` applies.
     pub classes_mode: Mode,
@@ -126,6 +129,6 @@ pub struct RosterImport {
     pub enrollments_mode: Mode,
     /// Enrolments of people with accounts, as teacher or student (others are skipped).
     pub enrollments: Vec<ImportEnrollment>,
-    /// Rows left out on purpose, such as family members until family accounts exist.
+    /// Rows left out on purpose, such as roles classchat has no account for.
     pub skipped: Vec<Skipped>,
 }

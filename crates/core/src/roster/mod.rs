@@ -10,8 +10,10 @@
 //! - Everything is keyed by [`SourcedId`]; names and e-mail addresses never match records.
 //! - Only what an import created is touched: accounts and links made by hand are left
 //!   alone, and an account is disabled, never deleted.
-//! - Links are derived: a teacher and a student are linked while they share a class.
+//! - Links are derived: a teacher and a student are linked while they share a class; a
+//!   guardian and a student while either names the other in `agentSourcedIds`.
 
+mod guardians;
 mod import;
 mod plan;
 #[cfg(test)]
@@ -21,7 +23,7 @@ pub use import::{Day, ImportClass, ImportEnrollment, ImportUser, Mode, RosterImp
 pub use plan::{MAX_CLASS_MEMBERS, RosterPlan, new_user_ids, plan};
 
 use crate::ids::UserId;
-use crate::link::Link;
+use crate::link::{GuardianLink, Link};
 use crate::store::UserPatch;
 use crate::user::User;
 use std::fmt;
@@ -103,6 +105,9 @@ pub struct RosterState {
     pub classes: Vec<Class>,
     /// Every link the roster derives (some may also have been added by hand), sorted.
     pub links: Vec<Link>,
+    /// Every guardian link the roster derives (some may also have been added by hand),
+    /// sorted.
+    pub guardians: Vec<GuardianLink>,
 }
 
 /// One account an import changes: as it is, and as it will be.
@@ -163,6 +168,11 @@ pub struct RosterChanges {
     pub added_links: Vec<Link>,
     /// Roster links no class implies any more. A link also added by hand stays.
     pub removed_links: Vec<Link>,
+    /// Guardian links the roster now derives; like `added_links`, one that exists already
+    /// (by hand) stays and is also counted as the roster's.
+    pub added_guardians: Vec<GuardianLink>,
+    /// Roster guardian links no row implies any more. One also added by hand stays.
+    pub removed_guardians: Vec<GuardianLink>,
 }
 
 impl RosterChanges {
@@ -175,12 +185,15 @@ impl RosterChanges {
             && self.deleted_classes.is_empty()
             && self.added_links.is_empty()
             && self.removed_links.is_empty()
+            && self.added_guardians.is_empty()
+            && self.removed_guardians.is_empty()
     }
 
     /// One line of counts, for the audit log and summaries:
-    /// `users +3 ~1; classes +1 ~0 -0; links +4 -1`.
+    /// `users +3 ~1; classes +1 ~0 -0; links +4 -1`, then `; guardians +2 -0` when guardian
+    /// links change.
     pub fn summary(&self) -> String {
-        format!(
+        let mut summary = format!(
             "users +{} ~{}; classes +{} ~{} -{}; links +{} -{}",
             self.created_accounts.len(),
             self.updated_accounts.len(),
@@ -189,7 +202,15 @@ impl RosterChanges {
             self.deleted_classes.len(),
             self.added_links.len(),
             self.removed_links.len(),
-        )
+        );
+        if !self.added_guardians.is_empty() || !self.removed_guardians.is_empty() {
+            summary.push_str(&format!(
+                "; guardians +{} -{}",
+                self.added_guardians.len(),
+                self.removed_guardians.len()
+            ));
+        }
+        summary
     }
 }
 

@@ -7,7 +7,7 @@ use super::{
     SourcedId,
 };
 use crate::ids::UserId;
-use crate::link::Link;
+use crate::link::{GuardianLink, Link};
 use crate::user::{Role, User};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -68,9 +68,29 @@ pub fn plan(
         planner.problems.truncate(MAX_PROBLEMS);
         return Err(planner.problems);
     }
+    let guardians = super::guardians::derive(
+        import,
+        state,
+        &planner.accounts,
+        &planner.owners,
+        &planner.refused,
+        &mut planner.warnings,
+    );
     let warnings = std::mem::take(&mut planner.warnings);
+    let mut changes = planner.changes(state);
+    let current: BTreeSet<&GuardianLink> = state.guardians.iter().collect();
+    changes.added_guardians = guardians
+        .iter()
+        .filter(|link| !current.contains(link))
+        .cloned()
+        .collect();
+    changes.removed_guardians = current
+        .into_iter()
+        .filter(|link| !guardians.contains(*link))
+        .cloned()
+        .collect();
     Ok(RosterPlan {
-        changes: planner.changes(state),
+        changes,
         skipped: import.skipped.clone(),
         warnings,
     })

@@ -7,6 +7,7 @@
 
 mod changes;
 mod delta;
+mod guardians;
 mod problems;
 
 use super::{
@@ -109,6 +110,7 @@ impl Bundle {
             display_name: DisplayName::parse(&format!("Name of {user}")).unwrap(),
             enabled: true,
             deleted: false,
+            agents: Vec::new(),
         };
         edit(&mut row);
         self.0.users.push(row);
@@ -237,6 +239,14 @@ fn applied(state: &RosterState, changes: &RosterChanges) -> RosterState {
     for link in &changes.removed_links {
         assert!(links.remove(link));
     }
+    let mut guardians: BTreeSet<crate::link::GuardianLink> =
+        state.guardians.iter().cloned().collect();
+    for link in &changes.added_guardians {
+        assert!(guardians.insert(link.clone()));
+    }
+    for link in &changes.removed_guardians {
+        assert!(guardians.remove(link));
+    }
     RosterState {
         accounts: accounts
             .into_iter()
@@ -244,6 +254,7 @@ fn applied(state: &RosterState, changes: &RosterChanges) -> RosterState {
             .collect(),
         classes: classes.into_values().collect(),
         links: links.into_iter().collect(),
+        guardians: guardians.into_iter().collect(),
     }
 }
 

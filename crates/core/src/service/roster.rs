@@ -6,9 +6,9 @@ use super::admin::{Actor, revocation};
 use crate::error::{ChatError, OnConflict};
 use crate::ids::UserId;
 use crate::rate::Rate;
-use crate::roster::{self, Day, Problem, RosterImport, RosterPlan};
+use crate::roster::{self, Day, Problem, RosterChanges, RosterImport, RosterPlan, RosterState};
 use crate::store::AuditAction;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
@@ -111,6 +111,14 @@ impl ChatService {
             });
         }
         let changes = &plan.changes;
+        // Whose family conversations may open or close, read before the change so the
+        // difference can be told live (to those online: nobody else would see it).
+        let families = self.online_families(&state, changes).await;
+        let mut family_before = Vec::with_capacity(families.len());
+        for guardian in families {
+            let pairs = self.family_pairs(&guardian).await?;
+            family_before.push((guardian, pairs));
+        }
         self.audit(&ticket.actor, AuditAction::ImportRoster, changes.summary())
             .await?;
         self.store.apply_roster(changes).await.on_conflict(|| {
@@ -130,9 +138,44 @@ impl ChatService {
                 self.announce_link(link, false).await;
             }
         }
+        for (guardian, before) in family_before {
+            self.announce_family_change(&guardian, before).await;
+        }
         Ok(RosterOutcome::Planned {
             plan,
             applied: true,
         })
+    }
+
+    /// The guardians online now whose family links `changes` may change: those whose
+    /// guardian links change, and the roster's guardians of students whose links change.
+    /// Guardians linked by hand to a roster student whose class changes see the change
+    /// when they next load their contacts.
+    async fn online_families(&self, state: &RosterState, changes: &RosterChanges) -> Vec<UserId> {
+        let students: BTreeSet<&UserId> = changes
+            .added_links
+            .iter()
+            .chain(&changes.removed_links)
+            .map(|link| &link.student)
+            .collect();
+        let guardians: BTreeSet<UserId> = changes
+            .added_guardians
+            .iter()
+            .chain(&changes.removed_guardians)
+            .map(|link| link.guardian.clone())
+            .chain(
+                state
+                    .guardians
+                    .iter()
+                    .chain(&changes.added_guardians)
+                    .filter(|link| students.contains(&link.student))
+                    .map(|link| link.guardian.clone()),
+            )
+            .collect();
+        if guardians.is_empty() {
+            return Vec::new();
+        }
+        let guardians: Vec<UserId> = guardians.into_iter().collect();
+        self.hub.online(&guardians).await
     }
 }

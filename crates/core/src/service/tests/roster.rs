@@ -47,6 +47,7 @@ fn bundle(users: &[(&str, Role)], enrolments: &[(&str, bool)]) -> RosterImport {
                 display_name: DisplayName::parse(&format!("Name of {user}")).unwrap(),
                 enabled: true,
                 deleted: false,
+                agents: Vec::new(),
             })
             .collect(),
         classes_mode: Mode::Bulk,
