@@ -70,6 +70,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
             display_name,
             enabled: row.enabled,
             deleted: row.status == Some(Status::ToBeDeleted),
+            agents: Vec::new(),
         });
     }
     let mut classes = Vec::new();

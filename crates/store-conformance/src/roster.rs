@@ -152,6 +152,9 @@ pub(crate) fn scoped(state: RosterState, scope: &Scope) -> RosterState {
         links: (state.links.into_iter())
             .filter(|link| scope.owns(&link.teacher) || scope.owns(&link.student))
             .collect(),
+        guardians: (state.guardians.into_iter())
+            .filter(|link| scope.owns(&link.guardian) || scope.owns(&link.student))
+            .collect(),
     }
 }
 
@@ -254,6 +257,7 @@ pub async fn roster_state_lists_what_apply_roster_created(store: Arc<dyn Store>)
         ],
         classes: vec![art, math],
         links: vec![ada_cat.clone(), bob_ann.clone(), bob_cat.clone()],
+        guardians: Vec::new(),
     };
     assert_eq!(
         roster_state(&*store).await,

@@ -6,7 +6,7 @@ use crate::error::classify;
 use crate::rows::{UserRow, user_id};
 use crate::users;
 use classchat_core::roster::{Class, RosterAccount, RosterChanges, RosterState, SourcedId};
-use classchat_core::store::{Link, StoreError};
+use classchat_core::store::{GuardianLink, Link, StoreError};
 use classchat_core::user::UserRecord;
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
@@ -17,6 +17,7 @@ pub(crate) fn state(connection: &Connection) -> Result<RosterState, StoreError> 
         accounts: accounts(connection)?,
         classes: classes(connection)?,
         links: links(connection)?,
+        guardians: guardians(connection)?,
     })
 }
 
@@ -118,6 +119,28 @@ fn links(connection: &Connection) -> Result<Vec<Link>, StoreError> {
     .collect()
 }
 
+fn guardians(connection: &Connection) -> Result<Vec<GuardianLink>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT guardian_id, student_id FROM guardians WHERE by_roster = 1
+             ORDER BY guardian_id, student_id",
+        )
+        .map_err(classify)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(classify)?;
+    rows.map(|row| {
+        let (guardian, student) = row.map_err(classify)?;
+        Ok(GuardianLink {
+            guardian: user_id(&guardian)?,
+            student: user_id(&student)?,
+        })
+    })
+    .collect()
+}
+
 /// Applies an import's changes; the writer runs it in one transaction (a savepoint), so a
 /// failure anywhere leaves nothing of it.
 pub(crate) fn apply(connection: &Connection, changes: &RosterChanges) -> Result<(), StoreError> {
@@ -172,6 +195,28 @@ pub(crate) fn apply(connection: &Connection, changes: &RosterChanges) -> Result<
         execute(
             connection,
             "UPDATE links SET by_roster = 0 WHERE teacher_id = ?1 AND student_id = ?2",
+            &pair,
+        )?;
+    }
+    for link in &changes.added_guardians {
+        execute(
+            connection,
+            "INSERT INTO guardians (guardian_id, student_id, by_hand, by_roster)
+             VALUES (?1, ?2, 0, 1)
+             ON CONFLICT (guardian_id, student_id) DO UPDATE SET by_roster = 1",
+            &[link.guardian.as_str(), link.student.as_str()],
+        )?;
+    }
+    for link in &changes.removed_guardians {
+        let pair = [link.guardian.as_str(), link.student.as_str()];
+        execute(
+            connection,
+            "DELETE FROM guardians WHERE guardian_id = ?1 AND student_id = ?2 AND by_hand = 0",
+            &pair,
+        )?;
+        execute(
+            connection,
+            "UPDATE guardians SET by_roster = 0 WHERE guardian_id = ?1 AND student_id = ?2",
             &pair,
         )?;
     }

@@ -26,8 +26,9 @@ pub enum RosterOutcome {
     /// The plan, and whether it was applied (not for a dry run, nor when it is empty:
     /// an import that changes nothing writes nothing, not even an audit entry).
     Planned {
-        /// The diff, with what was skipped and any warnings.
-        plan: RosterPlan,
+        /// The diff, with what was skipped and any warnings (boxed: it is large, and a
+        /// refusal is not).
+        plan: Box<RosterPlan>,
         /// Whether the store now holds it.
         applied: bool,
     },
@@ -106,7 +107,7 @@ impl ChatService {
         };
         if dry_run || plan.changes.is_empty() {
             return Ok(RosterOutcome::Planned {
-                plan,
+                plan: Box::new(plan),
                 applied: false,
             });
         }
@@ -142,7 +143,7 @@ impl ChatService {
             self.announce_family_change(&guardian, before).await;
         }
         Ok(RosterOutcome::Planned {
-            plan,
+            plan: Box::new(plan),
             applied: true,
         })
     }

@@ -57,6 +57,7 @@ impl<'a> Bundle<'a> {
             display_name: DisplayName::parse(display).expect("test display names are valid"),
             enabled,
             deleted: false,
+            agents: Vec::new(),
         });
         self
     }
