@@ -32,6 +32,28 @@ const STUDENTS: [(&str, &str); 10] = [
     ("jonas", "Jonas Weber"),
 ];
 
+/// Parents, each with their child: they message their child's teachers.
+const GUARDIANS: [(&str, &str, &str); 2] = [
+    ("mr.martin", "Paul Martin (Alice's father)", "alice"),
+    ("mrs.osei", "Ama Osei (Ben's mother)", "ben"),
+];
+
+/// A parent's conversation, as (guardian, teacher, author is the guardian?, text).
+const FAMILY_MESSAGES: [(&str, &str, bool, &str); 2] = [
+    (
+        "mr.martin",
+        "ms.rivera",
+        true,
+        "Hello, Alice says the quadratics homework is hard. Is there extra practice she could do?",
+    ),
+    (
+        "mr.martin",
+        "ms.rivera",
+        false,
+        "Hello Mr Martin, yes: exercises 5-12 on page 84 are good practice. She is doing well.",
+    ),
+];
+
 /// A few conversations, as (student, teacher, author is the student?, text).
 const MESSAGES: [(&str, &str, bool, &str); 9] = [
     (
@@ -124,6 +146,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         println!("  admin:    {}", ADMIN.0);
         println!("  teachers: {}", TEACHERS.map(|(id, _)| id).join(", "));
         println!("  students: {}", STUDENTS.map(|(id, _)| id).join(", "));
+        println!("  parents:  {}", GUARDIANS.map(|(id, _, _)| id).join(", "));
         println!("The API is described at http://{addr}/openapi.json.");
         if public {
             println!(
@@ -159,7 +182,12 @@ fn remove_database(db: &Path) -> anyhow::Result<()> {
 async fn seed(service: &ChatService) -> anyhow::Result<()> {
     let people = std::iter::once((ADMIN, "admin"))
         .chain(TEACHERS.iter().map(|teacher| (*teacher, "teacher")))
-        .chain(STUDENTS.iter().map(|student| (*student, "student")));
+        .chain(STUDENTS.iter().map(|student| (*student, "student")))
+        .chain(
+            GUARDIANS
+                .iter()
+                .map(|(id, name, _)| ((*id, *name), "guardian")),
+        );
     for ((user_id, display_name), role) in people {
         let new = NewUser {
             user_id,
@@ -176,7 +204,11 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
             service.add_link(Actor::Operator, teacher, student).await?;
         }
     }
-    for (student, teacher, from_student, text) in MESSAGES {
+    for (guardian, _, child) in GUARDIANS {
+        service.add_guardian(Actor::Operator, guardian, child).await?;
+    }
+    let family = FAMILY_MESSAGES.iter().copied();
+    for (student, teacher, from_student, text) in MESSAGES.iter().copied().chain(family) {
         let author = if from_student { student } else { teacher };
         // Demo users are new: their tokens are at version 0.
         let caller = service.authenticate(author, 0).await?;
