@@ -302,10 +302,9 @@ pub enum LinkCommand {
 
 /// The two ends of a link: a student, and either a teacher or a guardian.
 #[derive(Debug, Clone, Args)]
-#[group(id = "other_end", required = true, multiple = false, args = ["teacher", "guardian"])]
 pub struct LinkEnds {
     /// The teacher's userId.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "guardian", conflicts_with = "guardian")]
     pub teacher: Option<String>,
     /// The guardian's userId.
     #[arg(long)]

@@ -5,10 +5,11 @@
 //!
 //! - [`Api`]: the schema with its limits and the per-user operation budget; the server
 //!   mounts it at `POST /graphql` (see `classchat-server`'s `routes::graphql`).
-//! - `query`, `mutation`: the root types; `types`: the objects they return; `error`: the
-//!   error mapping.
+//! - `query`, `mutation`: the root types; `types`: the objects they return; `contacts`:
+//!   the lines of the contact lists, with their families; `error`: the error mapping.
 
 mod api;
+mod contacts;
 mod error;
 mod mutation;
 mod query;

@@ -13,7 +13,7 @@ pub(crate) struct Mutation;
 /// A message to send.
 #[derive(InputObject, Debug)]
 pub(crate) struct SendMessageInput {
-    /// The conversation, `student+teacher` in either order.
+    /// The conversation, `student+teacher` or `guardian+teacher`, in either order.
     conversation_id: String,
     /// The text: 1–4,000 characters once trimmed.
     message_body: String,

@@ -3,12 +3,10 @@
 //! the audit of an admin's reads, are the service's.
 
 use crate::api::{Caller, caller};
+use crate::contacts::Contact;
 use crate::error::OrGraphql;
-use crate::types::{
-    AccountPage, AuditEntry, AuditPage, Contact, Conversation, Link, Message, Role, User,
-};
+use crate::types::{AccountPage, AuditEntry, AuditPage, Conversation, Link, Me, Message, Role};
 use async_graphql::{Context, Object, Result};
-use classchat_core::contact::Contact as CoreContact;
 use classchat_core::service::{Actor, PageQuery};
 
 /// Before every message: where `first` without `after` starts.
@@ -20,47 +18,54 @@ pub(crate) struct Query;
 #[Object]
 impl Query {
     /// The signed-in user.
-    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User::from(caller(ctx)?.user))
+    async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
+        Ok(Me::from(caller(ctx)?.user))
     }
 
     /// The teachers a student is linked to, with each conversation's state, every linked
-    /// teacher even before a first message. `userName` (admins only, audited) asks about
-    /// another student.
+    /// teacher even before a first message; for a guardian, every teacher of their
+    /// children, with the `children` who connect them. `userName` asks about another
+    /// student: admins may (audited), and a guardian may name their child where the school
+    /// allows guardian oversight (audited as `guardian.read`).
     async fn teachers(&self, ctx: &Context<'_>, user_name: Option<String>) -> Result<Vec<Contact>> {
         let Caller { service, user } = caller(ctx)?;
         let contacts = service
             .list_teachers(user, user_name.as_deref())
             .await
             .or_graphql()?;
-        Ok(contacts_of(&contacts))
+        Ok(contacts.iter().map(Contact::teacher_line).collect())
     }
 
-    /// The students a teacher is linked to, like `teachers`.
+    /// The students a teacher is linked to, like `teachers`, each with their `guardians`
+    /// (whom the teacher may message).
     async fn students(&self, ctx: &Context<'_>, user_name: Option<String>) -> Result<Vec<Contact>> {
         let Caller { service, user } = caller(ctx)?;
         let contacts = service
             .list_students(user, user_name.as_deref())
             .await
             .or_graphql()?;
-        Ok(contacts_of(&contacts))
+        Ok(contacts.iter().map(Contact::student_line).collect())
     }
 
-    /// A teacher's conversations that have messages, newest activity first.
+    /// A teacher's conversations that have messages, newest activity first: with
+    /// students, and with guardians (`peer.role` is `GUARDIAN`; `children` names the
+    /// children who connect them).
     async fn chats(&self, ctx: &Context<'_>, user_name: Option<String>) -> Result<Vec<Contact>> {
         let Caller { service, user } = caller(ctx)?;
         let contacts = service
             .list_chats(user, user_name.as_deref())
             .await
             .or_graphql()?;
-        Ok(contacts_of(&contacts))
+        Ok(contacts.iter().map(Contact::chat_line).collect())
     }
 
-    /// A page of a conversation (`student+teacher`, either order), oldest message first.
+    /// A page of a conversation (`student+teacher` or `guardian+teacher`, either order),
+    /// oldest message first.
     /// Page backwards with `last` (and `before` a timestamp: older messages) or forwards
     /// with `first` (and `after` a timestamp: newer ones; without it, from the first
     /// message); with neither, the newest 50.
-    /// An admin's read is audited before anything is returned.
+    /// An admin's read is audited before anything is returned, and so is a guardian's
+    /// read of their child's conversation (only where the school allows it).
     async fn conversation(
         &self,
         ctx: &Context<'_>,
@@ -147,10 +152,6 @@ impl Query {
             has_more,
         })
     }
-}
-
-fn contacts_of(contacts: &[CoreContact]) -> Vec<Contact> {
-    contacts.iter().map(Contact::from).collect()
 }
 
 /// The page size of a conversation query: `first` pages forwards from `after`, `last`

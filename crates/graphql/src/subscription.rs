@@ -143,9 +143,11 @@ impl From<&Event> for InboxEvent {
 
 #[Subscription]
 impl Subscription {
-    /// Every new message of one conversation (`student+teacher`, either order), for its
-    /// participants only; others are refused with `forbidden`. When an admin unlinks the
-    /// participants it ends with `not_linked`: the conversation is read-only from then on.
+    /// Every new message of one conversation (`student+teacher` or `guardian+teacher`,
+    /// either order), for its participants only; others (an overseeing guardian too) are
+    /// refused with `forbidden`. When an admin unlinks the participants (or the last child
+    /// connecting a guardian and a teacher) it ends with `not_linked`: the conversation is
+    /// read-only from then on.
     async fn message_added(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,8 @@
 //! The checked-in schema, and the schema's own rules (limits, codes) without HTTP. The
-//! operations themselves are tested end to end in `classchat-server`'s `api` tests.
+//! operations themselves are tested end to end in `classchat-server`'s `api` tests; the
+//! family fields, which map the core's one `family` list per line, here (`families`).
+
+mod families;
 
 use super::*;
 use classchat_core::{ChatService, MemoryStore, SystemClock};
@@ -7,12 +10,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn api() -> Api {
-    let service = ChatService::new(Arc::new(MemoryStore::new()), Arc::new(SystemClock));
-    Api::new(
-        Arc::new(service),
+    api_over(Arc::new(MemoryStore::new())).0
+}
+
+/// The API over a service over `store`, and that service (to set up what the schema does
+/// not: links, settings).
+fn api_over(store: Arc<MemoryStore>) -> (Api, Arc<ChatService>) {
+    let service = Arc::new(ChatService::new(store, Arc::new(SystemClock)));
+    let api = Api::new(
+        Arc::clone(&service),
         Arc::new(SystemClock),
         GraphqlLimits::default(),
-    )
+    );
+    (api, service)
 }
 
 /// `schema.graphql` is what the server serves. After a deliberate change, rewrite it with

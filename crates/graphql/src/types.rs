@@ -5,7 +5,6 @@
 use crate::api::{Caller, caller};
 use crate::error::OrGraphql;
 use async_graphql::{ComplexObject, Context, Enum, Result, SimpleObject};
-use classchat_core::contact::Contact as CoreContact;
 use classchat_core::{AuditEntry as CoreAuditEntry, Link as CoreLink, Message as CoreMessage};
 use classchat_core::{Role as CoreRole, User as CoreUser};
 
@@ -14,8 +13,11 @@ use classchat_core::{Role as CoreRole, User as CoreUser};
 pub(crate) enum Role {
     /// Chats with the teachers they are linked to.
     Student,
-    /// Chats with the students they are linked to.
+    /// Chats with the students they are linked to, and with those students' guardians.
     Teacher,
+    /// A parent or carer of one or more students: chats with their children's teachers,
+    /// and reads their children's conversations only where the school allows it.
+    Guardian,
     /// Manages people and links; reads any conversation (audited); never sends.
     Admin,
 }
@@ -25,6 +27,7 @@ impl From<CoreRole> for Role {
         match role {
             CoreRole::Student => Self::Student,
             CoreRole::Teacher => Self::Teacher,
+            CoreRole::Guardian => Self::Guardian,
             CoreRole::Admin => Self::Admin,
         }
     }
@@ -36,6 +39,7 @@ impl Role {
         match self {
             Self::Student => CoreRole::Student.as_str(),
             Self::Teacher => CoreRole::Teacher.as_str(),
+            Self::Guardian => CoreRole::Guardian.as_str(),
             Self::Admin => CoreRole::Admin.as_str(),
         }
     }
@@ -59,6 +63,39 @@ impl From<&CoreUser> for User {
             display_name: user.display_name.as_str().to_owned(),
             role: user.role.into(),
         }
+    }
+}
+
+/// The signed-in user, and what their client should tell them about their account.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub(crate) struct Me {
+    /// Their id.
+    pub(crate) user_id: String,
+    /// Their name.
+    pub(crate) display_name: String,
+    /// What they are.
+    pub(crate) role: Role,
+}
+
+impl From<&CoreUser> for Me {
+    fn from(user: &CoreUser) -> Self {
+        Self {
+            user_id: user.id.to_string(),
+            display_name: user.display_name.as_str().to_owned(),
+            role: user.role.into(),
+        }
+    }
+}
+
+#[ComplexObject]
+impl Me {
+    /// Whether the caller's family can read their conversations with teachers: a student
+    /// with a guardian, in a school that allows guardian oversight. The client tells the
+    /// student so. False for everyone else. Read only when asked for.
+    async fn family_can_read(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Caller { service, user } = caller(ctx)?;
+        service.family_can_read(user).await.or_graphql()
     }
 }
 
@@ -91,7 +128,7 @@ impl From<&CoreUser> for Account {
 pub(crate) struct Message {
     /// The server's id.
     pub(crate) message_id: String,
-    /// The conversation, `student+teacher`.
+    /// The conversation, `student+teacher` or `guardian+teacher`.
     pub(crate) conversation_id: String,
     /// When the server accepted it: the order of the conversation, and its paging cursor.
     pub(crate) timestamp: String,
@@ -123,36 +160,11 @@ impl From<&CoreMessage> for Message {
     }
 }
 
-/// Someone the caller (or the user an admin asked about) is linked to, and the state of
-/// their conversation.
-#[derive(SimpleObject, Clone, Debug)]
-pub(crate) struct Contact {
-    /// The other participant.
-    pub(crate) peer: User,
-    /// The conversation with them.
-    pub(crate) conversation_id: String,
-    /// Its newest message, if any.
-    pub(crate) last_message: Option<Message>,
-    /// Messages from the peer not read yet.
-    pub(crate) unread_count: u64,
-}
-
-impl From<&CoreContact> for Contact {
-    fn from(contact: &CoreContact) -> Self {
-        Self {
-            peer: User::from(&contact.peer),
-            conversation_id: contact.conversation_id.to_string(),
-            last_message: contact.last_message.as_ref().map(Message::from),
-            unread_count: contact.unread_count,
-        }
-    }
-}
-
 /// A page of one conversation.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub(crate) struct Conversation {
-    /// The conversation, `student+teacher`.
+    /// The conversation, `student+teacher` or `guardian+teacher`.
     pub(crate) id: String,
     /// The page's messages, oldest first.
     pub(crate) messages: Vec<Message>,

@@ -42,7 +42,7 @@ async fn disable(harness: &Harness, user: &str) {
 }
 
 /// A data-source event of `field` for `user` (token version 0, as seeded).
-fn event(field: &str, user: &str, arguments: Value) -> Value {
+pub(crate) fn event(field: &str, user: &str, arguments: Value) -> Value {
     json!({
         "field": field,
         "arguments": arguments,
@@ -94,7 +94,12 @@ async fn the_data_source_runs_each_field_with_the_servers_rules_and_codes() {
     let me = resolver.resolve(event("Query.me", "s1", json!({}))).await;
     assert_eq!(
         me,
-        json!({"data": {"userId": "s1", "displayName": "Student One", "role": "STUDENT"}})
+        json!({"data": {
+            "userId": "s1",
+            "displayName": "Student One",
+            "role": "STUDENT",
+            "familyCanRead": false,
+        }})
     );
     let sent = resolver
         .resolve(event(

@@ -6,6 +6,7 @@
 mod common;
 
 mod appsync;
+mod appsync_families;
 mod appsync_matrix;
 mod fan_out;
 mod http;
