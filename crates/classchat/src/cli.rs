@@ -304,7 +304,11 @@ pub enum LinkCommand {
 #[derive(Debug, Clone, Args)]
 pub struct LinkEnds {
     /// The teacher's userId.
-    #[arg(long, required_unless_present = "guardian", conflicts_with = "guardian")]
+    #[arg(
+        long,
+        required_unless_present = "guardian",
+        conflicts_with = "guardian"
+    )]
     pub teacher: Option<String>,
     /// The guardian's userId.
     #[arg(long)]

@@ -205,7 +205,9 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
         }
     }
     for (guardian, _, child) in GUARDIANS {
-        service.add_guardian(Actor::Operator, guardian, child).await?;
+        service
+            .add_guardian(Actor::Operator, guardian, child)
+            .await?;
     }
     let family = FAMILY_MESSAGES.iter().copied();
     for (student, teacher, from_student, text) in MESSAGES.iter().copied().chain(family) {

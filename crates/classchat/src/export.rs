@@ -1,6 +1,7 @@
 //! `classchat export`: the whole school as JSON Lines, one record per line, for records
 //! keeping and for moving between installations or stores. Each line is the API's JSON
-//! shape of the record plus a `type` (`user`, `link`, `message`, `audit`); passwords are
+//! shape of the record plus a `type` (`user`, `link`, `guardian`, `message`, `audit`);
+//! passwords are
 //! never exported. A new export file is readable by its owner only (see `files`).
 
 use crate::cli::ExportArgs;
@@ -8,7 +9,7 @@ use crate::files;
 use crate::serve::open_service;
 use anyhow::Context;
 use classchat_core::service::{Actor, ExportRecord};
-use classchat_server::dto::{AdminUserDto, AuditEntryDto, LinkDto, MessageDto};
+use classchat_server::dto::{AdminUserDto, AuditEntryDto, GuardianLinkDto, LinkDto, MessageDto};
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -19,6 +20,7 @@ use std::path::Path;
 enum Line {
     User(AdminUserDto),
     Link(LinkDto),
+    Guardian(GuardianLinkDto),
     Message(MessageDto),
     Audit(AuditEntryDto),
 }
@@ -28,6 +30,7 @@ impl From<&ExportRecord> for Line {
         match record {
             ExportRecord::User(user) => Line::User(user.into()),
             ExportRecord::Link(link) => Line::Link(link.into()),
+            ExportRecord::Guardian(link) => Line::Guardian(link.into()),
             ExportRecord::Message(message) => Line::Message(message.into()),
             ExportRecord::Audit(entry) => Line::Audit(entry.into()),
         }
@@ -39,6 +42,7 @@ impl From<&ExportRecord> for Line {
 struct Counts {
     users: u64,
     links: u64,
+    guardians: u64,
     messages: u64,
     audit: u64,
 }
@@ -63,6 +67,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             match record {
                 ExportRecord::User(_) => counts.users += 1,
                 ExportRecord::Link(_) => counts.links += 1,
+                ExportRecord::Guardian(_) => counts.guardians += 1,
                 ExportRecord::Message(_) => counts.messages += 1,
                 ExportRecord::Audit(_) => counts.audit += 1,
             }
@@ -77,8 +82,8 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         args.out.display().to_string()
     };
     eprintln!(
-        "exported {} users, {} links, {} messages and {} audit entries to {target}",
-        counts.users, counts.links, counts.messages, counts.audit
+        "exported {} users, {} links, {} guardian links, {} messages and {} audit entries to {target}",
+        counts.users, counts.links, counts.guardians, counts.messages, counts.audit
     );
     Ok(())
 }

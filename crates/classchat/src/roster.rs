@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use classchat_core::roster::Problem;
 use classchat_core::service::{Actor, RosterOutcome};
 use classchat_roster::{Bundle, BundleLimits};
+use classchat_server::dto::GuardianLinkDto;
 use classchat_server::roster_report::RosterReport;
 use std::path::Path;
 
@@ -79,7 +80,8 @@ fn read_bundle(path: &Path) -> anyhow::Result<Bundle> {
         .or_else(|errors| refuse(&errors.problems(), errors.truncated()))
 }
 
-/// The diff in words: counts, then the first entries of each list.
+/// The diff in words: counts (guardian links among them once any change), then the first
+/// entries of each list.
 fn print_report(report: &RosterReport) {
     let verb = match (report.dry_run, report.applied) {
         (true, _) => "would change (dry run, nothing written)",
@@ -166,6 +168,16 @@ fn print_report(report: &RosterReport) {
             .removed
             .iter()
             .map(|link| format!("{} – {}", link.teacher_id, link.student_id)),
+    );
+    let guardian_link =
+        |link: &GuardianLinkDto| format!("{} guardian of {}", link.guardian_id, link.student_id);
+    section(
+        "guardian links added",
+        report.guardians.added.iter().map(guardian_link),
+    );
+    section(
+        "guardian links removed",
+        report.guardians.removed.iter().map(guardian_link),
     );
     section(
         "skipped",

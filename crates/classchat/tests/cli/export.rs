@@ -1,4 +1,5 @@
-//! `classchat export`: the whole school as JSON Lines — users without passwords, links,
+//! `classchat export`: the whole school as JSON Lines — users without passwords, links and
+//! guardian links,
 //! every message of every conversation in order, and the audit log with the export itself
 //! at its head — to a file or to standard output.
 
@@ -18,6 +19,20 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
     add_user(&db, "s2", "student", "Student Two", PASSWORD);
     add_link(&db, "t1", "s1");
     add_link(&db, "t1", "s2");
+    add_user(&db, "g1", "guardian", "Guardian One", PASSWORD);
+    succeeds(&classchat(
+        &[
+            "link",
+            "add",
+            "--guardian",
+            "g1",
+            "--student",
+            "s1",
+            "--db",
+            &db,
+        ],
+        None,
+    ));
     let server = start(&["serve", "--db", &db, "--addr", "127.0.0.1:0"]);
     let mut sent = Vec::new();
     for (user, conversation, body) in [
@@ -25,6 +40,7 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
         ("t1", "s1+t1", "second"),
         ("s2", "s2+t1", "hello"),
         ("s1", "s1+t1", "third"),
+        ("g1", "t1+g1", "from the family"),
     ] {
         let token = login(&server.base, user, PASSWORD).await;
         let (status, message) = call(
@@ -47,7 +63,7 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
     succeeds(&output);
     let summary = String::from_utf8_lossy(&output.stderr);
     assert!(
-        summary.contains("3 users, 2 links, 4 messages"),
+        summary.contains("4 users, 2 links, 1 guardian links, 5 messages"),
         "{summary}"
     );
     let text = std::fs::read_to_string(&file).unwrap();
@@ -74,15 +90,15 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
         .collect();
     let mut order = kinds.clone();
     order.dedup();
-    assert_eq!(order, ["user", "link", "message", "audit"]);
+    assert_eq!(order, ["user", "link", "guardian", "message", "audit"]);
 
     let users: Vec<String> = of("user")
         .iter()
         .map(|user| user["userId"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(users, ["s1", "s2", "t1"]);
+    assert_eq!(users, ["g1", "s1", "s2", "t1"]);
     assert_eq!(
-        of("user")[0],
+        of("user")[1],
         json!({"userId": "s1", "displayName": "Student One", "role": "student", "disabled": false})
     );
     assert_eq!(
@@ -92,8 +108,13 @@ async fn export_writes_every_user_link_message_and_audit_entry_and_no_password()
             json!({"teacherId": "t1", "studentId": "s2"}),
         ]
     );
-    // Each conversation whole and in order, exactly as the API returned the messages.
-    let expected = [&sent[0], &sent[1], &sent[3], &sent[2]].map(Value::clone);
+    assert_eq!(
+        of("guardian"),
+        [json!({"guardianId": "g1", "studentId": "s1"})]
+    );
+    // Each conversation whole and in order, exactly as the API returned the messages
+    // (conversations in id order: g1+t1, s1+t1, s2+t1).
+    let expected = [&sent[4], &sent[0], &sent[1], &sent[3], &sent[2]].map(Value::clone);
     assert_eq!(of("message"), expected);
     let audit = of("audit");
     assert_eq!(audit[0]["action"], "school.export");

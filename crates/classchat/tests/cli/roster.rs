@@ -44,10 +44,16 @@ fn an_operator_previews_imports_and_reimports_a_folder_and_a_zip() {
         "{preview}"
     );
     assert!(
-        preview.contains("users +65"),
-        "admin, 4 teachers, 60 students: {preview}"
+        preview.contains("users +67"),
+        "admin, 4 teachers, 60 students, 2 guardians: {preview}"
     );
-    assert!(preview.contains("skipped (2)"), "{preview}");
+    assert!(preview.contains("; guardians +2 -0"), "{preview}");
+    assert!(preview.contains("guardian links added (2):"), "{preview}");
+    assert!(
+        preview.contains("family.2 guardian of student.00002"),
+        "named by the student's row only: {preview}"
+    );
+    assert!(!preview.contains("skipped ("), "{preview}");
     let nobody = succeeds(&classchat(&["user", "list", "--db", &db], None));
     assert_eq!(nobody.lines().count(), 1, "only the header: {nobody}");
 
@@ -57,7 +63,8 @@ fn an_operator_previews_imports_and_reimports_a_folder_and_a_zip() {
     ));
     let report: Value = serde_json::from_str(&applied).unwrap();
     assert_eq!(report["applied"], true);
-    assert_eq!(report["counts"]["usersCreated"], 65);
+    assert_eq!(report["counts"]["usersCreated"], 67);
+    assert_eq!(report["counts"]["guardiansAdded"], 2);
     assert_eq!(report["counts"]["classesCreated"], 6);
     let listing = succeeds(&classchat(&["user", "list", "--db", &db], None));
     assert!(listing.contains("student.00060"), "{listing}");

@@ -1,5 +1,5 @@
-//! Exporting a whole school: every user (never a password hash), every link, every
-//! message of every conversation oldest first, and the audit log. Schools keep records
+//! Exporting a whole school: every user (never a password hash), every link and guardian
+//! link, every message of every conversation oldest first, and the audit log. Schools keep records
 //! and move between installations; an export reads through the `Store` port only, so it
 //! works the same on every store, and it is streamed a batch at a time so a large school
 //! never has to fit in memory.
@@ -10,7 +10,7 @@ use crate::conversation::ConversationId;
 use crate::error::ChatError;
 use crate::ids::UserId;
 use crate::message::Message;
-use crate::store::{AuditAction, AuditEntry, Link, PageRequest, Store};
+use crate::store::{AuditAction, AuditEntry, GuardianLink, Link, PageRequest, Store};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 use std::collections::{BTreeSet, VecDeque};
@@ -26,6 +26,8 @@ pub enum ExportRecord {
     User(User),
     /// A teacher–student link.
     Link(Link),
+    /// A guardian link: whose guardian someone is.
+    Guardian(GuardianLink),
     /// A message.
     Message(Message),
     /// An audit log entry.
@@ -59,7 +61,8 @@ enum Phase {
 impl ChatService {
     /// Starts an export of the whole school, for an admin or the operator. It is written
     /// to the audit log first (so it is part of the export it starts). Take the records
-    /// with [`Export::next_batch`]: users in userId order, then links, then each
+    /// with [`Export::next_batch`]: users in userId order, then links and guardian links,
+    /// then each
     /// conversation's messages oldest first, then the audit log newest first.
     pub async fn export(&self, actor: Actor<'_>) -> Result<Export, ChatError> {
         let actor = actor.authorise()?;
@@ -98,13 +101,18 @@ impl Export {
                 }
                 Phase::Links => {
                     let links = self.store.list_links(None).await?;
+                    let guardians = self.store.list_guardian_links(None).await?;
                     self.phase = Phase::Messages {
                         pending: std::mem::take(&mut self.conversations)
                             .into_iter()
                             .collect(),
                         after: None,
                     };
-                    links.into_iter().map(ExportRecord::Link).collect()
+                    links
+                        .into_iter()
+                        .map(ExportRecord::Link)
+                        .chain(guardians.into_iter().map(ExportRecord::Guardian))
+                        .collect()
                 }
                 Phase::Messages { pending, after } => {
                     let Some(conversation) = pending.front() else {
