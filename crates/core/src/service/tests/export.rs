@@ -22,7 +22,7 @@ async fn drain(mut export: Export) -> Vec<ExportRecord> {
 fn phase(record: &ExportRecord) -> usize {
     match record {
         ExportRecord::User(_) => 0,
-        ExportRecord::Link(_) => 1,
+        ExportRecord::Link(_) | ExportRecord::Guardian(_) => 1,
         ExportRecord::Message(_) => 2,
         ExportRecord::Audit(_) => 3,
     }
