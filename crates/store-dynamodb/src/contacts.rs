@@ -15,7 +15,7 @@ use crate::item::{
 use crate::ops;
 use crate::users::link_from_item;
 use classchat_core::store::{Contact, Side, StoreError};
-use classchat_core::{ConversationId, Timestamp, UserId};
+use classchat_core::{ConversationId, Timestamp, User, UserId};
 use std::collections::HashMap;
 
 /// One conversation summary as stored under its owner.
@@ -73,23 +73,39 @@ pub(crate) async fn linked(
             continue;
         };
         let conversation = side.conversation(user, &peer);
-        let summary = summaries.get(&conversation);
-        contacts.push(Contact {
-            peer: profile.clone(),
-            last_message: summary
-                .map(|summary| last_message_from_summary(&conversation, &summary.item))
-                .transpose()?,
-            unread_count: summary
-                .map(|summary| get_u64(&summary.item, UNREAD_COUNT))
-                .transpose()?
-                .unwrap_or(0),
-            conversation_id: conversation,
-        });
+        let summary = summaries.get(&conversation).map(|summary| &summary.item);
+        contacts.push(contact(profile.clone(), conversation, summary)?);
     }
+    sort_by_peer(&mut contacts);
+    Ok(contacts)
+}
+
+/// The contact-list line for `peer` in `conversation`, with its state from `summary`,
+/// the user's summary item of it (none before the first message); `family` left empty.
+pub(crate) fn contact(
+    peer: User,
+    conversation: ConversationId,
+    summary: Option<&Item>,
+) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        peer,
+        last_message: summary
+            .map(|summary| last_message_from_summary(&conversation, summary))
+            .transpose()?,
+        unread_count: summary
+            .map(|summary| get_u64(summary, UNREAD_COUNT))
+            .transpose()?
+            .unwrap_or(0),
+        conversation_id: conversation,
+        family: Vec::new(),
+    })
+}
+
+/// Sorts contact-list lines as the port lists them: peer display name, then userId.
+pub(crate) fn sort_by_peer(contacts: &mut [Contact]) {
     contacts.sort_by(|a, b| {
         (a.peer.display_name.as_str(), &a.peer.id).cmp(&(b.peer.display_name.as_str(), &b.peer.id))
     });
-    Ok(contacts)
 }
 
 pub(crate) async fn active(store: &DynamoStore, user: &UserId) -> Result<Vec<Contact>, StoreError> {
@@ -105,15 +121,11 @@ pub(crate) async fn active(store: &DynamoStore, user: &UserId) -> Result<Vec<Con
         let Some(profile) = profiles.get(&summary.peer) else {
             continue;
         };
-        contacts.push(Contact {
-            peer: profile.clone(),
-            last_message: Some(last_message_from_summary(
-                &summary.conversation,
-                &summary.item,
-            )?),
-            unread_count: get_u64(&summary.item, UNREAD_COUNT)?,
-            conversation_id: summary.conversation,
-        });
+        contacts.push(contact(
+            profile.clone(),
+            summary.conversation,
+            Some(&summary.item),
+        )?);
     }
     // Newest activity first; the fixed-width timestamps compare as strings.
     contacts.sort_by(|a, b| {

@@ -8,7 +8,7 @@ use crate::error::corrupt;
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::message::MessageBody;
 use classchat_core::roster::SourcedId;
-use classchat_core::store::{Link, StoreError};
+use classchat_core::store::{GuardianLink, Link, StoreError};
 use classchat_core::{
     ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
 };
@@ -65,6 +65,18 @@ pub(crate) const CLASS_ID: &str = "classId";
 /// On a roster link record: whether the link was also added by hand (so it stays when
 /// the roster drops it).
 pub(crate) const BY_HAND: &str = "byHand";
+// families
+/// On a guardian link's items and family-link items: the guardian.
+pub(crate) const GUARDIAN_ID: &str = "guardianId";
+/// On a student's `wardship` item: the number of family changes made to the student so
+/// far, which every such change bumps (absent: none yet).
+pub(crate) const FAMILY_VERSION: &str = "familyVersion";
+/// On a student's `wardship` item: their guardians' userIds, a string set (absent: none).
+pub(crate) const GUARDIANS: &str = "guardians";
+// settings
+/// On the school's settings item: whether guardians may read their children's
+/// conversations.
+pub(crate) const GUARDIAN_OVERSIGHT: &str = "guardianOversight";
 // audit entries
 pub(crate) const AT: &str = "at";
 pub(crate) const ACTOR: &str = "actor";
@@ -87,10 +99,30 @@ pub(crate) const ANNOUNCEMENT_PREFIX: &str = "ann#";
 /// Sort-key prefix of the items recording each copy of an announcement
 /// (`annc#<announcementId>#<conversationId>`).
 pub(crate) const COPY_PREFIX: &str = "annc#";
+/// Sort-key prefix of a guardian's items naming their children (`ward#<studentId>`).
+pub(crate) const WARD_PREFIX: &str = "ward#";
+/// Sort key of a student's item holding their guardians and the version that serialises
+/// changes to their family links.
+pub(crate) const WARDSHIP: &str = "wardship";
+/// What both [`WARD_PREFIX`] and [`WARDSHIP`] start with: one Query of it reads a user's
+/// guardian links from either side.
+pub(crate) const GUARDIANSHIP_PREFIX: &str = "ward";
+/// Sort-key prefix of the family-link items under a guardian and a teacher
+/// (`via#<peerId>#<childId>`).
+pub(crate) const VIA_PREFIX: &str = "via#";
 /// Partition listing every user, sort key = userId.
 pub(crate) const USERS_PARTITION: &str = "#users";
 /// Partition listing every link, sort key = `<teacherId>+<studentId>`.
 pub(crate) const LINKS_PARTITION: &str = "#links";
+/// Partition listing every guardian link, sort key = `<guardianId>+<studentId>`.
+pub(crate) const GUARDIANS_PARTITION: &str = "#guardians";
+/// Partition of the guardian links the roster derives, sort key =
+/// `<guardianId>+<studentId>`.
+pub(crate) const ROSTER_GUARDIANS_PARTITION: &str = "#roster#guardians";
+/// Partition of the school's own items (its settings).
+pub(crate) const SCHOOL_PARTITION: &str = "#school";
+/// Sort key of the school's settings under [`SCHOOL_PARTITION`].
+pub(crate) const SETTINGS: &str = "settings";
 /// Partition of the audit log, sort key = entry id (a ULID).
 pub(crate) const AUDIT_PARTITION: &str = "#audit";
 /// Partition of the accounts roster imports created, sort key = sourcedId.
@@ -116,6 +148,22 @@ pub(crate) fn link_sk(peer: &UserId) -> String {
 /// one per link (readers sort the links they list themselves).
 pub(crate) fn link_pair_sk(link: &Link) -> String {
     format!("{}+{}", link.teacher, link.student)
+}
+
+/// Sort key of a guardian's item naming one of their children.
+pub(crate) fn ward_sk(student: &UserId) -> String {
+    format!("{WARD_PREFIX}{student}")
+}
+
+/// Sort key of a guardian link's item in `#guardians`: `<guardianId>+<studentId>`.
+pub(crate) fn guardian_pair_sk(link: &GuardianLink) -> String {
+    format!("{}+{}", link.guardian, link.student)
+}
+
+/// Sort key of a family-link item under one end of it (the guardian or the teacher),
+/// naming the other end and the child: userIds hold no `#`, so the key is unambiguous.
+pub(crate) fn via_sk(peer: &UserId, child: &UserId) -> String {
+    format!("{VIA_PREFIX}{peer}#{child}")
 }
 
 /// Sort key of a conversation summary.
@@ -384,7 +432,14 @@ mod tests {
     #[test]
     fn the_new_user_partition_prefixes_stay_out_of_the_contact_range() {
         // Contact lists Query `conv#` … `link$`, and `conv#` and `link#` by prefix.
-        for prefix in [CLASS_PREFIX, ANNOUNCEMENT_PREFIX, COPY_PREFIX] {
+        for prefix in [
+            CLASS_PREFIX,
+            ANNOUNCEMENT_PREFIX,
+            COPY_PREFIX,
+            WARD_PREFIX,
+            WARDSHIP,
+            VIA_PREFIX,
+        ] {
             assert!(
                 !(CONV_PREFIX..="link$").contains(&prefix),
                 "{prefix} sorts into the contacts' range"
@@ -397,6 +452,19 @@ mod tests {
         let last = SourcedId::parse(&"\u{10FFFF}".repeat(255)).unwrap();
         assert!(class_sk(&last).as_str() < CONV_PREFIX);
         assert!(!copies_prefix(MessageId::generate()).starts_with(ANNOUNCEMENT_PREFIX));
+        // One Query of `ward` reads both sides of guardian links, and nothing else.
+        assert!(WARD_PREFIX.starts_with(GUARDIANSHIP_PREFIX));
+        assert!(WARDSHIP.starts_with(GUARDIANSHIP_PREFIX) && !WARDSHIP.starts_with(WARD_PREFIX));
+        for other in [
+            CONV_PREFIX,
+            LINK_PREFIX,
+            CMID_PREFIX,
+            PROFILE,
+            VIA_PREFIX,
+            CLASS_PREFIX,
+        ] {
+            assert!(!other.starts_with(GUARDIANSHIP_PREFIX), "{other}");
+        }
     }
 
     #[test]
@@ -418,6 +486,9 @@ mod tests {
             ROSTER_ACCOUNTS_PARTITION,
             ROSTER_CLASSES_PARTITION,
             ROSTER_LINKS_PARTITION,
+            GUARDIANS_PARTITION,
+            ROSTER_GUARDIANS_PARTITION,
+            SCHOOL_PARTITION,
             PING_KEY,
         ] {
             assert!(UserId::parse(partition).is_err(), "{partition}");

@@ -14,6 +14,9 @@
 //! |---|---|---|---|
 //! | user | `profile` | displayName, role, passwordHash, disabled (BOOL), version (N), tokenVersion (N) | the account; `version` makes updates optimistic; `tokenVersion` voids older tokens (absent: 0) |
 //! | user | `link#<peerId>` | teacherId, studentId | enrollments, under **both** participants |
+//! | guardian | `ward#<studentId>` | guardianId, studentId | the guardian's side of a guardian link |
+//! | student | `wardship` | guardians (SS, absent: none), familyVersion (N) | the student's side of their guardian links, and the version every change of their family links bumps, so that such changes are serialised per student (see `family`) |
+//! | guardian, teacher | `via#<peerId>#<childId>` | guardianId, teacherId, studentId | a family link, under both ends: `family_links` in one Query, and the one item a guardian's send checks |
 //! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
 //! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL) |
 //! | member | `cls#<sourcedId>` | — | the classes the user teaches or takes (`classes_of`); written with the class items by roster imports. 4 + 1,020 bytes: the longest sourcedId still fits a sort key |
@@ -22,22 +25,31 @@
 //! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
+//! | `#guardians` | `<guardianId>+<studentId>` | guardianId, studentId | every guardian link, sorted; decides whether one exists |
+//! | `#school` | `settings` | guardianOversight (BOOL) | the school's settings (no item: the defaults) |
 //! | `#audit` | entry id (ULID) | at, actor, action, target | the audit log, newest first |
 //! | `#roster#accounts` | sourcedId | accountId | the account a roster import created for that person (its profile and listing items are ordinary) |
 //! | `#roster#classes` | sourcedId | title, teachers, students (lists of userIds) | a class from the roster, replaced whole |
 //! | `#roster#links` | `<teacherId>+<studentId>` | teacherId, studentId, byHand (BOOL) | a link the roster derives (its items are the ordinary three); `byHand`: also added by hand, so it stays when the roster drops it |
+//! | `#roster#guardians` | `<guardianId>+<studentId>` | guardianId, studentId, byHand (BOOL) | a guardian link the roster derives (its items are the ordinary ones), kept as `#roster#links` is |
 //!
 //! `#` cannot occur in a userId, so the fixed partitions never collide with a user. No
 //! route ever Scans: get_teachers/get_students are one Query over the user's `conv#`…`link#`
 //! range, get_chats one Query over `conv#` (sorted by `lastMessageAt` in memory), reads
-//! are Queries on one conversation, the roster's state three Queries (one per `#roster#…`
+//! are Queries on one conversation, the roster's state four Queries (one per `#roster#…`
 //! partition) and batch reads of the accounts' profiles, a user's classes one Query over
 //! `cls#` and a batch read of the classes, an announcement's copies one Query over
-//! `annc#<announcementId>#`. The user-partition prefixes `ann#`, `annc#` and `cls#` all
-//! sort before `conv#`, so no Query of another prefix or range ever reads them. The fixed partitions take only
-//! admin-rate writes (user and link changes, audit entries), far below a partition's
-//! limits, but for a roster import's burst: it writes a few transactions at a time and
-//! retries those throttled, and an import cut short converges when run again. No GSI on
+//! `annc#<announcementId>#`, a user's guardian links one Query over `ward` (the `ward#`
+//! items as guardian and the `wardship` item as student), every guardian link one Query of
+//! `#guardians`, a user's family links one Query over `via#`, the family contact list
+//! that Query plus batch reads of the summaries of those conversations and of the
+//! people's profiles, the settings one GetItem. The user-partition prefixes `ann#`,
+//! `annc#` and `cls#` all sort before `conv#`, and `ward#`, `wardship` and `via#` after
+//! `link$`, so no Query of another prefix or range ever reads them. The fixed partitions
+//! take only admin-rate writes (user, link and guardian changes, audit entries), far
+//! below a partition's limits, but for a roster import's burst: it writes a few
+//! transactions at a time and retries those throttled, and an import cut short converges
+//! when run again. No GSI on
 //! UserInfo: every listing above is strongly consistent, which a GSI could not be.
 //!
 //! **`Connections`** — partition key `connectionId` (S); `userId`, `connectedAt`, `ttl`
@@ -49,7 +61,9 @@
 //! for a roster import, which is applied in ordered, idempotent steps of transactions
 //! that converge when the import is planned and applied again (see `roster`), and a class
 //! announcement, whose copies are written several to a transaction and completed without
-//! duplicates when it is made again (see `announcements`).
+//! duplicates when it is made again (see `announcements`). Changes of a student's family
+//! links (their teacher and guardian links) are serialised on the student's `wardship`
+//! version, so the family-link items they write from a read never go stale (see `family`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
 //! cannot be reached within the timeouts of [`Timeouts`] is [`StoreError::Unavailable`]
 //! (HTTP 503), and since no state is cached the next request after it returns succeeds.
@@ -59,8 +73,10 @@
 //! # Layout
 //! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
 //! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
-//! (contact lists), `roster` (roster imports), `classes` (classes as members read them),
-//! `announcements` (class announcements), `audit`, `item` (key layout and item
+//! (contact lists), `family` (guardian links, family links, family contact lists),
+//! `settings` (the school's settings), `roster` (roster imports), `classes` (classes as
+//! members read them), `announcements` (class announcements), `audit`, `item` (key
+//! layout and item
 //! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
 //!
 //! [`Store`]: classchat_core::store::Store
@@ -73,12 +89,14 @@ mod classes;
 mod config;
 mod contacts;
 mod error;
+mod family;
 mod item;
 mod messages;
 mod ops;
 mod pages;
 mod read_marker;
 mod roster;
+mod settings;
 mod tables;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -91,9 +109,9 @@ pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
-    Announced, Appended, AuditEntry, Class, Contact, Link, MarkedRead, MessagePage,
-    NewAnnouncement, PageRequest, RosterChanges, RosterState, Side, SourcedId, Store, StoreError,
-    UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
+    MessagePage, NewAnnouncement, PageRequest, RosterChanges, RosterState, SchoolSettings, Side,
+    SourcedId, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -313,6 +331,37 @@ impl Store for DynamoStore {
         announcement: &NewAnnouncement,
     ) -> Result<Announced, StoreError> {
         announcements::append(self, announcement).await
+    }
+
+    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError> {
+        family::add_guardian(self, link).await
+    }
+
+    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
+        family::remove_guardian(self, link).await
+    }
+
+    async fn list_guardian_links(
+        &self,
+        user: Option<&UserId>,
+    ) -> Result<Vec<GuardianLink>, StoreError> {
+        family::list_guardian_links(self, user).await
+    }
+
+    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
+        family::family_links(self, user).await
+    }
+
+    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
+        family::family_contacts(self, user).await
+    }
+
+    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
+        settings::get(self).await
+    }
+
+    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
+        settings::put(self, settings).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -1,6 +1,10 @@
 //! Appending a message: one TransactWriteItems that puts the message, the author's
 //! clientMessageId dedup item (when there is one) and both participants' conversation
-//! summaries — all or nothing.
+//! summaries — all or nothing — with a condition check that the two may talk: the
+//! teacher's `link#` item naming the student or, in a guardian's conversation with a
+//! teacher, the guardian's `via#<teacherId>#<childId>` item, which exists exactly while
+//! the child is the guardian's and linked to the teacher (see `family`), so one item
+//! proves both links and a send never slips through either being removed.
 //!
 //! # Why it is correct when many nodes write at once
 //! - The message Put is conditional on its key not existing, so two writers can never
@@ -27,7 +31,7 @@ use crate::item::{
     CMID_PREFIX, CONVERSATION_ID, Item, LAST_AUTHOR, LAST_CLIENT_MESSAGE_ID, LAST_MESSAGE_AT,
     LAST_MESSAGE_ID, LAST_MESSAGE_PREVIEW, LAST_READ_AT, PEER_ID, TIMESTAMP, UNREAD_COUNT, USER_ID,
     cmid_sk, conv_sk, get_s, get_timestamp, link_sk, message_from_item, message_item, message_key,
-    n, s, user_info_key,
+    n, s, user_info_key, via_sk,
 };
 use crate::ops::{self, Transacted, transact};
 use crate::pages::newest;
@@ -81,7 +85,8 @@ impl AppendLocks {
     }
 }
 
-/// Appends `new`, only while the conversation's link item exists (`None` otherwise,
+/// Appends `new`, only while the conversation's link item exists — in a family
+/// conversation, the guardian's family-link item through `new.via` — (`None` otherwise,
 /// nothing written). The common case is one request: the transaction,
 /// at the proposed timestamp (or just after the newest this process knows of), with the
 /// link as a condition check in it. Only when a condition fails does it read — the dedup
@@ -99,7 +104,7 @@ pub(crate) async fn append_checked(
     for attempt in 0..APPEND_ATTEMPTS {
         let message = new.stored_after(newest_hint);
         let timestamp = message.timestamp;
-        let (items, link_check) = transaction(store, &message)?;
+        let (items, link_check) = transaction(store, &message, new.via.as_ref())?;
         let outcome = transact(&store.client, items, "TransactWriteItems append message").await;
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -213,10 +218,12 @@ pub(crate) async fn pointed_at(
 
 /// The items of the append transaction, at the positions of the constants above, and the
 /// position of the link's condition check (last): what appending `message` writes, for a
-/// single message or for one copy of an announcement.
+/// single message or for one copy of an announcement. `via` is the child of a family
+/// conversation ([`NewMessage::via`]), whose family link is checked instead of a link.
 pub(crate) fn transaction(
     store: &DynamoStore,
     message: &Message,
+    via: Option<&UserId>,
 ) -> Result<(Vec<TransactWriteItem>, usize), StoreError> {
     let put_message = Put::builder()
         .table_name(&store.tables.message)
@@ -251,13 +258,22 @@ pub(crate) fn transaction(
             .map_err(build_failed)?;
         items.push(TransactWriteItem::builder().put(put_dedup).build());
     }
-    let link = Link::of(&message.conversation_id);
+    let conversation = &message.conversation_id;
+    // A family conversation's one item proving both links: the guardian's family link to
+    // the teacher through the child (see `family`); otherwise the teacher's link item.
+    let key = match via {
+        Some(child) => user_info_key(
+            conversation.member().as_str(),
+            via_sk(conversation.teacher(), child),
+        ),
+        None => {
+            let link = Link::of(conversation);
+            user_info_key(link.teacher.as_str(), link_sk(&link.student))
+        }
+    };
     let check = ConditionCheck::builder()
         .table_name(&store.tables.user_info)
-        .set_key(Some(user_info_key(
-            link.teacher.as_str(),
-            link_sk(&link.student),
-        )))
+        .set_key(Some(key))
         .condition_expression("attribute_exists(#pk)")
         .expression_attribute_names("#pk", USER_ID)
         .build()

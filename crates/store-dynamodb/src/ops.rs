@@ -16,6 +16,8 @@ use classchat_core::{User, UserId};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+/// Actions in one TransactWriteItems: DynamoDB's maximum.
+pub(crate) const MAX_ACTIONS: usize = 100;
 /// Keys per BatchGetItem request (DynamoDB's maximum).
 const BATCH_GET_MAX: usize = 100;
 /// Rounds of re-requesting unprocessed keys before reporting the store overloaded.

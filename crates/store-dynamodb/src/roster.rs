@@ -11,37 +11,47 @@
 //! - `#roster#links` / `<teacherId>+<studentId>`: `teacherId`, `studentId` and `byHand`
 //!   (BOOL), a link the roster derives; `byHand` when it was also added by hand, so that
 //!   the roster dropping it leaves it standing.
+//! - `#roster#guardians` / `<guardianId>+<studentId>`: `guardianId`, `studentId` and
+//!   `byHand` (BOOL), a guardian link the roster derives, kept as `#roster#links` is.
 //! - `<userId>` / `cls#<sourcedId>`, no attributes: the index of a member's classes that
 //!   `classes_of` reads, one item per class the user teaches or takes (see `members`).
 //!
 //! Each kind has a partition of its own so that the sort key is the sourcedId itself: a
 //! sourcedId takes up to 1,020 bytes (255 characters of up to 4), a sort key at most
 //! 1,024, which leaves room for a prefix of four bytes at most (the index's `cls#`, in
-//! the members' own partitions). Three partitions also spread an import's
-//! burst of writes, and are three Queries `state` runs at once.
+//! the members' own partitions). Four partitions also spread an import's
+//! burst of writes, and are four Queries `state` runs at once.
 //!
 //! # Applying in steps
 //! One import touches thousands of items, beyond one transaction's 100, so [`apply`]
 //! writes in steps, in this order: create accounts, update accounts, put classes (their
-//! members' index first), delete classes (likewise), add links, remove links. Every
-//! transaction is atomic and keeps the invariants `state` relies on: an account record
-//! exists exactly when its profile was created with it, and a `#roster#links` record
-//! exists only while the link's three items exist. So after a failure midway, `state`
+//! members' index first), delete classes (likewise), add links, remove links, add
+//! guardian links, remove guardian links. Every transaction is atomic and keeps the
+//! invariants `state` relies on: an account record exists exactly when its profile was
+//! created with it, and a `#roster#links` (`#roster#guardians`) record exists only while
+//! the link's (guardian link's) items exist. So after a failure midway, `state`
 //! reports exactly what was done, planning the import again yields what was not, and
 //! applying that converges on the result of one uninterrupted apply. The link steps
 //! (`links`) read how each link stands first and read again when a condition shows an
-//! administrator changed it meanwhile. The transactions of one step touch disjoint items,
-//! so a few run at once (`steps`).
+//! administrator changed it meanwhile, and so do the guardian-link steps (`guardians`);
+//! both write and delete the family links of each link in the same transactions,
+//! serialised per student as every family change is (see `family` and `packing`). The transactions of one step touch disjoint items, so a few
+//! run at once (`steps`).
 
+mod guardians;
 mod links;
 mod members;
+mod packing;
+mod records;
 mod steps;
 
 use crate::DynamoStore;
 use crate::error::corrupt;
+use crate::family;
 use crate::item::{
-    ACCOUNT_ID, Item, ROSTER_ACCOUNTS_PARTITION, ROSTER_CLASSES_PARTITION, ROSTER_LINKS_PARTITION,
-    SK, STUDENTS, TEACHERS, TITLE, USER_ID, get_s, get_user_id, item_size, s, user_info_key,
+    ACCOUNT_ID, Item, ROSTER_ACCOUNTS_PARTITION, ROSTER_CLASSES_PARTITION,
+    ROSTER_GUARDIANS_PARTITION, ROSTER_LINKS_PARTITION, SK, STUDENTS, TEACHERS, TITLE, USER_ID,
+    get_s, get_user_id, item_size, s, user_info_key,
 };
 use crate::ops;
 use crate::users;
@@ -60,12 +70,18 @@ use steps::{MAX_ACTIONS, NOT_EXISTS, committed, in_parallel, transact_retrying, 
 const ACTIONS_PER_ACCOUNT: usize = 4;
 
 /// What earlier imports left: the accounts they created as the users are now (an account
-/// whose profile is gone is left out), the classes and the roster's links, each sorted.
+/// whose profile is gone is left out), the classes and the roster's links and guardian
+/// links, each sorted.
 pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError> {
-    let (accounts, classes, links) = tokio::join!(
+    let (accounts, classes, links, guardians) = tokio::join!(
         partition(store, ROSTER_ACCOUNTS_PARTITION, "Query roster accounts"),
         classes(store),
         partition(store, ROSTER_LINKS_PARTITION, "Query roster links"),
+        partition(
+            store,
+            ROSTER_GUARDIANS_PARTITION,
+            "Query roster guardian links"
+        ),
     );
     let accounts = accounts?
         .iter()
@@ -91,10 +107,16 @@ pub(crate) async fn state(store: &DynamoStore) -> Result<RosterState, StoreError
         .map(users::link_from_item)
         .collect::<Result<Vec<_>, _>>()?;
     links.sort();
+    let mut guardians = guardians?
+        .iter()
+        .map(family::guardian_link_from_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    guardians.sort();
     Ok(RosterState {
         accounts,
         classes,
         links,
+        guardians,
     })
 }
 
@@ -138,7 +160,9 @@ pub(crate) async fn apply(store: &DynamoStore, changes: &RosterChanges) -> Resul
     members::update(store, deleted).await?;
     delete_classes(store, &changes.deleted_classes).await?;
     links::add_all(store, &changes.added_links).await?;
-    links::remove_all(store, &changes.removed_links).await
+    links::remove_all(store, &changes.removed_links).await?;
+    guardians::add_all(store, &changes.added_guardians).await?;
+    guardians::remove_all(store, &changes.removed_guardians).await
 }
 
 /// Refuses the import before it writes anything when an account to create is taken: its

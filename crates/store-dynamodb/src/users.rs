@@ -5,10 +5,13 @@
 //! id order. A link is three items written in one transaction: `link#<peer>` under each
 //! participant (what contact lists query) and `<teacher>+<student>` under `#links` (what
 //! lists every link); removing a link also drops the roster's record of it (see `roster`).
-//! Each multi-item change is one TransactWriteItems, so no reader ever sees half of it.
+//! Linking and unlinking also write or delete the family links the link makes with each
+//! of the student's guardians, serialised per student (see `family`). Each multi-item
+//! change is one TransactWriteItems, so no reader ever sees half of it.
 
 use crate::DynamoStore;
 use crate::error::build_failed;
+use crate::family::{self, Attempt};
 use crate::item::{
     Item, LINK_PREFIX, LINKS_PARTITION, PASSWORD_HASH, PROFILE, ROSTER_LINKS_PARTITION, SK,
     STUDENT_ID, TEACHER_ID, TOKEN_VERSION, USER_ID, USERS_PARTITION, VERSION, get_s, get_u64,
@@ -175,48 +178,67 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn add_link(store: &DynamoStore, link: &Link) -> Result<(), StoreError> {
-    let items = link_puts(store, link)?;
-    match transact(&store.client, items, "TransactWriteItems add link").await? {
-        Transacted::Committed => Ok(()),
-        outcome if outcome.conflicted() => Err(StoreError::Unavailable(
-            "linking collided with another write; retry".into(),
-        )),
-        outcome if (0..3).any(|index| outcome.condition_failed(index)) => {
-            Err(StoreError::Conflict(format!(
-                "{} and {} are already linked",
-                link.teacher, link.student
-            )))
+    // The link's three items, the family links it makes with each of the student's
+    // guardians, and the bump of the student's family version (see `family`).
+    family::serialised(store, &link.student, move |wardship| async move {
+        let mut items = link_puts(store, link)?;
+        items.extend(family::via_puts(
+            store,
+            &wardship.family_links_with(&link.teacher),
+        )?);
+        let bump = items.len();
+        items.push(wardship.bump(store, None)?);
+        family::within_limit(&items, &link.student)?;
+        match transact(&store.client, items, "TransactWriteItems add link").await? {
+            Transacted::Committed => Ok(Attempt::Done(())),
+            outcome if (0..3).any(|index| outcome.condition_failed(index)) => {
+                Err(StoreError::Conflict(format!(
+                    "{} and {} are already linked",
+                    link.teacher, link.student
+                )))
+            }
+            outcome if outcome.condition_failed(bump) || outcome.conflicted() => Ok(Attempt::Raced),
+            Transacted::Cancelled(reasons) => Err(StoreError::Internal(format!(
+                "add link cancelled: {reasons:?}"
+            ))),
         }
-        Transacted::Cancelled(reasons) => Err(StoreError::Internal(format!(
-            "add link cancelled: {reasons:?}"
-        ))),
-    }
+    })
+    .await
 }
 
 pub(crate) async fn remove_link(store: &DynamoStore, link: &Link) -> Result<bool, StoreError> {
-    // Only the `#links` item decides whether the link existed; the side items go with it,
-    // and so does the roster's record of it (if any), so that a later import derives it
-    // again rather than believing it still stands.
-    let mut items = link_keys(link)
-        .into_iter()
-        .enumerate()
-        .map(|(index, key)| delete(store, key, index == 2))
-        .collect::<Result<Vec<_>, _>>()?;
-    items.push(delete(
-        store,
-        user_info_key(ROSTER_LINKS_PARTITION, link_pair_sk(link)),
-        false,
-    )?);
-    match transact(&store.client, items, "TransactWriteItems remove link").await? {
-        Transacted::Committed => Ok(true),
-        outcome if outcome.condition_failed(2) => Ok(false),
-        outcome if outcome.conflicted() => Err(StoreError::Unavailable(
-            "unlinking collided with another write; retry".into(),
-        )),
-        Transacted::Cancelled(reasons) => Err(StoreError::Internal(format!(
-            "remove link cancelled: {reasons:?}"
-        ))),
-    }
+    family::serialised(store, &link.student, move |wardship| async move {
+        // Only the `#links` item decides whether the link existed; the side items go with
+        // it, and so does the roster's record of it (if any), so that a later import
+        // derives it again rather than believing it still stands; and so do the family
+        // links it made, with the bump of the student's family version.
+        let mut items = link_keys(link)
+            .into_iter()
+            .enumerate()
+            .map(|(index, key)| delete(store, key, index == 2))
+            .collect::<Result<Vec<_>, _>>()?;
+        items.push(delete(
+            store,
+            user_info_key(ROSTER_LINKS_PARTITION, link_pair_sk(link)),
+            false,
+        )?);
+        items.extend(family::via_deletes(
+            store,
+            &wardship.family_links_with(&link.teacher),
+        )?);
+        let bump = items.len();
+        items.push(wardship.bump(store, None)?);
+        family::within_limit(&items, &link.student)?;
+        match transact(&store.client, items, "TransactWriteItems remove link").await? {
+            Transacted::Committed => Ok(Attempt::Done(true)),
+            outcome if outcome.condition_failed(2) => Ok(Attempt::Done(false)),
+            outcome if outcome.condition_failed(bump) || outcome.conflicted() => Ok(Attempt::Raced),
+            Transacted::Cancelled(reasons) => Err(StoreError::Internal(format!(
+                "remove link cancelled: {reasons:?}"
+            ))),
+        }
+    })
+    .await
 }
 
 pub(crate) async fn is_linked(store: &DynamoStore, link: &Link) -> Result<bool, StoreError> {

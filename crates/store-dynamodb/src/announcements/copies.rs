@@ -105,8 +105,8 @@ async fn write_batch(
             .map(|(copy, newest)| copy.stored_after(*newest))
             .collect();
         let mut items = Vec::with_capacity(messages.len() * ACTIONS_PER_COPY);
-        for message in &messages {
-            items.extend(append_items(store, message)?);
+        for ((copy, _), message) in pending.iter().zip(&messages) {
+            items.extend(append_items(store, message, copy.via.as_ref())?);
             items.push(copy_put(store, author, id, message)?);
         }
         let outcome = match transact(&store.client, items, operation).await? {
@@ -159,8 +159,9 @@ async fn write_batch(
 fn append_items(
     store: &DynamoStore,
     message: &Message,
+    via: Option<&UserId>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
-    let (items, link) = messages::transaction(store, message)?;
+    let (items, link) = messages::transaction(store, message, via)?;
     if items.len() != LINK + 1 || link != LINK {
         return Err(StoreError::Internal(
             "an announcement copy's append has an unexpected shape".into(),

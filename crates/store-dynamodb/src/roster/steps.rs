@@ -8,8 +8,7 @@ use classchat_core::store::StoreError;
 use futures::{StreamExt, TryStreamExt};
 use std::future::Future;
 
-/// Actions in one TransactWriteItems: DynamoDB's maximum.
-pub(super) const MAX_ACTIONS: usize = 100;
+pub(super) use crate::ops::MAX_ACTIONS;
 /// Bytes of items in one transaction: DynamoDB allows 4 MB, and
 /// [`item_size`](crate::item::item_size) is an estimate, so a quarter stays spare.
 const MAX_TRANSACTION_BYTES: usize = 3_000_000;

@@ -109,7 +109,7 @@ async fn an_announcement_cut_short_completes_when_made_again_without_duplicates(
     // than the announcement's proposal: their copies go after them.
     let late = at(10_000);
     for index in [7, linked - 2] {
-        let student = conversations[index].student().clone();
+        let student = conversations[index].member().clone();
         let newer = message(&conversations[index], &student, late, "question", None);
         append(&store, &newer).await.unwrap();
     }

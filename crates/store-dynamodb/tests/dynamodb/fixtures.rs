@@ -51,6 +51,7 @@ pub fn message(
         message_id: MessageId::generate(),
         client_message_id: client.map(|raw| ClientMessageId::parse(raw).unwrap()),
         announcement_id: None,
+        via: None,
     }
 }
 

@@ -1,11 +1,13 @@
 //! The DynamoDB store against the emulator the test command starts: the shared conformance
 //! suite, the table layout, reads past one response, several nodes on one set of tables,
 //! roster imports applied in steps, classes as members read them, class announcements
-//! written in several transactions, and outages. One test binary for all of them.
+//! written in several transactions, family links kept true under racing changes, and
+//! outages. One test binary for all of them.
 
 mod announcements;
 mod classes;
 mod conformance;
+mod family;
 mod fixtures;
 mod multi_node;
 mod outage;

@@ -98,7 +98,7 @@ async fn an_unreachable_store_fails_fast_loses_nothing_and_recovers() {
 
     let conversation = linked_conversation(&store, "s", "t").await;
     let (student, teacher) = (
-        conversation.student().clone(),
+        conversation.member().clone(),
         conversation.teacher().clone(),
     );
     let mut acknowledged = Vec::new();
@@ -139,7 +139,7 @@ async fn a_killed_store_is_refused_fast_and_comes_back_with_everything_acknowled
     let store = production_store(&emulator).await;
     let conversation = linked_conversation(&store, "s", "t").await;
     let (student, teacher) = (
-        conversation.student().clone(),
+        conversation.member().clone(),
         conversation.teacher().clone(),
     );
     let mut acknowledged = Vec::new();

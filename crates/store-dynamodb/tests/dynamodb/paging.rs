@@ -40,7 +40,7 @@ async fn pages_and_counts_follow_last_evaluated_key_past_the_1_mb_response_limit
     let store = testing::fresh_store().await;
     let conversation = linked_conversation(&store, "s", "t").await;
     let (student, teacher) = (
-        conversation.student().clone(),
+        conversation.member().clone(),
         conversation.teacher().clone(),
     );
     // The longest body there is, in 4-byte characters: 16 kB, so about 61 fit in 1 MB.

@@ -102,6 +102,7 @@ async fn created_accounts_classes_and_links_round_trip_through_roster_state() {
             class(&longest, &["t1"], &[]),
         ],
         links: vec![link("t1", "s1"), link("t1", "s2")],
+        guardians: Vec::new(),
     };
     assert_eq!(store.roster_state().await.unwrap(), expected);
     // Members find their classes through the index in their own partitions, whose sort
@@ -317,6 +318,7 @@ fn people(disabled: &[&str], renamed: &str) -> Vec<ImportUser> {
             .unwrap(),
             enabled: !disabled.contains(&id.as_str()),
             deleted: false,
+            agents: Vec::new(),
         })
         .collect()
 }
