@@ -5,6 +5,7 @@
 
 use crate::common::ws::{FRAME_WAIT, SILENCE, WsClient, connect, presence, send_frame};
 use crate::common::{TestApp, spawn_app};
+use crate::graphql_ws::{Gql, MESSAGE_ADDED};
 use serde_json::{Value, json};
 
 /// The seeded school with its families (g1 is s1's, g2 is s2's, g3 nobody's) and one
@@ -154,6 +155,65 @@ async fn a_guardian_and_a_teacher_talk_live_with_presence_typing_and_receipts() 
     other_family.expect_silence(SILENCE).await;
     guardian.close().await;
     assert_eq!(teacher.next_frame(FRAME_WAIT).await, presence("g1", false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guardian_follows_their_conversation_over_graphql_but_never_their_childs() {
+    let (app, _) = school().await;
+    let (g1, t1, admin) = (
+        app.login("g1").await,
+        app.login("t1").await,
+        app.login("admin").await,
+    );
+    let oversight = app
+        .request(
+            reqwest::Method::PATCH,
+            "/admin/settings",
+            Some(&admin),
+            Some(json!({"guardianOversight": true})),
+        )
+        .await;
+    assert_eq!(oversight.status, 200, "{}", oversight.body);
+    let mut socket = Gql::connect(&app, &g1).await;
+    // Reading a child's conversation is allowed now; following it live never is.
+    socket
+        .subscribe("child", MESSAGE_ADDED, json!({"id": "s1+t1"}))
+        .await;
+    let refused = socket.next().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "forbidden",
+        "{refused}"
+    );
+    assert_eq!(
+        socket.next().await,
+        json!({"type": "complete", "id": "child"})
+    );
+    socket
+        .subscribe("own", MESSAGE_ADDED, json!({"id": "t1+g1"}))
+        .await;
+    socket.send(json!({"type": "ping"})).await;
+    assert_eq!(socket.next().await, json!({"type": "pong"}));
+    assert_eq!(
+        app.send(&t1, "g1+t1", "t1", "Thanks for letting me know")
+            .await
+            .status,
+        201
+    );
+    let s1 = app.login("s1").await;
+    assert_eq!(
+        app.send(&s1, "s1+t1", "s1", "not for the family's socket")
+            .await
+            .status,
+        201
+    );
+    let got = socket.next().await;
+    assert_eq!(got["id"], "own");
+    assert_eq!(
+        got["payload"]["data"]["messageAdded"],
+        json!({"messageBody": "Thanks for letting me know", "author": "t1"})
+    );
+    socket.silent().await;
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

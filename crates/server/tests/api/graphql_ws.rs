@@ -18,8 +18,8 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A `graphql-transport-ws` client.
-struct Gql {
+/// A `graphql-transport-ws` client (the families tests use it too).
+pub(crate) struct Gql {
     stream: WebSocketStream<TcpStream>,
 }
 
@@ -46,7 +46,7 @@ fn upgrade_request(
 
 impl Gql {
     /// Opens the socket (no `connection_init` yet).
-    async fn open(app: &TestApp) -> Self {
+    pub(crate) async fn open(app: &TestApp) -> Self {
         let request = upgrade_request(app, None);
         let tcp = TcpStream::connect(app.addr).await.unwrap();
         let (stream, response) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
@@ -58,7 +58,7 @@ impl Gql {
     }
 
     /// Opens and initialises with `token`, expecting the ack.
-    async fn connect(app: &TestApp, token: &str) -> Self {
+    pub(crate) async fn connect(app: &TestApp, token: &str) -> Self {
         let mut client = Self::open(app).await;
         client
             .send(json!({"type": "connection_init", "payload": {"token": token}}))
@@ -67,20 +67,20 @@ impl Gql {
         client
     }
 
-    async fn send(&mut self, message: Value) {
+    pub(crate) async fn send(&mut self, message: Value) {
         self.stream
             .send(Message::Text(message.to_string().into()))
             .await
             .unwrap();
     }
 
-    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    pub(crate) async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
             .await;
     }
 
     /// The next text message.
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(WAIT, self.stream.next())
                 .await
@@ -97,19 +97,19 @@ impl Gql {
 
     /// The next two text messages, in the order of their operation ids (operations run
     /// side by side, so their messages may come in either order).
-    async fn next_two(&mut self) -> [Value; 2] {
+    pub(crate) async fn next_two(&mut self) -> [Value; 2] {
         let mut got = [self.next().await, self.next().await];
         got.sort_by_key(|message| message["id"].as_str().unwrap_or_default().to_owned());
         got
     }
 
     /// Reads until the server closes; its close code and reason.
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         self.closed_within(WAIT).await
     }
 
     /// [`Self::closed`], waiting up to `limit`.
-    async fn closed_within(&mut self, limit: Duration) -> (u16, String) {
+    pub(crate) async fn closed_within(&mut self, limit: Duration) -> (u16, String) {
         loop {
             let message = tokio::time::timeout(limit, self.stream.next())
                 .await
@@ -127,7 +127,7 @@ impl Gql {
     }
 
     /// Nothing arrives for a while.
-    async fn silent(&mut self) {
+    pub(crate) async fn silent(&mut self) {
         if let Ok(Some(Ok(Message::Text(text)))) =
             tokio::time::timeout(Duration::from_millis(700), self.stream.next()).await
         {
@@ -136,7 +136,7 @@ impl Gql {
     }
 }
 
-const MESSAGE_ADDED: &str =
+pub(crate) const MESSAGE_ADDED: &str =
     "subscription($id: String!) { messageAdded(conversationId: $id) { messageBody author } }";
 const INBOX: &str = "subscription { inbox { __typename ... on MessageEvent { message { messageBody } } ... on PresenceEvent { userId online } } }";
 
