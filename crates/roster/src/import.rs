@@ -1,5 +1,7 @@
 //! [`prepare`]: a validated [`Roster`] as the rows the importer acts on
 //! ([`RosterImport`]), with what classchat has no account for reported as skipped.
+//! Parents, guardians and relatives become guardian accounts; their `agentSourcedIds`
+//! (and their children's) are passed on for the plan to derive guardian links from.
 //!
 //! The checks here are the ones only classchat's own rules can make (display names,
 //! the length of keys and titles); they are reported like every other bundle problem.
@@ -39,10 +41,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
     let mut users = Vec::new();
     for row in &roster.users {
         let Some(role) = row.role.chat_role() else {
-            let reason = match &row.role {
-                RosterRole::Family(_) => "family members get accounts with family support",
-                _ => "classchat has no account for this role",
-            };
+            let reason = "classchat has no account for this role";
             skipped.push(skip(USERS, row.line, &row.sourced_id, reason));
             continue;
         };
@@ -50,6 +49,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
         else {
             continue;
         };
+        let agents = agents(&mut errors, row.line, &row.agent_sourced_ids);
         let name = format!("{} {}", row.given_name.trim(), row.family_name.trim());
         let Ok(display_name) = DisplayName::parse(&name) else {
             errors.push(
@@ -70,7 +70,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
             display_name,
             enabled: row.enabled,
             deleted: row.status == Some(Status::ToBeDeleted),
-            agents: Vec::new(),
+            agents,
         });
     }
     let mut classes = Vec::new();
@@ -102,6 +102,14 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
         .filter(|row| row.role.chat_role().is_none())
         .map(|row| row.sourced_id.as_str())
         .collect();
+    // A guardian reaches a class's teacher through a child; an enrolment of their own
+    // would only be refused by the plan as a role mismatch.
+    let family: HashSet<&str> = roster
+        .users
+        .iter()
+        .filter(|row| matches!(row.role, RosterRole::Family(_)))
+        .map(|row| row.sourced_id.as_str())
+        .collect();
     let mut enrollments = Vec::new();
     for row in &roster.enrollments {
         let teaches = match row.role {
@@ -115,6 +123,11 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
         };
         if skipped_people.contains(row.user_sourced_id.as_str()) {
             let reason = "the person has no classchat account";
+            skipped.push(skip(ENROLLMENTS, row.line, &row.sourced_id, reason));
+            continue;
+        }
+        if family.contains(row.user_sourced_id.as_str()) {
+            let reason = "guardians are linked to their children by agentSourcedIds, not classes";
             skipped.push(skip(ENROLLMENTS, row.line, &row.sourced_id, reason));
             continue;
         }
@@ -172,6 +185,14 @@ fn skip(file: &str, line: u64, sourced_id: &str, reason: &str) -> Skipped {
         sourced_id: sourced_id.to_owned(),
         reason: reason.to_owned(),
     }
+}
+
+/// The sourcedIds of `agentSourcedIds` (already split, blanks dropped), each one a key
+/// classchat can store; one that is not is an error at the field, and left out.
+fn agents(errors: &mut Collector, line: u64, raw: &[String]) -> Vec<SourcedId> {
+    raw.iter()
+        .filter_map(|agent| key(errors, USERS, line, "agentSourcedIds", agent))
+        .collect()
 }
 
 /// A sourcedId classchat can store, or an error at its field.

@@ -12,7 +12,8 @@
 //! - [`model`]: the roster's types; [`date`]: a validated `YYYY-MM-DD`.
 //! - [`error`]: [`RosterError`], [`RosterErrors`] and the collector behind them.
 //! - [`import`]: [`prepare`], the roster as the rows classchat's importer acts on
-//!   (`classchat_core::roster::RosterImport`), family members reported as skipped.
+//!   (`classchat_core::roster::RosterImport`): parents, guardians and relatives as
+//!   guardian accounts, `agentSourcedIds` as the people each row names.
 //! - `testing` (feature `test-support`): a generated school and a catalogue of breakage.
 //!
 //! # Invariant

@@ -100,7 +100,8 @@ pub struct RosterUser {
     pub family_name: String,
     /// The organisations (schools) the person belongs to.
     pub org_sourced_ids: Vec<String>,
-    /// Related people: a student's guardians, a guardian's children.
+    /// `agentSourcedIds`, a comma list (blank items dropped): related people, a student's
+    /// parents and guardians or a guardian's children. Either side names a guardian link.
     pub agent_sourced_ids: Vec<String>,
     /// The line of the row in `users.csv`.
     pub line: u64,
@@ -115,7 +116,8 @@ pub enum RosterRole {
     Teacher,
     /// `administrator` (and 1.2's district, site and system administrators).
     Admin,
-    /// A family member, kept for family accounts and skipped by the import until then.
+    /// A family member (`parent`, `guardian` or `relative`): a guardian account, linked to
+    /// the students `agentSourcedIds` names on either side.
     Family(FamilyRole),
     /// A valid OneRoster role classchat has no account for (`proctor`; 1.2's `counselor`,
     /// `principal`): accepted so a standard export is not refused, and skipped by the import.
@@ -147,7 +149,8 @@ impl RosterRole {
             Self::Student => Some(Role::Student),
             Self::Teacher => Some(Role::Teacher),
             Self::Admin => Some(Role::Admin),
-            Self::Family(_) | Self::Other(_) => None,
+            Self::Family(_) => Some(Role::Guardian),
+            Self::Other(_) => None,
         }
     }
 }
@@ -269,9 +272,9 @@ mod tests {
             ("aide", Some(Role::Teacher)),
             ("administrator", Some(Role::Admin)),
             ("siteAdministrator", Some(Role::Admin)),
-            ("parent", None),
-            ("guardian", None),
-            ("relative", None),
+            ("parent", Some(Role::Guardian)),
+            ("guardian", Some(Role::Guardian)),
+            ("Relative", Some(Role::Guardian)),
             ("proctor", None),
         ];
         for (text, chat_role) in cases {

@@ -144,7 +144,7 @@ fn disabled_users_and_family_roles_are_kept() {
     let family = roster
         .users
         .iter()
-        .filter(|u| u.role.chat_role().is_none())
+        .filter(|u| matches!(u.role, RosterRole::Family(_)))
         .count();
     assert_eq!(family, 3);
 }

@@ -2,7 +2,7 @@
 //! (`POST /admin/roster?dryRun=true`, `classchat roster import --dry-run --json`) and the
 //! record of what was applied. One shape for the API, the CLI and the admin page.
 
-use crate::dto::LinkDto;
+use crate::dto::{GuardianLinkDto, LinkDto};
 use classchat_core::UserId;
 use classchat_core::roster::{
     AccountChange, Class, ClassChange, Problem, RosterAccount, RosterPlan, Skipped,
@@ -21,7 +21,7 @@ pub struct RosterReport {
     /// nothing to change (the store already matched the bundle).
     pub applied: bool,
     /// The counts in one line, as the audit entry `roster.import` records them.
-    #[schema(example = "users +3 ~1; classes +1 ~0 -0; links +4 -1")]
+    #[schema(example = "users +3 ~1; classes +1 ~0 -0; links +4 -1; guardians +2 -0")]
     pub summary: String,
     /// The counts.
     pub counts: RosterCounts,
@@ -32,7 +32,10 @@ pub struct RosterReport {
     /// Links the roster adds and removes. A removed link that an admin also added by hand
     /// stays.
     pub links: LinkChanges,
-    /// Rows left out on purpose, such as family members.
+    /// Guardian links (from `agentSourcedIds`) the roster adds and removes. A removed one
+    /// that an admin also made by hand stays.
+    pub guardians: GuardianLinkChanges,
+    /// Rows left out on purpose, such as proctors and administrators' enrolments.
     pub skipped: Vec<SkippedRow>,
     /// What an administrator should know that does not stop the import.
     pub warnings: Vec<RosterProblem>,
@@ -59,6 +62,10 @@ pub struct RosterCounts {
     pub links_added: usize,
     /// Links removed.
     pub links_removed: usize,
+    /// Guardian links added.
+    pub guardians_added: usize,
+    /// Guardian links removed.
+    pub guardians_removed: usize,
     /// Rows skipped.
     pub skipped: usize,
 }
@@ -81,7 +88,7 @@ pub struct RosterUser {
     pub sourced_id: String,
     /// The userId.
     pub user_id: String,
-    /// student, teacher or admin.
+    /// student, teacher, guardian or admin.
     pub role: String,
     /// The name shown.
     pub display_name: String,
@@ -174,6 +181,17 @@ pub struct LinkChanges {
     pub removed: Vec<LinkDto>,
 }
 
+/// Guardian links added and removed, as `links` for teachers' links.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardianLinkChanges {
+    /// Guardian links the roster now derives: a guardian's or a student's row names the
+    /// other.
+    pub added: Vec<GuardianLinkDto>,
+    /// Roster guardian links no row names any more.
+    pub removed: Vec<GuardianLinkDto>,
+}
+
 /// A row left out.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -237,6 +255,8 @@ impl RosterReport {
                 classes_deleted: changes.deleted_classes.len(),
                 links_added: changes.added_links.len(),
                 links_removed: changes.removed_links.len(),
+                guardians_added: changes.added_guardians.len(),
+                guardians_removed: changes.removed_guardians.len(),
                 skipped: plan.skipped.len(),
             },
             users: UserChanges {
@@ -251,6 +271,14 @@ impl RosterReport {
             links: LinkChanges {
                 added: changes.added_links.iter().map(LinkDto::from).collect(),
                 removed: changes.removed_links.iter().map(LinkDto::from).collect(),
+            },
+            guardians: GuardianLinkChanges {
+                added: (changes.added_guardians.iter())
+                    .map(GuardianLinkDto::from)
+                    .collect(),
+                removed: (changes.removed_guardians.iter())
+                    .map(GuardianLinkDto::from)
+                    .collect(),
             },
             skipped: plan.skipped.iter().map(skipped_row).collect(),
             warnings: plan.warnings.iter().map(RosterProblem::from).collect(),

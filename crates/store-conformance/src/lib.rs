@@ -37,8 +37,9 @@
 //! - `paging`: reading pages backwards and forwards.
 //! - `contacts`: contact lists, summaries, unread counts, read markers.
 //! - `audit`: the audit log.
-//! - `roster`: roster imports — `roster_state` and `apply_roster`, roster links alongside
-//!   links by hand, and re-planning an applied import (nothing left to change).
+//! - `roster`: roster imports — `roster_state` and `apply_roster`, roster links and
+//!   guardian links alongside those by hand, and re-planning an applied import (nothing
+//!   left to change).
 //! - `classes`: classes as members read them (`class`, `classes_of`) after imports.
 //! - `announcements`: class announcements — a copy per linked conversation, idempotent
 //!   per (author, clientMessageId), completed by a retry.
@@ -110,9 +111,12 @@ pub use paging::{
 };
 pub use replay::replay_of_a_thousand_conversations_stays_within_its_budget;
 pub use roster::{
-    add_link_of_a_roster_link_conflicts, apply_roster_creating_a_taken_user_id_conflicts,
-    apply_roster_replaces_and_deletes_classes, apply_roster_updates_accounts_as_their_patch_says,
+    add_link_of_a_roster_link_conflicts, apply_roster_adds_guardian_links_that_family_links_follow,
+    apply_roster_creating_a_taken_user_id_conflicts, apply_roster_replaces_and_deletes_classes,
+    apply_roster_updates_accounts_as_their_patch_says,
+    remove_guardian_removes_roster_guardian_links_entirely,
     remove_link_removes_roster_links_entirely, replanning_an_applied_import_changes_nothing,
+    roster_guardian_links_merge_with_guardian_links_by_hand,
     roster_links_merge_with_links_added_by_hand, roster_state_lists_what_apply_roster_created,
 };
 pub use users::{
@@ -173,6 +177,9 @@ macro_rules! conformance_suite {
             roster_links_merge_with_links_added_by_hand,
             remove_link_removes_roster_links_entirely,
             add_link_of_a_roster_link_conflicts,
+            apply_roster_adds_guardian_links_that_family_links_follow,
+            roster_guardian_links_merge_with_guardian_links_by_hand,
+            remove_guardian_removes_roster_guardian_links_entirely,
             replanning_an_applied_import_changes_nothing,
             classes_of_lists_the_classes_each_member_is_in,
             append_announcement_stores_a_copy_per_linked_conversation,

@@ -2,16 +2,23 @@
 //!
 //! What `roster_state` lists after `apply_roster` is checked here; changed accounts and
 //! classes, and conflicts, in `accounts`; how roster links live alongside links added by
-//! hand in `links`; and planning an import against the store in `replan`.
+//! hand in `links`, and roster guardian links alongside guardian links by hand in
+//! `guardians`; and planning an import against the store in `replan`.
 //! Every read of the roster state also checks that it is sorted as [`RosterState`] states.
 
 mod accounts;
+mod guardians;
 mod links;
 mod replan;
 
 pub use accounts::{
     apply_roster_creating_a_taken_user_id_conflicts, apply_roster_replaces_and_deletes_classes,
     apply_roster_updates_accounts_as_their_patch_says,
+};
+pub use guardians::{
+    apply_roster_adds_guardian_links_that_family_links_follow,
+    remove_guardian_removes_roster_guardian_links_entirely,
+    roster_guardian_links_merge_with_guardian_links_by_hand,
 };
 pub use links::{
     add_link_of_a_roster_link_conflicts, remove_link_removes_roster_links_entirely,
@@ -133,6 +140,15 @@ pub(crate) async fn roster_state(store: &dyn Store) -> RosterState {
         assert!(
             pair[0] < pair[1],
             "roster_state must list links sorted without duplicates, got {:?} before {:?}",
+            pair[0],
+            pair[1]
+        );
+    }
+    for pair in state.guardians.windows(2) {
+        assert!(
+            pair[0] < pair[1],
+            "roster_state must list guardian links sorted without duplicates, got {:?} \
+             before {:?}",
             pair[0],
             pair[1]
         );

@@ -148,6 +148,7 @@ CREATE TABLE guardians (
     PRIMARY KEY (guardian_id, student_id)
 ) WITHOUT ROWID;
 CREATE INDEX guardians_by_student ON guardians (student_id, guardian_id);
+CREATE INDEX guardians_by_roster ON guardians (guardian_id, student_id) WHERE by_roster = 1;
 
 CREATE TABLE settings (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),

@@ -29,7 +29,10 @@ pub struct SchoolSpec {
     pub min_class_size: usize,
     /// Most students in a class (sizes cycle between the two).
     pub max_class_size: usize,
-    /// Family members, each the guardian, parent or relative of one student.
+    /// Family members (OneRoster `parent`, `guardian`, `relative` in turn), each linked to
+    /// the student of the same index by `agentSourcedIds`: on both rows, then on the
+    /// student's only, then on the family member's only, in turn. They import as guardian
+    /// accounts with one guardian link each; 0 leaves families out.
     pub guardians: usize,
 }
 

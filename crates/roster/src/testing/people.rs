@@ -54,7 +54,7 @@ pub(super) fn people(spec: &SchoolSpec) -> Vec<Person> {
         username: format!("student.{:05}", index + 1),
         given: format!("Sam{}", index + 1),
         family: format!("Student{}", index + 1),
-        agents: if index < spec.guardians {
+        agents: if index < spec.guardians && names(index).0 {
             family_id(index)
         } else {
             String::new()
@@ -63,15 +63,30 @@ pub(super) fn people(spec: &SchoolSpec) -> Vec<Person> {
     }));
     people.extend((0..spec.guardians.min(spec.students)).map(|index| Person {
         id: family_id(index),
-        role: ["guardian", "parent", "relative"][index % 3],
+        role: ["parent", "guardian", "relative"][index % 3],
         orgs: school_of(spec, index),
         username: format!("family.{}", index + 1),
         given: format!("Pat{}", index + 1),
         family: format!("Student{}", index + 1),
-        agents: SchoolSpec::student_id(index),
+        agents: if names(index).1 {
+            SchoolSpec::student_id(index)
+        } else {
+            String::new()
+        },
         grades: "",
     }));
     people
+}
+
+/// Which side names the link of family member `index`, as (the student names the family
+/// member, the family member names the student): both, then only the student, then only
+/// the family member, in turn, so an import must derive the link from either side.
+fn names(index: usize) -> (bool, bool) {
+    match index % 3 {
+        0 => (true, true),
+        1 => (true, false),
+        _ => (false, true),
+    }
 }
 
 /// The sourcedId of the family member of student `index`.

@@ -27,6 +27,7 @@ mod people;
 mod revocation;
 mod roster;
 mod roster_changes;
+mod roster_families;
 mod sign_in_codes;
 mod web_assets;
 mod websocket;

@@ -18,7 +18,8 @@ fn district() -> Bundle {
     generate(&SchoolSpec::default())
 }
 
-/// Everything an import could touch, as an admin sees it: users, links and the audit log.
+/// Everything an import could touch, as an admin sees it: users, links, guardian links
+/// and the audit log.
 async fn snapshot(app: &TestApp, admin: &str) -> Value {
     let mut users = Vec::new();
     let mut after = String::new();
@@ -38,8 +39,9 @@ async fn snapshot(app: &TestApp, admin: &str) -> Value {
         }
     }
     let links = app.get("/admin/links", admin).await.body;
+    let guardians = app.get("/admin/guardians", admin).await.body;
     let audit = app.get("/admin/audit?limit=200", admin).await.body;
-    json!({"users": users, "links": links, "audit": audit})
+    json!({"users": users, "links": links, "guardians": guardians, "audit": audit})
 }
 
 async fn import(app: &TestApp, token: &str, query: &str, zip: Vec<u8>) -> Reply {
@@ -68,10 +70,11 @@ async fn an_admin_previews_applies_and_imports_the_district_again() {
     let counts = &preview.body["counts"];
     assert_eq!(preview.body["dryRun"], true);
     assert_eq!(preview.body["applied"], false);
-    // The admin, 60 teachers and 1,500 students; the family members are skipped.
-    assert_eq!(counts["usersCreated"], 1561);
+    // The admin, 60 teachers, 1,500 students and 6 guardians, each linked to a student.
+    assert_eq!(counts["usersCreated"], 1567);
     assert_eq!(counts["classesCreated"], 200);
-    assert_eq!(counts["skipped"], 6);
+    assert_eq!(counts["guardiansAdded"], 6);
+    assert_eq!(counts["skipped"], 0);
     let links = counts["linksAdded"].as_u64().unwrap();
     assert!(
         links > 1500,
@@ -97,7 +100,7 @@ async fn an_admin_previews_applies_and_imports_the_district_again() {
     assert_eq!(student["userId"], "student.00001");
     assert_eq!(student["role"], "student");
     let after = snapshot(&app, &admin).await;
-    assert_eq!(after["users"].as_array().unwrap().len(), 6 + 1561);
+    assert_eq!(after["users"].as_array().unwrap().len(), 6 + 1567);
     let audited = roster_imports(&after["audit"]);
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0]["target"], applied.body["summary"]);

@@ -25,6 +25,8 @@ const COUNTS = [
   ['classesDeleted', 'Classes deleted'],
   ['linksAdded', 'Links added'],
   ['linksRemoved', 'Links removed'],
+  ['guardiansAdded', 'Guardian links added'],
+  ['guardiansRemoved', 'Guardian links removed'],
   ['skipped', 'Rows skipped'],
 ];
 
@@ -58,7 +60,8 @@ export class RosterPanel {
         h('p', { class: 'muted roster-intro' },
           'Upload the OneRoster CSV export as a .zip. Preview shows what would change and writes nothing; ',
           'apply it once the changes look right. Accounts absent from the export are disabled, never deleted, ',
-          'and links added here by hand are kept.'),
+          'and links added here by hand are kept. Parents and guardians get guardian accounts, linked to the ',
+          'children the export names for them (agentSourcedIds).'),
         h(
           'form',
           { class: 'roster-form', onsubmit: (event) => { event.preventDefault(); this.upload(true); } },
@@ -191,6 +194,7 @@ export class RosterPanel {
     const users = report.users || {};
     const classes = report.classes || {};
     const links = report.links || {};
+    const guardians = report.guardians || {};
     return [
       list('warnings', 'Warnings', report.warnings, located, { open: true }),
       list('users-created', 'Users created', users.created, (u) => [
@@ -202,6 +206,8 @@ export class RosterPanel {
       list('classes-deleted', 'Classes deleted', classes.deleted, classLine),
       list('links-added', 'Links added', links.added, linkLine),
       list('links-removed', 'Links removed', links.removed, linkLine),
+      list('guardians-added', 'Guardian links added', guardians.added, guardianLine),
+      list('guardians-removed', 'Guardian links removed', guardians.removed, guardianLine),
       list('skipped', 'Rows skipped', report.skipped, (s) => [
         h('span', { class: 'problem-place' }, `${s.file} line ${s.line}`), ': ', h('code', {}, s.sourcedId), ' — ', bidi(s.reason),
       ]),
@@ -264,6 +270,11 @@ function classChange(c) {
 
 function linkLine(link) {
   return [h('code', {}, link.teacherId), ' and ', h('code', {}, link.studentId)];
+}
+
+/** "family.1 guardian of student.00001". */
+function guardianLine(link) {
+  return [h('code', {}, link.guardianId), ' guardian of ', h('code', {}, link.studentId)];
 }
 
 /** A few user ids, then "and N more". */

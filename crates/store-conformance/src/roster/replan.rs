@@ -6,7 +6,7 @@ use crate::fixtures::Scope;
 use classchat_core::roster::{
     self, Day, ImportClass, ImportEnrollment, ImportUser, Mode, RosterImport,
 };
-use classchat_core::store::{RosterChanges, Store};
+use classchat_core::store::{GuardianLink, RosterChanges, Store};
 use classchat_core::user::{DisplayName, Role};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -59,6 +59,14 @@ impl<'a> Bundle<'a> {
             deleted: false,
             agents: Vec::new(),
         });
+        self
+    }
+
+    /// The last person's `agentSourcedIds`: the people (keys) they name.
+    fn agents(mut self, keys: &[&str]) -> Self {
+        if let Some(user) = self.import.users.last_mut() {
+            user.agents = keys.iter().map(|key| self.scope.sourced_id(key)).collect();
+        }
         self
     }
 
@@ -136,10 +144,10 @@ async fn import_twice(store: &dyn Store, scope: &Scope, import: &RosterImport, w
 
 /// Planning an import against `roster_state`, applying it with `apply_roster` and planning
 /// it again yields no changes: the store keeps exactly what the plan needs, for a first
-/// import (accounts, classes and links created), a second one (accounts renamed, disabled
-/// and enabled, a class changed, one created and one dropped, links added — one of them
-/// already there by hand — and removed) and a third that empties the roster (the link by
-/// hand survives it).
+/// import (accounts, classes, links and guardian links — named from either side —
+/// created), a second one (accounts renamed, disabled and enabled, a class changed, one
+/// created and one dropped, links and guardian links added — one of each already there by
+/// hand — and removed) and a third that empties the roster (the links by hand survive it).
 pub async fn replanning_an_applied_import_changes_nothing(store: Arc<dyn Store>) {
     let scope = Scope::new();
     let past = Some(Day::new(2026, 1, 31));
@@ -149,9 +157,13 @@ pub async fn replanning_an_applied_import_changes_nothing(store: Arc<dyn Store>)
         .user("p-t2", "t-two", "Teacher Two", Role::Teacher, true)
         .user("p-s1", "s-one", "Student One", Role::Student, true)
         .user("p-s2", "s-two", "Student Two", Role::Student, true)
+        .agents(&["p-g2"])
         .user("p-s3", "s-three", "Student Three", Role::Student, true)
         .user("p-s4", "s-four", "Student Four", Role::Student, false)
         .user("p-a1", "a-one", "Admin One", Role::Admin, true)
+        .user("p-g1", "g-one", "Guardian One", Role::Guardian, true)
+        .agents(&["p-s1"])
+        .user("p-g2", "g-two", "Guardian Two", Role::Guardian, true)
         .class("c-math", "Math")
         .class("c-bio", "Biology")
         .enrol("c-math", "p-t1", true, None, None)
@@ -166,16 +178,39 @@ pub async fn replanning_an_applied_import_changes_nothing(store: Arc<dyn Store>)
         .import;
     import_twice(&*store, &scope, &first, "first").await;
 
-    // A teacher links a student by hand whom the next import puts in their class.
+    let guardian_link = |guardian: &str, student: &str| GuardianLink {
+        guardian: scope.id(guardian),
+        student: scope.id(student),
+    };
+    assert_eq!(
+        scoped(roster_state(&*store).await, &scope).guardians,
+        [
+            guardian_link("g-one", "s-one"),
+            guardian_link("g-two", "s-two")
+        ],
+        "the first import must derive a guardian link from the guardian's row and one from          the student's"
+    );
+
+    // A teacher links a student by hand whom the next import puts in their class, and a
+    // guardian is made one of a student by hand whom the next import names too.
     let by_hand = link(&scope.id("t-one"), &scope.id("s-three"));
     store.add_link(&by_hand).await.expect("add_link failed");
+    let guardian_by_hand = guardian_link("g-one", "s-three");
+    store
+        .add_guardian(&guardian_by_hand)
+        .await
+        .expect("add_guardian failed");
     let second = Bundle::bulk(&scope)
         .user("p-t1", "t-one", "Teacher One (Dr.)", Role::Teacher, true)
         .user("p-t2", "t-two", "Teacher Two", Role::Teacher, true)
         .user("p-s1", "s-one", "Student One", Role::Student, true)
         .user("p-s3", "s-three", "Student Three", Role::Student, true)
+        .agents(&["p-g1"])
         .user("p-s4", "s-four", "Student Four", Role::Student, true)
         .user("p-a1", "a-one", "Admin One", Role::Admin, true)
+        .user("p-g1", "g-one", "Guardian One", Role::Guardian, true)
+        .agents(&["p-s4"])
+        .user("p-g2", "g-two", "Guardian Two", Role::Guardian, true)
         .class("c-math", "Mathematics")
         .class("c-art", "Art")
         .enrol("c-math", "p-t1", true, None, None)
@@ -190,13 +225,26 @@ pub async fn replanning_an_applied_import_changes_nothing(store: Arc<dyn Store>)
         store.is_linked(&by_hand).await.unwrap(),
         "a link by hand the roster derives must stay linked"
     );
+    assert_eq!(
+        scoped(roster_state(&*store).await, &scope).guardians,
+        [guardian_link("g-one", "s-four"), guardian_by_hand.clone()],
+        "the second import must drop the guardian links no row names any more and derive          the new ones, the one by hand among them"
+    );
 
     let third = Bundle::bulk(&scope).import;
     import_twice(&*store, &scope, &third, "emptying").await;
     let state = scoped(roster_state(&*store).await, &scope);
     assert!(
-        state.classes.is_empty() && state.links.is_empty(),
-        "an import without classes must leave no classes and no roster links, got {state:?}"
+        state.classes.is_empty() && state.links.is_empty() && state.guardians.is_empty(),
+        "an import without classes or users must leave no classes and no roster links or          guardian links, got {state:?}"
+    );
+    assert_eq!(
+        store
+            .list_guardian_links(Some(&scope.id("g-one")))
+            .await
+            .unwrap(),
+        vec![guardian_by_hand],
+        "an import that drops every roster guardian link must leave only the one by hand"
     );
     assert!(
         store.is_linked(&by_hand).await.unwrap(),

@@ -66,6 +66,12 @@ const ALLOWED_SCANS: &[(&str, &str, &str)] = &[
         "a roster import reads every roster link, once per import, from the partial index \
          that holds only them",
     ),
+    (
+        "guardians",
+        "FROM guardians WHERE by_roster = 1",
+        "a roster import reads every roster guardian link, once per import, from the partial \
+         index that holds only them",
+    ),
 ];
 
 const SQL_KEYWORDS: [&str; 6] = ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"];
