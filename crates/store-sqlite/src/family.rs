@@ -7,7 +7,7 @@
 
 use crate::contacts::{CONTACT_COLUMNS, contact, read_row};
 use crate::error::classify;
-use crate::rows::{UserRow, user_id};
+use crate::rows::{UserRow, id_pairs, user_id};
 use crate::users;
 use classchat_core::UserId;
 use classchat_core::message::NewMessage;
@@ -55,20 +55,11 @@ pub(crate) fn list(
             vec![],
         ),
     };
-    let mut statement = connection.prepare_cached(sql).map_err(classify)?;
-    let rows = statement
-        .query_map(rusqlite::params_from_iter(params), |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(classify)?;
-    rows.map(|row| {
-        let (guardian, student) = row.map_err(classify)?;
-        Ok(GuardianLink {
-            guardian: user_id(&guardian)?,
-            student: user_id(&student)?,
-        })
-    })
-    .collect()
+    let pairs = id_pairs(connection, sql, rusqlite::params_from_iter(params))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(guardian, student)| GuardianLink { guardian, student })
+        .collect())
 }
 
 /// The family links in which `user` is the guardian or the teacher, sorted (guardian,

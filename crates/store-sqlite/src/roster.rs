@@ -3,7 +3,7 @@
 //! `links.by_roster`). An import is applied as one write job, so in one transaction.
 
 use crate::error::classify;
-use crate::rows::{UserRow, user_id};
+use crate::rows::{UserRow, id_pairs, user_id};
 use crate::users;
 use classchat_core::roster::{Class, RosterAccount, RosterChanges, RosterState, SourcedId};
 use classchat_core::store::{GuardianLink, Link, StoreError};
@@ -98,47 +98,23 @@ pub(crate) fn classes(connection: &Connection) -> Result<Vec<Class>, StoreError>
 }
 
 fn links(connection: &Connection) -> Result<Vec<Link>, StoreError> {
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT teacher_id, student_id FROM links WHERE by_roster = 1
-             ORDER BY teacher_id, student_id",
-        )
-        .map_err(classify)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(classify)?;
-    rows.map(|row| {
-        let (teacher, student) = row.map_err(classify)?;
-        Ok(Link {
-            teacher: user_id(&teacher)?,
-            student: user_id(&student)?,
-        })
-    })
-    .collect()
+    let sql = "SELECT teacher_id, student_id FROM links WHERE by_roster = 1
+               ORDER BY teacher_id, student_id";
+    let pairs = id_pairs(connection, sql, [])?;
+    Ok(pairs
+        .into_iter()
+        .map(|(teacher, student)| Link { teacher, student })
+        .collect())
 }
 
 fn guardians(connection: &Connection) -> Result<Vec<GuardianLink>, StoreError> {
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT guardian_id, student_id FROM guardians WHERE by_roster = 1
-             ORDER BY guardian_id, student_id",
-        )
-        .map_err(classify)?;
-    let rows = statement
-        .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(classify)?;
-    rows.map(|row| {
-        let (guardian, student) = row.map_err(classify)?;
-        Ok(GuardianLink {
-            guardian: user_id(&guardian)?,
-            student: user_id(&student)?,
-        })
-    })
-    .collect()
+    let sql = "SELECT guardian_id, student_id FROM guardians WHERE by_roster = 1
+               ORDER BY guardian_id, student_id";
+    let pairs = id_pairs(connection, sql, [])?;
+    Ok(pairs
+        .into_iter()
+        .map(|(guardian, student)| GuardianLink { guardian, student })
+        .collect())
 }
 
 /// Applies an import's changes; the writer runs it in one transaction (a savepoint), so a

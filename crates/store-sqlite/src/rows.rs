@@ -103,6 +103,28 @@ impl MessageRow {
     }
 }
 
+/// The pairs of userIds `sql` selects (two text columns) with `params`: the rows of
+/// links and guardian links alike.
+pub(crate) fn id_pairs<P: rusqlite::Params>(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<(UserId, UserId)>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(sql)
+        .map_err(crate::error::classify)?;
+    let rows = statement
+        .query_map(params, |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(crate::error::classify)?;
+    rows.map(|row| {
+        let (first, second) = row.map_err(crate::error::classify)?;
+        Ok((user_id(&first)?, user_id(&second)?))
+    })
+    .collect()
+}
+
 pub(crate) fn user_id(raw: &str) -> Result<UserId, StoreError> {
     UserId::parse(raw).map_err(|_| corrupt("user id"))
 }

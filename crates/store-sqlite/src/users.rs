@@ -1,7 +1,7 @@
 //! Users and links.
 
 use crate::error::classify;
-use crate::rows::{USER_COLUMNS, UserRow, user_id};
+use crate::rows::{USER_COLUMNS, UserRow, id_pairs};
 use classchat_core::store::{Link, StoreError, UserPatch};
 use classchat_core::user::UserRecord;
 use classchat_core::{Role, User, UserId};
@@ -162,18 +162,9 @@ pub(crate) fn list_links(
             vec![],
         ),
     };
-    let mut statement = connection.prepare_cached(sql).map_err(classify)?;
-    let rows = statement
-        .query_map(rusqlite::params_from_iter(params), |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(classify)?;
-    rows.map(|row| {
-        let (teacher, student) = row.map_err(classify)?;
-        Ok(Link {
-            teacher: user_id(&teacher)?,
-            student: user_id(&student)?,
-        })
-    })
-    .collect()
+    let pairs = id_pairs(connection, sql, rusqlite::params_from_iter(params))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(teacher, student)| Link { teacher, student })
+        .collect())
 }
