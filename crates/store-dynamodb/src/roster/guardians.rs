@@ -13,16 +13,15 @@
 //! again.
 
 use super::packing::{Packer, Touches, chunks};
-use super::records::{self, retried};
+use super::records::{self, Recorded, Standing, retried};
 use super::steps::{MAX_ACTIONS, in_parallel};
 use crate::DynamoStore;
-use crate::family::{self, Wardship};
+use crate::family;
 use crate::item::{
-    BY_HAND, GUARDIAN_ID, GUARDIANS_PARTITION, Item, ROSTER_GUARDIANS_PARTITION, SK, STUDENT_ID,
-    USER_ID, WARDSHIP, get_bool, get_s, get_user_id, guardian_pair_sk, s, user_info_key,
+    GUARDIAN_ID, GUARDIANS_PARTITION, Item, ROSTER_GUARDIANS_PARTITION, STUDENT_ID,
+    guardian_pair_sk, s, user_info_key,
 };
-use crate::ops;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use classchat_core::UserId;
 use classchat_core::store::{FamilyLink, GuardianLink, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -162,56 +161,23 @@ fn family_links(link: &GuardianLink, teachers: &BTreeMap<UserId, Vec<UserId>>) -
         .collect()
 }
 
-/// How some guardian links stand, read just before writing them.
-struct Standing {
-    /// Those that exist (by hand, by the roster or both); read only when asked for.
-    made: BTreeSet<GuardianLink>,
-    /// Those the roster has a record of, with whether they were also added by hand.
-    roster: BTreeMap<GuardianLink, bool>,
-    /// The wardships of the links' students that exist.
-    wards: BTreeMap<UserId, Wardship>,
-}
+impl Recorded for GuardianLink {
+    const ROSTER_PARTITION: &'static str = ROSTER_GUARDIANS_PARTITION;
 
-impl Standing {
-    /// Reads the records of `links`, their students' wardships and, `with_items`, the
-    /// links' `#guardians` items, in one batch (each item consistently; every decision
-    /// taken from them is a condition of the transaction).
-    async fn read(
-        store: &DynamoStore,
-        links: &[&GuardianLink],
-        with_items: bool,
-    ) -> Result<Self, StoreError> {
-        let mut keys = Vec::with_capacity(links.len() * 3);
-        let students: BTreeSet<&UserId> = links.iter().map(|link| &link.student).collect();
-        keys.extend(students.into_iter().map(Wardship::key));
-        for link in links {
-            keys.push(record_key(link));
-            if with_items {
-                keys.push(listing_key(link));
-            }
-        }
-        let shape = KeysAndAttributes::builder();
-        let items = ops::batch_get(&store.client, &store.tables.user_info, keys, shape).await?;
-        let mut standing = Self {
-            made: BTreeSet::new(),
-            roster: BTreeMap::new(),
-            wards: BTreeMap::new(),
-        };
-        for item in items {
-            if get_s(&item, SK)? == WARDSHIP {
-                let student = get_user_id(&item, USER_ID)?;
-                let wardship = Wardship::from_item(student.clone(), &item)?;
-                standing.wards.insert(student, wardship);
-                continue;
-            }
-            let link = family::guardian_link_from_item(&item)?;
-            if get_s(&item, USER_ID)? == ROSTER_GUARDIANS_PARTITION {
-                standing.roster.insert(link, get_bool(&item, BY_HAND)?);
-            } else {
-                standing.made.insert(link);
-            }
-        }
-        Ok(standing)
+    fn student(&self) -> &UserId {
+        &self.student
+    }
+
+    fn listing_key(&self) -> Item {
+        listing_key(self)
+    }
+
+    fn record_key(&self) -> Item {
+        record_key(self)
+    }
+
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        family::guardian_link_from_item(item)
     }
 }
 

@@ -11,20 +11,18 @@
 //! student are in one chunk — so the chunks that run at once never bump one wardship.
 
 use super::packing::{Packer, Touches, chunks};
-use super::records::{self, retried};
+use super::records::{self, Recorded, Standing, retried};
 use super::steps::{MAX_ACTIONS, in_parallel};
 use crate::DynamoStore;
-use crate::family::{self, Wardship};
+use crate::family;
 use crate::item::{
-    BY_HAND, Item, LINKS_PARTITION, ROSTER_LINKS_PARTITION, SK, STUDENT_ID, TEACHER_ID, USER_ID,
-    WARDSHIP, get_bool, get_s, get_user_id, link_pair_sk, s, user_info_key,
+    Item, LINKS_PARTITION, ROSTER_LINKS_PARTITION, STUDENT_ID, TEACHER_ID, link_pair_sk, s,
+    user_info_key,
 };
-use crate::ops;
 use crate::users;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use classchat_core::UserId;
 use classchat_core::store::{Link, StoreError};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Links per chunk (read together, planned together), unless one student has more: a
 /// link's own items are four actions, and its family links more, which `packing` spreads
@@ -56,7 +54,7 @@ async fn add_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreErro
             if standing.roster.contains_key(*link) {
                 continue;
             }
-            let by_hand = standing.linked.contains(*link);
+            let by_hand = standing.made.contains(*link);
             let mut actions = Vec::new();
             if by_hand {
                 actions.push(link_exists(store, link)?);
@@ -111,56 +109,23 @@ async fn remove_links(store: &DynamoStore, links: &[&Link]) -> Result<(), StoreE
     .await
 }
 
-/// How some links stand, read just before writing them.
-struct Standing {
-    /// Those that exist (by hand, by the roster or both); read only when asked for.
-    linked: BTreeSet<Link>,
-    /// Those the roster has a record of, with whether they were also added by hand.
-    roster: BTreeMap<Link, bool>,
-    /// The wardships of the links' students that exist.
-    wards: BTreeMap<UserId, Wardship>,
-}
+impl Recorded for Link {
+    const ROSTER_PARTITION: &'static str = ROSTER_LINKS_PARTITION;
 
-impl Standing {
-    /// Reads the records of `links`, their students' wardships and, `with_items`, the
-    /// links' `#links` items, in one batch. (Each item is read consistently, not all at
-    /// one instant; every decision taken from them is a condition of the transaction.)
-    async fn read(
-        store: &DynamoStore,
-        links: &[&Link],
-        with_items: bool,
-    ) -> Result<Self, StoreError> {
-        let mut keys = Vec::with_capacity(links.len() * 3);
-        let students: BTreeSet<&UserId> = links.iter().map(|link| &link.student).collect();
-        keys.extend(students.into_iter().map(Wardship::key));
-        for link in links {
-            keys.push(record_key(link));
-            if with_items {
-                keys.push(user_info_key(LINKS_PARTITION, link_pair_sk(link)));
-            }
-        }
-        let shape = KeysAndAttributes::builder();
-        let items = ops::batch_get(&store.client, &store.tables.user_info, keys, shape).await?;
-        let mut standing = Self {
-            linked: BTreeSet::new(),
-            roster: BTreeMap::new(),
-            wards: BTreeMap::new(),
-        };
-        for item in items {
-            if get_s(&item, SK)? == WARDSHIP {
-                let student = get_user_id(&item, USER_ID)?;
-                let wardship = Wardship::from_item(student.clone(), &item)?;
-                standing.wards.insert(student, wardship);
-                continue;
-            }
-            let link = users::link_from_item(&item)?;
-            if get_s(&item, USER_ID)? == ROSTER_LINKS_PARTITION {
-                standing.roster.insert(link, get_bool(&item, BY_HAND)?);
-            } else {
-                standing.linked.insert(link);
-            }
-        }
-        Ok(standing)
+    fn student(&self) -> &UserId {
+        &self.student
+    }
+
+    fn listing_key(&self) -> Item {
+        user_info_key(LINKS_PARTITION, link_pair_sk(self))
+    }
+
+    fn record_key(&self) -> Item {
+        record_key(self)
+    }
+
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        users::link_from_item(item)
     }
 }
 

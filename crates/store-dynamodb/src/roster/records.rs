@@ -1,16 +1,88 @@
 //! What the link steps and the guardian-link steps of an import share: the roster's
 //! records of what it derives (`#roster#links`, `#roster#guardians`, each with `byHand`),
-//! and running a chunk's plan again from a fresh read when an administrator's change got
-//! in between.
+//! reading how a chunk's links stand ([`Standing`]), and running a chunk's plan again from
+//! a fresh read when an administrator's change got in between.
 
 use super::steps::{ATTEMPTS, NOT_EXISTS, committed};
 use crate::DynamoStore;
 use crate::error::build_failed;
-use crate::item::{BY_HAND, Item, USER_ID};
+use crate::family::Wardship;
+use crate::item::{BY_HAND, Item, SK, USER_ID, WARDSHIP, get_bool, get_s, get_user_id};
 use crate::ops::{self, Transacted, transact};
 use crate::users;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, TransactWriteItem,
+};
+use classchat_core::UserId;
 use classchat_core::store::StoreError;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A kind of link the roster derives and records: a link, or a guardian link.
+pub(super) trait Recorded: Ord + Sized {
+    /// The partition of the roster's records of this kind.
+    const ROSTER_PARTITION: &'static str;
+    /// The student it is about, whose wardship a change of it bumps.
+    fn student(&self) -> &UserId;
+    /// The key of the item that decides whether it exists (`#links`, `#guardians`).
+    fn listing_key(&self) -> Item;
+    /// The key of the roster's record of it.
+    fn record_key(&self) -> Item;
+    /// Reads one from its listing item or its record.
+    fn from_item(item: &Item) -> Result<Self, StoreError>;
+}
+
+/// How some links (or guardian links) stand, read just before writing them.
+pub(super) struct Standing<L> {
+    /// Those that exist (by hand, by the roster or both); read only when asked for.
+    pub(super) made: BTreeSet<L>,
+    /// Those the roster has a record of, with whether they were also added by hand.
+    pub(super) roster: BTreeMap<L, bool>,
+    /// The wardships of the links' students that exist.
+    pub(super) wards: BTreeMap<UserId, Wardship>,
+}
+
+impl<L: Recorded> Standing<L> {
+    /// Reads the records of `links`, their students' wardships and, `with_items`, the
+    /// links' listing items, in one batch. (Each item is read consistently, not all at
+    /// one instant; every decision taken from them is a condition of the transaction.)
+    pub(super) async fn read(
+        store: &DynamoStore,
+        links: &[&L],
+        with_items: bool,
+    ) -> Result<Self, StoreError> {
+        let mut keys = Vec::with_capacity(links.len() * 3);
+        let students: BTreeSet<&UserId> = links.iter().map(|link| link.student()).collect();
+        keys.extend(students.into_iter().map(Wardship::key));
+        for link in links {
+            keys.push(link.record_key());
+            if with_items {
+                keys.push(link.listing_key());
+            }
+        }
+        let shape = KeysAndAttributes::builder();
+        let items = ops::batch_get(&store.client, &store.tables.user_info, keys, shape).await?;
+        let mut standing = Self {
+            made: BTreeSet::new(),
+            roster: BTreeMap::new(),
+            wards: BTreeMap::new(),
+        };
+        for item in items {
+            if get_s(&item, SK)? == WARDSHIP {
+                let student = get_user_id(&item, USER_ID)?;
+                let wardship = Wardship::from_item(student.clone(), &item)?;
+                standing.wards.insert(student, wardship);
+                continue;
+            }
+            let link = L::from_item(&item)?;
+            if get_s(&item, USER_ID)? == L::ROSTER_PARTITION {
+                standing.roster.insert(link, get_bool(&item, BY_HAND)?);
+            } else {
+                standing.made.insert(link);
+            }
+        }
+        Ok(standing)
+    }
+}
 
 /// Creates a roster record, `item` (its key and the ids it names), with `byHand`; fails
 /// its condition when there is one already (another import, racing this one).
