@@ -52,10 +52,12 @@ export function seed(db, { users = [], links = [] }) {
 /**
  * Writes the roster crate's generated district (crates/roster/examples/school-bundle.rs)
  * as a OneRoster zip at `out`: the example `cargo build --workspace --all-targets` built,
- * or, when it is missing, `cargo run` of it.
+ * or, when it is missing, `cargo run` of it. `guardians`, when given, is how many family
+ * members (who import as guardians) it has; 0 leaves families out.
  */
-export function schoolBundle(out, { students, teachers, classes }) {
+export function schoolBundle(out, { students, teachers, classes, guardians }) {
   const args = [out, String(students), String(teachers), String(classes)];
+  if (guardians !== undefined) args.push(String(guardians));
   const built = path.join(ROOT, 'target/debug/examples/school-bundle');
   if (existsSync(built)) {
     execFileSync(built, args, { stdio: ['ignore', 'ignore', 'inherit'] });

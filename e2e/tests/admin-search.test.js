@@ -11,9 +11,9 @@ import {
   useSchool, openPage, signIn, screenshots, login, api, schoolBundle, eventually,
 } from '../lib/harness.js';
 
-// 300 students, 6 teachers and 10 classes, with the generator's district admin, imported
-// before the browser starts.
-const SHAPE = { students: 300, teachers: 6, classes: 10 };
+// 300 students, 6 teachers and 10 classes, with the generator's district admin and no
+// family members, imported before the browser starts.
+const SHAPE = { students: 300, teachers: 6, classes: 10, guardians: 0 };
 let token;
 
 const school = useSchool({ users: [{ id: 'office', role: 'admin', name: 'School Office' }] }, async (school) => {

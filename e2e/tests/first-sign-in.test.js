@@ -21,9 +21,10 @@ const school = { db: undefined, server: undefined, browser: undefined };
 before(async () => {
   school.db = freshDb();
   seed(school.db.db, { users: [{ id: 'office', role: 'admin', name: 'School Office' }] });
-  // Two students, a teacher and a class (student.00001 in it), and a district admin.
+  // Two students, a teacher and a class (student.00001 in it), and a district admin; no
+  // family members.
   const bundle = path.join(school.db.dir, 'roster.zip');
-  execFileSync(BUNDLE_BIN, [bundle, '2', '1', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(BUNDLE_BIN, [bundle, '2', '1', '1', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync(BIN, ['roster', 'import', bundle, '--db', school.db.db], { env: QUIET, stdio: ['ignore', 'ignore', 'inherit'] });
   school.server = await startServer(school.db.db);
   school.browser = await launchBrowser();

@@ -215,6 +215,11 @@ export function endSession() {
 // --- Chat ------------------------------------------------------------------------------
 
 export const getTeachers = () => request('GET', '/chat/get_teachers');
+/**
+ * A child's teachers, for their guardian where the school allows guardian oversight
+ * (403 `forbidden` where it does not); each line's conversation is read-only for them.
+ */
+export const getTeachersOf = (childId) => request('GET', '/chat/get_teachers', { query: { user_name: childId } });
 export const getStudents = () => request('GET', '/chat/get_students');
 export const getChats = () => request('GET', '/chat/get_chats');
 /** A teacher's conversations, for an admin (the listing is written to the audit log). */
@@ -311,6 +316,27 @@ export function removeLink(teacherId, studentId) {
   return request('DELETE', '/admin/links', { query: { teacherId, studentId } });
 }
 
+/** Guardian links ({guardianId, studentId}), all of them or only those of `userId`. */
+export function listGuardians({ userId } = {}) {
+  return request('GET', '/admin/guardians', { query: { userId } });
+}
+
+export function addGuardian(guardianId, studentId) {
+  return request('POST', '/admin/guardians', { body: { guardianId, studentId } });
+}
+
+export function removeGuardian(guardianId, studentId) {
+  return request('DELETE', '/admin/guardians', { query: { guardianId, studentId } });
+}
+
+/** The school's settings: {guardianOversight}. */
+export const getSettings = () => request('GET', '/admin/settings');
+
+/** Changes some settings; answers all of them as they now are. */
+export function updateSettings(changes) {
+  return request('PATCH', '/admin/settings', { body: changes });
+}
+
 export function listAudit({ before, limit = 50 } = {}) {
   return request('GET', '/admin/audit', { query: { before, limit } });
 }
@@ -323,7 +349,10 @@ export function newClientMessageId() {
   return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** The peer in `<studentId>+<teacherId>`, from the point of view of `me`. */
+/**
+ * The peer in `<studentId>+<teacherId>` (or `<guardianId>+<teacherId>`), from the point
+ * of view of `me`.
+ */
 export function peerOf(conversationId, me) {
   const [student, teacher] = conversationId.split('+');
   return student === me ? teacher : student;

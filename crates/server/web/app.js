@@ -59,7 +59,7 @@ function topBar(user) {
   connection = user.role === 'admin'
     ? null
     : h('span', { class: 'connection', role: 'status', dataset: { connection: 'connecting' } }, statusLabel('connecting'));
-  const roleLabel = { student: 'Student', teacher: 'Teacher', admin: 'School office' }[user.role] || user.role;
+  const roleLabel = { student: 'Student', teacher: 'Teacher', guardian: 'Parent or carer', admin: 'School office' }[user.role] || user.role;
   return h(
     'header',
     { class: 'topbar' },

@@ -60,6 +60,21 @@ export function isolate(text) {
   return `\u2068${String(text).replace(BIDI_CONTROLS, '')}\u2069`;
 }
 
+/**
+ * People's names in a sentence: "Sam Lee", "Sam Lee and Mia Lee", "Sam Lee, Mia Lee and
+ * Jo Lee", each name a `<bdi>`. `people` are {displayName}.
+ */
+export function namesList(people) {
+  const names = people.map((p) => bidi(p.displayName));
+  return names.flatMap((name, i) => (i === 0 ? [name] : [i === names.length - 1 ? ' and ' : ', ', name]));
+}
+
+/** The same as plain text, each name between FSI and PDI, for labels and subtitles. */
+export function namesText(people) {
+  const names = people.map((p) => isolate(p.displayName));
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
 /** Replaces all children of `parent`. */
 export function replace(parent, ...children) {
   parent.replaceChildren();

@@ -13,6 +13,7 @@ export class ChatState extends EventTarget {
     // holds (a loaded page, a live message, an ack), or the first contact list's previews.
     this.newestKnown = null;
     this.contactsLoaded = false;
+    this.family = null; // a guardian's children and their conversations (setFamily)
   }
 
   changed(kind, conversationId) {
@@ -27,12 +28,18 @@ export class ChatState extends EventTarget {
 
   /**
    * Merges a contact list from the server (get_teachers / get_students / get_chats),
-   * normalised to {conversationId, peerId, peerName, lastMessage, unreadCount, listed}.
+   * normalised to {conversationId, peerId, peerName, lastMessage, unreadCount, listed},
+   * and for families: `peerRole` ('student'|'teacher'|'guardian'), `children` (a
+   * guardian's children that a conversation is about, [{userId, displayName}]),
+   * `guardians` (a teacher's student's, [{userId, displayName, conversationId}]) and
+   * `readOnly` with `child` (a child's conversation their guardian may only read).
    * Entries are never dropped: a conversation opened locally stays until it is reloaded.
    *
    * Only the first list (before any socket has synced) sets where `sync` starts. A later
    * refresh, e.g. while the socket cannot connect, must not move it: its previews name
    * messages this tab never received, and the reconnect's `sync` has to replay them.
+   * A read-only conversation never moves it either: it is not the caller's, so `sync`
+   * does not replay it.
    */
   setContacts(list) {
     const first = !this.contactsLoaded;
@@ -43,8 +50,14 @@ export class ChatState extends EventTarget {
         conversationId: entry.conversationId,
         peerId: entry.peerId,
         peerName: entry.peerName,
+        peerRole: entry.peerRole ?? existing?.peerRole ?? null,
+        children: entry.children ?? existing?.children ?? null,
+        guardians: entry.guardians ?? existing?.guardians ?? null,
+        readOnly: Boolean(entry.readOnly),
+        child: entry.child ?? existing?.child ?? null,
         lastMessage,
-        unreadCount: entry.unreadCount,
+        // Nothing is unread for a reader who is not a participant.
+        unreadCount: entry.readOnly ? 0 : entry.unreadCount,
         // The server's count covers the messages up to here; a replayed one is not new.
         unreadAsOf: entry.lastMessage?.timestamp || existing?.unreadAsOf || null,
         // Shown in the sidebar: every linked teacher for a student; for a teacher, chats
@@ -53,10 +66,28 @@ export class ChatState extends EventTarget {
         online: existing?.online ?? false,
         typingUntil: existing?.typingUntil ?? 0,
       });
-      if (first) this.noteTimestamp(entry.lastMessage?.timestamp);
+      if (first && !entry.readOnly) this.noteTimestamp(entry.lastMessage?.timestamp);
     }
     this.contactsLoaded = true;
     this.changed('contacts');
+  }
+
+  /**
+   * A guardian's sidebar: per child ({userId, displayName}), the conversation ids of their
+   * own conversations with the child's teachers (`teachers`), and where the school allows
+   * it the child's own conversations, read-only (`oversight`, null when not allowed).
+   */
+  setFamily(groups) {
+    this.family = groups;
+    this.changed('contacts');
+  }
+
+  /** Forgets contacts and what was loaded of their conversations (no longer readable). */
+  drop(conversationIds) {
+    for (const id of conversationIds) {
+      this.contacts.delete(id);
+      this.conversations.delete(id);
+    }
   }
 
   /** Puts a contact in the sidebar (a teacher opening a conversation before its first message). */
@@ -128,6 +159,11 @@ export class ChatState extends EventTarget {
     return conversation;
   }
 
+  /** Drops what was loaded of a conversation, so that it is read again from the start. */
+  forget(conversationId) {
+    this.conversations.delete(conversationId);
+  }
+
   /**
    * Adds stored messages (any source). Returns the ones not seen before, so callers
    * can bump unread counts only once per message.
@@ -137,7 +173,7 @@ export class ChatState extends EventTarget {
     const touched = new Set();
     for (const message of messages) {
       const conversation = this.conversation(message.conversationId);
-      this.noteTimestamp(message.timestamp);
+      if (!this.contacts.get(message.conversationId)?.readOnly) this.noteTimestamp(message.timestamp);
       // An own message in flight is replaced by its stored copy.
       if (message.author === this.me.userId && message.clientMessageId) {
         conversation.pending.delete(message.clientMessageId);

@@ -1,5 +1,6 @@
-// Admin: the audit log, newest first. Every admin read of a conversation or contact list
-// and every change to people or links is here, including the reader's own.
+// Admin: the audit log, newest first. Every admin read of a conversation or contact list,
+// every change to people, links, guardians or settings, and every guardian's read of a
+// child's conversations is here, including the reader's own.
 
 import * as api from '../api.js';
 import { h, replace, show, fullTime } from '../dom.js';
@@ -14,6 +15,10 @@ const ACTIONS = {
   'link.remove': 'Unlinked',
   'school.export': 'Exported the whole school',
   'roster.import': 'Imported the roster',
+  'guardian.read': 'A guardian read their child’s conversations',
+  'guardian.add': 'Made someone a guardian',
+  'guardian.remove': 'Removed a guardian',
+  'settings.update': 'Changed the settings',
 };
 
 export class AuditPanel {
@@ -33,7 +38,7 @@ export class AuditPanel {
         h(
           'div',
           { class: 'card-head' },
-          h('h2', { id: 'audit-title' }, 'What admins did, newest first'),
+          h('h2', { id: 'audit-title' }, 'Who read or changed what, newest first'),
           h('button', { type: 'button', class: 'button small', onclick: () => this.load() }, 'Refresh'),
         ),
         h(

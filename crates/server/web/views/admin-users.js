@@ -7,7 +7,7 @@
 // (#/admin/users?q=…&role=…&status=…&classId=…), so they are kept when coming back.
 
 import * as api from '../api.js';
-import { h, avatar, bidi, replace, show, formatCount, debounce } from '../dom.js';
+import { h, avatar, bidi, namesList, replace, show, formatCount, debounce } from '../dom.js';
 import { ClassPicker } from './admin-classes.js';
 
 // The server's rules (crates/core/src/user.rs), checked here first for a clearer message.
@@ -23,6 +23,7 @@ const FILTERS = ['q', 'role', 'status', 'classId'];
 const ROLES = [
   ['student', 'Student'],
   ['teacher', 'Teacher'],
+  ['guardian', 'Guardian'],
   ['admin', 'Admin'],
 ];
 
@@ -270,6 +271,9 @@ export class UsersPanel {
         user.role === 'teacher'
           ? editButton('conversations', 'Conversations', `Conversations of ${user.displayName}`)
           : null,
+        user.role === 'guardian'
+          ? h('a', { class: 'button small', href: `#/admin/families?userId=${encodeURIComponent(user.userId)}`, 'aria-label': `Children of ${user.displayName}` }, 'Children')
+          : null,
         editButton('rename', 'Rename', `Rename ${user.displayName}`),
         editButton('password', 'Reset password', `Reset password for ${user.displayName}`),
         toggle),
@@ -351,6 +355,9 @@ export class UsersPanel {
             }, 'View'),
             ' ',
             h('span', { dir: 'auto' }, chat.student.displayName),
+            chat.peerRole === 'guardian'
+              ? h('span', { class: 'muted' }, ' (parent of ', chat.children?.length ? namesList(chat.children) : 'no linked child', ')')
+              : null,
             chat.lastMessage ? h('span', { class: 'muted' }, ' — ', bidi(preview(chat.lastMessage.messageBody))) : null))),
         h('button', { type: 'button', class: 'button small', onclick: () => this.closeEditor() }, 'Close'));
       list.focus();

@@ -1,5 +1,5 @@
-// The admin's screen: people, links, the roster import, the audit log, and a read-only
-// conversation viewer.
+// The admin's screen: people, links, families (guardians), the roster import, the
+// school's settings, the audit log, and a read-only conversation viewer.
 // Admins never take part in conversations, so there is no live connection here; every
 // conversation read is audited by the server, and the viewer says so before loading.
 
@@ -9,13 +9,16 @@ import { ChatState } from '../state.js';
 import { ConversationView } from './conversation.js';
 import { UsersPanel } from './admin-users.js';
 import { LinksPanel } from './admin-links.js';
+import { FamiliesPanel, SettingsPanel } from './admin-families.js';
 import { AuditPanel } from './admin-audit.js';
 import { RosterPanel } from './admin-roster.js';
 
 const TABS = [
   { id: 'users', label: 'People' },
   { id: 'links', label: 'Links' },
+  { id: 'families', label: 'Families' },
   { id: 'roster', label: 'Roster' },
+  { id: 'settings', label: 'Settings' },
   { id: 'audit', label: 'Audit log' },
 ];
 
@@ -25,6 +28,7 @@ export class AdminScreen {
     this.session = session;
     this.hooks = hooks;
     this.names = new Map(); // userId → displayName
+    this.roles = new Map(); // userId → role
     this.tabLinks = new Map();
     this.nav = h(
       'nav',
@@ -47,7 +51,9 @@ export class AdminScreen {
     this.panels = {
       users: new UsersPanel(context),
       links: new LinksPanel(context),
+      families: new FamiliesPanel(context),
       roster: new RosterPanel(context),
+      settings: new SettingsPanel(context),
       audit: new AuditPanel(context),
     };
     this.viewer = null;
@@ -64,12 +70,15 @@ export class AdminScreen {
   async refreshNames() {
     const users = await api.listAllUsers();
     this.names.clear();
-    for (const user of users) this.names.set(user.userId, user.displayName);
+    for (const user of users) {
+      this.names.set(user.userId, user.displayName);
+      this.roles.set(user.userId, user.role);
+    }
     return users;
   }
 
   /**
-   * `#/admin/<tab>`, with the filters of People and Links after a `?`
+   * `#/admin/<tab>`, with the filters of People, Links and Families after a `?`
    * (`#/admin/users?classId=class-0001`), or `#/admin/view/<conversationId>`.
    */
   route(path) {
@@ -94,9 +103,11 @@ export class AdminScreen {
     for (const link of this.tabLinks.values()) link.setAttribute('aria-current', 'false');
     this.tabLinks.get('links').setAttribute('aria-current', 'page');
     this.element.classList.add('viewing');
-    if (this.names.size === 0) await this.refreshNames().catch(() => {});
     const [studentId, teacherId] = conversationId.split('+');
+    if (this.names.size === 0 || !this.roles.has(studentId)) await this.refreshNames().catch(() => {});
     const name = (id) => this.names.get(id) || id;
+    // A family conversation is a guardian's with a teacher of their child.
+    const first = this.roles.get(studentId) === 'guardian' ? 'Guardian' : 'Student';
     const state = new ChatState(this.session.user);
     const view = new ConversationView({
       state,
@@ -105,7 +116,7 @@ export class AdminScreen {
       peer: {
         userId: studentId,
         name: `${name(studentId)} and ${name(teacherId)}`,
-        subtitle: `Student ${studentId} · Teacher ${teacherId}`,
+        subtitle: `${first} ${studentId} · Teacher ${teacherId}`,
       },
       nameOf: name,
       onRight: (author) => author === teacherId,

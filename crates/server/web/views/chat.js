@@ -1,9 +1,15 @@
-// The student's and the teacher's screen: the contact list and the open conversation
-// (two panes on a desktop, two screens on a phone), wired to the live connection. This is
-// where sending, acks, retries, read markers and unread badges come together.
+// The student's, the teacher's and the guardian's screen: the contact list and the open
+// conversation (two panes on a desktop, two screens on a phone), wired to the live
+// connection. This is where sending, acks, retries, read markers and unread badges come
+// together.
+//
+// A guardian writes to their children's teachers in `<guardianId>+<teacherId>`, as a
+// student does in `<studentId>+<teacherId>`. Where the school allows guardian oversight
+// (`get_teachers?user_name=<child>` answers rather than 403), they may also read each
+// child's conversations, read-only: loaded with /chat/read, never marked read or written.
 
 import * as api from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, bidi, isolate, namesText, replace, show } from '../dom.js';
 import { LiveConnection } from '../live.js';
 import { ChatState } from '../state.js';
 import { ContactsView } from './contacts.js';
@@ -24,6 +30,8 @@ export class ChatScreen {
     this.hooks = hooks;
     this.me = session.user;
     this.isTeacher = this.me.role === 'teacher';
+    this.isGuardian = this.me.role === 'guardian';
+    this.familyCanRead = false; // a student's: their family may read their conversations
     this.state = new ChatState(this.me);
     this.view = null;
     this.openId = null;
@@ -38,7 +46,7 @@ export class ChatScreen {
     this.element = h('div', { class: 'chat-layout' }, this.contacts.element, this.pane);
     if (this.isTeacher) {
       this.picker = new StudentPicker({
-        load: () => this.refreshContacts().then(() => [...this.state.contacts.values()]),
+        load: () => this.refreshContacts().then(() => [...this.state.contacts.values()].filter((c) => c.peerRole === 'student')),
         loadClasses: () => api.getClasses(),
         onPick: (id) => hooks.navigate(`#/c/${encodeURIComponent(id)}`),
         onAnnounced: (result) => this.announced(result),
@@ -97,18 +105,76 @@ export class ChatScreen {
       if (this.isTeacher) {
         const [chats, students] = await Promise.all([api.getChats(), api.getStudents()]);
         this.state.setContacts([
-          ...students.students.map((s) => contactEntry(s, false)),
-          ...chats.chats.map((c) => ({ ...contactEntry({ ...c, ...c.student }, true) })),
+          ...students.students.map((s) => ({ ...contactEntry(s, false), peerRole: 'student', guardians: s.guardians || [] })),
+          // Each student's guardians, so "Message the family" opens before a first message.
+          ...familyEntries(students.students),
+          ...chats.chats.map((c) => ({
+            ...contactEntry({ ...c, ...c.student }, true),
+            peerRole: c.peerRole || 'student',
+            children: c.peerRole === 'guardian' ? c.children || [] : null,
+          })),
         ]);
+      } else if (this.isGuardian) {
+        await this.refreshFamily();
       } else {
-        const { teachers } = await api.getTeachers();
-        this.state.setContacts(teachers.map((t) => contactEntry(t, true)));
+        const { teachers, familyCanRead } = await api.getTeachers();
+        this.state.setContacts(teachers.map((t) => ({ ...contactEntry(t, true), peerRole: 'teacher' })));
+        this.setFamilyCanRead(Boolean(familyCanRead));
       }
       if (this.openId && !this.view) this.open(this.openId);
     })().finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  /**
+   * A guardian's lists: their own conversations with each teacher of their children, and
+   * for each child, where the school allows it, the child's conversations (read-only). A
+   * 403 for a child means the school does not: nothing is shown for them.
+   */
+  async refreshFamily() {
+    const { teachers } = await api.getTeachers();
+    const children = new Map();
+    for (const line of teachers) {
+      for (const child of line.children || []) children.set(child.userId, child);
+    }
+    const sorted = [...children.values()].sort((a, b) => a.displayName.localeCompare(b.displayName) || a.userId.localeCompare(b.userId));
+    const oversight = await Promise.all(sorted.map((child) => api.getTeachersOf(child.userId).then(
+      (answer) => answer.teachers,
+      (error) => {
+        if (error.status === 401) throw error;
+        if (error.status !== 403) console.debug('classchat: cannot list the conversations of', child.userId, error.code);
+        return null;
+      },
+    )));
+    const entries = teachers.map((t) => ({ ...contactEntry(t, true), peerRole: 'teacher', children: t.children || [] }));
+    const groups = sorted.map((child, i) => {
+      const own = teachers.filter((t) => (t.children || []).some((c) => c.userId === child.userId));
+      const theirs = oversight[i];
+      for (const t of theirs || []) {
+        entries.push({ ...contactEntry(t, true), peerRole: 'teacher', readOnly: true, child });
+      }
+      return {
+        child,
+        teachers: own.map((t) => t.conversationId),
+        oversight: theirs ? theirs.map((t) => t.conversationId) : null,
+      };
+    });
+    // A child's conversations no longer readable (the school turned oversight off, or the
+    // link went) cannot be opened any more.
+    const readable = new Set(entries.filter((e) => e.readOnly).map((e) => e.conversationId));
+    this.state.drop([...this.state.contacts.values()].filter((c) => c.readOnly && !readable.has(c.conversationId)).map((c) => c.conversationId));
+    this.state.setContacts(entries);
+    this.state.setFamily(groups);
+  }
+
+  /** A student's: whether to tell them that their family can read their conversations. */
+  setFamilyCanRead(canRead) {
+    if (this.familyCanRead === canRead) return;
+    this.familyCanRead = canRead;
+    if (this.familyNote) show(this.familyNote, canRead);
+    this.view?.setFamilyCanRead(canRead);
   }
 
   // --- Routing -------------------------------------------------------------------------
@@ -135,11 +201,12 @@ export class ChatScreen {
       return; // refreshContacts() opens it once the list is there
     }
     this.state.list(conversationId);
-    this.view = new ConversationView({
+    this.view = contact.readOnly ? this.readOnlyView(contact) : new ConversationView({
       state: this.state,
       conversationId,
       peer: { userId: contact.peerId, name: contact.peerName, subtitle: this.subtitle(contact) },
       nameOf: (id) => (id === this.me.userId ? this.me.displayName : contact.peerName),
+      familyCanRead: !this.isTeacher && !this.isGuardian && this.familyCanRead,
       loadPage: (older) => this.loadPage(conversationId, older),
       onSend: (body) => this.send(conversationId, body),
       onRetry: (clientMessageId) => this.transmit(clientMessageId),
@@ -152,23 +219,64 @@ export class ChatScreen {
     this.view.focus();
   }
 
+  /**
+   * A child's conversation, for their guardian: read-only, loaded afresh each time it is
+   * opened (no live events come for it), never marked read.
+   */
+  readOnlyView(contact) {
+    const { conversationId, child } = contact;
+    this.state.forget(conversationId);
+    const nameOf = (id) => (id === child.userId ? child.displayName : id === contact.peerId ? contact.peerName : id);
+    return new ConversationView({
+      state: this.state,
+      conversationId,
+      readOnly: true,
+      notice: [h('strong', {}, 'Read-only: '), 'you can read ', bidi(child.displayName), '’s messages because your school allows it.'],
+      peer: { userId: contact.peerId, name: `${child.displayName} and ${contact.peerName}`, subtitle: this.subtitle(contact) },
+      nameOf,
+      onRight: (author) => author === child.userId,
+      loadPage: async (older) => {
+        const query = older ? { before: this.state.oldest(conversationId), limit: PAGE_SIZE } : { limit: PAGE_SIZE };
+        const page = await api.readPage(conversationId, query);
+        this.state.addPage(conversationId, page, { older });
+      },
+      onBack: () => this.hooks.navigate('#/'),
+    });
+  }
+
   showEmptyPane() {
+    const [title, text] = this.isTeacher
+      ? ['Your conversations', 'Choose a conversation on the left, or start a new message to a student.']
+      : this.isGuardian
+        ? ['Message your children’s teachers', 'Choose a teacher on the left to ask a question or reply.']
+        : ['Message your teachers', 'Choose a teacher on the left to ask a question or reply.'];
+    this.familyNote = this.isTeacher || this.isGuardian
+      ? null
+      : h('p', { class: 'family-notice', role: 'note', hidden: !this.familyCanRead }, 'Your family can read your messages with teachers.');
     replace(
       this.pane,
       h(
         'div',
         { class: 'empty-pane' },
         h('div', { class: 'empty-illustration', 'aria-hidden': 'true' }),
-        h('h2', {}, this.isTeacher ? 'Your conversations' : 'Message your teachers'),
-        h('p', {}, this.isTeacher
-          ? 'Choose a conversation on the left, or start a new message to a student.'
-          : 'Choose a teacher on the left to ask a question or reply.'),
+        h('h2', {}, title),
+        h('p', {}, text),
+        this.familyNote,
       ),
     );
   }
 
   subtitle(contact) {
-    const role = this.isTeacher ? 'Student' : 'Teacher';
+    if (contact.readOnly) return `Read-only · ${isolate(contact.child.displayName)}’s conversation with a teacher`;
+    let role;
+    if (this.isTeacher) {
+      if (contact.peerRole !== 'guardian') role = 'Student';
+      else role = contact.children?.length ? `Parent of ${namesText(contact.children)}` : 'Parent or carer';
+    } else if (this.isGuardian && contact.children?.length) {
+      role = `Teacher of ${namesText(contact.children)}`;
+    } else {
+      role = 'Teacher';
+    }
     return contact.online ? `${role} · Online` : role;
   }
 
@@ -313,6 +421,7 @@ export class ChatScreen {
   maybeMarkRead() {
     const id = this.openId;
     if (!id || !this.isReading(id)) return;
+    if (this.state.contact(id)?.readOnly) return; // not ours to mark
     const newest = this.state.newestFromPeer(id);
     this.state.setUnread(id, 0);
     if (!newest) return;
@@ -347,6 +456,34 @@ export class ChatScreen {
     // server that is simply down.
     if (!opened || code === 1008) this.refreshContacts().catch(() => {});
   }
+}
+
+/**
+ * A teacher's conversations with their students' guardians, from get_students: one per
+ * guardian, naming every listed student of theirs.
+ */
+function familyEntries(students) {
+  const byConversation = new Map();
+  for (const student of students) {
+    for (const guardian of student.guardians || []) {
+      let entry = byConversation.get(guardian.conversationId);
+      if (!entry) {
+        entry = {
+          conversationId: guardian.conversationId,
+          peerId: guardian.userId,
+          peerName: guardian.displayName,
+          peerRole: 'guardian',
+          children: [],
+          lastMessage: null,
+          unreadCount: 0,
+          listed: false,
+        };
+        byConversation.set(guardian.conversationId, entry);
+      }
+      entry.children.push({ userId: student.userId, displayName: student.displayName });
+    }
+  }
+  return [...byConversation.values()];
 }
 
 function contactEntry(entry, listed) {

@@ -1,7 +1,24 @@
 // The sidebar: the student's teachers or the teacher's conversations, newest activity
-// first, each with the last message and an unread badge that updates live.
+// first, each with the last message and an unread badge that updates live. A guardian's
+// is grouped by child: under each child their teachers (a teacher of two children is under
+// both, with the one conversation), and where the school allows it the child's own
+// conversations, read-only. A teacher's conversation with a guardian names the children.
 
-import { h, avatar, bidi, reconcile, replace, shortTime, fullTime, formatCount, show } from '../dom.js';
+import { h, avatar, bidi, namesList, reconcile, replace, shortTime, fullTime, formatCount, show } from '../dom.js';
+
+const HEADINGS = {
+  teacher: { nav: 'Conversations', title: 'Conversations', list: 'Conversations' },
+  guardian: { nav: 'Teachers', title: 'Your children’s teachers', list: 'Your children’s teachers' },
+  student: { nav: 'Teachers', title: 'Your teachers', list: 'Your teachers' },
+};
+
+/** Newest activity first; those without messages after, by name. */
+function byActivity(a, b) {
+  const ta = a.lastMessage?.timestamp || '';
+  const tb = b.lastMessage?.timestamp || '';
+  if (ta !== tb) return ta < tb ? 1 : -1;
+  return a.peerName.localeCompare(b.peerName);
+}
 
 export class ContactsView {
   /**
@@ -14,17 +31,22 @@ export class ContactsView {
     this.state = state;
     this.onOpen = onOpen;
     this.openId = null;
-    const isTeacher = state.me.role === 'teacher';
-    this.list = h('ul', { class: 'contact-list', 'aria-label': isTeacher ? 'Conversations' : 'Your teachers' });
+    const role = state.me.role;
+    const isTeacher = role === 'teacher';
+    this.isGuardian = role === 'guardian';
+    const headings = HEADINGS[role] || HEADINGS.student;
+    this.list = h('ul', { class: 'contact-list', 'aria-label': headings.list });
+    // A guardian's: one section per child.
+    this.groups = h('div', { class: 'family-groups' });
     this.empty = h('p', { class: 'empty-list', hidden: true });
     this.loading = h('p', { class: 'empty-list' }, 'Loading…');
     this.element = h(
       'nav',
-      { class: 'sidebar', 'aria-label': isTeacher ? 'Conversations' : 'Teachers' },
+      { class: 'sidebar', 'aria-label': headings.nav },
       h(
         'div',
         { class: 'sidebar-head' },
-        h('h2', {}, isTeacher ? 'Conversations' : 'Your teachers'),
+        h('h2', {}, headings.title),
         isTeacher &&
           h(
             'button',
@@ -35,7 +57,7 @@ export class ContactsView {
       ),
       this.loading,
       this.empty,
-      this.list,
+      this.isGuardian ? this.groups : this.list,
     );
     state.addEventListener('contacts', () => this.render());
     // Typing hints in the list expire by time, not by an event.
@@ -52,6 +74,10 @@ export class ContactsView {
   }
 
   render() {
+    if (this.isGuardian) {
+      this.renderFamily();
+      return;
+    }
     const contacts = this.state.sortedContacts();
     show(this.loading, !this.state.contactsLoaded);
     show(this.empty, this.state.contactsLoaded && contacts.length === 0);
@@ -60,12 +86,19 @@ export class ContactsView {
     } else {
       replace(this.empty, 'You are not linked with any teacher yet. Ask your school office.');
     }
+    this.fill(this.list, contacts);
+  }
+
+  /** Makes `list` show `contacts`, reusing the rows that did not change. */
+  fill(list, contacts) {
     const now = Date.now();
-    reconcile(this.list, contacts, {
+    reconcile(list, contacts, {
       key: (c) => c.conversationId,
       signature: (c) =>
         JSON.stringify([
           c.peerName,
+          c.peerRole,
+          c.children,
           c.lastMessage?.messageId,
           c.unreadCount,
           c.online,
@@ -75,6 +108,56 @@ export class ContactsView {
         ]),
       render: (c, el) => this.renderContact(c, el, now),
     });
+  }
+
+  // --- A guardian's sidebar --------------------------------------------------------------
+
+  renderFamily() {
+    const groups = this.state.family || [];
+    show(this.loading, !this.state.contactsLoaded);
+    show(this.empty, this.state.contactsLoaded && groups.length === 0);
+    replace(this.empty, 'Your school has not linked you with a child yet. Ask your school office.');
+    reconcile(this.groups, groups, {
+      key: (g) => g.child.userId,
+      signature: (g) => JSON.stringify([g.child.displayName, g.oversight !== null, g.teachers.length === 0, g.oversight?.length === 0]),
+      render: (g, el) => this.renderGroup(g, el),
+    });
+    const contacts = (ids) => ids.map((id) => this.state.contact(id)).filter(Boolean).sort(byActivity);
+    groups.forEach((group, i) => {
+      const section = this.groups.children[i];
+      this.fill(section.teacherList, contacts(group.teachers));
+      if (section.oversightList) this.fill(section.oversightList, contacts(group.oversight || []));
+    });
+  }
+
+  /** A child's section: their teachers, then (oversight) their own conversations. */
+  renderGroup(group, el) {
+    const section = el || h('section', { class: 'child-group' });
+    const child = group.child;
+    section.dataset.childId = child.userId;
+    section.setAttribute('aria-label', child.displayName);
+    section.teacherList = h('ul', { class: 'contact-list', 'aria-label': `Teachers of ${child.displayName}` });
+    section.oversightList = group.oversight
+      ? h('ul', { class: 'contact-list read-only-list', 'aria-label': `${child.displayName}’s conversations` })
+      : null;
+    replace(
+      section,
+      h('h3', { class: 'child-name' }, avatar(child.userId, child.displayName, 'small'), h('span', { dir: 'auto' }, child.displayName)),
+      group.teachers.length === 0
+        ? h('p', { class: 'empty-list' }, 'No teacher linked yet.')
+        : null,
+      section.teacherList,
+      section.oversightList &&
+        h(
+          'div',
+          { class: 'oversight', dataset: { oversightOf: child.userId } },
+          h('h4', { class: 'oversight-title' }, bidi(child.displayName), '’s conversations'),
+          h('p', { class: 'oversight-note' }, 'Read-only: your school lets you read them.'),
+          group.oversight.length === 0 ? h('p', { class: 'empty-list' }, 'None yet.') : null,
+          section.oversightList,
+        ),
+    );
+    return section;
   }
 
   renderContact(contact, el, now) {
@@ -89,17 +172,27 @@ export class ContactsView {
         'span',
         { class: 'preview' },
         last.author === me ? h('span', { class: 'preview-you' }, 'You: ') : null,
+        // A child's conversation, read by their guardian: whose message it is.
+        contact.readOnly && contact.child && last.author === contact.child.userId
+          ? h('span', { class: 'preview-you' }, bidi(contact.child.displayName), ': ')
+          : null,
         last.announcementId ? h('span', { class: 'preview-tag' }, 'Announcement: ') : null,
         // textContent only, and bidi-isolated: the body is whatever someone typed.
         bidi(last.messageBody.replace(/\s+/g, ' ')),
       );
-    } else preview = h('span', { class: 'preview muted' }, 'No messages yet — say hello');
+    } else {
+      preview = h('span', { class: 'preview muted' }, contact.readOnly ? 'No messages yet' : 'No messages yet — say hello');
+    }
+    // A teacher's conversation with a guardian: whose family it is.
+    const family = this.state.me.role === 'teacher' && contact.peerRole === 'guardian'
+      ? h('span', { class: 'contact-row' }, h('span', { class: 'contact-family' }, familyLabel(contact.children)))
+      : null;
     const unread = contact.unreadCount;
     const button = h(
       'button',
       {
         type: 'button',
-        class: `contact${unread ? ' has-unread' : ''}`,
+        class: `contact${unread ? ' has-unread' : ''}${contact.readOnly ? ' read-only' : ''}`,
         dataset: { conversationId: contact.conversationId },
         'aria-current': contact.conversationId === this.openId ? 'true' : null,
         onclick: () => this.onOpen(contact.conversationId),
@@ -119,6 +212,7 @@ export class ContactsView {
           h('span', { class: 'contact-name', dir: 'auto' }, contact.peerName),
           last && h('time', { datetime: last.timestamp, title: fullTime(last.timestamp) }, shortTime(last.timestamp)),
         ),
+        family,
         h(
           'span',
           { class: 'contact-row' },
@@ -138,4 +232,9 @@ export class ContactsView {
     if (hadFocus) button.focus({ preventScroll: true });
     return li;
   }
+}
+
+/** "Parent of Sam Lee and Mia Lee"; a guardian no child connects any more: "Parent or carer". */
+function familyLabel(children) {
+  return children?.length ? ['Parent of ', namesList(children)] : 'Parent or carer';
 }

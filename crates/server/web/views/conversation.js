@@ -2,7 +2,9 @@
 // when scrolling up (keeping the reader's place), own messages shown at once as
 // "Sending…" and then "Sent"/"Seen" or "Not sent" with Retry, a typing indicator, and
 // the chat box; copies of a class announcement are marked as such. Admins get the same
-// view read-only, with a notice that the read is audited.
+// view read-only, with a notice that the read is audited; so do guardians reading their
+// child's conversation, where the school allows it. A student whose family may read their
+// conversations is told so under the header.
 
 import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
 import { Composer } from './composer.js';
@@ -18,6 +20,8 @@ export class ConversationView {
    * @param {{userId: string, name: string, subtitle: string}} options.peer  who is shown in the header
    * @param {(userId: string) => string} options.nameOf
    * @param {boolean} [options.readOnly]     admin viewer: no chat box, names on every message
+   * @param {*} [options.notice]  what the read-only notice says (default: the admin's audit note)
+   * @param {boolean} [options.familyCanRead]  a student's: tell them their family can read it
    * @param {(userId: string) => boolean} [options.onRight]  which messages sit on the right
    * @param {(older: boolean) => Promise<void>} options.loadPage
    * @param {(body: string) => void} [options.onSend]
@@ -83,9 +87,13 @@ export class ConversationView {
         h(
           'p',
           { class: 'audit-notice', role: 'note' },
-          h('strong', {}, 'Read-only. '),
-          'Your read of this conversation is recorded in the audit log.',
+          options.notice || [h('strong', {}, 'Read-only. '), 'Your read of this conversation is recorded in the audit log.'],
         ),
+      (this.familyNote = h(
+        'p',
+        { class: 'family-notice', role: 'note', hidden: !options.familyCanRead },
+        'Your family can read your messages with teachers.',
+      )),
       h('div', { class: 'scroller-wrap' }, this.scroller, this.newPill),
       this.typing,
       this.composer?.element,
@@ -121,6 +129,11 @@ export class ConversationView {
 
   setSubtitle(text) {
     if (this.subtitle.textContent !== text) this.subtitle.textContent = text;
+  }
+
+  /** Shows or hides the note that the student's family can read this conversation. */
+  setFamilyCanRead(visible) {
+    show(this.familyNote, Boolean(visible));
   }
 
   setComposerEnabled(enabled, reason) {

@@ -2,6 +2,8 @@
 // conversation can start before its first message. With a roster, students are grouped by
 // the teacher's classes (GET /classes; a student in two classes is under both, students
 // in none under "Other students"), and each class can be messaged at once (classes.js).
+// Under each student, "Message the family" for each of their guardians opens the
+// teacher's conversation with that guardian (`<guardianId>+<teacherId>`).
 // A native <dialog> gives focus trapping and Escape-to-close for free.
 
 import { h, avatar, replace } from '../dom.js';
@@ -10,7 +12,8 @@ import { ClassSection, groupByClass } from './classes.js';
 export class StudentPicker {
   /**
    * @param {object} options
-   * @param {() => Promise<object[]>} options.load  contacts, each {conversationId, peerId, peerName}
+   * @param {() => Promise<object[]>} options.load  contacts, each {conversationId, peerId, peerName,
+   *   guardians?: [{userId, displayName, conversationId}]}
    * @param {() => Promise<object>} [options.loadClasses]  GET /classes
    * @param {(conversationId: string) => void} options.onPick
    * @param {(result: object) => void} [options.onAnnounced]  an announcement's 201 answer
@@ -98,20 +101,45 @@ export class StudentPicker {
   }
 
   item(s) {
-    return h(
+    const pick = (conversationId) => () => {
+      this.element.close();
+      this.onPick(conversationId);
+    };
+    const student = h(
       'button',
       {
         type: 'button',
         class: 'picker-item',
         dataset: { conversationId: s.conversationId },
-        onclick: () => {
-          this.element.close();
-          this.onPick(s.conversationId);
-        },
+        onclick: pick(s.conversationId),
       },
       avatar(s.peerId, s.peerName),
       h('span', { class: 'picker-name', dir: 'auto' }, s.peerName),
       h('span', { class: 'picker-id' }, s.peerId),
+    );
+    const guardians = s.guardians || [];
+    if (guardians.length === 0) return student;
+    return h(
+      'div',
+      { class: 'picker-entry' },
+      student,
+      h(
+        'div',
+        { class: 'picker-family' },
+        guardians.map((g) => h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small family-button',
+            dataset: { conversationId: g.conversationId },
+            'aria-label': `Message the family of ${s.peerName}: ${g.displayName}`,
+            onclick: pick(g.conversationId),
+          },
+          'Message the family',
+          h('span', { class: 'family-sep', 'aria-hidden': 'true' }, ' · '),
+          h('span', { class: 'family-name', dir: 'auto' }, g.displayName),
+        )),
+      ),
     );
   }
 }
