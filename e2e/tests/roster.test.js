@@ -15,7 +15,8 @@ import { readZip, writeZip } from '../lib/zip.js';
 const school = useSchool({ users: [{ id: 'office', role: 'admin', name: 'School Office' }] });
 
 // 60 students, 2 teachers and 2 classes of 20 in the generator's district, with its
-// district admin and 6 family members (skipped: no family accounts yet).
+// district admin and 6 family members (parents, guardians and relatives: guardian
+// accounts, each linked to their child).
 const SHAPE = { students: 60, teachers: 2, classes: 2 };
 const bundles = { good: undefined, broken: undefined };
 
@@ -61,34 +62,35 @@ test('the admin previews a roster export, applies it, and finds the imported peo
 
   const result = page.locator('.roster-result');
   await result.getByRole('heading', { name: 'Preview: nothing has been written yet' }).waitFor();
-  assert.equal(await result.locator('.roster-summary code').innerText(), 'users +63 ~0; classes +2 ~0 -0; links +40 -0');
-  assert.equal(await count(page, 'usersCreated'), '63');
+  assert.equal(await result.locator('.roster-summary code').innerText(), 'users +69 ~0; classes +2 ~0 -0; links +40 -0; guardians +6 -0');
+  assert.equal(await count(page, 'usersCreated'), '69');
   assert.equal(await count(page, 'classesCreated'), '2');
   assert.equal(await count(page, 'linksAdded'), '40');
-  assert.equal(await count(page, 'skipped'), '6');
+  assert.equal(await count(page, 'guardiansAdded'), '6');
+  assert.equal(await count(page, 'skipped'), '0');
   assert.equal(await count(page, 'usersUpdated'), '0');
 
-  // The lists: 63 people created, 50 shown and the rest counted; the classes with their
-  // teacher and size; the family members skipped, each with its line.
+  // The lists: 69 people created, 50 shown and the rest counted; the classes with their
+  // teacher and size; each family member's guardian link.
   const created = result.locator('details[data-list="users-created"]');
-  await created.getByText('Users created (63)').click();
+  await created.getByText('Users created (69)').click();
   assert.equal(await created.locator('li').count(), 50);
-  await created.getByText('and 13 more').waitFor();
+  await created.getByText('and 19 more').waitFor();
   await created.locator('li', { hasText: 'Sam1 Student1 student.00001 · student' }).waitFor();
   const classes = result.locator('details[data-list="classes-created"]');
   await classes.getByText('Classes created (2)').click();
   await classes.locator('li', { hasText: 'Class 1 class-0001 · taught by teacher.0001 · 20 students' }).waitFor();
-  const skipped = result.locator('details[data-list="skipped"]');
-  await skipped.getByText('Rows skipped (6)').click();
-  await skipped.locator('li', { hasText: /^users\.csv line 65: family-1 — / }).waitFor();
+  const guardians = result.locator('details[data-list="guardians-added"]');
+  await guardians.getByText('Guardian links added (6)').click();
+  await guardians.locator('li', { hasText: 'family.1 guardian of student.00001' }).waitFor();
   await screenshots(page, 'roster-preview', { scrollTo: result.getByRole('heading', { level: 2 }) });
   assert.equal(await students(), 0, 'a preview writes nothing');
 
   await page.getByRole('button', { name: 'Apply changes' }).click();
   await result.getByRole('heading', { name: 'Applied' }).waitFor();
-  assert.equal(await count(page, 'usersCreated'), '63');
+  assert.equal(await count(page, 'usersCreated'), '69');
   assert.equal(await count(page, 'linksAdded'), '40');
-  await page.getByText('Roster imported: users +63 ~0; classes +2 ~0 -0; links +40 -0').waitFor();
+  await page.getByText('Roster imported: users +69 ~0; classes +2 ~0 -0; links +40 -0; guardians +6 -0').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Apply changes' }).isDisabled(), true);
   await screenshots(page, 'roster-applied', { scrollTo: result.getByRole('heading', { level: 2 }) });
   assert.equal(await students(), 60);
