@@ -1,8 +1,9 @@
 //! The DynamoDB store against the emulator the test command starts: the shared conformance
 //! suite, the table layout, reads past one response, several nodes on one set of tables,
-//! roster imports applied in steps, classes as members read them, class announcements
-//! written in several transactions, family links kept true under racing changes, and
-//! outages. One test binary for all of them.
+//! roster imports applied in steps (and cut short in their link and guardian-link steps),
+//! classes as members read them, class announcements written in several transactions,
+//! family links kept true under racing changes, and outages. One test binary for all of
+//! them.
 
 mod announcements;
 mod classes;
@@ -13,4 +14,5 @@ mod multi_node;
 mod outage;
 mod paging;
 mod roster;
+mod roster_guardians;
 mod tables;
