@@ -30,8 +30,8 @@ pub(crate) use copies::COPIES_PER_TRANSACTION;
 use crate::DynamoStore;
 use crate::error::{classify, corrupt};
 use crate::item::{
-    ANNOUNCEMENT_ID, CLASS_ID, CONVERSATION_ID, SK, TIMESTAMP, USER_ID, announcement_sk,
-    copies_prefix, get_s, get_timestamp, s, user_info_key,
+    ANNOUNCEMENT_ID, CLASS_ID, CONVERSATION_ID, TIMESTAMP, USER_ID, announcement_sk, copies_prefix,
+    get_s, get_timestamp, s, user_info_key,
 };
 use crate::ops;
 use classchat_core::message::NewMessage;
@@ -174,16 +174,12 @@ async fn copies_made(
     author: &UserId,
     id: MessageId,
 ) -> Result<Vec<Message>, StoreError> {
-    let query = store
-        .client
-        .query()
-        .table_name(&store.tables.user_info)
-        .consistent_read(true)
-        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-        .expression_attribute_names("#pk", USER_ID)
-        .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(author.as_str()))
-        .expression_attribute_values(":prefix", s(copies_prefix(id)));
+    let query = ops::user_info_prefix(
+        &store.client,
+        &store.tables,
+        author.as_str(),
+        &copies_prefix(id),
+    );
     let items = ops::query(query, None, "Query announcement copies").await?;
     let mut reads = Vec::with_capacity(items.len());
     for item in &items {

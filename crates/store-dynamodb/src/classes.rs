@@ -7,7 +7,7 @@
 
 use crate::DynamoStore;
 use crate::error::{classify, corrupt};
-use crate::item::{CLASS_PREFIX, ROSTER_CLASSES_PARTITION, SK, USER_ID, get_s, s, user_info_key};
+use crate::item::{CLASS_PREFIX, ROSTER_CLASSES_PARTITION, SK, get_s, user_info_key};
 use crate::ops;
 use crate::roster::class_from_item;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
@@ -34,17 +34,8 @@ pub(crate) async fn get(store: &DynamoStore, id: &SourcedId) -> Result<Option<Cl
 /// to read; the class items say who is in them, so a class whose item is gone, or no
 /// longer names the user (an import between its two writes), is left out.
 pub(crate) async fn of(store: &DynamoStore, user: &UserId) -> Result<Vec<Class>, StoreError> {
-    let query = store
-        .client
-        .query()
-        .table_name(&store.tables.user_info)
-        .consistent_read(true)
-        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-        .projection_expression("#sk")
-        .expression_attribute_names("#pk", USER_ID)
-        .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(user.as_str()))
-        .expression_attribute_values(":prefix", s(CLASS_PREFIX));
+    let query = ops::user_info_prefix(&store.client, &store.tables, user.as_str(), CLASS_PREFIX)
+        .projection_expression("#sk");
     let index = ops::query(query, None, "Query classes of a member").await?;
     let mut ids = BTreeSet::new();
     for item in &index {

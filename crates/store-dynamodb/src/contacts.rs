@@ -153,16 +153,7 @@ async fn summaries(
     user: &UserId,
     since: Option<Timestamp>,
 ) -> Result<Vec<Summary>, StoreError> {
-    let mut query = store
-        .client
-        .query()
-        .table_name(&store.tables.user_info)
-        .consistent_read(true)
-        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-        .expression_attribute_names("#pk", USER_ID)
-        .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(user.as_str()))
-        .expression_attribute_values(":prefix", s(CONV_PREFIX));
+    let mut query = ops::user_info_prefix(&store.client, &store.tables, user.as_str(), CONV_PREFIX);
     if let Some(since) = since {
         query = query
             .filter_expression("#at > :since")

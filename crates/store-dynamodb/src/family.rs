@@ -194,16 +194,7 @@ pub(crate) async fn family_links(
     store: &DynamoStore,
     user: &UserId,
 ) -> Result<Vec<FamilyLink>, StoreError> {
-    let query = store
-        .client
-        .query()
-        .table_name(&store.tables.user_info)
-        .consistent_read(true)
-        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-        .expression_attribute_names("#pk", USER_ID)
-        .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(user.as_str()))
-        .expression_attribute_values(":prefix", s(VIA_PREFIX));
+    let query = ops::user_info_prefix(&store.client, &store.tables, user.as_str(), VIA_PREFIX);
     let mut links = ops::query(query, None, "Query family links")
         .await?
         .iter()

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
 use classchat_core::store::StoreError;
 use classchat_core::{User, UserId};
 use std::collections::{BTreeSet, HashMap};
@@ -24,6 +24,26 @@ const BATCH_GET_MAX: usize = 100;
 const BATCH_GET_ROUNDS: u32 = 8;
 /// DynamoDB's largest `Limit`.
 const MAX_QUERY_LIMIT: usize = i32::MAX as usize;
+
+/// A strongly consistent Query of the `UserInfo` items in `partition` whose sort key
+/// starts with `prefix`: how a user's links, summaries, classes, family links and copies
+/// are read. Callers may add a projection or a filter before running it with [`query`].
+pub(crate) fn user_info_prefix(
+    client: &Client,
+    tables: &TableNames,
+    partition: &str,
+    prefix: &str,
+) -> QueryFluentBuilder {
+    client
+        .query()
+        .table_name(&tables.user_info)
+        .consistent_read(true)
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+        .expression_attribute_names("#pk", USER_ID)
+        .expression_attribute_names("#sk", crate::item::SK)
+        .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+        .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+}
 
 /// Runs `query`, following `LastEvaluatedKey`, until `want` items are collected (all of
 /// them when `None`). A page can come back short (1 MB per response, or a filter), so one

@@ -12,8 +12,8 @@
 use crate::DynamoStore;
 use crate::error::build_failed;
 use crate::item::{
-    FAMILY_VERSION, GUARDIAN_ID, GUARDIANS, Item, LINK_PREFIX, SK, STUDENT_ID, TEACHER_ID, USER_ID,
-    WARDSHIP, get_user_id, n, s, user_info_key, via_sk,
+    FAMILY_VERSION, GUARDIAN_ID, GUARDIANS, Item, LINK_PREFIX, STUDENT_ID, TEACHER_ID, WARDSHIP,
+    get_user_id, n, s, user_info_key, via_sk,
 };
 use crate::ops::{self, MAX_ACTIONS};
 use crate::users;
@@ -235,16 +235,7 @@ pub(crate) async fn teachers_of(
     store: &DynamoStore,
     student: &UserId,
 ) -> Result<Vec<UserId>, StoreError> {
-    let query = store
-        .client
-        .query()
-        .table_name(&store.tables.user_info)
-        .consistent_read(true)
-        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-        .expression_attribute_names("#pk", USER_ID)
-        .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(student.as_str()))
-        .expression_attribute_values(":prefix", s(LINK_PREFIX));
+    let query = ops::user_info_prefix(&store.client, &store.tables, student.as_str(), LINK_PREFIX);
     let mut teachers = Vec::new();
     for item in ops::query(query, None, "Query links of a student").await? {
         let link = users::link_from_item(&item)?;
