@@ -213,6 +213,7 @@ pub async fn settings(command: SettingsCommand) -> anyhow::Result<()> {
             let service = open_service(&store, None).await?;
             let patch = SettingsPatch {
                 guardian_oversight: guardian_oversight.map(|switch| switch == OnOff::On),
+                ..SettingsPatch::default()
             };
             service.update_settings(Actor::Operator, patch).await?
         }

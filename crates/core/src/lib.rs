@@ -22,6 +22,8 @@
 //! - [`memory`]: `MemoryStore`, the reference `Store` in plain data structures, for tests
 //!   and examples.
 //! - [`hub`]: the `Hub` port that fans events out to the participants' live connections.
+//! - [`notify`]: reaching people who are away: hours, preferences, push subscriptions and
+//!   the `Notifier` port.
 //! - [`rate`]: per-user token buckets (send, typing and `sync` limits).
 //! - [`roster`]: school data from the student information system: imported accounts,
 //!   classes, and the plan that diffs an import against the store.
@@ -47,6 +49,7 @@ pub mod link;
 pub mod login_guard;
 pub mod memory;
 pub mod message;
+pub mod notify;
 pub mod policy;
 pub mod rate;
 pub mod roster;

@@ -4,6 +4,8 @@
 //! small record, and a change replaces it whole. A store that has never been given any
 //! answers [`SchoolSettings::default`], which is the most private choice for each.
 
+use crate::notify::Schedule;
+
 /// Everything a school decides for all its users. Each field's default is the one a
 /// school gets before an admin says otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,13 +14,28 @@ pub struct SchoolSettings {
     /// every such read is audited as `guardian.read`, and students are told. Off unless
     /// an admin turns it on.
     pub guardian_oversight: bool,
+    /// The hours students and guardians may be notified in (a push or an email); outside
+    /// them notifications wait. `None`: at any time.
+    pub quiet_hours: Option<Schedule>,
+    /// Whether a push shows the start of the message, or only who wrote. Off: a lock
+    /// screen shows no message text unless the school decides it may.
+    pub push_preview: bool,
+    /// Whether an email digest quotes the messages, or only names conversations and
+    /// counts. Off for the same reason.
+    pub digest_text: bool,
 }
 
 /// A change to the settings; `None` fields stay as they are.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettingsPatch {
     /// Turn guardian oversight on or off.
     pub guardian_oversight: Option<bool>,
+    /// New hours for students and guardians, or none (`Some(None)`).
+    pub quiet_hours: Option<Option<Schedule>>,
+    /// Push previews on or off.
+    pub push_preview: Option<bool>,
+    /// Message text in digests on or off.
+    pub digest_text: Option<bool>,
 }
 
 impl SchoolSettings {
@@ -26,15 +43,37 @@ impl SchoolSettings {
     pub fn patched(&self, patch: &SettingsPatch) -> Self {
         Self {
             guardian_oversight: patch.guardian_oversight.unwrap_or(self.guardian_oversight),
+            quiet_hours: patch
+                .quiet_hours
+                .clone()
+                .unwrap_or_else(|| self.quiet_hours.clone()),
+            push_preview: patch.push_preview.unwrap_or(self.push_preview),
+            digest_text: patch.digest_text.unwrap_or(self.digest_text),
         }
     }
 
     /// What changed from `before` to `self`, as the audit log's target states it
-    /// (`guardianOversight=on`), or `None` when nothing did.
+    /// (`guardianOversight=on,pushPreview=off`), or `None` when nothing did.
     pub fn change_from(&self, before: &Self) -> Option<String> {
         let on_off = |on: bool| if on { "on" } else { "off" };
-        (self.guardian_oversight != before.guardian_oversight)
-            .then(|| format!("guardianOversight={}", on_off(self.guardian_oversight)))
+        let mut changes = Vec::new();
+        if self.guardian_oversight != before.guardian_oversight {
+            changes.push(format!(
+                "guardianOversight={}",
+                on_off(self.guardian_oversight)
+            ));
+        }
+        if self.quiet_hours != before.quiet_hours {
+            let hours = self.quiet_hours.as_ref().map(Schedule::encode);
+            changes.push(format!("quietHours={}", hours.as_deref().unwrap_or("none")));
+        }
+        if self.push_preview != before.push_preview {
+            changes.push(format!("pushPreview={}", on_off(self.push_preview)));
+        }
+        if self.digest_text != before.digest_text {
+            changes.push(format!("digestText={}", on_off(self.digest_text)));
+        }
+        (!changes.is_empty()).then(|| changes.join(","))
     }
 }
 
@@ -48,6 +87,7 @@ mod tests {
         assert!(!default.guardian_oversight);
         let on = default.patched(&SettingsPatch {
             guardian_oversight: Some(true),
+            ..SettingsPatch::default()
         });
         assert!(on.guardian_oversight);
         assert_eq!(

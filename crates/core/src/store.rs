@@ -16,6 +16,7 @@ pub use crate::announcement::{Announced, NewAnnouncement};
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{FamilyLink, GuardianLink, Link, Side};
+pub use crate::notify::{NotifyPrefs, PushSubscription};
 pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
 pub use crate::settings::SchoolSettings;
 
@@ -284,6 +285,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces the school's settings.
     async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError>;
+
+    /// `user`'s notification preferences; [`NotifyPrefs::default`] if they never set any
+    /// (or do not exist).
+    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError>;
+
+    /// Replaces `user`'s notification preferences.
+    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError>;
+
+    /// `user`'s push subscriptions, oldest first (then by endpoint).
+    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError>;
+
+    /// Keeps `subscription` for `user`. One with the same endpoint is replaced, whoever
+    /// it belonged to (a browser notifies whoever registered it last: on a shared
+    /// computer, the last person signed in). Beyond
+    /// [`MAX_SUBSCRIPTIONS_PER_USER`](crate::notify::subscription::MAX_SUBSCRIPTIONS_PER_USER)
+    /// the user's oldest ones are removed.
+    async fn put_push_subscription(
+        &self,
+        user: &UserId,
+        subscription: &PushSubscription,
+    ) -> Result<(), StoreError>;
+
+    /// Removes `user`'s subscription with `endpoint`; whether there was one. Another
+    /// user's subscription with that endpoint is left alone.
+    async fn remove_push_subscription(
+        &self,
+        user: &UserId,
+        endpoint: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

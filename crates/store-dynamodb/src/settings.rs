@@ -23,6 +23,7 @@ pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreErro
     };
     Ok(SchoolSettings {
         guardian_oversight: get_bool(&item, GUARDIAN_OVERSIGHT)?,
+        ..SchoolSettings::default()
     })
 }
 

@@ -45,8 +45,8 @@ use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, PageRequest, RosterChanges, RosterState, SchoolSettings, Side,
-    SourcedId, Store, StoreError, UserPatch,
+    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, PushSubscription, RosterChanges,
+    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -365,6 +365,51 @@ impl Store for SqliteStore {
         self.writer
             .run(move |connection| settings::put(connection, &settings))
             .await
+    }
+
+    async fn notify_prefs(&self, _user: &UserId) -> Result<NotifyPrefs, StoreError> {
+        Err(StoreError::Internal(
+            "notification preferences: not yet stored".into(),
+        ))
+    }
+
+    async fn put_notify_prefs(
+        &self,
+        _user: &UserId,
+        _prefs: &NotifyPrefs,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Internal(
+            "notification preferences: not yet stored".into(),
+        ))
+    }
+
+    async fn push_subscriptions(
+        &self,
+        _user: &UserId,
+    ) -> Result<Vec<PushSubscription>, StoreError> {
+        Err(StoreError::Internal(
+            "push subscriptions: not yet stored".into(),
+        ))
+    }
+
+    async fn put_push_subscription(
+        &self,
+        _user: &UserId,
+        _subscription: &PushSubscription,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Internal(
+            "push subscriptions: not yet stored".into(),
+        ))
+    }
+
+    async fn remove_push_subscription(
+        &self,
+        _user: &UserId,
+        _endpoint: &str,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Internal(
+            "push subscriptions: not yet stored".into(),
+        ))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

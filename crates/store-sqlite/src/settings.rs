@@ -13,7 +13,10 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
         .map_err(classify)?;
     Ok(
         row.map_or_else(SchoolSettings::default, |guardian_oversight| {
-            SchoolSettings { guardian_oversight }
+            SchoolSettings {
+                guardian_oversight,
+                ..SchoolSettings::default()
+            }
         }),
     )
 }

@@ -17,6 +17,7 @@
 mod announcements;
 mod family;
 mod messages;
+mod push;
 mod roster;
 mod state;
 
@@ -25,8 +26,8 @@ use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, PageRequest, RosterChanges, RosterState, SchoolSettings, Side,
-    SourcedId, Store, StoreError, UserPatch,
+    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, PushSubscription, RosterChanges,
+    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -236,6 +237,51 @@ impl Store for MemoryStore {
     async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
         self.state().settings = settings.clone();
         Ok(())
+    }
+
+    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError> {
+        Ok(self
+            .state()
+            .notify_prefs
+            .get(user)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError> {
+        self.state()
+            .notify_prefs
+            .insert(user.clone(), prefs.clone());
+        Ok(())
+    }
+
+    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
+        Ok(self.state().push_subscriptions(user))
+    }
+
+    async fn put_push_subscription(
+        &self,
+        user: &UserId,
+        subscription: &PushSubscription,
+    ) -> Result<(), StoreError> {
+        self.state().put_push_subscription(user, subscription);
+        Ok(())
+    }
+
+    async fn remove_push_subscription(
+        &self,
+        user: &UserId,
+        endpoint: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let theirs = state
+            .push
+            .get(endpoint)
+            .is_some_and(|(owner, _)| owner == user);
+        if theirs {
+            state.push.remove(endpoint);
+        }
+        Ok(theirs)
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -31,6 +31,10 @@ pub(super) struct State {
     pub(super) guardians: BTreeSet<crate::store::GuardianLink>,
     /// The school's settings.
     pub(super) settings: crate::settings::SchoolSettings,
+    /// Notification preferences of those who set any.
+    pub(super) notify_prefs: HashMap<UserId, crate::notify::NotifyPrefs>,
+    /// Push subscriptions by endpoint, with their user.
+    pub(super) push: BTreeMap<String, (UserId, crate::notify::PushSubscription)>,
     /// Each (author, clientMessageId) of an announcement: its id and class.
     pub(super) announcements:
         HashMap<(UserId, ClientMessageId), (crate::ids::MessageId, crate::roster::SourcedId)>,

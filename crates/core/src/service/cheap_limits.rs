@@ -10,7 +10,7 @@ use crate::message::NewMessage;
 use crate::rate::Rate;
 use crate::store::{
     Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
-    PageRequest, SchoolSettings, Side, Store, StoreError, UserPatch,
+    NotifyPrefs, PageRequest, PushSubscription, SchoolSettings, Side, Store, StoreError, UserPatch,
 };
 use crate::time::{Clock, Timestamp};
 use crate::user::{Role, User, UserRecord};
@@ -155,6 +155,25 @@ impl Store for DownStore {
         self.down()
     }
     async fn put_settings(&self, _: &SchoolSettings) -> Result<(), StoreError> {
+        self.down()
+    }
+    async fn notify_prefs(&self, _: &UserId) -> Result<NotifyPrefs, StoreError> {
+        self.down()
+    }
+    async fn put_notify_prefs(&self, _: &UserId, _: &NotifyPrefs) -> Result<(), StoreError> {
+        self.down()
+    }
+    async fn push_subscriptions(&self, _: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
+        self.down()
+    }
+    async fn put_push_subscription(
+        &self,
+        _: &UserId,
+        _: &PushSubscription,
+    ) -> Result<(), StoreError> {
+        self.down()
+    }
+    async fn remove_push_subscription(&self, _: &UserId, _: &str) -> Result<bool, StoreError> {
         self.down()
     }
     async fn append_audit(&self, _: &AuditEntry) -> Result<(), StoreError> {

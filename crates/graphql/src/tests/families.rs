@@ -92,6 +92,7 @@ impl Family {
     async fn oversight(&self, on: bool) {
         let patch = SettingsPatch {
             guardian_oversight: Some(on),
+            ..SettingsPatch::default()
         };
         self.service
             .update_settings(Actor::Operator, patch)

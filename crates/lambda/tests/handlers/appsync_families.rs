@@ -31,6 +31,7 @@ async fn with_a_family() -> Harness {
         .unwrap();
     let oversight = SettingsPatch {
         guardian_oversight: Some(true),
+        ..SettingsPatch::default()
     };
     service
         .update_settings(Actor::Operator, oversight)

@@ -168,6 +168,7 @@ async fn update_settings(
 ) -> ApiResult<Json<SettingsDto>> {
     let patch = SettingsPatch {
         guardian_oversight: body.guardian_oversight,
+        ..SettingsPatch::default()
     };
     let settings = state
         .service

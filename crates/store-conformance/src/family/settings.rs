@@ -25,6 +25,7 @@ pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
 pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
     let on = SchoolSettings {
         guardian_oversight: true,
+        ..SchoolSettings::default()
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
@@ -35,6 +36,7 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
 
     let off = SchoolSettings {
         guardian_oversight: false,
+        ..SchoolSettings::default()
     };
     store
         .put_settings(&off)

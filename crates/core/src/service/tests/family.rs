@@ -213,10 +213,11 @@ async fn oversight_follows_the_setting_is_audited_and_never_lets_a_guardian_writ
     let admin = Actor::User(&f.admin);
     let on = SettingsPatch {
         guardian_oversight: Some(true),
+        ..SettingsPatch::default()
     };
     assert!(
         service
-            .update_settings(admin, on)
+            .update_settings(admin, on.clone())
             .await
             .unwrap()
             .guardian_oversight

@@ -9,7 +9,7 @@ use crate::memory::MemoryStore;
 use crate::message::NewMessage;
 use crate::store::{
     Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
-    PageRequest, SchoolSettings, Side, Store, StoreError, UserPatch,
+    NotifyPrefs, PageRequest, PushSubscription, SchoolSettings, Side, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -230,6 +230,34 @@ impl Store for Journal {
     async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
         self.note("put_settings");
         self.inner.put_settings(settings).await
+    }
+    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError> {
+        self.note("notify_prefs");
+        self.inner.notify_prefs(user).await
+    }
+    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError> {
+        self.note("put_notify_prefs");
+        self.inner.put_notify_prefs(user, prefs).await
+    }
+    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
+        self.note("push_subscriptions");
+        self.inner.push_subscriptions(user).await
+    }
+    async fn put_push_subscription(
+        &self,
+        user: &UserId,
+        subscription: &PushSubscription,
+    ) -> Result<(), StoreError> {
+        self.note("put_push_subscription");
+        self.inner.put_push_subscription(user, subscription).await
+    }
+    async fn remove_push_subscription(
+        &self,
+        user: &UserId,
+        endpoint: &str,
+    ) -> Result<bool, StoreError> {
+        self.note("remove_push_subscription");
+        self.inner.remove_push_subscription(user, endpoint).await
     }
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.note("append_audit");

@@ -1,0 +1,13 @@
+//! Reaching people who are away: when they may be notified ([`schedule`]), what they chose
+//! ([`prefs`]), their browsers' push subscriptions ([`subscription`]), and the
+//! [`Notifier`] port that the push and email channels implement.
+
+pub mod notifier;
+pub mod prefs;
+pub mod schedule;
+pub mod subscription;
+
+pub use notifier::{EndpointRefused, Notice, Notifier, NullNotifier};
+pub use prefs::{NotifyPrefs, PrefsPatch};
+pub use schedule::{ClockTime, Days, Hours, Schedule};
+pub use subscription::PushSubscription;
