@@ -341,6 +341,9 @@ fn not_linked() -> ChatError {
     }
 }
 
+mod notify;
+pub use notify::{may_change_notify_prefs, may_subscribe_push};
+
 #[cfg(test)]
 mod family_tests;
 #[cfg(test)]

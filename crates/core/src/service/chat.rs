@@ -36,6 +36,8 @@ pub struct Sent {
     /// `false` when this was a retry and the message had been stored before: nothing new
     /// was written, so nothing new should be delivered.
     pub created: bool,
+    /// Set when the recipient is in quiet hours: they are notified only when these end.
+    pub quiet: Option<super::QuietHours>,
 }
 
 /// Page parameters as they arrived from a client, not yet validated.
@@ -300,15 +302,21 @@ impl ChatService {
                 self.hub
                     .publish(&delivery, &Event::Message(message.clone()))
                     .await;
+                let quiet = self.notice_stored(&message).await;
                 Ok(Sent {
                     message,
                     created: true,
+                    quiet,
                 })
             }
-            Appended::Existing(message) if message.conversation_id == conversation => Ok(Sent {
-                message,
-                created: false,
-            }),
+            Appended::Existing(message) if message.conversation_id == conversation => {
+                let quiet = self.quiet_hours_of(&message).await;
+                Ok(Sent {
+                    message,
+                    created: false,
+                    quiet,
+                })
+            }
             Appended::Existing(_) => Err(ChatError::Conflict {
                 code: ErrorCode::ClientMessageIdReused,
                 message: "this clientMessageId was already used for another conversation".into(),

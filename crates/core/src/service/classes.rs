@@ -198,6 +198,7 @@ impl ChatService {
             self.hub
                 .publish(&delivery, &Event::Message(message.clone()))
                 .await;
+            self.notice_stored(message).await;
         }
         let created = announced.existing.is_empty();
         let mut messages = announced.existing;

@@ -105,6 +105,7 @@ impl ChatService {
         self.audit(actor_name, AuditAction::UpdateSettings, change)
             .await?;
         self.store.put_settings(&after).await?;
+        self.forget_school_hours();
         Ok(after)
     }
 

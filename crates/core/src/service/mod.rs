@@ -13,6 +13,7 @@ mod classes;
 mod export;
 mod family;
 mod live;
+mod notify;
 mod people;
 mod replay;
 mod roster;
@@ -24,6 +25,7 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
+pub use notify::{HOURS_TTL_MICROS, NotifyView, QuietHours};
 pub use people::{ClassPage, MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};
 pub use replay::{Buffered, Replay, ReplayBudget};
 pub use roster::{ImportTicket, RosterOutcome};
@@ -38,6 +40,7 @@ use crate::hashing::{HashingConfig, HashingPool, Lane};
 use crate::hub::{Hub, NullHub, Revocation};
 use crate::ids::UserId;
 use crate::login_guard::{LoginGuard, LoginLimits};
+use crate::notify::{Notifier, NullNotifier};
 use crate::rate::{Rate, RateLimiter};
 use crate::store::{AuditAction, AuditEntry, Store, UserPatch};
 use crate::time::Clock;
@@ -142,6 +145,12 @@ pub struct ChatService {
     import_lock: tokio::sync::Mutex<()>,
     /// What one replay may hold in memory.
     replay_budget: ReplayBudget,
+    /// Reaches people who are away.
+    notifier: Arc<dyn Notifier>,
+    /// Hours recently read, so a send reads none in the common case.
+    hours_cache: notify::HoursCache,
+    /// Changes to one's notification settings and subscriptions, per user.
+    notify_limiter: RateLimiter<UserId>,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -164,6 +173,9 @@ impl ChatService {
             announce_limiter: RateLimiter::new(Limits::default().announce),
             import_lock: tokio::sync::Mutex::new(()),
             replay_budget: Limits::default().replay,
+            notifier: Arc::new(NullNotifier),
+            hours_cache: notify::HoursCache::default(),
+            notify_limiter: RateLimiter::new(notify::NOTIFY_SETTINGS_RATE),
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
     }
@@ -180,6 +192,11 @@ impl ChatService {
     /// The same service, delivering events through `hub`.
     pub fn with_hub(self, hub: Arc<dyn Hub>) -> Self {
         Self { hub, ..self }
+    }
+
+    /// The same service, telling people who are away through `notifier`.
+    pub fn with_notifier(self, notifier: Arc<dyn Notifier>) -> Self {
+        Self { notifier, ..self }
     }
 
     /// The same service with other limits.

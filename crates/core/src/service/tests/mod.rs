@@ -13,6 +13,7 @@
 //!   (for students and teachers) and the operator only, all or nothing, audited first.
 //! - `first_sign_in`: using one: never a password, once, until it expires, limited and
 //!   answered like a login.
+//! - `notify`: notification settings, subscriptions, and the hours that hold notices.
 //! - `journal`: the store the tests run on, which records what it was asked.
 
 mod audit;
@@ -23,6 +24,7 @@ mod family;
 mod first_sign_in;
 mod journal;
 mod links;
+mod notify;
 mod replay;
 mod roster;
 mod send;
@@ -36,6 +38,7 @@ use crate::hashing::HashingConfig;
 use crate::hub::{Delivery, Event, Hub, Revocation};
 use crate::ids::UserId;
 use crate::message::{Message, MessageBody, NewMessage};
+use crate::notify::{EndpointRefused, Notice, Notifier};
 use crate::store::{Appended, Link, Store};
 use crate::time::{Clock, Timestamp};
 use crate::user::{DisplayName, Role, User, UserRecord};
@@ -89,6 +92,33 @@ pub(super) struct School {
     pub(super) service: ChatService,
     pub(super) store: Arc<Journal>,
     pub(super) hub: Arc<Recorder>,
+    pub(super) notifier: Arc<Notices>,
+}
+
+/// A notifier that remembers the notices it was handed, and refuses endpoints on
+/// `refused.example`.
+#[derive(Default)]
+pub(super) struct Notices {
+    pub(super) taken: Mutex<Vec<Notice>>,
+}
+
+#[async_trait]
+impl Notifier for Notices {
+    fn message_stored(&self, notice: Notice) {
+        self.taken.lock().unwrap().push(notice);
+    }
+
+    async fn check_endpoint(&self, endpoint: &str) -> Result<(), EndpointRefused> {
+        if endpoint.contains("refused.example") {
+            Err(EndpointRefused("a private address".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn vapid_public_key(&self) -> Option<String> {
+        Some("the-key".into())
+    }
 }
 
 impl School {
@@ -101,17 +131,20 @@ impl School {
     pub(super) fn with_limits(limits: Limits) -> Self {
         let store = Arc::new(Journal::default());
         let hub = Arc::new(Recorder::default());
+        let notifier = Arc::new(Notices::default());
         let service = ChatService::new(Arc::clone(&store) as Arc<dyn Store>, Arc::new(Frozen))
             .with_hashing(HashingConfig {
                 threads: 1,
                 queue: 1,
             })
             .with_hub(Arc::clone(&hub) as Arc<dyn Hub>)
+            .with_notifier(Arc::clone(&notifier) as Arc<dyn Notifier>)
             .with_limits(limits);
         Self {
             service,
             store,
             hub,
+            notifier,
         }
     }
 

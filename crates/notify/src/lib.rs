@@ -1,0 +1,11 @@
+//! classchat's notification channels: how people who are away learn that something
+//! happened, behind the core's [`Notifier`](classchat_core::notify::Notifier) port.
+//!
+//! - [`push`]: Web Push — VAPID keys (RFC 8292), payload encryption (RFC 8291,
+//!   `aes128gcm`), delivery to the browser's push service (RFC 8030), and the guard that
+//!   keeps deliveries off loopback, private and link-local addresses.
+//!
+//! This crate knows the push payload's JSON (what the web client's service worker reads);
+//! no other crate does. It depends on `classchat-core` only.
+
+pub mod push;
