@@ -25,7 +25,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 bail!("pass the password on standard input with --password-stdin");
             }
             let password = read_password()?;
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             let new = NewUser {
                 user_id: &id,
                 display_name: &name,
@@ -36,7 +36,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             println!("created {} {} ({})", user.role, user.id, user.display_name);
         }
         UserCommand::List { store } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             let mut after: Option<String> = None;
             println!("{:<32} {:<8} {:<9} name", "userId", "role", "status");
             loop {
@@ -65,7 +65,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             valid_for,
             store,
         } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             let mut targets = ids;
             if without_password {
                 let waiting = service.accounts_awaiting_password(Actor::Operator).await?;
@@ -121,7 +121,7 @@ async fn issue_codes(
 pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
     match command {
         LinkCommand::Add { with, store } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             match with {
                 LinkEnds {
                     guardian: Some(guardian),
@@ -148,7 +148,7 @@ pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
             }
         }
         LinkCommand::Remove { with, store } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             match with {
                 LinkEnds {
                     guardian: Some(guardian),
@@ -172,7 +172,7 @@ pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
             }
         }
         LinkCommand::List { user, store } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             let links = service.list_links(Actor::Operator, user.as_deref()).await?;
             let guardians = service
                 .list_guardian_links(Actor::Operator, user.as_deref())
@@ -203,14 +203,14 @@ pub async fn link(command: LinkCommand) -> anyhow::Result<()> {
 pub async fn settings(command: SettingsCommand) -> anyhow::Result<()> {
     let settings = match command {
         SettingsCommand::Show { store } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             service.settings(Actor::Operator).await?
         }
         SettingsCommand::Set {
             guardian_oversight,
             store,
         } => {
-            let service = open_service(&store, None).await?;
+            let service = open_service(&store).await?;
             let patch = SettingsPatch {
                 guardian_oversight: guardian_oversight.map(|switch| switch == OnOff::On),
                 ..SettingsPatch::default()

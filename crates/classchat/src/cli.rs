@@ -179,6 +179,9 @@ pub struct ServeArgs {
     /// HTTP settings.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Notification settings.
+    #[command(flatten)]
+    pub notify: NotifyArgs,
     /// Redis for fan-out between nodes, e.g. redis://10.0.0.5:6379, when several `serve`
     /// processes share one DynamoDB store. Unset: events reach this process's connections
     /// only, which is all a single node needs.
@@ -206,6 +209,9 @@ pub struct DemoArgs {
     /// HTTP settings.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Notification settings.
+    #[command(flatten)]
+    pub notify: NotifyArgs,
     /// Serve on an address other than loopback. The demo's passwords are printed and
     /// public, so without this flag `demo` refuses any address but 127.0.0.1 or ::1.
     #[arg(long)]
@@ -337,6 +343,41 @@ pub enum SettingsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// How people who are away are reached (`serve` and `demo`).
+#[derive(Debug, Clone, Args)]
+pub struct NotifyArgs {
+    /// Web Push to the browsers users subscribe, when they have no open connection.
+    #[arg(long, env = "CLASSCHAT_PUSH", value_enum, default_value_t = OnOff::On)]
+    pub push: OnOff,
+    /// The VAPID private key (a P-256 scalar, base64url) push services know this server
+    /// by. Neither this nor --vapid-private-key-file: one is generated once and kept
+    /// beside the database. Nodes sharing a store need the same key (browsers subscribe
+    /// to one).
+    #[arg(long, env = "CLASSCHAT_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// A file holding the VAPID private key (a trailing newline is ignored).
+    #[arg(
+        long,
+        env = "CLASSCHAT_VAPID_PRIVATE_KEY_FILE",
+        conflicts_with = "vapid_private_key",
+        value_name = "PATH"
+    )]
+    pub vapid_private_key_file: Option<PathBuf>,
+    /// How push services can reach the school's operator (RFC 8292): a mailto: or https:
+    /// URL.
+    #[arg(
+        long,
+        env = "CLASSCHAT_VAPID_SUBJECT",
+        default_value = "mailto:postmaster@localhost"
+    )]
+    pub vapid_subject: String,
+    /// TEST SETTING, never for a real school: lets push endpoints be plain
+    /// http://127.0.0.1 (a push service the tests run on loopback). Without it endpoints
+    /// must be https and must not reach loopback, private or link-local addresses.
+    #[arg(long, env = "CLASSCHAT_PUSH_ALLOW_LOOPBACK", hide = true)]
+    pub push_allow_loopback: bool,
 }
 
 /// A switch as typed.

@@ -1,7 +1,7 @@
 //! `classchat demo`: a fresh demo school, served at once.
 
 use crate::cli::{DemoArgs, DynamoArgs, StoreArgs, StoreKind};
-use crate::serve::{open_service, run_server, signing_secret};
+use crate::serve::{Serving, open_serving, run_server, signing_secret};
 use anyhow::{Context, bail};
 use classchat_core::ChatService;
 use classchat_core::service::{Actor, NewUser, SendRequest};
@@ -135,12 +135,21 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         dynamodb: DynamoArgs::default(),
     };
     let live = Live::new(args.http.live_config());
-    let service = open_service(&store, Some((live.hub(), &args.http))).await?;
-    seed(&service)
+    let push = crate::vapid::push_client(&args.notify, &args.db)?;
+    let served = open_serving(
+        &store,
+        Serving {
+            hub: live.hub(),
+            http: &args.http,
+            push,
+        },
+    )
+    .await?;
+    seed(&served.service)
         .await
         .context("cannot seed the demo school")?;
     let db = args.db.clone();
-    run_server(service, live, &args.http, jwt_secret, move |addr| {
+    run_server(served, live, &args.http, jwt_secret, move |addr| {
         println!("Demo school ready in {}.", db.display());
         println!("Open http://{addr}/ in a browser and sign in as any of these (password: {DEMO_PASSWORD}):");
         println!("  admin:    {}", ADMIN.0);

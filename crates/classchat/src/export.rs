@@ -49,7 +49,7 @@ struct Counts {
 
 /// Runs `classchat export`.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let service = open_service(&args.store, None).await?;
+    let service = open_service(&args.store).await?;
     let to_stdout = args.out == Path::new("-");
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(std::io::BufWriter::new(std::io::stdout().lock()))

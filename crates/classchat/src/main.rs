@@ -23,6 +23,7 @@ mod roster;
 mod secret;
 mod serve;
 mod tables;
+mod vapid;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -28,7 +28,7 @@ pub async fn roster(command: RosterCommand) -> anyhow::Result<()> {
         Ok(import) => import,
         Err(errors) => return refuse(&errors.problems(), errors.truncated()),
     };
-    let service = open_service(&store, None).await?;
+    let service = open_service(&store).await?;
     let ticket = service.begin_import(Actor::Operator)?;
     match service.import_roster(ticket, &import, dry_run).await? {
         RosterOutcome::Planned { plan, applied } => {

@@ -88,37 +88,56 @@ fn long_enough(secret: &str, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `text` without the line ending editors and `echo` leave at the end of a file.
-fn trim_newline(text: &str) -> &str {
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    text.strip_suffix('\r').unwrap_or(text)
-}
-
 /// The generated secret beside `db`, created on first use.
 fn kept_beside(db: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = secret_path(db);
-    match std::fs::read_to_string(&path) {
-        Ok(existing) if existing.trim().len() >= MIN_SECRET_BYTES => {
-            files::warn_if_shared(&path, "the token signing secret");
-            return Ok(existing.trim().as_bytes().to_vec());
+    let secret = read_or_generate(
+        &secret_path(db),
+        "the token signing secret",
+        |existing| existing.len() >= MIN_SECRET_BYTES,
+        || {
+            let mut bytes = [0u8; GENERATED_SECRET_BYTES];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+        },
+    )?;
+    Ok(secret.into_bytes())
+}
+
+/// The key kept in `path` (trimmed), or a new one from `generate` written there 0600 on
+/// first use. `holds` names it in messages; a kept one that `usable` refuses is an error
+/// (never silently replaced: tokens or subscriptions depend on it).
+pub fn read_or_generate(
+    path: &Path,
+    holds: &str,
+    usable: impl Fn(&str) -> bool,
+    generate: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(existing) if usable(existing.trim()) => {
+            files::warn_if_shared(path, holds);
+            return Ok(existing.trim().to_owned());
         }
         Ok(_) => bail!(
-            "{} is too short to be a secret; delete it to generate a new one",
+            "{} does not hold a usable key ({holds}); delete it to generate a new one",
             path.display()
         ),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
     }
-    let mut bytes = [0u8; GENERATED_SECRET_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    let mut file = files::create_new_owner_only(&path)
+    let key = generate();
+    let mut file = files::create_new_owner_only(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(secret.as_bytes())
+    file.write_all(key.as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tracing::info!(path = %path.display(), "generated a new token signing secret");
-    Ok(secret.into_bytes())
+    tracing::info!(path = %path.display(), "generated {holds}");
+    Ok(key)
+}
+
+/// `text` without the line ending editors and `echo` leave at the end of a file.
+pub fn trim_newline(text: &str) -> &str {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    text.strip_suffix('\r').unwrap_or(text)
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ use classchat_core::login_guard::LoginLimits;
 use classchat_core::rate::Rate;
 use classchat_core::{ChatService, Hub, Limits, Store, SystemClock};
 use classchat_hub_redis::{RedisHub, RedisHubConfig};
-use classchat_server::{ConnectionLimits, Live, Server, ServerConfig, build_app};
+use classchat_notify::push::PushClient;
+use classchat_notify::{NotifierConfig, PushNotifier};
+use classchat_server::{ConnectionLimits, Live, MetricsHook, Server, ServerConfig, build_app};
 use classchat_store_dynamodb::DynamoStore;
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
 use std::path::Path;
@@ -38,7 +40,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => live.hub(),
     };
-    let service = open_service(&args.store, Some((hub, &args.http))).await?;
+    let push = crate::vapid::push_client(&args.notify, &args.store.db)?;
+    let served = open_serving(
+        &args.store,
+        Serving {
+            hub,
+            http: &args.http,
+            push,
+        },
+    )
+    .await?;
     if args.store.store == StoreKind::Dynamodb
         && args.http.jwt_secret.is_none()
         && args.http.jwt_secret_file.is_none()
@@ -50,7 +61,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              the same CLASSCHAT_JWT_SECRET_FILE (or CLASSCHAT_JWT_SECRET)"
         );
     }
-    run_server(service, live, &args.http, jwt_secret, |_| {}).await
+    run_server(served, live, &args.http, jwt_secret, |_| {}).await
 }
 
 /// The token signing secret `http` configures, or the one kept beside `db`; read before
@@ -71,12 +82,57 @@ fn redis_namespace(table_prefix: &str) -> String {
     }
 }
 
-/// Opens the configured store and wraps it in the service; with `serving`, the service
-/// delivers live events through that hub and applies those limits.
-pub async fn open_service(
-    args: &StoreArgs,
-    serving: Option<(Arc<dyn Hub>, &HttpArgs)>,
-) -> anyhow::Result<Arc<ChatService>> {
+/// What a serving node adds to the service: live delivery through `hub`, the limits of
+/// `http`, and notifications by push when `push` is configured.
+pub struct Serving<'a> {
+    /// Live delivery (this node's, or across nodes).
+    pub hub: Arc<dyn Hub>,
+    /// The HTTP settings, limits among them.
+    pub http: &'a HttpArgs,
+    /// Web Push, unless it is off.
+    pub push: Option<PushClient>,
+}
+
+/// A service ready to serve, and the counters its notifier keeps for `/metrics`.
+pub struct Served {
+    /// The use-cases.
+    pub service: Arc<ChatService>,
+    /// The notifier's counters, if there is one.
+    pub metrics: Option<MetricsHook>,
+}
+
+/// Opens the configured store and wraps it in the service, for a command that serves
+/// no one (no live delivery, no notifications).
+pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> {
+    let store = open_store(args).await?;
+    Ok(Arc::new(ChatService::new(store, Arc::new(SystemClock))))
+}
+
+/// Opens the configured store and wraps it in a serving node's service: events through
+/// the hub, the configured limits, and a notifier for people who are away.
+pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Result<Served> {
+    let store = open_store(args).await?;
+    let Serving { hub, http, push } = serving;
+    let mut service = ChatService::new(Arc::clone(&store), Arc::new(SystemClock))
+        .with_hub(Arc::clone(&hub))
+        .with_limits(limits(http));
+    let mut metrics = None;
+    if let Some(push) = push {
+        let notifier = PushNotifier::start(store, hub, push, NotifierConfig::default());
+        let counters = notifier.metrics();
+        metrics = Some(MetricsHook(Arc::new(move |text: &mut String| {
+            counters.render(text)
+        })));
+        service = service.with_notifier(notifier);
+    }
+    Ok(Served {
+        service: Arc::new(service),
+        metrics,
+    })
+}
+
+/// Opens the configured store.
+async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = match args.store {
         StoreKind::Sqlite => {
             let path = args.db.clone();
@@ -99,8 +155,12 @@ pub async fn open_service(
             Arc::new(store)
         }
     };
-    let mut service = ChatService::new(store, Arc::new(SystemClock));
-    if let Some((hub, http)) = serving {
+    Ok(store)
+}
+
+/// The limits `http` configures.
+fn limits(http: &HttpArgs) -> Limits {
+    {
         let send = match http.send_rate {
             rate if rate <= 0.0 => Rate::UNLIMITED,
             rate => Rate {
@@ -123,7 +183,7 @@ pub async fn open_service(
                 burst: http.announce_burst.max(1.0),
             },
         };
-        let limits = Limits {
+        Limits {
             send,
             announce,
             login: LoginLimits {
@@ -131,17 +191,15 @@ pub async fn open_service(
                 ..LoginLimits::default()
             },
             ..defaults
-        };
-        service = service.with_hub(hub).with_limits(limits);
+        }
     }
-    Ok(Arc::new(service))
 }
 
 /// Serves `service` over HTTP, signing tokens with `jwt_secret`, until a shutdown signal,
 /// then drains in-flight requests. `banner` runs once the port is bound, with the address
 /// actually bound (which differs from the configured one for port 0).
 pub async fn run_server(
-    service: Arc<ChatService>,
+    served: Served,
     live: Live,
     http: &HttpArgs,
     jwt_secret: Vec<u8>,
@@ -165,8 +223,9 @@ pub async fn run_server(
         cors_origins: http.cors_origins.clone(),
         client_ip_header: http.client_ip_header.clone(),
         connections,
+        more_metrics: served.metrics,
     };
-    let server = Server::bind(http.addr, build_app(service, &live, &config))
+    let server = Server::bind(http.addr, build_app(served.service, &live, &config))
         .await
         .with_context(|| format!("cannot listen on {}", http.addr))?
         .with_limits(connections);

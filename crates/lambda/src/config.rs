@@ -104,6 +104,7 @@ impl LambdaConfig {
             cors_origins: self.cors_origins.clone(),
             client_ip_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
             connections: ConnectionLimits::default(),
+            more_metrics: None,
         }
     }
 }

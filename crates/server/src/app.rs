@@ -43,6 +43,7 @@ pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) 
         live: live.clone(),
         metrics: Arc::default(),
         client_ip_header: config.client_ip_header.clone(),
+        more_metrics: config.more_metrics.clone(),
     };
     // Spans carry the path but never the query string: `/chat/ws?token=…` must not leak
     // tokens into logs.

@@ -21,6 +21,19 @@ pub struct ServerConfig {
     pub client_ip_header: Option<HeaderName>,
     /// Limits of HTTP connections and requests.
     pub connections: ConnectionLimits,
+    /// More counters for `/metrics`, from parts the server does not know (the notifier).
+    pub more_metrics: Option<MetricsHook>,
+}
+
+/// Appends counters in the Prometheus text format to `/metrics`: how a part the server
+/// does not depend on (a notification channel) reports what it did.
+#[derive(Clone)]
+pub struct MetricsHook(pub std::sync::Arc<dyn Fn(&mut String) + Send + Sync>);
+
+impl std::fmt::Debug for MetricsHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsHook")
+    }
 }
 
 /// How many connections the server holds and how long it waits for them.
@@ -64,6 +77,7 @@ impl ServerConfig {
             cors_origins: Vec::new(),
             client_ip_header: None,
             connections: ConnectionLimits::default(),
+            more_metrics: None,
         }
     }
 }
@@ -76,6 +90,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("cors_origins", &self.cors_origins)
             .field("client_ip_header", &self.client_ip_header)
             .field("connections", &self.connections)
+            .field("more_metrics", &self.more_metrics)
             .finish()
     }
 }

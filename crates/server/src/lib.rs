@@ -45,7 +45,7 @@ pub mod ws;
 
 pub use app::{Server, build_app};
 pub use axum::http::HeaderName;
-pub use config::{ConnectionLimits, ServerConfig};
+pub use config::{ConnectionLimits, MetricsHook, ServerConfig};
 pub use error::status_of;
 pub use routes::chat::IDEMPOTENT_REPLAY_HEADER;
 pub use routes::sign_in_codes::sign_in_codes_csv;

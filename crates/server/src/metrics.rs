@@ -55,6 +55,9 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         "classchat_websocket_connections {}",
         state.live.connection_count()
     );
+    if let Some(more) = &state.more_metrics {
+        (more.0)(&mut text);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -8,7 +8,9 @@
 //! documentation-only paths.
 
 use crate::dto::{self, ErrorBody};
-use crate::routes::{admin, chat, classes, families, graphql, ops, roster, session, sign_in_codes};
+use crate::routes::{
+    admin, chat, classes, families, graphql, notify, ops, roster, session, sign_in_codes,
+};
 use crate::schemas;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -34,6 +36,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         families::list_guardians, families::add_guardian, families::remove_guardian,
         families::settings, families::update_settings,
+        notify::notify_settings, notify::update_notify_settings, notify::subscribe, notify::unsubscribe,
         roster::import,
         classes::my_classes, classes::announce, classes::admin_classes, sign_in_codes::issue,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,
@@ -55,6 +58,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "chat", description = "Conversations between students and their teachers"),
         (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "graphql", description = "The same API in GraphQL (`schema.graphql`)"),
+        (name = "notifications", description = "Reaching the signed-in user when away: Web Push subscriptions, email digests, quiet hours"),
         (name = "admin", description = "Users, links, guardians, settings and the audit log (admins only)"),
         (name = "ops", description = "Probes, metrics and this document"),
         (name = "web", description = "The embedded web client"),

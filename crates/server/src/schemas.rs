@@ -13,6 +13,8 @@ use classchat_core::ids::{
     CLIENT_MESSAGE_ID_PATTERN, MAX_CLIENT_MESSAGE_ID_LEN, MAX_USER_ID_LEN, USER_ID_PATTERN,
 };
 use classchat_core::message::MAX_MESSAGE_CHARS;
+use classchat_core::notify::schedule::{CLOCK_PATTERN, DAY_NAMES, MAX_ZONE_LEN};
+use classchat_core::notify::subscription::{ENDPOINT_PATTERN, KEY_PATTERN, MAX_ENDPOINT_LEN};
 use classchat_core::service::{MAX_PAGE_LIMIT, MAX_TYPED_CODE_LEN, SIGN_IN_CODE_PATTERN};
 use classchat_core::text::{DISPLAY_NAME_PATTERN, MESSAGE_BODY_PATTERN};
 use classchat_core::time::TIMESTAMP_PATTERN;
@@ -192,6 +194,54 @@ schema! {
         .schema_type(SchemaType::Type(Type::String))
         .enum_values(Some(["active", "disabled"]))
         .into()
+}
+
+schema! {
+    /// An IANA time zone name (e.g. `Europe/London`); it must be one the server knows.
+    TimeZoneName => string(
+        "An IANA time zone name, e.g. Europe/London",
+        "^[A-Za-z0-9_+/-]+$",
+        (1, MAX_ZONE_LEN),
+        "Europe/London",
+    )
+}
+
+schema! {
+    /// A wall-clock time, `HH:MM` from 00:00 to 24:00.
+    ClockTime => string("HH:MM, 00:00–24:00", CLOCK_PATTERN, (5, 5), "08:00")
+}
+
+schema! {
+    /// A day of the week.
+    DayName => ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(DAY_NAMES))
+        .into()
+}
+
+schema! {
+    /// Days of the week, each at most once.
+    DayList => utoipa::openapi::schema::ArrayBuilder::new()
+        .items(<DayName as utoipa::PartialSchema>::schema())
+        .min_items(Some(1))
+        .max_items(Some(7))
+        .unique_items(true)
+        .into()
+}
+
+schema! {
+    /// A push service URL, from the browser's `PushSubscription`.
+    PushEndpoint => string(
+        "The push service's https URL",
+        ENDPOINT_PATTERN,
+        (8, MAX_ENDPOINT_LEN),
+        "https://push.example/send/abc",
+    )
+}
+
+schema! {
+    /// A key of a push subscription, base64url.
+    PushKey => string("base64url", KEY_PATTERN, (1, 128), "BTBZMqHH6r4Tts7J_aSIgg")
 }
 
 schema! {

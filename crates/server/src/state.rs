@@ -21,4 +21,6 @@ pub struct AppState {
     pub graphql: classchat_graphql::Api,
     /// The header naming the client's address behind a proxy, if any.
     pub client_ip_header: Option<HeaderName>,
+    /// Counters of parts the server does not know, for `/metrics`.
+    pub more_metrics: Option<crate::config::MetricsHook>,
 }

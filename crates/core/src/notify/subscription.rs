@@ -16,7 +16,7 @@ pub const MAX_ENDPOINT_LEN: usize = 1024;
 /// replaces the oldest.
 pub const MAX_SUBSCRIPTIONS_PER_USER: usize = 10;
 /// What the OpenAPI document states for an endpoint.
-pub const ENDPOINT_PATTERN: &str = "^https?://[^\\s]+$";
+pub const ENDPOINT_PATTERN: &str = "^https?://[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+$";
 /// What the OpenAPI document states for the keys: base64url, with or without padding.
 pub const KEY_PATTERN: &str = "^[A-Za-z0-9_-]+={0,2}$";
 
@@ -77,8 +77,12 @@ impl PushSubscription {
 /// whitespace or control character.
 pub fn parse_endpoint(raw: &str) -> Result<String, ChatError> {
     let scheme_ok = raw.starts_with("https://") || raw.starts_with("http://");
-    let clean = !raw.chars().any(|c| c.is_whitespace() || c.is_control());
-    if raw.len() > MAX_ENDPOINT_LEN || !scheme_ok || !clean || raw.ends_with("://") {
+    // What ECMA-262's `\s` matches (White_Space and the byte-order mark) and controls.
+    let clean = !raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\u{feff}');
+    let length = raw.chars().count();
+    if length > MAX_ENDPOINT_LEN || !scheme_ok || !clean || raw.ends_with("://") {
         return Err(invalid(
             "endpoint is the push service's https URL from PushSubscription.toJSON()",
         ));
@@ -123,6 +127,29 @@ mod tests {
         assert_eq!(sub.auth, AUTH);
         assert_eq!(sub.p256dh_bytes().len(), 65);
         assert_eq!(sub.auth_bytes().len(), 16);
+    }
+
+    #[test]
+    fn the_endpoint_rule_and_its_pattern_agree() {
+        let pattern = regex_lite::Regex::new(ENDPOINT_PATTERN).unwrap();
+        for raw in [
+            "https://push.example/x",
+            "http://127.0.0.1:9/x",
+            "https://",
+            "https://a b",
+            "https://a\u{1}b",
+            "https://a\u{feff}",
+            "https://a\u{85}",
+            "https://a\u{a0}",
+            "https://é",
+            "ftp://x",
+        ] {
+            assert_eq!(
+                pattern.is_match(raw),
+                parse_endpoint(raw).is_ok(),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The JSON of `/admin/guardians` and `/admin/settings`.
 
+use super::ScheduleDto;
 use crate::schemas;
 use classchat_core::settings::SchoolSettings;
 use classchat_core::store::GuardianLink;
@@ -42,12 +43,23 @@ pub struct SettingsDto {
     /// Guardians may read, never write, their children's conversations with teachers;
     /// each read is audited as `guardian.read` and students are told. Off by default.
     pub guardian_oversight: bool,
+    /// The hours students and guardians may be notified in (push, email); `null`: any
+    /// time.
+    pub quiet_hours: Option<ScheduleDto>,
+    /// A push shows the start of the message (`true`) or only who wrote. Off by default.
+    pub push_preview: bool,
+    /// An email digest quotes the messages (`true`) or only names conversations and
+    /// counts. Off by default.
+    pub digest_text: bool,
 }
 
 impl From<&SchoolSettings> for SettingsDto {
     fn from(settings: &SchoolSettings) -> Self {
         Self {
             guardian_oversight: settings.guardian_oversight,
+            quiet_hours: settings.quiet_hours.as_ref().map(ScheduleDto::from),
+            push_preview: settings.push_preview,
+            digest_text: settings.digest_text,
         }
     }
 }
@@ -58,4 +70,12 @@ impl From<&SchoolSettings> for SettingsDto {
 pub struct SettingsPatchRequest {
     /// Turn guardian oversight on or off.
     pub guardian_oversight: Option<bool>,
+    /// New hours for students and guardians, or `null` for any time.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<ScheduleDto>, nullable = true)]
+    pub quiet_hours: Option<Option<ScheduleDto>>,
+    /// Push previews on or off.
+    pub push_preview: Option<bool>,
+    /// Message text in email digests on or off.
+    pub digest_text: Option<bool>,
 }

@@ -10,12 +10,18 @@ use utoipa::ToSchema;
 
 mod contacts;
 mod family;
+mod notify;
 
 pub use contacts::{
     ChatDto, ChatsResponse, ContactDto, GuardianContactDto, PeerDto, StudentsResponse,
     TeachersResponse,
 };
 pub use family::{GuardianLinkDto, GuardiansResponse, SettingsDto, SettingsPatchRequest};
+pub use notify::{
+    HoursDto, NotifyPatchRequest, NotifySettingsDto, ScheduleDto, SentDto, SubscribeRequest,
+    SubscriptionDto, SubscriptionKeys,
+};
+pub(crate) use notify::{nullable, quiet_fields};
 
 /// `{"error":{"code","message"}}`: the body of every non-2xx response.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::dto::{
     ChatDto, ChatsResponse, ContactDto, ErrorBody, MarkReadRequest, MessageDto, ReadResponse,
-    SendMessageRequest, StudentsResponse, TeachersResponse,
+    SendMessageRequest, SentDto, StudentsResponse, TeachersResponse,
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
@@ -187,7 +187,7 @@ async fn read(
 #[utoipa::path(post, path = "/chat/send", tag = "chat", request_body = SendMessageRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = MessageDto, description = "the stored message (the first one stored, for a repeated clientMessageId)",
+        (status = 201, body = SentDto, description = "the stored message (the first one stored, for a repeated clientMessageId), with `quietUntil` when the recipient is notified only later",
             headers(("Idempotent-Replayed" = String,
                 description = "`true` when this answers a retry with a clientMessageId already stored (nothing new was written), `false` otherwise"))),
         (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or clientMessageId (`invalid_client_message_id`)", body = ErrorBody),
@@ -217,7 +217,7 @@ async fn send(
     Ok((
         StatusCode::CREATED,
         [(HeaderName::from_static(IDEMPOTENT_REPLAY_HEADER), replayed)],
-        Json(MessageDto::from(&sent.message)),
+        Json(SentDto::from(&sent)),
     ))
 }
 

@@ -4,7 +4,7 @@
 
 use crate::auth::AuthUser;
 use crate::dto::{
-    ErrorBody, GuardianLinkDto, GuardiansResponse, SettingsDto, SettingsPatchRequest,
+    ErrorBody, GuardianLinkDto, GuardiansResponse, ScheduleDto, SettingsDto, SettingsPatchRequest,
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
@@ -159,6 +159,7 @@ async fn settings(
         (status = 401, response = Unauthorized),
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn update_settings(
@@ -166,9 +167,15 @@ async fn update_settings(
     AuthUser(caller): AuthUser,
     JsonBody(body): JsonBody<SettingsPatchRequest>,
 ) -> ApiResult<Json<SettingsDto>> {
+    let quiet_hours = body
+        .quiet_hours
+        .map(|hours| hours.as_ref().map(ScheduleDto::parse).transpose())
+        .transpose()?;
     let patch = SettingsPatch {
         guardian_oversight: body.guardian_oversight,
-        ..SettingsPatch::default()
+        quiet_hours,
+        push_preview: body.push_preview,
+        digest_text: body.digest_text,
     };
     let settings = state
         .service

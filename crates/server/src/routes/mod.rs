@@ -5,6 +5,7 @@ pub(crate) mod chat;
 pub(crate) mod classes;
 pub(crate) mod families;
 pub(crate) mod graphql;
+pub(crate) mod notify;
 pub(crate) mod ops;
 pub(crate) mod roster;
 pub(crate) mod session;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(classes::router())
         .merge(admin::router())
         .merge(families::router())
+        .merge(notify::router())
         .merge(roster::router())
         .merge(graphql::router())
         .merge(ops::router())

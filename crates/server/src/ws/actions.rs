@@ -57,7 +57,7 @@ pub async fn perform(
                 origin: Some(origin),
             };
             Some(match service.send(user, request).await {
-                Ok(sent) => ack_frame(&sent.message),
+                Ok(sent) => ack_frame(&sent),
                 Err(error) => chat_error_frame(&error, client_message_id.as_deref()),
             })
         }

@@ -2,9 +2,10 @@
 //! Gateway style) from clients, and typed by `type` from the server.
 
 use crate::codes::TransportCode;
-use crate::dto::MessageDto;
+use crate::dto::{MessageDto, quiet_fields};
 use axum::extract::ws::Utf8Bytes;
-use classchat_core::{ChatError, Event, Message};
+use classchat_core::service::Sent;
+use classchat_core::{ChatError, Event};
 use classchat_live::WireFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -161,6 +162,12 @@ pub enum ServerFrame<'a> {
         client_message_id: Option<&'a str>,
         /// The stored message.
         message: MessageDto,
+        /// Set when the recipient is in quiet hours: notified only from then.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        quiet_until: Option<String>,
+        /// With `quietUntil`: the recipient's hours, as people write them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        quiet_hours: Option<String>,
     },
     /// A refused or malformed frame.
     #[serde(rename_all = "camelCase")]
@@ -269,11 +276,15 @@ impl WireFormat for ChatWs {
     }
 }
 
-/// The `ack` for a stored message.
-pub fn ack_frame(message: &Message) -> String {
+/// The `ack` for a stored message, saying until when the recipient is in quiet hours.
+pub fn ack_frame(sent: &Sent) -> String {
+    let (quiet_until, quiet_hours) = quiet_fields(sent.quiet.as_ref());
+    let message = &sent.message;
     ServerFrame::Ack {
         client_message_id: message.client_message_id.as_ref().map(|id| id.as_str()),
         message: MessageDto::from(message),
+        quiet_until,
+        quiet_hours,
     }
     .to_text()
 }

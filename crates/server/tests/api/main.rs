@@ -21,6 +21,7 @@ mod known_devices;
 mod login;
 mod login_limits;
 mod mark_read_floods;
+mod notify;
 mod openapi;
 mod openapi_inputs;
 mod people;

@@ -86,7 +86,7 @@ async fn every_query_parameter_is_in_the_query_with_its_real_required_flag() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(query_parameters, 27, "every query parameter is counted");
+    assert_eq!(query_parameters, 28, "every query parameter is counted");
 
     // Required exactly when leaving it out is refused.
     for (method, path, name, required) in [
@@ -117,6 +117,7 @@ async fn every_query_parameter_is_in_the_query_with_its_real_required_flag() {
         ("get", "/admin/audit", "before", false),
         ("get", "/chat/ws", "token", false),
         ("post", "/admin/roster", "dryRun", false),
+        ("delete", "/me/push-subscriptions", "endpoint", true),
     ] {
         let parameter = parameter(&doc, method, path, name);
         assert_eq!(parameter["in"], "query", "{method} {path} {name}");
@@ -132,6 +133,8 @@ async fn every_query_parameter_is_in_the_query_with_its_real_required_flag() {
 async fn every_input_carries_the_constraints_the_server_applies() {
     use classchat_core::conversation::CONVERSATION_ID_PATTERN;
     use classchat_core::ids::{CLIENT_MESSAGE_ID_PATTERN, USER_ID_PATTERN};
+    use classchat_core::notify::schedule::CLOCK_PATTERN;
+    use classchat_core::notify::subscription::{ENDPOINT_PATTERN, KEY_PATTERN};
     use classchat_core::text::{DISPLAY_NAME_PATTERN, MESSAGE_BODY_PATTERN};
     use classchat_core::time::TIMESTAMP_PATTERN;
 
@@ -336,6 +339,55 @@ async fn every_input_carries_the_constraints_the_server_applies() {
             body("patch", "/admin/settings", "guardianOversight"),
             &serde_json::json!({"type": ["boolean", "null"]}),
         ),
+        (
+            "POST /me/push-subscriptions endpoint",
+            body("post", "/me/push-subscriptions", "endpoint"),
+            &string(ENDPOINT_PATTERN, 8, 1024),
+        ),
+        (
+            "DELETE /me/push-subscriptions endpoint",
+            query("delete", "/me/push-subscriptions", "endpoint"),
+            &string(ENDPOINT_PATTERN, 8, 1024),
+        ),
+        (
+            "POST /me/push-subscriptions keys.p256dh",
+            resolve(
+                &doc,
+                &body("post", "/me/push-subscriptions", "keys")["properties"]["p256dh"],
+            )
+            .clone(),
+            &string(KEY_PATTERN, 1, 128),
+        ),
+        (
+            "PATCH /me/notifications hours.hours[].from",
+            resolve(
+                &doc,
+                &resolve(
+                    &doc,
+                    &body("patch", "/me/notifications", "hours")["properties"]["hours"]["items"],
+                )["properties"]["from"],
+            )
+            .clone(),
+            &string(CLOCK_PATTERN, 5, 5),
+        ),
+        (
+            "PATCH /me/notifications hours.hours[].days",
+            resolve(
+                &doc,
+                &resolve(
+                    &doc,
+                    &body("patch", "/me/notifications", "hours")["properties"]["hours"]["items"],
+                )["properties"]["days"],
+            )
+            .clone(),
+            &serde_json::json!({"type": "array", "minItems": 1, "maxItems": 7, "uniqueItems": true}),
+        ),
+        (
+            "PATCH /me/notifications hours.hours",
+            resolve(&doc, &body("patch", "/me/notifications", "hours"))["properties"]["hours"]
+                .clone(),
+            &serde_json::json!({"type": "array", "minItems": 1, "maxItems": 14}),
+        ),
     ];
     let mut failures = Vec::new();
     for (what, schema, expected) in &cases {
@@ -366,6 +418,8 @@ async fn every_input_carries_the_constraints_the_server_applies() {
         ("post", "/admin/guardians", vec!["guardianId", "studentId"]),
         ("patch", "/admin/users/{userId}", vec![]),
         ("patch", "/admin/settings", vec![]),
+        ("patch", "/me/notifications", vec![]),
+        ("post", "/me/push-subscriptions", vec!["endpoint", "keys"]),
     ] {
         let required: Vec<_> = required_fields(&doc, method, path).into_iter().collect();
         if required != fields {

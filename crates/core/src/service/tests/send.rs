@@ -107,7 +107,9 @@ async fn a_send_of_a_linked_pair_is_one_store_call() {
         c.school.store.take_calls(),
         ["append_if_linked", "notify_prefs"]
     );
-    send(&c.school, &c.s1, "t1+s1", "hello again").await.unwrap();
+    send(&c.school, &c.s1, "t1+s1", "hello again")
+        .await
+        .unwrap();
     assert_eq!(c.school.store.take_calls(), ["append_if_linked"]);
 }
 

@@ -19,6 +19,11 @@ pub(super) enum Caller {
     Admin,
 }
 
+/// A browser's public key and auth secret, as `PushSubscription.toJSON()` gives them.
+const P256DH: &str =
+    "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
+
 /// The columns of the matrix, in order.
 pub(super) const SIGNED_IN: [Caller; 8] = [
     Caller::S1,
@@ -253,6 +258,17 @@ pub(super) fn routes() -> Vec<Route> {
         route("POST /admin/guardians",                        Body::Json(json!({"guardianId": "g3", "studentId": "s3"})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
         route("DELETE /admin/guardians?guardianId=g3&studentId=s3", none(),                     [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        // Notification settings are always one's own: everyone who receives messages keeps
+        // them; only teachers keep hours; admins have none.
+        route("GET /me/notifications",                        none(),                           [OK,         OK,         OK,         OK,         OK,         OK,         OK,         OK        ]),
+        route("PATCH /me/notifications",                      Body::Json(json!({"push": false, "emailDigest": false})),
+                                                                                                [OK,         OK,         OK,         OK,         OK,         OK,         OK,         FORBIDDEN ]),
+        route("PATCH /me/notifications",                      Body::Json(json!({"hours": {"timeZone": "Europe/London", "hours": [{"days": ["mon"], "from": "08:00", "to": "16:00"}]}})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /me/push-subscriptions",                  Body::Json(json!({"endpoint": "https://push.example/send/matrix", "expirationTime": null, "keys": {"p256dh": P256DH, "auth": AUTH}})),
+                                                                                                [CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    FORBIDDEN ]),
+        route("DELETE /me/push-subscriptions?endpoint=https%3A%2F%2Fpush.example%2Fsend%2Fmatrix", none(),
+                                                                                                [NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, FORBIDDEN ]),
         route("GET /admin/settings",                          none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         // Oversight on (the admin's column runs last): g1 reads s1's conversations, audited,
         // and still writes nothing there; g2 reads s2's; g3 and other families nothing.

@@ -1,0 +1,86 @@
+//! What the notifier did, counted for `/metrics`: how many notices it took, dropped,
+//! held or skipped, and how each delivery ended.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counters of one process's notifier. Monotonic, so Prometheus can rate them.
+#[derive(Debug, Default)]
+pub struct NotifyMetrics {
+    /// Notices taken into the queue.
+    pub(crate) queued: AtomicU64,
+    /// Notices dropped because the queue was full (the message itself is stored and
+    /// delivered live; only its notification is lost).
+    pub(crate) dropped: AtomicU64,
+    /// Notices for someone in quiet hours.
+    pub(crate) held: AtomicU64,
+    /// Notices for someone with an open connection on some node: nothing to do.
+    pub(crate) online: AtomicU64,
+    /// Pushes the push service accepted.
+    pub(crate) delivered: AtomicU64,
+    /// Retries after a 429, a 5xx or a network error.
+    pub(crate) retried: AtomicU64,
+    /// Subscriptions removed because the push service said they are gone (404, 410).
+    pub(crate) gone: AtomicU64,
+    /// Pushes given up on: refused (other 4xx, a forbidden endpoint) or still failing
+    /// after the last retry.
+    pub(crate) failed: AtomicU64,
+}
+
+impl NotifyMetrics {
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Appends the counters in the Prometheus text format.
+    pub fn render(&self, out: &mut String) {
+        let notices = [
+            ("queued", &self.queued),
+            ("dropped", &self.dropped),
+            ("held", &self.held),
+            ("online", &self.online),
+        ];
+        out.push_str(
+            "# HELP classchat_notices_total Notices of stored messages, by what became of them.\n",
+        );
+        out.push_str("# TYPE classchat_notices_total counter\n");
+        for (outcome, counter) in notices {
+            let _ = writeln!(
+                out,
+                "classchat_notices_total{{outcome=\"{outcome}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        let pushes = [
+            ("delivered", &self.delivered),
+            ("retried", &self.retried),
+            ("gone", &self.gone),
+            ("failed", &self.failed),
+        ];
+        out.push_str("# HELP classchat_push_total Web Push deliveries, by outcome.\n");
+        out.push_str("# TYPE classchat_push_total counter\n");
+        for (outcome, counter) in pushes {
+            let _ = writeln!(
+                out,
+                "classchat_push_total{{outcome=\"{outcome}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+    }
+
+    /// One counter's value (for tests and the bench).
+    pub fn value(&self, name: &str) -> Option<u64> {
+        let counter = match name {
+            "queued" => &self.queued,
+            "dropped" => &self.dropped,
+            "held" => &self.held,
+            "online" => &self.online,
+            "delivered" => &self.delivered,
+            "retried" => &self.retried,
+            "gone" => &self.gone,
+            "failed" => &self.failed,
+            _ => return None,
+        };
+        Some(counter.load(Ordering::Relaxed))
+    }
+}
