@@ -14,6 +14,8 @@
 mod metrics;
 mod notifier;
 pub mod push;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use metrics::NotifyMetrics;
 pub use notifier::{NotifierConfig, PushNotifier};
