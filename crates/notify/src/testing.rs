@@ -91,7 +91,8 @@ pub struct Request {
 /// with its browser's key; the answer is chosen by the path, `/push/<answer>/<id>`:
 /// `created` 201, `gone404`, `gone410`, `busy` (429, `Retry-After: 120`), `broken` (500),
 /// `moved` (301 to [`PushService::redirect_to`]), `forbidden` (403 with a reason),
-/// `slow` (201 after five seconds).
+/// `slow` (201 after five seconds), `flaky` (503 the first time a path is asked, then
+/// 201).
 pub struct PushService {
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
@@ -155,6 +156,30 @@ impl PushService {
         self.state.received.lock().unwrap().clone()
     }
 
+    /// The requests so far that passed every check, in order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.received()
+            .into_iter()
+            .filter_map(|received| received.checked.ok())
+            .collect()
+    }
+
+    /// Waits until at least `count` requests arrived (at most ten seconds), then answers
+    /// all of them.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..1000 {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "{count} push requests never arrived: {:#?}",
+            self.received()
+        );
+    }
+
     /// The one request so far, which must have passed every check.
     pub fn only_request(&self) -> Request {
         let received = self.received();
@@ -199,6 +224,20 @@ async fn receive(
                 .into_response()
         }
         "forbidden" => (StatusCode::FORBIDDEN, "VAPID key mismatch").into_response(),
+        "flaky" => {
+            let earlier = state
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|seen| seen.path == path)
+                .count();
+            if earlier > 1 {
+                StatusCode::CREATED.into_response()
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
+        }
         "slow" => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             StatusCode::CREATED.into_response()

@@ -6,4 +6,5 @@
 mod cross_check;
 mod delivery;
 mod guard;
+mod notifier;
 mod support;

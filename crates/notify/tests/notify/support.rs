@@ -1,8 +1,8 @@
 //! What the tests share: the loopback push service and browser of
 //! `classchat_notify::testing`, and a push client as these tests configure it.
 
-pub use classchat_notify::testing::{Browser, PushService};
 use classchat_notify::push::{PushClient, PushConfig, VapidKeys};
+pub use classchat_notify::testing::{Browser, PushService};
 use std::time::Duration;
 
 /// A push client as tests configure it.
@@ -17,4 +17,3 @@ pub fn client(keys: VapidKeys, allow_loopback: bool, timeout: Duration) -> PushC
     )
     .expect("a push client")
 }
-
