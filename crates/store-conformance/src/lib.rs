@@ -45,7 +45,10 @@
 //!   per (author, clientMessageId), completed by a retry.
 //! - `family`: guardian links, the family links derived from them and teachers' links,
 //!   family contact lists, sends through a child (`append_if_linked` with `via`), and the
-//!   school's settings.
+//!   school's settings (guardian oversight, and the notification settings: quiet hours,
+//!   push previews, digest text).
+//! - `notify`: each user's notification preferences and their browsers' push
+//!   subscriptions (one owner per endpoint, at most ten per user).
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -60,6 +63,7 @@ mod family;
 mod fixtures;
 mod links;
 mod messages;
+mod notify;
 mod paging;
 mod replay;
 mod roster;
@@ -104,6 +108,14 @@ pub use messages::{
     client_message_id_makes_append_idempotent,
     concurrent_appends_get_distinct_increasing_timestamps,
     has_messages_and_conversations_are_isolated,
+};
+pub use notify::{
+    an_eleventh_subscription_older_than_the_rest_is_dropped,
+    an_endpoint_registered_by_another_user_moves_to_them, notify_prefs_are_the_default_until_put,
+    push_subscriptions_are_oldest_first_then_by_endpoint, put_notify_prefs_replaces_them_whole,
+    putting_the_same_endpoint_replaces_its_keys,
+    remove_push_subscription_removes_only_the_callers_own,
+    the_eleventh_subscription_removes_the_oldest,
 };
 pub use paging::{
     read_cursors_are_exclusive, read_without_cursor_returns_newest_page,
@@ -200,6 +212,14 @@ macro_rules! conformance_suite {
             guardian_conversations_are_active_for_guardian_and_teacher,
             settings_are_the_default_until_put,
             put_settings_replaces_the_settings,
+            notify_prefs_are_the_default_until_put,
+            put_notify_prefs_replaces_them_whole,
+            push_subscriptions_are_oldest_first_then_by_endpoint,
+            putting_the_same_endpoint_replaces_its_keys,
+            an_endpoint_registered_by_another_user_moves_to_them,
+            the_eleventh_subscription_removes_the_oldest,
+            an_eleventh_subscription_older_than_the_rest_is_dropped,
+            remove_push_subscription_removes_only_the_callers_own,
         }
     };
 }

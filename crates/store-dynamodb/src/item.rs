@@ -14,6 +14,9 @@ use classchat_core::{
 };
 use std::collections::HashMap;
 
+mod notify;
+pub(crate) use notify::*;
+
 /// An item as the SDK returns it.
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -260,6 +263,16 @@ pub(crate) fn get_opt_s<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str
     match item.get(name) {
         None | Some(AttributeValue::Null(_)) => Ok(None),
         Some(AttributeValue::S(value)) => Ok(Some(value)),
+        Some(_) => Err(corrupt(name)),
+    }
+}
+
+/// An optional boolean attribute, `false` when absent: for settings added after items
+/// were first written, whose default is off.
+pub(crate) fn get_bool_or_false(item: &Item, name: &str) -> Result<bool, StoreError> {
+    match item.get(name) {
+        None => Ok(false),
+        Some(AttributeValue::Bool(value)) => Ok(*value),
         Some(_) => Err(corrupt(name)),
     }
 }

@@ -22,11 +22,15 @@
 //! | member | `cls#<sourcedId>` | — | the classes the user teaches or takes (`classes_of`); written with the class items by roster imports. 4 + 1,020 bytes: the longest sourcedId still fits a sort key |
 //! | author | `ann#<clientMessageId>` | announcementId, classId | the author made this announcement (idempotent retries; kept, like its copies' items) |
 //! | author | `annc#<announcementId>#<conversationId>` | conversationId, timestamp | one copy of an announcement: a retry never stores a second |
+//! | user | `notify` | push, emailDigest (BOOL), hours (S, absent: none) | the user's notification preferences (no item: the defaults) |
+//! | user | `push#<hex SHA-256 of the endpoint>` | endpoint, p256dh, auth, created (S) | one push subscription of the user's (at most ten) |
+//! | user | `pushes` | version (N) | bumped by every registration for the user, on condition that it is unchanged, so racing ones cannot exceed the limit |
+//! | `#push#<hex SHA-256 of the endpoint>` | `owner` | ownerId, endpoint | whose the endpoint is: one user at a time; moving it conditions on this (a partition per endpoint, since registrations come at user rate) |
 //! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
 //! | `#guardians` | `<guardianId>+<studentId>` | guardianId, studentId | every guardian link, sorted; decides whether one exists |
-//! | `#school` | `settings` | guardianOversight (BOOL) | the school's settings (no item: the defaults) |
+//! | `#school` | `settings` | guardianOversight, pushPreview, digestText (BOOL; the last two absent: off), quietHours (S, absent: none) | the school's settings (no item: the defaults) |
 //! | `#audit` | entry id (ULID) | at, actor, action, target | the audit log, newest first |
 //! | `#roster#accounts` | sourcedId | accountId | the account a roster import created for that person (its profile and listing items are ordinary) |
 //! | `#roster#classes` | sourcedId | title, teachers, students (lists of userIds) | a class from the roster, replaced whole |
@@ -43,9 +47,11 @@
 //! items as guardian and the `wardship` item as student), every guardian link one Query of
 //! `#guardians`, a user's family links one Query over `via#`, the family contact list
 //! that Query plus batch reads of the summaries of those conversations and of the
-//! people's profiles, the settings one GetItem. The user-partition prefixes `ann#`,
-//! `annc#` and `cls#` all sort before `conv#`, and `ward#`, `wardship` and `via#` after
-//! `link$`, so no Query of another prefix or range ever reads them. The fixed partitions
+//! people's profiles, the settings one GetItem, a user's notification preferences one
+//! GetItem and their push subscriptions one Query over `push#`. The user-partition
+//! prefixes `ann#`, `annc#` and `cls#` all sort before `conv#`, and `ward#`, `wardship`,
+//! `via#`, `notify`, `push#` and `pushes` after `link$`, so no Query of another prefix or
+//! range ever reads them. The fixed partitions
 //! take only admin-rate writes (user, link and guardian changes, audit entries), far
 //! below a partition's limits, but for a roster import's burst: it writes a few
 //! transactions at a time and retries those throttled, and an import cut short converges
@@ -61,7 +67,10 @@
 //! for a roster import, which is applied in ordered, idempotent steps of transactions
 //! that converge when the import is planned and applied again (see `roster`), and a class
 //! announcement, whose copies are written several to a transaction and completed without
-//! duplicates when it is made again (see `announcements`). Changes of a student's family
+//! duplicates when it is made again (see `announcements`). A push subscription's
+//! registration conditions on the endpoint's owner item and the user's `pushes` version,
+//! so a racing move of the endpoint or registration for the user makes it plan again
+//! (see `notify`). Changes of a student's family
 //! links (their teacher and guardian links) are serialised on the student's `wardship`
 //! version, so the family-link items they write from a read never go stale (see `family`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
@@ -74,7 +83,8 @@
 //! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
 //! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
 //! (contact lists), `family` (guardian links, family links, family contact lists),
-//! `settings` (the school's settings), `roster` (roster imports), `classes` (classes as
+//! `settings` (the school's settings), `notify` (notification preferences and push
+//! subscriptions), `roster` (roster imports), `classes` (classes as
 //! members read them), `announcements` (class announcements), `audit`, `item` (key
 //! layout and item
 //! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
@@ -92,6 +102,7 @@ mod error;
 mod family;
 mod item;
 mod messages;
+mod notify;
 mod ops;
 mod pages;
 mod read_marker;
@@ -364,49 +375,32 @@ impl Store for DynamoStore {
         settings::put(self, settings).await
     }
 
-    async fn notify_prefs(&self, _user: &UserId) -> Result<NotifyPrefs, StoreError> {
-        Err(StoreError::Internal(
-            "notification preferences: not yet stored".into(),
-        ))
+    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError> {
+        notify::prefs(self, user).await
     }
 
-    async fn put_notify_prefs(
-        &self,
-        _user: &UserId,
-        _prefs: &NotifyPrefs,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "notification preferences: not yet stored".into(),
-        ))
+    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError> {
+        notify::put_prefs(self, user, prefs).await
     }
 
-    async fn push_subscriptions(
-        &self,
-        _user: &UserId,
-    ) -> Result<Vec<PushSubscription>, StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
+        notify::subscriptions(self, user).await
     }
 
     async fn put_push_subscription(
         &self,
-        _user: &UserId,
-        _subscription: &PushSubscription,
+        user: &UserId,
+        subscription: &PushSubscription,
     ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+        notify::put_subscription(self, user, subscription).await
     }
 
     async fn remove_push_subscription(
         &self,
-        _user: &UserId,
-        _endpoint: &str,
+        user: &UserId,
+        endpoint: &str,
     ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+        notify::remove_subscription(self, user, endpoint).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

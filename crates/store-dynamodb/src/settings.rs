@@ -1,11 +1,16 @@
 //! The school's settings: one item, `#school` / `settings`, replaced whole by each change
 //! and read with one consistent GetItem. No item means no admin has chosen yet: the
-//! defaults, which are the most private choices.
+//! defaults, which are the most private choices. A setting added after the item was first
+//! written is absent from it until the next change, and reads as its default too.
 
 use crate::DynamoStore;
 use crate::error::classify;
-use crate::item::{GUARDIAN_OVERSIGHT, SCHOOL_PARTITION, SETTINGS, get_bool, user_info_key};
+use crate::item::{
+    DIGEST_TEXT, GUARDIAN_OVERSIGHT, PUSH_PREVIEW, QUIET_HOURS, SCHOOL_PARTITION, SETTINGS,
+    get_bool, get_bool_or_false, get_schedule, s, user_info_key,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
+use classchat_core::notify::Schedule;
 use classchat_core::store::{SchoolSettings, StoreError};
 
 pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreError> {
@@ -23,7 +28,9 @@ pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreErro
     };
     Ok(SchoolSettings {
         guardian_oversight: get_bool(&item, GUARDIAN_OVERSIGHT)?,
-        ..SchoolSettings::default()
+        quiet_hours: get_schedule(&item, QUIET_HOURS)?,
+        push_preview: get_bool_or_false(&item, PUSH_PREVIEW)?,
+        digest_text: get_bool_or_false(&item, DIGEST_TEXT)?,
     })
 }
 
@@ -32,6 +39,17 @@ pub(crate) async fn put(store: &DynamoStore, settings: &SchoolSettings) -> Resul
     item.insert(
         GUARDIAN_OVERSIGHT.to_owned(),
         AttributeValue::Bool(settings.guardian_oversight),
+    );
+    if let Some(hours) = &settings.quiet_hours {
+        item.insert(QUIET_HOURS.to_owned(), s(Schedule::encode(hours)));
+    }
+    item.insert(
+        PUSH_PREVIEW.to_owned(),
+        AttributeValue::Bool(settings.push_preview),
+    );
+    item.insert(
+        DIGEST_TEXT.to_owned(),
+        AttributeValue::Bool(settings.digest_text),
     );
     store
         .client

@@ -10,6 +10,9 @@
 //!   joined from them and `links` (never stored), and the check a send through a child
 //!   needs.
 //! - `settings`: the school's settings, one row of `settings`.
+//! - `notify`: each user's notification preferences (`notify_prefs`) and their browsers'
+//!   push subscriptions (`push_subscriptions`, one owner per endpoint, the oldest trimmed
+//!   in the same transaction).
 //! - `rows`, `error`: row decoding and error classification.
 //!
 //! # Durability
@@ -32,6 +35,7 @@ mod family;
 mod files;
 mod messages;
 mod migrations;
+mod notify;
 mod roster;
 mod rows;
 mod settings;
@@ -367,49 +371,47 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn notify_prefs(&self, _user: &UserId) -> Result<NotifyPrefs, StoreError> {
-        Err(StoreError::Internal(
-            "notification preferences: not yet stored".into(),
-        ))
+    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| notify::prefs(connection, &user))
+            .await
     }
 
-    async fn put_notify_prefs(
-        &self,
-        _user: &UserId,
-        _prefs: &NotifyPrefs,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "notification preferences: not yet stored".into(),
-        ))
+    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError> {
+        let (user, prefs) = (user.clone(), prefs.clone());
+        self.writer
+            .run(move |connection| notify::put_prefs(connection, &user, &prefs))
+            .await
     }
 
-    async fn push_subscriptions(
-        &self,
-        _user: &UserId,
-    ) -> Result<Vec<PushSubscription>, StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
+        let user = user.clone();
+        self.readers
+            .run(move |connection| notify::subscriptions(connection, &user))
+            .await
     }
 
     async fn put_push_subscription(
         &self,
-        _user: &UserId,
-        _subscription: &PushSubscription,
+        user: &UserId,
+        subscription: &PushSubscription,
     ) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+        let (user, subscription) = (user.clone(), subscription.clone());
+        self.writer
+            .run(move |connection| notify::put_subscription(connection, &user, &subscription))
+            .await
     }
 
     async fn remove_push_subscription(
         &self,
-        _user: &UserId,
-        _endpoint: &str,
+        user: &UserId,
+        endpoint: &str,
     ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal(
-            "push subscriptions: not yet stored".into(),
-        ))
+        let (user, endpoint) = (user.clone(), endpoint.to_owned());
+        self.writer
+            .run(move |connection| notify::remove_subscription(connection, &user, &endpoint))
+            .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -155,6 +155,40 @@ CREATE TABLE settings (
     guardian_oversight INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // Notifications. `notify_prefs` is one row per user who ever set preferences (no row:
+    // the defaults); `hours` is their schedule as `Schedule::encode` writes it, NULL for
+    // none.
+    //
+    // `push_subscriptions` is keyed by endpoint, so a browser has one owner: registering it
+    // again, as anyone, replaces the row. It is a rowid table because an endpoint is a URL
+    // of a few hundred bytes, too wide a key for WITHOUT ROWID to pay; its index lists one
+    // user's subscriptions oldest first (then by endpoint), which is also the order the
+    // oldest are trimmed in. `created` is in microseconds, like every timestamp here.
+    //
+    // The school's notification settings are new columns of `settings`, each defaulting to
+    // what a school that never chose gets: no quiet hours, no message text in pushes or
+    // digests.
+    r#"
+CREATE TABLE notify_prefs (
+    user_id      TEXT PRIMARY KEY,
+    push         INTEGER NOT NULL,
+    email_digest INTEGER NOT NULL,
+    hours        TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE push_subscriptions (
+    endpoint TEXT PRIMARY KEY,
+    user_id  TEXT NOT NULL,
+    p256dh   TEXT NOT NULL,
+    auth     TEXT NOT NULL,
+    created  INTEGER NOT NULL
+);
+CREATE INDEX push_subscriptions_by_user ON push_subscriptions (user_id, created, endpoint);
+
+ALTER TABLE settings ADD COLUMN quiet_hours TEXT;
+ALTER TABLE settings ADD COLUMN push_preview INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE settings ADD COLUMN digest_text INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.
@@ -243,6 +277,32 @@ mod tests {
         assert!(
             insert("x1", "parent").is_err(),
             "other roles are still refused"
+        );
+    }
+
+    #[test]
+    fn the_notifications_migration_keeps_the_settings_and_defaults_the_new_ones() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..5] {
+            connection.execute_batch(sql).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 5).unwrap();
+        connection
+            .execute(
+                "INSERT INTO settings (id, guardian_oversight) VALUES (1, 1)",
+                [],
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+
+        let settings = crate::settings::get(&connection).unwrap();
+        assert_eq!(
+            settings,
+            classchat_core::store::SchoolSettings {
+                guardian_oversight: true,
+                ..Default::default()
+            },
+            "a school's choice survives; the new settings are their defaults"
         );
     }
 

@@ -2,6 +2,7 @@
 
 use crate::error::corrupt;
 use classchat_core::message::MessageBody;
+use classchat_core::notify::Schedule;
 use classchat_core::store::StoreError;
 use classchat_core::{
     ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
@@ -131,4 +132,10 @@ pub(crate) fn user_id(raw: &str) -> Result<UserId, StoreError> {
 
 pub(crate) fn timestamp(micros: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_micros(micros).ok_or_else(|| corrupt("timestamp"))
+}
+
+/// A schedule kept as [`Schedule::encode`] wrote it (NULL: none).
+pub(crate) fn schedule(raw: Option<&str>) -> Result<Option<Schedule>, StoreError> {
+    raw.map(|raw| Schedule::decode(raw).map_err(|_| corrupt("schedule")))
+        .transpose()
 }

@@ -2,33 +2,71 @@
 //! No row means no admin ever chose, and every setting is its default.
 
 use crate::error::classify;
+use crate::rows::schedule;
+use classchat_core::notify::Schedule;
 use classchat_core::store::{SchoolSettings, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
+/// The settings row as stored: quiet hours still encoded.
+struct Row {
+    guardian_oversight: bool,
+    quiet_hours: Option<String>,
+    push_preview: bool,
+    digest_text: bool,
+}
+
 /// The stored settings, or [`SchoolSettings::default`] if none were ever stored.
 pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError> {
-    let row: Option<bool> = connection
-        .prepare_cached("SELECT guardian_oversight FROM settings WHERE id = 1")
-        .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+    let row = connection
+        .prepare_cached(
+            "SELECT guardian_oversight, quiet_hours, push_preview, digest_text
+             FROM settings WHERE id = 1",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row([], |row| {
+                    Ok(Row {
+                        guardian_oversight: row.get(0)?,
+                        quiet_hours: row.get(1)?,
+                        push_preview: row.get(2)?,
+                        digest_text: row.get(3)?,
+                    })
+                })
+                .optional()
+        })
         .map_err(classify)?;
-    Ok(
-        row.map_or_else(SchoolSettings::default, |guardian_oversight| {
-            SchoolSettings {
-                guardian_oversight,
-                ..SchoolSettings::default()
-            }
-        }),
-    )
+    let Some(row) = row else {
+        return Ok(SchoolSettings::default());
+    };
+    Ok(SchoolSettings {
+        guardian_oversight: row.guardian_oversight,
+        quiet_hours: schedule(row.quiet_hours.as_deref())?,
+        push_preview: row.push_preview,
+        digest_text: row.digest_text,
+    })
 }
 
 /// Replaces the settings whole: writes the row, or overwrites every column of it.
 pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<(), StoreError> {
+    let quiet_hours = settings.quiet_hours.as_ref().map(Schedule::encode);
     connection
         .prepare_cached(
-            "INSERT INTO settings (id, guardian_oversight) VALUES (1, ?1)
-             ON CONFLICT (id) DO UPDATE SET guardian_oversight = excluded.guardian_oversight",
+            "INSERT INTO settings (id, guardian_oversight, quiet_hours, push_preview, digest_text)
+             VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET
+                guardian_oversight = excluded.guardian_oversight,
+                quiet_hours = excluded.quiet_hours,
+                push_preview = excluded.push_preview,
+                digest_text = excluded.digest_text",
         )
-        .and_then(|mut statement| statement.execute([settings.guardian_oversight]))
+        .and_then(|mut statement| {
+            statement.execute(rusqlite::params![
+                settings.guardian_oversight,
+                quiet_hours,
+                settings.push_preview,
+                settings.digest_text,
+            ])
+        })
         .map_err(classify)?;
     Ok(())
 }

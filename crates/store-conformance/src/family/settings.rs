@@ -3,10 +3,12 @@
 //! Settings are one record for the whole store, so unlike every other check these need the
 //! fresh store the harness gives each check: a setting stored by another check would show.
 
+use crate::notify::{evening_hours, weekday_hours};
 use classchat_core::store::{SchoolSettings, Store};
 use std::sync::Arc;
 
-/// A store that was never given settings answers the defaults: guardian oversight off.
+/// A store that was never given settings answers the defaults: guardian oversight off,
+/// no quiet hours, no message text in pushes or digests.
 pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
     let settings = store.settings().await.expect("settings failed");
     assert_eq!(
@@ -18,25 +20,35 @@ pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
         !settings.guardian_oversight,
         "guardian oversight is off until an admin turns it on"
     );
+    assert!(
+        settings.quiet_hours.is_none() && !settings.push_preview && !settings.digest_text,
+        "no quiet hours, and no message text on a lock screen or in a digest, until an admin \
+         decides otherwise"
+    );
 }
 
-/// `put_settings` replaces the settings: what was put is read back, and a second put
-/// overwrites the first.
+/// `put_settings` replaces the settings whole: what was put is read back (quiet hours
+/// entry for entry), a second put overwrites the first, and a put without quiet hours
+/// clears them.
 pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
     let on = SchoolSettings {
         guardian_oversight: true,
-        ..SchoolSettings::default()
+        quiet_hours: Some(weekday_hours()),
+        push_preview: true,
+        digest_text: true,
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
         store.settings().await.unwrap(),
         on,
-        "settings must answer what put_settings stored"
+        "settings must answer what put_settings stored, every field"
     );
 
     let off = SchoolSettings {
         guardian_oversight: false,
-        ..SchoolSettings::default()
+        quiet_hours: Some(evening_hours()),
+        push_preview: false,
+        digest_text: true,
     };
     store
         .put_settings(&off)
@@ -48,9 +60,24 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         "a second put_settings must overwrite the first"
     );
 
+    let any_time = SchoolSettings {
+        quiet_hours: None,
+        digest_text: false,
+        ..on.clone()
+    };
+    store
+        .put_settings(&any_time)
+        .await
+        .expect("third put_settings failed");
+    assert_eq!(
+        store.settings().await.unwrap(),
+        any_time,
+        "put_settings without quiet hours must clear them"
+    );
+
     store
         .put_settings(&on)
         .await
-        .expect("third put_settings failed");
+        .expect("fourth put_settings failed");
     assert_eq!(store.settings().await.unwrap(), on);
 }

@@ -2,7 +2,8 @@
 //! suite, the table layout, reads past one response, several nodes on one set of tables,
 //! roster imports applied in steps (and cut short in their link and guardian-link steps),
 //! classes as members read them, class announcements written in several transactions,
-//! family links kept true under racing changes, and outages. One test binary for all of
+//! family links kept true under racing changes, push subscriptions kept within their limit
+//! and with one owner under racing registrations, and outages. One test binary for all of
 //! them.
 
 mod announcements;
@@ -11,6 +12,7 @@ mod conformance;
 mod family;
 mod fixtures;
 mod multi_node;
+mod notify;
 mod outage;
 mod paging;
 mod roster;

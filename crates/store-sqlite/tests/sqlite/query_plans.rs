@@ -339,6 +339,8 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
         ("audit", 2),
         ("guardians", 4),
         ("settings", 2),
+        ("notify_prefs", 2),
+        ("push_subscriptions", 4),
     ] {
         let found = tables_touched(table);
         assert!(
