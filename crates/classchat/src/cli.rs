@@ -376,7 +376,13 @@ pub struct NotifyArgs {
     /// TEST SETTING, never for a real school: lets push endpoints be plain
     /// http://127.0.0.1 (a push service the tests run on loopback). Without it endpoints
     /// must be https and must not reach loopback, private or link-local addresses.
-    #[arg(long, env = "CLASSCHAT_PUSH_ALLOW_LOOPBACK", hide = true)]
+    #[arg(
+        long,
+        env = "CLASSCHAT_PUSH_ALLOW_LOOPBACK",
+        hide = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub push_allow_loopback: bool,
 }
 

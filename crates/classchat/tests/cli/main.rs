@@ -11,6 +11,7 @@ mod files;
 mod login_flood;
 mod multi_node;
 mod process;
+mod push;
 mod redis;
 mod roster;
 mod secret;

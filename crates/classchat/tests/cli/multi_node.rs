@@ -122,7 +122,8 @@ fn a_node_that_cannot_reach_its_redis_refuses_to_start_and_says_why() {
     );
 }
 
-async fn next_frame<S>(socket: &mut S) -> Value
+/// The next text frame of `socket`, as JSON (within ten seconds).
+pub async fn next_frame<S>(socket: &mut S) -> Value
 where
     S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
