@@ -16,7 +16,7 @@ pub use crate::announcement::{Announced, NewAnnouncement};
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{FamilyLink, GuardianLink, Link, Side};
-pub use crate::notify::{NotifyPrefs, PushSubscription};
+pub use crate::notify::{Lease, NotifyPrefs, Pending, PendingKind, PushSubscription};
 pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
 pub use crate::settings::SchoolSettings;
 
@@ -313,6 +313,30 @@ pub trait Store: Send + Sync + 'static {
         &self,
         user: &UserId,
         endpoint: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Keeps `pending` until it is taken. If `pending.user` already has one of that kind,
+    /// they merge: the earlier `due` and the earlier `since` are kept.
+    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError>;
+
+    /// Pending notifications due at or before `now`, earliest first (then by user and
+    /// kind), at most `limit`.
+    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError>;
+
+    /// Removes `pending` if it is still exactly as given (same `due` and `since`); whether
+    /// it did. A node takes a pending notification before sending it, so it is sent at
+    /// most once; one that changed meanwhile is left for the next round.
+    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError>;
+
+    /// Takes or renews the lease `name` for `holder` until `until`, if nobody else holds
+    /// it at `now` (never taken, lapsed before `now`, or held by `holder`); whether
+    /// `holder` holds it now. One node at a time runs a background job.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
     ) -> Result<bool, StoreError>;
 
     /// Appends an entry to the audit log.

@@ -121,8 +121,8 @@ use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, PushSubscription, RosterChanges,
-    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
+    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, Pending, PushSubscription,
+    RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
 use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
@@ -401,6 +401,38 @@ impl Store for DynamoStore {
         endpoint: &str,
     ) -> Result<bool, StoreError> {
         notify::remove_subscription(self, user, endpoint).await
+    }
+
+    async fn put_pending(&self, _pending: &Pending) -> Result<(), StoreError> {
+        Err(StoreError::Internal(
+            "pending notifications: not yet stored".into(),
+        ))
+    }
+
+    async fn due_pending(
+        &self,
+        _now: Timestamp,
+        _limit: usize,
+    ) -> Result<Vec<Pending>, StoreError> {
+        Err(StoreError::Internal(
+            "pending notifications: not yet stored".into(),
+        ))
+    }
+
+    async fn take_pending(&self, _pending: &Pending) -> Result<bool, StoreError> {
+        Err(StoreError::Internal(
+            "pending notifications: not yet stored".into(),
+        ))
+    }
+
+    async fn try_lease(
+        &self,
+        _name: &str,
+        _holder: &str,
+        _now: Timestamp,
+        _until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Internal("leases: not yet stored".into()))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

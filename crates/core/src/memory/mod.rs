@@ -26,8 +26,8 @@ use crate::ids::UserId;
 use crate::message::NewMessage;
 use crate::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, PushSubscription, RosterChanges,
-    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
+    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, Pending, PushSubscription,
+    RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -282,6 +282,29 @@ impl Store for MemoryStore {
             state.push.remove(endpoint);
         }
         Ok(theirs)
+    }
+
+    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError> {
+        self.state().put_pending(pending);
+        Ok(())
+    }
+
+    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        Ok(self.state().due_pending(now, limit))
+    }
+
+    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError> {
+        Ok(self.state().take_pending(pending))
+    }
+
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.state().try_lease(name, holder, now, until))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

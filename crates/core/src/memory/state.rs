@@ -35,6 +35,10 @@ pub(super) struct State {
     pub(super) notify_prefs: HashMap<UserId, crate::notify::NotifyPrefs>,
     /// Push subscriptions by endpoint, with their user.
     pub(super) push: BTreeMap<String, (UserId, crate::notify::PushSubscription)>,
+    /// Waiting notifications by user and kind.
+    pub(super) pending: BTreeMap<(UserId, crate::notify::PendingKind), crate::notify::Pending>,
+    /// Background-job leases by name.
+    pub(super) leases: HashMap<String, crate::notify::Lease>,
     /// Each (author, clientMessageId) of an announcement: its id and class.
     pub(super) announcements:
         HashMap<(UserId, ClientMessageId), (crate::ids::MessageId, crate::roster::SourcedId)>,

@@ -3,11 +3,13 @@
 //! [`Notifier`] port that the push and email channels implement.
 
 pub mod notifier;
+pub mod pending;
 pub mod prefs;
 pub mod schedule;
 pub mod subscription;
 
 pub use notifier::{EndpointRefused, Notice, Notifier, NullNotifier};
+pub use pending::{Lease, Pending, PendingKind};
 pub use prefs::{NotifyPrefs, PrefsPatch};
 pub use schedule::{ClockTime, Days, Hours, Schedule};
 pub use subscription::PushSubscription;

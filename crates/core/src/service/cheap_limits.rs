@@ -10,7 +10,8 @@ use crate::message::NewMessage;
 use crate::rate::Rate;
 use crate::store::{
     Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
-    NotifyPrefs, PageRequest, PushSubscription, SchoolSettings, Side, Store, StoreError, UserPatch,
+    NotifyPrefs, PageRequest, Pending, PushSubscription, SchoolSettings, Side, Store, StoreError,
+    UserPatch,
 };
 use crate::time::{Clock, Timestamp};
 use crate::user::{Role, User, UserRecord};
@@ -174,6 +175,24 @@ impl Store for DownStore {
         self.down()
     }
     async fn remove_push_subscription(&self, _: &UserId, _: &str) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn put_pending(&self, _: &Pending) -> Result<(), StoreError> {
+        self.down()
+    }
+    async fn due_pending(&self, _: Timestamp, _: usize) -> Result<Vec<Pending>, StoreError> {
+        self.down()
+    }
+    async fn take_pending(&self, _: &Pending) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn try_lease(
+        &self,
+        _: &str,
+        _: &str,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<bool, StoreError> {
         self.down()
     }
     async fn append_audit(&self, _: &AuditEntry) -> Result<(), StoreError> {

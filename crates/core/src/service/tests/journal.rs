@@ -9,7 +9,8 @@ use crate::memory::MemoryStore;
 use crate::message::NewMessage;
 use crate::store::{
     Appended, AuditEntry, Contact, FamilyLink, GuardianLink, Link, MarkedRead, MessagePage,
-    NotifyPrefs, PageRequest, PushSubscription, SchoolSettings, Side, Store, StoreError, UserPatch,
+    NotifyPrefs, PageRequest, Pending, PushSubscription, SchoolSettings, Side, Store, StoreError,
+    UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -258,6 +259,28 @@ impl Store for Journal {
     ) -> Result<bool, StoreError> {
         self.note("remove_push_subscription");
         self.inner.remove_push_subscription(user, endpoint).await
+    }
+    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError> {
+        self.note("put_pending");
+        self.inner.put_pending(pending).await
+    }
+    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        self.note("due_pending");
+        self.inner.due_pending(now, limit).await
+    }
+    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError> {
+        self.note("take_pending");
+        self.inner.take_pending(pending).await
+    }
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.note("try_lease");
+        self.inner.try_lease(name, holder, now, until).await
     }
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.note("append_audit");
