@@ -118,7 +118,8 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
         .with_limits(limits(http));
     let mut metrics = None;
     if let Some(push) = push {
-        let notifier = PushNotifier::start(store, hub, push, NotifierConfig::default());
+        let clock = Arc::new(SystemClock);
+        let notifier = PushNotifier::start(store, hub, push, clock, NotifierConfig::default());
         let counters = notifier.metrics();
         metrics = Some(MetricsHook(Arc::new(move |text: &mut String| {
             counters.render(text)

@@ -11,9 +11,11 @@
 //! This crate knows the push payload's JSON (what the web client's service worker reads);
 //! no other crate does. It depends on `classchat-core` only.
 
+mod delivery;
 mod metrics;
 mod notifier;
 pub mod push;
+mod release;
 #[cfg(feature = "test-support")]
 pub mod testing;
 

@@ -16,6 +16,8 @@ pub struct NotifyMetrics {
     pub(crate) held: AtomicU64,
     /// Notices for someone with an open connection on some node: nothing to do.
     pub(crate) online: AtomicU64,
+    /// Held notifications sent when quiet hours ended (a summary push each).
+    pub(crate) released: AtomicU64,
     /// Pushes the push service accepted.
     pub(crate) delivered: AtomicU64,
     /// Retries after a 429, a 5xx or a network error.
@@ -39,6 +41,7 @@ impl NotifyMetrics {
             ("dropped", &self.dropped),
             ("held", &self.held),
             ("online", &self.online),
+            ("released", &self.released),
         ];
         out.push_str(
             "# HELP classchat_notices_total Notices of stored messages, by what became of them.\n",
@@ -75,6 +78,7 @@ impl NotifyMetrics {
             "dropped" => &self.dropped,
             "held" => &self.held,
             "online" => &self.online,
+            "released" => &self.released,
             "delivered" => &self.delivered,
             "retried" => &self.retried,
             "gone" => &self.gone,

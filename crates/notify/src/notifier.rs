@@ -9,13 +9,16 @@
 //! 429, a 5xx or a network error; a subscription the push service calls gone (404, 410) is
 //! removed.
 
+use crate::delivery::Pusher;
 use crate::metrics::NotifyMetrics;
-use crate::push::{PushClient, PushOutcome, PushPayload, Urgency};
+use crate::push::{PushClient, PushPayload};
+use crate::release::ReleaseJob;
 use async_trait::async_trait;
+use classchat_core::ConversationId;
 use classchat_core::hub::Hub;
-use classchat_core::notify::{EndpointRefused, Notice, Notifier, PushSubscription};
-use classchat_core::store::Store;
-use classchat_core::{ConversationId, UserId};
+use classchat_core::notify::{EndpointRefused, Notice, Notifier, Pending, PendingKind};
+use classchat_core::store::{Store, StoreError};
+use classchat_core::time::Clock;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
@@ -36,6 +39,11 @@ pub struct NotifierConfig {
     pub max_backoff: Duration,
     /// How long a push service keeps a push for a browser that is offline.
     pub ttl: Duration,
+    /// How often the release job looks for held notifications that are due.
+    pub release_every: Duration,
+    /// How long a node's lease on the release job lasts unless renewed (another node
+    /// takes over after a crash within this long).
+    pub lease: Duration,
 }
 
 impl Default for NotifierConfig {
@@ -47,6 +55,8 @@ impl Default for NotifierConfig {
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             ttl: Duration::from_secs(24 * 60 * 60),
+            release_every: Duration::from_secs(15),
+            lease: Duration::from_secs(60),
         }
     }
 }
@@ -68,20 +78,25 @@ impl PushNotifier {
         store: Arc<dyn Store>,
         hub: Arc<dyn Hub>,
         push: PushClient,
+        clock: Arc<dyn Clock>,
         config: NotifierConfig,
     ) -> Arc<Self> {
         let (queue, notices) = mpsc::channel(config.queue.max(1));
         let push = Arc::new(push);
         let metrics = Arc::new(NotifyMetrics::default());
-        let worker = Worker {
+        let pusher = Arc::new(Pusher {
             store,
             hub,
             push: Arc::clone(&push),
             metrics: Arc::clone(&metrics),
             config,
             in_flight: Arc::new(Semaphore::new(config.concurrency.max(1))),
+        });
+        let worker = Worker {
+            pusher: Arc::clone(&pusher),
         };
         tokio::spawn(worker.run(notices));
+        tokio::spawn(ReleaseJob::new(pusher, clock, config).run());
         Arc::new(Self {
             queue,
             push,
@@ -115,12 +130,7 @@ impl Notifier for PushNotifier {
 
 /// Takes notices off the queue, one at a time, and starts their deliveries.
 struct Worker {
-    store: Arc<dyn Store>,
-    hub: Arc<dyn Hub>,
-    push: Arc<PushClient>,
-    metrics: Arc<NotifyMetrics>,
-    config: NotifierConfig,
-    in_flight: Arc<Semaphore>,
+    pusher: Arc<Pusher>,
 }
 
 impl Worker {
@@ -132,58 +142,37 @@ impl Worker {
         }
     }
 
-    async fn take(&self, notice: Notice) -> Result<(), classchat_core::store::StoreError> {
-        if notice.quiet_until.is_some() {
-            NotifyMetrics::count(&self.metrics.held);
-            return Ok(());
-        }
+    async fn take(&self, notice: Notice) -> Result<(), StoreError> {
         let recipient = &notice.recipient;
-        if !self
-            .hub
-            .online(std::slice::from_ref(recipient))
-            .await
-            .is_empty()
-        {
-            NotifyMetrics::count(&self.metrics.online);
+        let Some(subscriptions) = self.pusher.reachable(recipient).await? else {
             return Ok(());
-        }
-        if !self.store.notify_prefs(recipient).await?.push {
-            return Ok(());
-        }
-        let subscriptions = self.store.push_subscriptions(recipient).await?;
-        if subscriptions.is_empty() {
+        };
+        if let Some(due) = notice.quiet_until {
+            // Kept in the store, so a restart loses nothing; the release job sends it
+            // once when the hours begin.
+            let held = Pending {
+                user: recipient.clone(),
+                kind: PendingKind::Held,
+                due,
+                since: notice.message.timestamp,
+            };
+            self.pusher.store.put_pending(&held).await?;
+            NotifyMetrics::count(&self.pusher.metrics.held);
             return Ok(());
         }
         let payload = self.payload(&notice).await?.to_bytes();
-        for subscription in subscriptions {
-            let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
-                return Ok(());
-            };
-            let delivery = Delivery {
-                store: Arc::clone(&self.store),
-                push: Arc::clone(&self.push),
-                metrics: Arc::clone(&self.metrics),
-                config: self.config,
-                recipient: recipient.clone(),
-            };
-            let payload = payload.clone();
-            tokio::spawn(async move {
-                delivery.run(&subscription, &payload).await;
-                drop(permit);
-            });
-        }
+        self.pusher
+            .push_all(recipient, subscriptions, payload)
+            .await;
         Ok(())
     }
 
     /// What the browser shows: who wrote, and the start of the message if the school
     /// allows previews.
-    async fn payload(
-        &self,
-        notice: &Notice,
-    ) -> Result<PushPayload, classchat_core::store::StoreError> {
+    async fn payload(&self, notice: &Notice) -> Result<PushPayload, StoreError> {
         let message = &notice.message;
-        let (author, settings) =
-            tokio::join!(self.store.get_user(&message.author), self.store.settings());
+        let store = &self.pusher.store;
+        let (author, settings) = tokio::join!(store.get_user(&message.author), store.settings());
         let title = author?
             .map(|record| record.user.display_name.to_string())
             .unwrap_or_else(|| message.author.to_string());
@@ -205,61 +194,6 @@ impl Worker {
     }
 }
 
-/// One push to one browser, with its retries.
-struct Delivery {
-    store: Arc<dyn Store>,
-    push: Arc<PushClient>,
-    metrics: Arc<NotifyMetrics>,
-    config: NotifierConfig,
-    recipient: UserId,
-}
-
-impl Delivery {
-    async fn run(&self, subscription: &PushSubscription, payload: &[u8]) {
-        let mut pause = self.config.backoff;
-        for attempt in 1..=self.config.attempts.max(1) {
-            let outcome = self
-                .push
-                .deliver(subscription, payload, self.config.ttl, Urgency::Normal)
-                .await;
-            let wait = match outcome {
-                PushOutcome::Delivered => {
-                    NotifyMetrics::count(&self.metrics.delivered);
-                    return;
-                }
-                PushOutcome::Gone => {
-                    NotifyMetrics::count(&self.metrics.gone);
-                    let removed = self
-                        .store
-                        .remove_push_subscription(&self.recipient, &subscription.endpoint)
-                        .await;
-                    if let Err(error) = removed {
-                        tracing::warn!(%error, "a gone push subscription could not be removed");
-                    }
-                    return;
-                }
-                PushOutcome::Rejected(why) => {
-                    NotifyMetrics::count(&self.metrics.failed);
-                    tracing::info!(%why, "a push service refused a push");
-                    return;
-                }
-                PushOutcome::RetryLater(after) => after.unwrap_or(pause).max(pause),
-                PushOutcome::Failed(why) => {
-                    tracing::debug!(%why, attempt, "a push failed; retrying");
-                    pause
-                }
-            };
-            if attempt == self.config.attempts.max(1) {
-                break;
-            }
-            NotifyMetrics::count(&self.metrics.retried);
-            tokio::time::sleep(wait.min(self.config.max_backoff)).await;
-            pause = (pause * 2).min(self.config.max_backoff);
-        }
-        NotifyMetrics::count(&self.metrics.failed);
-    }
-}
-
 /// The first [`PREVIEW_CHARS`] characters of a message, on one line.
 fn preview(body: &str) -> String {
     let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -271,7 +205,7 @@ fn preview(body: &str) -> String {
 }
 
 /// The web client's address of a conversation (`/#/c/<id>`, the `+` encoded).
-fn conversation_url(conversation: &ConversationId) -> String {
+pub(crate) fn conversation_url(conversation: &ConversationId) -> String {
     format!("/#/c/{}", conversation.to_string().replace('+', "%2B"))
 }
 

@@ -7,4 +7,5 @@ mod cross_check;
 mod delivery;
 mod guard;
 mod notifier;
+mod quiet_hours;
 mod support;

@@ -8,7 +8,7 @@ use classchat_core::hub::{Delivery, Event, Hub, NullHub};
 use classchat_core::message::{Message, MessageBody};
 use classchat_core::notify::{Notice, Notifier, NotifyPrefs};
 use classchat_core::store::Store;
-use classchat_core::time::Timestamp;
+use classchat_core::time::{SystemClock, Timestamp};
 use classchat_core::user::{DisplayName, Role, User, UserRecord};
 use classchat_core::{ConversationId, MemoryStore, MessageId, UserId};
 use classchat_notify::push::VapidKeys;
@@ -89,7 +89,13 @@ async fn setup(
             .unwrap();
     }
     let push = client(keys, true, Duration::from_secs(5));
-    let notifier = PushNotifier::start(Arc::clone(&store) as Arc<dyn Store>, hub, push, fast());
+    let notifier = PushNotifier::start(
+        Arc::clone(&store) as Arc<dyn Store>,
+        hub,
+        push,
+        Arc::new(SystemClock),
+        fast(),
+    );
     (store, service, notifier)
 }
 
@@ -142,7 +148,12 @@ async fn nobody_is_pushed_while_online_in_quiet_hours_or_with_push_off() {
     let (store, service, notifier) = setup(Arc::new(NullHub), &["/push/created/1"]).await;
     let later = Timestamp::parse("2026-12-04T08:00:00Z").unwrap();
     notifier.message_stored(notice("quiet", Some(later)));
+    settle().await;
+    assert_eq!(notifier.metrics().value("held"), Some(1));
     let t1 = UserId::parse("t1").unwrap();
+    let held = store.due_pending(later, 10).await.unwrap();
+    assert_eq!(held.len(), 1, "kept in the store until {later}");
+    assert_eq!(held[0].user, t1);
     let off = NotifyPrefs {
         push: false,
         ..NotifyPrefs::default()
