@@ -230,6 +230,7 @@ async fn seed(service: &ChatService) -> anyhow::Result<()> {
             message_body: text,
             client_message_id: None,
             origin: None,
+            urgent: false,
         };
         service.send(&caller, request).await?;
     }

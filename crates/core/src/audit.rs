@@ -33,6 +33,9 @@ pub enum AuditAction {
     RemoveGuardian,
     /// Changed the school's settings; the target is what changed (`guardianOversight=on`).
     UpdateSettings,
+    /// A teacher the school allows to send an urgent message, which notifies the student
+    /// or guardian even in their quiet hours; the target is the conversation.
+    UrgentSend,
 }
 
 impl AuditAction {
@@ -52,6 +55,7 @@ impl AuditAction {
             Self::AddGuardian => "guardian.add",
             Self::RemoveGuardian => "guardian.remove",
             Self::UpdateSettings => "settings.update",
+            Self::UrgentSend => "message.urgent",
         }
     }
 
@@ -71,6 +75,7 @@ impl AuditAction {
             Self::AddGuardian,
             Self::RemoveGuardian,
             Self::UpdateSettings,
+            Self::UrgentSend,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)

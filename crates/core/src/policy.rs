@@ -342,7 +342,7 @@ fn not_linked() -> ChatError {
 }
 
 mod notify;
-pub use notify::{may_change_notify_prefs, may_subscribe_push};
+pub use notify::{may_change_notify_prefs, may_send_urgent, may_subscribe_push};
 
 #[cfg(test)]
 mod family_tests;

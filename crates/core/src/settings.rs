@@ -4,6 +4,7 @@
 //! small record, and a change replaces it whole. A store that has never been given any
 //! answers [`SchoolSettings::default`], which is the most private choice for each.
 
+use crate::ids::UserId;
 use crate::notify::Schedule;
 
 /// Everything a school decides for all its users. Each field's default is the one a
@@ -23,6 +24,10 @@ pub struct SchoolSettings {
     /// Whether an email digest quotes the messages, or only names conversations and
     /// counts. Off for the same reason.
     pub digest_text: bool,
+    /// The teachers an admin allows to send urgent messages, which notify a student or
+    /// guardian even in their quiet hours (each one audited as `message.urgent`). Sorted,
+    /// each once; nobody by default.
+    pub urgent_senders: Vec<UserId>,
 }
 
 /// A change to the settings; `None` fields stay as they are.
@@ -36,6 +41,8 @@ pub struct SettingsPatch {
     pub push_preview: Option<bool>,
     /// Message text in digests on or off.
     pub digest_text: Option<bool>,
+    /// A new list of teachers who may send urgent messages.
+    pub urgent_senders: Option<Vec<UserId>>,
 }
 
 impl SchoolSettings {
@@ -49,6 +56,15 @@ impl SchoolSettings {
                 .unwrap_or_else(|| self.quiet_hours.clone()),
             push_preview: patch.push_preview.unwrap_or(self.push_preview),
             digest_text: patch.digest_text.unwrap_or(self.digest_text),
+            urgent_senders: match &patch.urgent_senders {
+                Some(senders) => {
+                    let mut senders = senders.clone();
+                    senders.sort();
+                    senders.dedup();
+                    senders
+                }
+                None => self.urgent_senders.clone(),
+            },
         }
     }
 
@@ -72,6 +88,10 @@ impl SchoolSettings {
         }
         if self.digest_text != before.digest_text {
             changes.push(format!("digestText={}", on_off(self.digest_text)));
+        }
+        if self.urgent_senders != before.urgent_senders {
+            let senders: Vec<&str> = self.urgent_senders.iter().map(UserId::as_str).collect();
+            changes.push(format!("urgentSenders={}", senders.join(" ")));
         }
         (!changes.is_empty()).then(|| changes.join(","))
     }

@@ -34,6 +34,7 @@ impl Mutation {
             message_body: &input.message_body,
             client_message_id: input.client_message_id.as_deref(),
             origin: None,
+            urgent: false,
         };
         let sent = service.send(user, request).await.or_graphql()?;
         Ok(Message::from(&sent.message))

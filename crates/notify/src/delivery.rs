@@ -48,6 +48,7 @@ impl Pusher {
         user: &UserId,
         subscriptions: Vec<PushSubscription>,
         payload: Vec<u8>,
+        urgency: Urgency,
     ) {
         let payload: Arc<[u8]> = payload.into();
         for subscription in subscriptions {
@@ -60,6 +61,7 @@ impl Pusher {
                 metrics: Arc::clone(&self.metrics),
                 config: self.config,
                 recipient: user.clone(),
+                urgency,
             };
             let payload = Arc::clone(&payload);
             tokio::spawn(async move {
@@ -77,6 +79,9 @@ pub(crate) struct Delivery {
     pub(crate) metrics: Arc<NotifyMetrics>,
     pub(crate) config: NotifierConfig,
     pub(crate) recipient: UserId,
+    /// How soon the push service should wake the browser (an urgent message: at once,
+    /// even on a battery saver).
+    pub(crate) urgency: Urgency,
 }
 
 impl Delivery {
@@ -87,7 +92,7 @@ impl Delivery {
         for attempt in 1..=self.config.attempts.max(1) {
             let outcome = self
                 .push
-                .deliver(subscription, payload, self.config.ttl, Urgency::Normal)
+                .deliver(subscription, payload, self.config.ttl, self.urgency)
                 .await;
             let wait = match outcome {
                 PushOutcome::Delivered => {

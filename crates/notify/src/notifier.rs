@@ -11,7 +11,7 @@
 
 use crate::delivery::Pusher;
 use crate::metrics::NotifyMetrics;
-use crate::push::{PushClient, PushPayload};
+use crate::push::{PushClient, PushPayload, Urgency};
 use crate::release::ReleaseJob;
 use async_trait::async_trait;
 use classchat_core::ConversationId;
@@ -161,8 +161,12 @@ impl Worker {
             return Ok(());
         }
         let payload = self.payload(&notice).await?.to_bytes();
+        let urgency = match notice.urgent {
+            true => Urgency::High,
+            false => Urgency::Normal,
+        };
         self.pusher
-            .push_all(recipient, subscriptions, payload)
+            .push_all(recipient, subscriptions, payload, urgency)
             .await;
         Ok(())
     }

@@ -10,7 +10,7 @@
 use crate::delivery::Pusher;
 use crate::metrics::NotifyMetrics;
 use crate::notifier::{NotifierConfig, conversation_url};
-use crate::push::PushPayload;
+use crate::push::{PushPayload, Urgency};
 use classchat_core::notify::{Pending, PendingKind};
 use classchat_core::store::StoreError;
 use classchat_core::time::Clock;
@@ -129,7 +129,7 @@ impl ReleaseJob {
         };
         NotifyMetrics::count(&self.pusher.metrics.released);
         self.pusher
-            .push_all(user, subscriptions, payload.to_bytes())
+            .push_all(user, subscriptions, payload.to_bytes(), Urgency::Normal)
             .await;
         Ok(())
     }

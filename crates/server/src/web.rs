@@ -7,12 +7,17 @@
 //! `classchat-api` and `classchat-ws` meta tags name, if any. Files are revalidated with an
 //! ETag (their SHA-256), so a new binary's client is picked up at once and unchanged files
 //! cost a 304.
+//!
+//! The service worker (`sw.js`, which shows Web Push notifications) is served at
+//! `/static/sw.js` like any other file, with `Service-Worker-Allowed: /` so that the client
+//! can register it for the whole origin: `navigator.serviceWorker.ready` then resolves on
+//! the page at `/`. Serving it there rather than at `/sw.js` adds no route.
 
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
@@ -28,6 +33,10 @@ struct WebAssets;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src {connect}; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
+
+/// The service worker, and the header that lets it control the whole origin from `/static/`.
+const SERVICE_WORKER: &str = "sw.js";
+const SERVICE_WORKER_ALLOWED: HeaderName = HeaderName::from_static("service-worker-allowed");
 
 /// The policy for the embedded client, worked out once from its `index.html`.
 static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
@@ -98,6 +107,9 @@ fn serve(file: &str, request_headers: &HeaderMap) -> Response {
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
+    if file == SERVICE_WORKER {
+        headers.insert(SERVICE_WORKER_ALLOWED, HeaderValue::from_static("/"));
+    }
     let matches = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -163,7 +175,8 @@ fn origin_of(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{connect_sources, origin_of};
+    use super::{connect_sources, origin_of, serve};
+    use axum::http::HeaderMap;
 
     fn page(api: &str, ws: &str) -> String {
         format!(
@@ -192,6 +205,21 @@ mod tests {
             connect_sources(&page("", "wss://ws.example.org:8443/chat/ws?x=1")),
             "'self' wss://ws.example.org:8443"
         );
+    }
+
+    #[test]
+    fn only_the_service_worker_may_control_the_whole_origin() {
+        let worker = serve("sw.js", &HeaderMap::new());
+        assert_eq!(worker.status(), 200);
+        assert_eq!(worker.headers()["service-worker-allowed"], "/");
+        assert!(
+            worker.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+        let script = serve("app.js", &HeaderMap::new());
+        assert!(script.headers().get("service-worker-allowed").is_none());
     }
 
     #[test]

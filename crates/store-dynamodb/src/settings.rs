@@ -4,12 +4,13 @@
 //! written is absent from it until the next change, and reads as its default too.
 
 use crate::DynamoStore;
-use crate::error::classify;
+use crate::error::{classify, corrupt};
 use crate::item::{
     DIGEST_TEXT, GUARDIAN_OVERSIGHT, PUSH_PREVIEW, QUIET_HOURS, SCHOOL_PARTITION, SETTINGS,
-    get_bool, get_bool_or_false, get_schedule, s, user_info_key,
+    URGENT_SENDERS, get_bool, get_bool_or_false, get_schedule, s, user_info_key,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
+use classchat_core::UserId;
 use classchat_core::notify::Schedule;
 use classchat_core::store::{SchoolSettings, StoreError};
 
@@ -31,6 +32,7 @@ pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreErro
         quiet_hours: get_schedule(&item, QUIET_HOURS)?,
         push_preview: get_bool_or_false(&item, PUSH_PREVIEW)?,
         digest_text: get_bool_or_false(&item, DIGEST_TEXT)?,
+        urgent_senders: urgent_senders(&item)?,
     })
 }
 
@@ -51,6 +53,13 @@ pub(crate) async fn put(store: &DynamoStore, settings: &SchoolSettings) -> Resul
         DIGEST_TEXT.to_owned(),
         AttributeValue::Bool(settings.digest_text),
     );
+    if !settings.urgent_senders.is_empty() {
+        let senders = settings.urgent_senders.iter().map(ToString::to_string);
+        item.insert(
+            URGENT_SENDERS.to_owned(),
+            AttributeValue::Ss(senders.collect()),
+        );
+    }
     store
         .client
         .put_item()
@@ -60,4 +69,18 @@ pub(crate) async fn put(store: &DynamoStore, settings: &SchoolSettings) -> Resul
         .await
         .map_err(|error| classify("PutItem settings", error))?;
     Ok(())
+}
+
+/// The teachers allowed urgent sends, sorted (a string set has no order).
+fn urgent_senders(item: &crate::item::Item) -> Result<Vec<UserId>, StoreError> {
+    let Some(value) = item.get(URGENT_SENDERS) else {
+        return Ok(Vec::new());
+    };
+    let raw = value.as_ss().map_err(|_| corrupt(URGENT_SENDERS))?;
+    let mut senders = raw
+        .iter()
+        .map(|id| UserId::parse(id).map_err(|_| corrupt(URGENT_SENDERS)))
+        .collect::<Result<Vec<_>, _>>()?;
+    senders.sort();
+    Ok(senders)
 }

@@ -43,6 +43,7 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
         quiet_hours: schedule(row.quiet_hours.as_deref())?,
         push_preview: row.push_preview,
         digest_text: row.digest_text,
+        urgent_senders: Vec::new(),
     })
 }
 

@@ -20,6 +20,8 @@ pub struct Notice {
     /// When the recipient's hours begin, if they are in quiet hours now: nothing goes out
     /// before then.
     pub quiet_until: Option<Timestamp>,
+    /// Sent as urgent by a teacher the school allows: never held, pushed at high urgency.
+    pub urgent: bool,
 }
 
 /// Why an endpoint may not be registered.

@@ -29,6 +29,23 @@ pub fn may_change_notify_prefs(caller: &User, with_hours: bool) -> Result<(), Ch
     Ok(())
 }
 
+/// May `caller` send an urgent message (one that notifies a student or guardian even in
+/// their quiet hours), `granted` saying whether an admin allowed them? Only a teacher,
+/// and only with the grant. The role is checked before anything is read.
+pub fn may_send_urgent(caller: &User, granted: Option<bool>) -> Result<(), ChatError> {
+    if caller.role != Role::Teacher {
+        return Err(ChatError::forbidden(
+            "only teachers send urgent messages, with the school's permission",
+        ));
+    }
+    match granted {
+        Some(false) => Err(ChatError::forbidden(
+            "urgent messages need an admin's permission (School settings)",
+        )),
+        None | Some(true) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +73,16 @@ mod tests {
         ];
         for (role, subscribe, prefs, hours) in rows {
             let caller = user(role);
+            // Urgent sends: teachers with an admin's grant only; the role is checked
+            // before the grant is read (`None`).
+            let teacher = role == Role::Teacher;
+            assert_eq!(may_send_urgent(&caller, None).is_ok(), teacher, "{role:?}");
+            assert_eq!(
+                may_send_urgent(&caller, Some(true)).is_ok(),
+                teacher,
+                "{role:?}"
+            );
+            assert!(may_send_urgent(&caller, Some(false)).is_err(), "{role:?}");
             assert_eq!(may_subscribe_push(&caller).is_ok(), subscribe, "{role:?}");
             assert_eq!(
                 may_change_notify_prefs(&caller, false).is_ok(),

@@ -26,6 +26,9 @@ pub struct SendRequest<'a> {
     pub client_message_id: Option<&'a str>,
     /// The live connection it came on, which gets an `ack` instead of the `message` event.
     pub origin: Option<&'a ConnectionId>,
+    /// Notify the recipient even in their quiet hours: a teacher the school allows, each
+    /// one audited as `message.urgent`.
+    pub urgent: bool,
 }
 
 /// The outcome of a send.
@@ -260,6 +263,9 @@ impl ChatService {
         // Who may send as whom needs nothing read or parsed; the rest of `may_send` (a
         // participant, while linked) is what `append_if_linked` checks in its write.
         policy::may_send_as(caller, request.author)?;
+        if request.urgent {
+            policy::may_send_urgent(caller, None)?;
+        }
         let author = caller.id.clone();
         let body = MessageBody::parse(request.message_body)?;
         let client_message_id = request
@@ -276,6 +282,21 @@ impl ChatService {
         let now = self.clock.now();
         if !self.send_limiter.allow(&caller.id, now) {
             return Err(ChatError::RateLimited);
+        }
+        if let (true, Some(conversation)) = (request.urgent, &conversation) {
+            let granted = self
+                .store
+                .settings()
+                .await?
+                .urgent_senders
+                .contains(&caller.id);
+            policy::may_send_urgent(caller, Some(granted))?;
+            self.audit(
+                caller.id.as_str(),
+                AuditAction::UrgentSend,
+                conversation.to_string(),
+            )
+            .await?;
         }
         let appended = match &conversation {
             Some(conversation) => {
@@ -302,7 +323,7 @@ impl ChatService {
                 self.hub
                     .publish(&delivery, &Event::Message(message.clone()))
                     .await;
-                let quiet = self.notice_stored(&message).await;
+                let quiet = self.notice_stored(&message, request.urgent).await;
                 Ok(Sent {
                     message,
                     created: true,
@@ -310,7 +331,10 @@ impl ChatService {
                 })
             }
             Appended::Existing(message) if message.conversation_id == conversation => {
-                let quiet = self.quiet_hours_of(&message).await;
+                let quiet = match request.urgent {
+                    true => None,
+                    false => self.quiet_hours_of(&message).await,
+                };
                 Ok(Sent {
                     message,
                     created: false,

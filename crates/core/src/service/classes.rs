@@ -198,7 +198,7 @@ impl ChatService {
             self.hub
                 .publish(&delivery, &Event::Message(message.clone()))
                 .await;
-            self.notice_stored(message).await;
+            self.notice_stored(message, false).await;
         }
         let created = announced.existing.is_empty();
         let mut messages = announced.existing;

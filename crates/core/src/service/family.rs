@@ -97,6 +97,18 @@ impl ChatService {
         patch: SettingsPatch,
     ) -> Result<SchoolSettings, ChatError> {
         let actor_name = actor.authorise()?;
+        for teacher in patch.urgent_senders.iter().flatten() {
+            let record = self.store.get_user(teacher).await?;
+            let Some(record) = record else {
+                return Err(ChatError::NotFound(format!("no user {teacher}")));
+            };
+            if record.user.role != Role::Teacher {
+                return Err(ChatError::validation(
+                    ErrorCode::InvalidRole,
+                    format!("{teacher} is not a teacher; only teachers send urgent messages"),
+                ));
+            }
+        }
         let before = self.store.settings().await?;
         let after = before.patched(&patch);
         let Some(change) = after.change_from(&before) else {

@@ -179,12 +179,21 @@ impl ChatService {
     /// Hands the notifier a notice for the other participant of a message just stored,
     /// and says whether that person is in quiet hours (the sender is told when they will
     /// be notified). Never fails the send: hours that cannot be read hold nothing.
-    pub(crate) async fn notice_stored(&self, message: &Message) -> Option<QuietHours> {
-        let quiet = self.quiet_hours_of(message).await;
+    /// An `urgent` message is never held.
+    pub(crate) async fn notice_stored(
+        &self,
+        message: &Message,
+        urgent: bool,
+    ) -> Option<QuietHours> {
+        let quiet = match urgent {
+            true => None,
+            false => self.quiet_hours_of(message).await,
+        };
         self.notifier.message_stored(Notice {
             recipient: message.conversation_id.peer_of(&message.author).clone(),
             message: message.clone(),
             quiet_until: quiet.as_ref().map(|quiet| quiet.until),
+            urgent,
         });
         quiet
     }

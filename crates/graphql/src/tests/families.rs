@@ -109,6 +109,7 @@ impl Family {
                 message_body: "About the homework",
                 client_message_id: None,
                 origin: None,
+                urgent: false,
             };
             self.service.send(author, request).await.unwrap();
         }

@@ -71,6 +71,7 @@ impl School {
                 message_body: "hello",
                 client_message_id: None,
                 origin: None,
+                urgent: false,
             };
             self.service.send(&self.student, request).await.unwrap();
         }

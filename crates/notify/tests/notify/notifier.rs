@@ -59,6 +59,7 @@ fn notice(body: &str, quiet_until: Option<Timestamp>) -> Notice {
             announcement_id: None,
         },
         quiet_until,
+        urgent: false,
     }
 }
 

@@ -132,6 +132,7 @@ impl School {
             message_body: body,
             client_message_id: None,
             origin: None,
+            urgent: false,
         };
         self.nodes[node]
             .0

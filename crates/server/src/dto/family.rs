@@ -51,6 +51,10 @@ pub struct SettingsDto {
     /// An email digest quotes the messages (`true`) or only names conversations and
     /// counts. Off by default.
     pub digest_text: bool,
+    /// The teachers allowed to send urgent messages, which notify a student or guardian
+    /// even in their quiet hours (each audited as `message.urgent`).
+    #[schema(value_type = Vec<schemas::UserId>)]
+    pub urgent_senders: Vec<String>,
 }
 
 impl From<&SchoolSettings> for SettingsDto {
@@ -60,6 +64,11 @@ impl From<&SchoolSettings> for SettingsDto {
             quiet_hours: settings.quiet_hours.as_ref().map(ScheduleDto::from),
             push_preview: settings.push_preview,
             digest_text: settings.digest_text,
+            urgent_senders: settings
+                .urgent_senders
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         }
     }
 }
@@ -78,4 +87,7 @@ pub struct SettingsPatchRequest {
     pub push_preview: Option<bool>,
     /// Message text in email digests on or off.
     pub digest_text: Option<bool>,
+    /// The teachers allowed urgent sends (the whole list, replacing the one before).
+    #[schema(value_type = Option<Vec<schemas::UserId>>, max_items = 1000)]
+    pub urgent_senders: Option<Vec<String>>,
 }

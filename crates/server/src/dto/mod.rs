@@ -195,6 +195,10 @@ pub struct SendMessageRequest {
     /// Optional idempotency id, unique per author.
     #[schema(value_type = Option<schemas::ClientMessageId>)]
     pub client_message_id: Option<String>,
+    /// Notify the student or guardian even in their quiet hours. Only teachers the school
+    /// allows (`urgentSenders` in the school settings); each is audited as
+    /// `message.urgent`.
+    pub urgent: Option<bool>,
 }
 
 /// `POST /chat/mark_read` request.

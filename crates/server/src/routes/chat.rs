@@ -192,7 +192,7 @@ async fn read(
                 description = "`true` when this answers a retry with a clientMessageId already stored (nothing new was written), `false` otherwise"))),
         (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or clientMessageId (`invalid_client_message_id`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "author is not the caller, not a participant, an admin, or a pair with neither a link nor history (`forbidden`); no longer linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 403, description = "author is not the caller, not a participant, an admin, or a pair with neither a link nor history (`forbidden`); `urgent` from anyone but a teacher the school allows (`forbidden`); no longer linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 404, description = "a user in the conversationId does not exist (`not_found`; to related pairs only)", body = ErrorBody),
         (status = 409, description = "clientMessageId already used in another conversation (`client_message_id_reused`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
@@ -211,6 +211,7 @@ async fn send(
         message_body: &body.message_body,
         client_message_id: body.client_message_id.as_deref(),
         origin: None,
+        urgent: body.urgent.unwrap_or(false),
     };
     let sent = state.service.send(&caller, request).await?;
     let replayed = HeaderValue::from_static(if sent.created { "false" } else { "true" });

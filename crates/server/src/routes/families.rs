@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use classchat_core::UserId;
 use classchat_core::service::Actor;
 use classchat_core::settings::SettingsPatch;
 use serde::Deserialize;
@@ -155,11 +156,12 @@ async fn settings(
     security(("bearer" = [])),
     responses(
         (status = 200, body = SettingsDto),
-        (status = 400, description = "malformed JSON (`invalid_json`)", body = ErrorBody),
+        (status = 400, description = "malformed JSON (`invalid_json`), or a bad userId in `urgentSenders` (`invalid_user_id`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
-        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`)", body = ErrorBody),
+        (status = 404, description = "someone in `urgentSenders` does not exist (`not_found`)", body = ErrorBody),
+        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`); someone in `urgentSenders` is not a teacher (`invalid_role`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn update_settings(
@@ -176,6 +178,10 @@ async fn update_settings(
         quiet_hours,
         push_preview: body.push_preview,
         digest_text: body.digest_text,
+        urgent_senders: body
+            .urgent_senders
+            .map(|ids| ids.iter().map(|id| UserId::parse(id)).collect())
+            .transpose()?,
     };
     let settings = state
         .service

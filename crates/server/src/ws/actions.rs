@@ -48,6 +48,7 @@ pub async fn perform(
             conversation_id,
             message_body,
             client_message_id,
+            urgent,
         } => {
             let request = SendRequest {
                 conversation_id: &conversation_id,
@@ -55,6 +56,7 @@ pub async fn perform(
                 message_body: &message_body,
                 client_message_id: client_message_id.as_deref(),
                 origin: Some(origin),
+                urgent,
             };
             Some(match service.send(user, request).await {
                 Ok(sent) => ack_frame(&sent),
@@ -181,6 +183,7 @@ mod tests {
                     message_body: "a missed message",
                     client_message_id: None,
                     origin: None,
+                    urgent: false,
                 };
                 let service = &service;
                 async move { service.send(student, request).await.unwrap() }

@@ -21,6 +21,8 @@ pub enum ClientFrame {
         message_body: String,
         /// Idempotency id, echoed in the `ack` or `error`.
         client_message_id: Option<String>,
+        /// Notify the recipient even in their quiet hours (teachers the school allows).
+        urgent: bool,
     },
     /// The caller is typing.
     Typing {
@@ -61,6 +63,8 @@ struct SendMessageFields {
     conversation_id: String,
     message_body: String,
     client_message_id: Option<String>,
+    #[serde(default)]
+    urgent: bool,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +117,7 @@ impl ClientFrame {
                     conversation_id: fields.conversation_id,
                     message_body: fields.message_body,
                     client_message_id: fields.client_message_id,
+                    urgent: fields.urgent,
                 })
             }
             "typing" => {
@@ -327,6 +332,7 @@ mod tests {
                 conversation_id: "a+b".into(),
                 message_body: "hi".into(),
                 client_message_id: Some("c1".into()),
+                urgent: false,
             })
         );
         assert!(matches!(

@@ -270,3 +270,67 @@ async fn the_sender_learns_when_someone_in_quiet_hours_will_be_notified() {
     );
     socket.close().await;
 }
+
+#[tokio::test]
+async fn an_admin_allows_a_teacher_urgent_messages_which_are_never_held_and_always_audited() {
+    let app = spawn_app().await;
+    let s1 = app.login("s1").await;
+    let t1 = app.login("t1").await;
+    let admin = app.login("admin").await;
+    let (school_hours, _) = hours_three_days_on();
+    let urgent = |author: &str| json!({"conversationId": "s1+t1", "author": author, "messageBody": "the bus leaves at 7", "urgent": true});
+
+    // Not allowed yet: refused, nothing stored.
+    let before = app.read_all(&t1, "s1+t1").await.len();
+    app.post("/chat/send", &t1, urgent("t1"))
+        .await
+        .assert_error(403, "forbidden");
+    app.post("/chat/send", &s1, urgent("s1"))
+        .await
+        .assert_error(403, "forbidden");
+    assert_eq!(app.read_all(&t1, "s1+t1").await.len(), before);
+
+    // Only teachers can be allowed.
+    app.request(
+        Method::PATCH,
+        "/admin/settings",
+        Some(&admin),
+        Some(json!({"urgentSenders": ["s1"]})),
+    )
+    .await
+    .assert_error(422, "invalid_role");
+    app.request(
+        Method::PATCH,
+        "/admin/settings",
+        Some(&admin),
+        Some(json!({"urgentSenders": ["nobody"]})),
+    )
+    .await
+    .assert_error(404, "not_found");
+    let allowed = app
+        .request(
+            Method::PATCH,
+            "/admin/settings",
+            Some(&admin),
+            Some(json!({"urgentSenders": ["t1"], "quietHours": school_hours})),
+        )
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert_eq!(allowed.body["urgentSenders"], json!(["t1"]));
+
+    let sent = app.post("/chat/send", &t1, urgent("t1")).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(sent.body.get("quietUntil"), None, "{}", sent.body);
+    let normal = app.send(&t1, "s1+t1", "t1", "and bring lunch").await;
+    assert!(normal.body["quietUntil"].is_string(), "{}", normal.body);
+    let audit = app.get("/admin/audit", &admin).await.body;
+    let urgent_entries: Vec<&Value> = audit["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["action"] == "message.urgent")
+        .collect();
+    assert_eq!(urgent_entries.len(), 1, "{audit}");
+    assert_eq!(urgent_entries[0]["actor"], "t1");
+    assert_eq!(urgent_entries[0]["target"], "s1+t1");
+}

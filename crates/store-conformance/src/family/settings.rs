@@ -36,6 +36,10 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         quiet_hours: Some(weekday_hours()),
         push_preview: true,
         digest_text: true,
+        urgent_senders: vec![
+            classchat_core::UserId::parse("t1").unwrap(),
+            classchat_core::UserId::parse("t2").unwrap(),
+        ],
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
@@ -49,6 +53,7 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         quiet_hours: Some(evening_hours()),
         push_preview: false,
         digest_text: true,
+        urgent_senders: Vec::new(),
     };
     store
         .put_settings(&off)

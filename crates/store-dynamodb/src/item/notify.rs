@@ -49,6 +49,8 @@ pub(crate) const QUIET_HOURS: &str = "quietHours";
 pub(crate) const PUSH_PREVIEW: &str = "pushPreview";
 /// On the settings item: whether a digest quotes messages (BOOL; absent: off).
 pub(crate) const DIGEST_TEXT: &str = "digestText";
+/// Settings: the teachers allowed urgent sends, a string set (absent when nobody).
+pub(crate) const URGENT_SENDERS: &str = "urgentSenders";
 
 /// The lowercase hex SHA-256 of an endpoint: 64 characters whatever the URL's length (up
 /// to 1,024), so it fits a sort key after its prefix and names the endpoint's partition.

@@ -256,6 +256,7 @@ async fn an_announcement_is_one_send_and_has_a_limit_of_its_own() {
                 message_body: "one more",
                 client_message_id: None,
                 origin: None,
+                urgent: false,
             },
         )
         .await;

@@ -68,6 +68,7 @@ fn send<'a>(conversation: &'a str, author: &'a User, body: &'a str) -> SendReque
         message_body: body,
         client_message_id: None,
         origin: None,
+        urgent: false,
     }
 }
 

@@ -31,6 +31,7 @@ async fn send(
         message_body: "hello",
         client_message_id: client_id,
         origin: None,
+        urgent: false,
     };
     school.service.send(caller, request).await.unwrap()
 }
@@ -248,4 +249,74 @@ async fn settings_changes_are_limited_before_anything_is_read() {
         .unwrap_err();
     assert_eq!(again.code(), ErrorCode::RateLimited);
     assert!(school.store.take_calls().is_empty());
+}
+
+#[tokio::test]
+async fn urgent_sends_bypass_a_students_quiet_hours_for_allowed_teachers_only_and_are_audited() {
+    let school = School::new();
+    let (student, teacher) = pair(&school).await;
+    let other = school.user("t2", Role::Teacher).await;
+    school.link(&other, &student).await;
+    let quiet = SettingsPatch {
+        quiet_hours: Some(Some(schedule("UTC|mon,tue,wed,thu,fri 10:00-21:00"))),
+        urgent_senders: Some(vec![teacher.id.clone()]),
+        ..SettingsPatch::default()
+    };
+    school
+        .service
+        .update_settings(Actor::Operator, quiet)
+        .await
+        .unwrap();
+    let urgent = |conversation: &'static str, author: &'static str| SendRequest {
+        conversation_id: conversation,
+        author,
+        message_body: "the trip leaves at 7",
+        client_message_id: None,
+        origin: None,
+        urgent: true,
+    };
+    // A student is refused before anything is read; a teacher without the grant after
+    // the settings are read, with nothing stored or audited.
+    school.store.take_calls();
+    let refused = school
+        .service
+        .send(&student, urgent("s1+t1", "s1"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    assert!(school.store.take_calls().is_empty());
+    let audit_before = school.store.audit_log().await.len();
+    let refused = school
+        .service
+        .send(&other, urgent("s1+t2", "t2"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden);
+    assert!(!school.store.take_calls().contains(&"append_if_linked"));
+    assert_eq!(school.store.audit_log().await.len(), audit_before);
+
+    // The allowed teacher's urgent message is not held, and is audited.
+    let sent = school
+        .service
+        .send(&teacher, urgent("s1+t1", "t1"))
+        .await
+        .unwrap();
+    assert_eq!(sent.quiet, None);
+    let notice = school
+        .notifier
+        .taken
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(notice.urgent && notice.quiet_until.is_none());
+    let audit = school.store.audit_log().await;
+    let newest = audit.first().unwrap();
+    assert_eq!(newest.action, crate::store::AuditAction::UrgentSend);
+    assert_eq!(newest.actor, "t1");
+    assert_eq!(newest.target, "s1+t1");
+    // Without `urgent`, the same teacher's message waits like anyone's.
+    let normal = send(&school, &teacher, "s1+t1", None).await;
+    assert!(normal.quiet.is_some());
 }

@@ -18,6 +18,7 @@ fn request<'a>(conversation: &'a str, author: &'a str, body: &'a str) -> SendReq
         message_body: body,
         client_message_id: None,
         origin: None,
+        urgent: false,
     }
 }
 
