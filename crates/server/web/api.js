@@ -230,6 +230,11 @@ export function readPage(conversationId, { limit = 50, before, after } = {}) {
   return request('GET', '/chat/read', { query: { conversationId, limit, before, after } });
 }
 
+/**
+ * Sends a message; answers the stored message, with `quietUntil` (when the recipient will
+ * be notified) and `quietHours` (their notification hours, in words) when the recipient is
+ * outside their notification hours.
+ */
 export function sendMessage(conversationId, messageBody, clientMessageId) {
   return request('POST', '/chat/send', {
     body: { conversationId, author: session.user.userId, messageBody, clientMessageId },
@@ -238,6 +243,32 @@ export function sendMessage(conversationId, messageBody, clientMessageId) {
 
 export function markRead(conversationId, timestamp) {
   return request('POST', '/chat/mark_read', { body: { conversationId, timestamp } });
+}
+
+// --- Notifications -----------------------------------------------------------------------
+
+/**
+ * The caller's notification settings: {push, emailDigest, hours, schoolHours,
+ * vapidPublicKey, subscriptions: [{endpoint, created}]}. `hours` is a teacher's own office
+ * hours, `schoolHours` the school's for students and guardians (each a schedule
+ * {timeZone, hours: [{days, from, to}]}, or null); `vapidPublicKey` is null when the server
+ * sends no push notifications.
+ */
+export const getNotificationSettings = () => request('GET', '/me/notifications');
+
+/** Changes some of {push, emailDigest, hours} (`hours`: teachers only); answers them all. */
+export function updateNotificationSettings(changes) {
+  return request('PATCH', '/me/notifications', { body: changes });
+}
+
+/** Gives the server this browser's push subscription (`PushSubscription.toJSON()`). */
+export function addPushSubscription(subscription) {
+  return request('POST', '/me/push-subscriptions', { body: subscription });
+}
+
+/** Stops pushes to a device of the caller's, by its subscription's endpoint. */
+export function removePushSubscription(endpoint) {
+  return request('DELETE', '/me/push-subscriptions', { query: { endpoint } });
 }
 
 // --- Classes (from the roster) ---------------------------------------------------------
@@ -329,7 +360,10 @@ export function removeGuardian(guardianId, studentId) {
   return request('DELETE', '/admin/guardians', { query: { guardianId, studentId } });
 }
 
-/** The school's settings: {guardianOversight}. */
+/**
+ * The school's settings: {guardianOversight, quietHours (a schedule, or null), pushPreview,
+ * digestText}.
+ */
 export const getSettings = () => request('GET', '/admin/settings');
 
 /** Changes some settings; answers all of them as they now are. */

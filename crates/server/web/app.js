@@ -1,8 +1,11 @@
 // Entry point: chooses between the sign-in page and the signed-in screen for the user's
 // role, owns the top bar, toasts and hash routing (#/c/<conversationId> for a
-// conversation, #/admin/<tab> for admins), and sends an expired session back to sign-in.
+// conversation, #/settings for notifications, #/admin/<tab> for admins), and sends an
+// expired session back to sign-in. After sign-in it registers the service worker for
+// notifications (never subscribing by itself); signing out unsubscribes this device.
 
 import * as api from './api.js';
+import * as push from './push.js';
 import { h, avatar, replace } from './dom.js';
 import { loginView } from './views/login.js';
 import { ChatScreen } from './views/chat.js';
@@ -12,6 +15,7 @@ const root = document.getElementById('app');
 const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
 let screen = null;
 let connection = null;
+let settingsLink = null;
 
 // [full text, short text for narrow screens]
 const STATUS_TEXT = {
@@ -49,7 +53,11 @@ function expired() {
   showLogin('Your session has expired. Please sign in again.');
 }
 
-function signOut() {
+async function signOut(event) {
+  event.currentTarget.disabled = true;
+  // While the token still works: the next person on this computer must not get this
+  // user's notifications.
+  if (api.currentSession()?.user.role !== 'admin') await push.leave();
   api.endSession();
   showLogin('You have signed out.');
   window.history.replaceState(null, '', window.location.pathname);
@@ -63,8 +71,12 @@ function topBar(user) {
   return h(
     'header',
     { class: 'topbar' },
-    h('a', { class: 'brand', href: user.role === 'admin' ? '#/admin/users' : '#/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'classchat'),
+    h('a', { class: 'brand', href: user.role === 'admin' ? '#/admin/users' : '#/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), h('span', { class: 'brand-name' }, 'classchat')),
     connection,
+    (settingsLink = user.role === 'admin'
+      ? null
+      : h('a', { class: 'button small ghost settings-link', href: '#/settings', title: 'Notifications' },
+        h('span', { class: 'bell', 'aria-hidden': 'true' }), h('span', { class: 'settings-text' }, 'Notifications'))),
     h(
       'div',
       { class: 'user-chip' },
@@ -99,6 +111,7 @@ function showApp(session) {
   );
   screen.start();
   route();
+  if (session.user.role !== 'admin') push.register().then(() => push.adopt(session.user.userId));
 }
 
 // Hash links would be taken as routes; move focus instead.
@@ -114,12 +127,21 @@ function route() {
     screen.route(path.startsWith('admin/') ? path.slice('admin/'.length) : 'users');
     return;
   }
+  settingsLink?.setAttribute('aria-current', path === 'settings' ? 'page' : 'false');
+  if (path === 'settings') {
+    screen.showSettings();
+    return;
+  }
   const match = /^c\/(.+)$/.exec(path);
   screen.open(match ? decodeURIComponent(match[1]) : null);
 }
 
 api.setUnauthorizedHandler(expired);
 window.addEventListener('hashchange', route);
+// A notification clicked while classchat is open here: show its conversation.
+push.listen((hash) => {
+  if (screen) navigate(hash || '#/');
+});
 
 const session = api.loadSession();
 if (session) showApp(session);

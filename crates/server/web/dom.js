@@ -146,6 +146,8 @@ const fullDateFormat = new Intl.DateTimeFormat(undefined, {
   weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
 });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dayDateFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+const longDateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 /** Server timestamps are RFC 3339 UTC with microseconds; Date keeps milliseconds. */
 export function parseTime(timestamp) {
@@ -190,6 +192,26 @@ export function dayKey(timestamp) {
 /** Full local date and time, for tooltips and the audit log. */
 export function fullTime(timestamp) {
   return fullFormat.format(parseTime(timestamp));
+}
+
+/**
+ * A time to come, in the reader's local time: "08:00 today", "08:00 tomorrow", or
+ * "08:00 on Mon 7 Dec".
+ */
+export function laterTime(timestamp) {
+  const date = parseTime(timestamp);
+  const now = new Date();
+  const tomorrow = new Date(now);
+  tomorrow.setDate(now.getDate() + 1);
+  const time = timeFormat.format(date);
+  if (sameDay(date, now)) return `${time} today`;
+  if (sameDay(date, tomorrow)) return `${time} tomorrow`;
+  return `${time} on ${dayDateFormat.format(date)}`;
+}
+
+/** "3 Dec 2025": a local date without the time. */
+export function dateOnly(timestamp) {
+  return longDateFormat.format(parseTime(timestamp));
 }
 
 const numberFormat = new Intl.NumberFormat('en');

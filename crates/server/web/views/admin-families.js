@@ -2,8 +2,8 @@
 // `guardian`) linked to a student may message each teacher of that student, in their own
 // conversation with the teacher; removing the link keeps those conversations readable but
 // stops new messages. The list can be narrowed to one person on the server
-// (#/admin/families?userId=…), then by name here. Settings holds the switch that lets
-// guardians read (never write) their children's conversations with teachers.
+// (#/admin/families?userId=…), then by name here. Whether guardians may read (never
+// write) their children's conversations is a school setting (admin-settings.js).
 
 import * as api from '../api.js';
 import { h, avatar, bidi, isolate, replace, show, formatCount, debounce } from '../dom.js';
@@ -241,79 +241,5 @@ export class FamiliesPanel {
       }
       this.context.toast(api.describeError(error), 'error');
     }
-  }
-}
-
-/** The school's settings: for now, whether guardians may read their children's conversations. */
-export class SettingsPanel {
-  constructor(context) {
-    this.context = context;
-    this.oversight = h('input', {
-      id: 'setting-guardian-oversight',
-      type: 'checkbox',
-      role: 'switch',
-      class: 'switch',
-      disabled: true,
-      'aria-describedby': 'setting-guardian-oversight-hint',
-      onchange: () => this.save(),
-    });
-    this.status = h('p', { class: 'form-status', role: 'status' });
-    this.element = h(
-      'div',
-      { class: 'admin-panel' },
-      h('h1', { class: 'panel-title' }, 'Settings'),
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'settings-families-title' },
-        h('h2', { id: 'settings-families-title' }, 'Families'),
-        h(
-          'div',
-          { class: 'setting' },
-          this.oversight,
-          h('label', { for: 'setting-guardian-oversight', class: 'setting-label' }, 'Guardians may read their children’s conversations'),
-        ),
-        h(
-          'p',
-          { id: 'setting-guardian-oversight-hint', class: 'field-hint setting-hint' },
-          'Guardians can then read, never write, the conversations of their children with teachers. ',
-          'Each read is recorded in the audit log, and the students are told that their family can read their messages.',
-        ),
-        this.status,
-      ),
-    );
-  }
-
-  async show() {
-    replace(this.status);
-    this.oversight.disabled = true;
-    try {
-      this.apply(await api.getSettings());
-    } catch (error) {
-      if (error.status !== 401) replace(this.status, h('span', { class: 'error-text' }, api.describeError(error)));
-    }
-  }
-
-  apply(settings) {
-    this.oversight.checked = Boolean(settings.guardianOversight);
-    this.oversight.disabled = false;
-  }
-
-  async save() {
-    const wanted = this.oversight.checked;
-    this.oversight.disabled = true;
-    replace(this.status, 'Saving…');
-    try {
-      const settings = await api.updateSettings({ guardianOversight: wanted });
-      this.apply(settings);
-      replace(this.status, settings.guardianOversight
-        ? 'Saved. Guardians can now read their children’s conversations with teachers.'
-        : 'Saved. Guardians can no longer read their children’s conversations.');
-    } catch (error) {
-      if (error.status === 401) return;
-      this.oversight.checked = !wanted;
-      this.oversight.disabled = false;
-      replace(this.status, h('span', { class: 'error-text' }, `Not saved. ${api.describeError(error)}`));
-    }
-    this.oversight.focus();
   }
 }

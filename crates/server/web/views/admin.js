@@ -1,5 +1,6 @@
 // The admin's screen: people, links, families (guardians), the roster import, the
-// school's settings, the audit log, and a read-only conversation viewer.
+// school's settings (families and notifications), the audit log, and a read-only
+// conversation viewer.
 // Admins never take part in conversations, so there is no live connection here; every
 // conversation read is audited by the server, and the viewer says so before loading.
 
@@ -9,7 +10,8 @@ import { ChatState } from '../state.js';
 import { ConversationView } from './conversation.js';
 import { UsersPanel } from './admin-users.js';
 import { LinksPanel } from './admin-links.js';
-import { FamiliesPanel, SettingsPanel } from './admin-families.js';
+import { FamiliesPanel } from './admin-families.js';
+import { SettingsPanel } from './admin-settings.js';
 import { AuditPanel } from './admin-audit.js';
 import { RosterPanel } from './admin-roster.js';
 

@@ -7,6 +7,10 @@
 // student does in `<studentId>+<teacherId>`. Where the school allows guardian oversight
 // (`get_teachers?user_name=<child>` answers rather than 403), they may also read each
 // child's conversations, read-only: loaded with /chat/read, never marked read or written.
+//
+// A send to someone outside their notification hours is acked with when they will be
+// notified; the conversation says so under the messages until the next send, or until
+// another conversation is opened. "Notifications" (#/settings) opens in the same pane.
 
 import * as api from '../api.js';
 import { h, bidi, isolate, namesText, replace, show } from '../dom.js';
@@ -14,6 +18,7 @@ import { LiveConnection } from '../live.js';
 import { ChatState } from '../state.js';
 import { ContactsView } from './contacts.js';
 import { ConversationView } from './conversation.js';
+import { NotificationsView } from './notifications.js';
 import { StudentPicker } from './picker.js';
 
 const ACK_TIMEOUT_MS = 10_000; // no ack by then: resend over REST (same clientMessageId)
@@ -34,6 +39,7 @@ export class ChatScreen {
     this.familyCanRead = false; // a student's: their family may read their conversations
     this.state = new ChatState(this.me);
     this.view = null;
+    this.settings = null; // the Notifications page, while it is shown
     this.openId = null;
     this.ackTimers = new Map();
     this.refreshing = null;
@@ -91,6 +97,7 @@ export class ChatScreen {
     this.destroyed = true;
     this.live.stop();
     this.view?.destroy();
+    this.settings?.destroy();
     this.contacts.destroy();
     clearTimeout(this.expiryTimer);
     for (const timer of this.ackTimers.values()) clearTimeout(timer);
@@ -187,6 +194,8 @@ export class ChatScreen {
     if (this.view?.id === conversationId) return;
     this.view?.destroy();
     this.view = null;
+    this.settings?.destroy();
+    this.settings = null;
     if (!conversationId) {
       this.showEmptyPane();
       return;
@@ -217,6 +226,20 @@ export class ChatScreen {
     this.view.start().then(() => this.maybeMarkRead());
     this.view.showTyping();
     this.view.focus();
+  }
+
+  /** The Notifications page (#/settings), in the conversation's pane. */
+  showSettings() {
+    this.openId = null;
+    this.contacts.setOpen(null);
+    this.element.classList.add('has-open'); // on a phone, a screen of its own
+    this.view?.destroy();
+    this.view = null;
+    if (this.settings) return;
+    this.settings = new NotificationsView({ me: this.me, onBack: () => this.hooks.navigate('#/') });
+    replace(this.pane, this.settings.element);
+    this.settings.start();
+    this.settings.focus();
   }
 
   /**
@@ -324,8 +347,9 @@ export class ChatScreen {
     const pending = this.state.pendingMessage(clientMessageId);
     if (!pending || pending.status !== 'pending') return;
     try {
-      const message = await api.sendMessage(pending.conversationId, pending.messageBody, clientMessageId);
+      const { quietUntil, quietHours, ...message } = await api.sendMessage(pending.conversationId, pending.messageBody, clientMessageId);
       this.state.addMessages([message]);
+      this.noteQuiet(pending.conversationId, { quietUntil, quietHours });
     } catch (error) {
       if (error.status === 401) return; // the app is already back at the login page
       this.state.setPendingStatus(clientMessageId, 'failed', api.describeError(error));
@@ -348,6 +372,19 @@ export class ChatScreen {
     })));
   }
 
+  /**
+   * After a send is stored: whether its recipient is outside their notification hours
+   * (`quietUntil`, when they will be notified, and `quietHours`, the hours in words), said
+   * in the conversation if it is still open. A send without `quietUntil` clears it.
+   */
+  noteQuiet(conversationId, { quietUntil, quietHours }) {
+    if (!this.view || this.view.id !== conversationId) return;
+    const contact = this.state.contact(conversationId);
+    this.view.setQuietNotice(quietUntil && contact
+      ? { name: contact.peerName, until: quietUntil, hours: typeof quietHours === 'string' ? quietHours : null }
+      : null);
+  }
+
   // --- Live frames ---------------------------------------------------------------------
 
   frame(frame) {
@@ -359,6 +396,7 @@ export class ChatScreen {
         clearTimeout(this.ackTimers.get(frame.clientMessageId));
         this.ackTimers.delete(frame.clientMessageId);
         this.state.addMessages([frame.message]);
+        this.noteQuiet(frame.message.conversationId, frame);
         break;
       case 'error':
         if (frame.clientMessageId && this.state.pendingMessage(frame.clientMessageId)) {

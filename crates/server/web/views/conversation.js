@@ -4,9 +4,10 @@
 // the chat box; copies of a class announcement are marked as such. Admins get the same
 // view read-only, with a notice that the read is audited; so do guardians reading their
 // child's conversation, where the school allows it. A student whose family may read their
-// conversations is told so under the header.
+// conversations is told so under the header. After a send to someone outside their
+// notification hours, a note above the chat box says when they will be notified.
 
-import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime } from '../dom.js';
+import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime, laterTime } from '../dom.js';
 import { Composer } from './composer.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // messages closer than this from one author are grouped
@@ -60,6 +61,7 @@ export class ConversationView {
       'New messages ↓',
     );
     this.typing = h('div', { class: 'typing-indicator', 'aria-live': 'polite' });
+    this.quietNote = h('p', { class: 'quiet-notice', role: 'status' });
     this.composer = options.readOnly
       ? null
       : new Composer({ peerName: this.peer.name, onSend: options.onSend, onTyping: options.onTyping });
@@ -96,6 +98,7 @@ export class ConversationView {
       )),
       h('div', { class: 'scroller-wrap' }, this.scroller, this.newPill),
       this.typing,
+      !options.readOnly && this.quietNote,
       this.composer?.element,
     );
 
@@ -134,6 +137,25 @@ export class ConversationView {
   /** Shows or hides the note that the student's family can read this conversation. */
   setFamilyCanRead(visible) {
     show(this.familyNote, Boolean(visible));
+  }
+
+  /**
+   * The note that the peer is outside their notification hours: {name, until (RFC 3339),
+   * hours (in words, or null)}, or null to remove it.
+   */
+  setQuietNotice(quiet) {
+    if (!quiet) {
+      replace(this.quietNote);
+      return;
+    }
+    const when = h('time', { datetime: quiet.until, title: fullTime(quiet.until) }, laterTime(quiet.until));
+    replace(
+      this.quietNote,
+      quiet.hours
+        ? [bidi(quiet.name), '’s notification hours are ', bidi(quiet.hours), '. ']
+        : [bidi(quiet.name), ' is outside their notification hours. '],
+      'They will be notified at ', when, '.',
+    );
   }
 
   setComposerEnabled(enabled, reason) {
