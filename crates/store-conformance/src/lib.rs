@@ -48,7 +48,9 @@
 //!   school's settings (guardian oversight, and the notification settings: quiet hours,
 //!   push previews, digest text).
 //! - `notify`: each user's notification preferences and their browsers' push
-//!   subscriptions (one owner per endpoint, at most ten per user).
+//!   subscriptions (one owner per endpoint, at most ten per user); pending notifications
+//!   (merged per user and kind, listed by due time, taken at most once) and the leases of
+//!   background jobs (one holder until it lapses).
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -110,12 +112,15 @@ pub use messages::{
     has_messages_and_conversations_are_isolated,
 };
 pub use notify::{
+    a_lease_has_one_holder_until_it_lapses,
     an_eleventh_subscription_older_than_the_rest_is_dropped,
-    an_endpoint_registered_by_another_user_moves_to_them, notify_prefs_are_the_default_until_put,
-    push_subscriptions_are_oldest_first_then_by_endpoint, put_notify_prefs_replaces_them_whole,
+    an_endpoint_registered_by_another_user_moves_to_them,
+    due_pending_lists_those_due_earliest_first_then_by_user,
+    notify_prefs_are_the_default_until_put, push_subscriptions_are_oldest_first_then_by_endpoint,
+    put_notify_prefs_replaces_them_whole, put_pending_merges_keeping_the_earlier_due_and_since,
     putting_the_same_endpoint_replaces_its_keys,
     remove_push_subscription_removes_only_the_callers_own,
-    the_eleventh_subscription_removes_the_oldest,
+    take_pending_takes_only_what_is_stored_once, the_eleventh_subscription_removes_the_oldest,
 };
 pub use paging::{
     read_cursors_are_exclusive, read_without_cursor_returns_newest_page,
@@ -220,6 +225,10 @@ macro_rules! conformance_suite {
             the_eleventh_subscription_removes_the_oldest,
             an_eleventh_subscription_older_than_the_rest_is_dropped,
             remove_push_subscription_removes_only_the_callers_own,
+            due_pending_lists_those_due_earliest_first_then_by_user,
+            put_pending_merges_keeping_the_earlier_due_and_since,
+            take_pending_takes_only_what_is_stored_once,
+            a_lease_has_one_holder_until_it_lapses,
         }
     };
 }

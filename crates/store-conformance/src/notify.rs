@@ -1,7 +1,10 @@
 //! Notifications in the store: each user's preferences ([`Store::notify_prefs`],
 //! [`Store::put_notify_prefs`]) in `prefs`, and their browsers' push subscriptions
 //! ([`Store::push_subscriptions`], [`Store::put_push_subscription`],
-//! [`Store::remove_push_subscription`]) in `push`. The school's notification settings
+//! [`Store::remove_push_subscription`]) in `push`; notifications that wait until they
+//! are sent ([`Store::put_pending`], [`Store::due_pending`], [`Store::take_pending`]) in
+//! `pending`, and the leases that let one node at a time send them
+//! ([`Store::try_lease`]) in `leases`. The school's notification settings
 //! (quiet hours, previews) are checked with the other settings, in `family::settings`.
 //!
 //! An endpoint is unique across users, so every check makes its endpoints from its
@@ -9,9 +12,17 @@
 //!
 //! [`Store`]: classchat_core::store::Store
 
+mod leases;
+mod pending;
 mod prefs;
 mod push;
 
+pub use leases::a_lease_has_one_holder_until_it_lapses;
+pub use pending::{
+    due_pending_lists_those_due_earliest_first_then_by_user,
+    put_pending_merges_keeping_the_earlier_due_and_since,
+    take_pending_takes_only_what_is_stored_once,
+};
 pub use prefs::{notify_prefs_are_the_default_until_put, put_notify_prefs_replaces_them_whole};
 pub use push::{
     an_eleventh_subscription_older_than_the_rest_is_dropped,

@@ -15,7 +15,9 @@ use classchat_core::{
 use std::collections::HashMap;
 
 mod notify;
+mod pending;
 pub(crate) use notify::*;
+pub(crate) use pending::*;
 
 /// An item as the SDK returns it.
 pub(crate) type Item = HashMap<String, AttributeValue>;

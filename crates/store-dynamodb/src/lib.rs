@@ -26,6 +26,9 @@
 //! | user | `push#<hex SHA-256 of the endpoint>` | endpoint, p256dh, auth, created (S) | one push subscription of the user's (at most ten) |
 //! | user | `pushes` | version (N) | bumped by every registration for the user, on condition that it is unchanged, so racing ones cannot exceed the limit |
 //! | `#push#<hex SHA-256 of the endpoint>` | `owner` | ownerId, endpoint | whose the endpoint is: one user at a time; moving it conditions on this (a partition per endpoint, since registrations come at user rate) |
+//! | user | `pending#<kind>` | due, since (S) | the user's pending notification of that kind (one at most: a second merges into it); every change of it and of its listing item conditions on this |
+//! | `#pending` | `<due>#<userId>#<kind>` | recipientId, kind, due, since | the same notification listed by due time: those due by a time are one Query (`sk <= "<now>~"`), in the order they are sent; written only with the pointer above, in one transaction. One partition, not shards: see `pending` |
+//! | `#leases` | job name | holder, until (S) | who runs a background job, until when; taken or renewed by one conditional PutItem |
 //! | `#users` | userId | displayName, role, disabled | `list_users` in id order |
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
@@ -48,14 +51,17 @@
 //! `#guardians`, a user's family links one Query over `via#`, the family contact list
 //! that Query plus batch reads of the summaries of those conversations and of the
 //! people's profiles, the settings one GetItem, a user's notification preferences one
-//! GetItem and their push subscriptions one Query over `push#`. The user-partition
+//! GetItem and their push subscriptions one Query over `push#`, the pending
+//! notifications due by a time one Query of `#pending`. The user-partition
 //! prefixes `ann#`, `annc#` and `cls#` all sort before `conv#`, and `ward#`, `wardship`,
-//! `via#`, `notify`, `push#` and `pushes` after `link$`, so no Query of another prefix or
-//! range ever reads them. The fixed partitions
+//! `via#`, `notify`, `pending#`, `push#` and `pushes` after `link$`, so no Query of another
+//! prefix or range ever reads them. The fixed partitions
 //! take only admin-rate writes (user, link and guardian changes, audit entries), far
 //! below a partition's limits, but for a roster import's burst: it writes a few
 //! transactions at a time and retries those throttled, and an import cut short converges
-//! when run again. No GSI on
+//! when run again; `#pending` takes a write when a user's notification is created,
+//! brought forward or taken (not for every message it covers), and `#leases` a renewal
+//! every few seconds per node. No GSI on
 //! UserInfo: every listing above is strongly consistent, which a GSI could not be.
 //!
 //! **`Connections`** — partition key `connectionId` (S); `userId`, `connectedAt`, `ttl`
@@ -70,7 +76,9 @@
 //! duplicates when it is made again (see `announcements`). A push subscription's
 //! registration conditions on the endpoint's owner item and the user's `pushes` version,
 //! so a racing move of the endpoint or registration for the user makes it plan again
-//! (see `notify`). Changes of a student's family
+//! (see `notify`). A pending notification's pointer and listing item change together in
+//! one transaction conditioned on the pointer as read, so a merge never loses a racing
+//! one and a take succeeds once (see `pending`). Changes of a student's family
 //! links (their teacher and guardian links) are serialised on the student's `wardship`
 //! version, so the family-link items they write from a read never go stale (see `family`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
@@ -84,7 +92,8 @@
 //! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
 //! (contact lists), `family` (guardian links, family links, family contact lists),
 //! `settings` (the school's settings), `notify` (notification preferences and push
-//! subscriptions), `roster` (roster imports), `classes` (classes as
+//! subscriptions), `pending` (pending notifications), `leases` (background jobs' leases),
+//! `roster` (roster imports), `classes` (classes as
 //! members read them), `announcements` (class announcements), `audit`, `item` (key
 //! layout and item
 //! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
@@ -101,10 +110,12 @@ mod contacts;
 mod error;
 mod family;
 mod item;
+mod leases;
 mod messages;
 mod notify;
 mod ops;
 mod pages;
+mod pending;
 mod read_marker;
 mod roster;
 mod settings;
@@ -403,36 +414,26 @@ impl Store for DynamoStore {
         notify::remove_subscription(self, user, endpoint).await
     }
 
-    async fn put_pending(&self, _pending: &Pending) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError> {
+        pending::put(self, pending).await
     }
 
-    async fn due_pending(
-        &self,
-        _now: Timestamp,
-        _limit: usize,
-    ) -> Result<Vec<Pending>, StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        pending::due(self, now, limit).await
     }
 
-    async fn take_pending(&self, _pending: &Pending) -> Result<bool, StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError> {
+        pending::take(self, pending).await
     }
 
     async fn try_lease(
         &self,
-        _name: &str,
-        _holder: &str,
-        _now: Timestamp,
-        _until: Timestamp,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
     ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("leases: not yet stored".into()))
+        leases::try_take(self, name, holder, now, until).await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -26,11 +26,13 @@ mod push;
 pub(crate) use push::{put_subscription, remove_subscription, subscriptions};
 
 use crate::DynamoStore;
-use crate::error::classify;
-use crate::item::{EMAIL_DIGEST, HOURS, NOTIFY, PUSH, get_bool, get_schedule, s, user_info_key};
+use crate::error::{classify, corrupt};
+use crate::item::{
+    EMAIL, EMAIL_DIGEST, HOURS, NOTIFY, PUSH, get_bool, get_schedule, s, user_info_key,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::UserId;
-use classchat_core::notify::Schedule;
+use classchat_core::notify::{EmailAddress, Schedule};
 use classchat_core::store::{NotifyPrefs, StoreError};
 
 /// `user`'s preferences: one consistent GetItem, the defaults when there is no item.
@@ -51,6 +53,13 @@ pub(crate) async fn prefs(store: &DynamoStore, user: &UserId) -> Result<NotifyPr
         push: get_bool(&item, PUSH)?,
         email_digest: get_bool(&item, EMAIL_DIGEST)?,
         hours: get_schedule(&item, HOURS)?,
+        email: match item.get(EMAIL) {
+            Some(value) => {
+                let raw = value.as_s().map_err(|_| corrupt(EMAIL))?;
+                Some(EmailAddress::parse(raw).map_err(|_| corrupt(EMAIL))?)
+            }
+            None => None,
+        },
     })
 }
 
@@ -68,6 +77,9 @@ pub(crate) async fn put_prefs(
     );
     if let Some(hours) = &prefs.hours {
         item.insert(HOURS.to_owned(), s(Schedule::encode(hours)));
+    }
+    if let Some(email) = &prefs.email {
+        item.insert(EMAIL.to_owned(), s(email.to_string()));
     }
     store
         .client

@@ -13,6 +13,10 @@
 //! - `notify`: each user's notification preferences (`notify_prefs`) and their browsers'
 //!   push subscriptions (`push_subscriptions`, one owner per endpoint, the oldest trimmed
 //!   in the same transaction).
+//! - `pending`: notifications that wait (`pending_notices`, one per user and kind, merged
+//!   by one upsert, taken by a DELETE that names what was read, so each is sent once).
+//! - `leases`: who runs a background job (`leases`), taken or renewed by one conditional
+//!   upsert.
 //! - `rows`, `error`: row decoding and error classification.
 //!
 //! # Durability
@@ -33,9 +37,11 @@ mod contacts;
 mod error;
 mod family;
 mod files;
+mod leases;
 mod messages;
 mod migrations;
 mod notify;
+mod pending;
 mod roster;
 mod rows;
 mod settings;
@@ -414,36 +420,37 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn put_pending(&self, _pending: &Pending) -> Result<(), StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError> {
+        let notice = pending.clone();
+        self.writer
+            .run(move |connection| pending::put(connection, &notice))
+            .await
     }
 
-    async fn due_pending(
-        &self,
-        _now: Timestamp,
-        _limit: usize,
-    ) -> Result<Vec<Pending>, StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError> {
+        self.readers
+            .run(move |connection| pending::due(connection, now, limit))
+            .await
     }
 
-    async fn take_pending(&self, _pending: &Pending) -> Result<bool, StoreError> {
-        Err(StoreError::Internal(
-            "pending notifications: not yet stored".into(),
-        ))
+    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError> {
+        let notice = pending.clone();
+        self.writer
+            .run(move |connection| pending::take(connection, &notice))
+            .await
     }
 
     async fn try_lease(
         &self,
-        _name: &str,
-        _holder: &str,
-        _now: Timestamp,
-        _until: Timestamp,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
     ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("leases: not yet stored".into()))
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.writer
+            .run(move |connection| leases::try_take(connection, &name, &holder, now, until))
+            .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

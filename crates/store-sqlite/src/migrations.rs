@@ -189,6 +189,38 @@ ALTER TABLE settings ADD COLUMN quiet_hours TEXT;
 ALTER TABLE settings ADD COLUMN push_preview INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE settings ADD COLUMN digest_text INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Notifications that wait, and who runs background jobs.
+    //
+    // `pending_notices` is at most one row per user and kind (`PendingKind::as_str`): a
+    // second notice merges into the first, keeping the earlier `due` and `since` (both in
+    // microseconds). Its index lists those due by a time in the order they are sent:
+    // earliest first, then by user and kind, so the listing reads only the rows it returns.
+    //
+    // `leases` is one row per background job: who holds it and until when (microseconds).
+    // Rows are never deleted; a lapsed one is taken over in place.
+    r#"
+CREATE TABLE pending_notices (
+    user_id TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    due     INTEGER NOT NULL,
+    since   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX pending_notices_by_due ON pending_notices (due, user_id, kind);
+
+CREATE TABLE leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+    // Email digests go to `notify_prefs.email` (NULL: none). `settings.urgent_senders` is
+    // the teachers allowed urgent messages, their userIds separated by spaces (a userId
+    // has none), in order; empty for nobody.
+    r#"
+ALTER TABLE notify_prefs ADD COLUMN email TEXT;
+ALTER TABLE settings ADD COLUMN urgent_senders TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.

@@ -10,30 +10,38 @@
 use crate::error::classify;
 use crate::rows::{schedule, timestamp};
 use classchat_core::UserId;
-use classchat_core::notify::Schedule;
 use classchat_core::notify::subscription::MAX_SUBSCRIPTIONS_PER_USER;
+use classchat_core::notify::{EmailAddress, Schedule};
 use classchat_core::store::{NotifyPrefs, PushSubscription, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// `user`'s preferences, or [`NotifyPrefs::default`] if they never stored any.
 pub(crate) fn prefs(connection: &Connection, user: &UserId) -> Result<NotifyPrefs, StoreError> {
-    let row: Option<(bool, bool, Option<String>)> = connection
-        .prepare_cached("SELECT push, email_digest, hours FROM notify_prefs WHERE user_id = ?1")
+    type Row = (bool, bool, Option<String>, Option<String>);
+    let row: Option<Row> = connection
+        .prepare_cached(
+            "SELECT push, email_digest, hours, email FROM notify_prefs WHERE user_id = ?1",
+        )
         .and_then(|mut statement| {
             statement
                 .query_row([user.as_str()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })
                 .optional()
         })
         .map_err(classify)?;
-    let Some((push, email_digest, hours)) = row else {
+    let Some((push, email_digest, hours, email)) = row else {
         return Ok(NotifyPrefs::default());
     };
+    let email = email
+        .map(|email| EmailAddress::parse(&email))
+        .transpose()
+        .map_err(|_| StoreError::Internal("a stored email address is unreadable".into()))?;
     Ok(NotifyPrefs {
         push,
         email_digest,
         hours: schedule(hours.as_deref())?,
+        email,
     })
 }
 
@@ -46,18 +54,21 @@ pub(crate) fn put_prefs(
     let hours = prefs.hours.as_ref().map(Schedule::encode);
     connection
         .prepare_cached(
-            "INSERT INTO notify_prefs (user_id, push, email_digest, hours) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO notify_prefs (user_id, push, email_digest, hours, email)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (user_id) DO UPDATE SET
                 push = excluded.push,
                 email_digest = excluded.email_digest,
-                hours = excluded.hours",
+                hours = excluded.hours,
+                email = excluded.email",
         )
         .and_then(|mut statement| {
             statement.execute(params![
                 user.as_str(),
                 prefs.push,
                 prefs.email_digest,
-                hours
+                hours,
+                prefs.email.as_ref().map(EmailAddress::as_str),
             ])
         })
         .map_err(classify)?;

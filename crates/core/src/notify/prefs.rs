@@ -1,5 +1,6 @@
 //! What each user chose about being reached when they are away.
 
+use super::email::EmailAddress;
 use super::schedule::{ClockTime, Days, Hours, Schedule};
 use crate::error::{ChatError, ErrorCode};
 
@@ -15,6 +16,8 @@ pub struct NotifyPrefs {
     /// A teacher's own hours (office hours): outside them, notifications to them wait.
     /// Students and guardians follow the school's hours instead.
     pub hours: Option<Schedule>,
+    /// Where digests go: set by the user, an admin, or the roster. None: no digests.
+    pub email: Option<EmailAddress>,
 }
 
 impl Default for NotifyPrefs {
@@ -23,6 +26,7 @@ impl Default for NotifyPrefs {
             push: true,
             email_digest: true,
             hours: None,
+            email: None,
         }
     }
 }
@@ -37,6 +41,8 @@ pub struct PrefsPatch {
     pub email_digest: Option<bool>,
     /// A new schedule, or none.
     pub hours: Option<Option<Schedule>>,
+    /// A new address, or none.
+    pub email: Option<Option<EmailAddress>>,
 }
 
 impl NotifyPrefs {
@@ -46,6 +52,7 @@ impl NotifyPrefs {
             push: patch.push.unwrap_or(self.push),
             email_digest: patch.email_digest.unwrap_or(self.email_digest),
             hours: patch.hours.clone().unwrap_or_else(|| self.hours.clone()),
+            email: patch.email.clone().unwrap_or_else(|| self.email.clone()),
         }
     }
 }

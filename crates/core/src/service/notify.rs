@@ -45,6 +45,8 @@ pub struct NotifyView {
     pub vapid_public_key: Option<String>,
     /// Their browsers' subscriptions, oldest first.
     pub subscriptions: Vec<PushSubscription>,
+    /// Whether they may send urgent messages (a teacher the school allows).
+    pub urgent_allowed: bool,
 }
 
 /// The sender's answer when the recipient is in quiet hours: the message is stored and
@@ -95,11 +97,13 @@ impl ChatService {
     /// The caller's notification settings, with what they need to subscribe a browser.
     pub async fn notify_settings(&self, caller: &User) -> Result<NotifyView, ChatError> {
         let prefs = self.store.notify_prefs(&caller.id).await?;
-        let school_hours = self.store.settings().await?.quiet_hours;
+        let settings = self.store.settings().await?;
         let subscriptions = self.store.push_subscriptions(&caller.id).await?;
         Ok(NotifyView {
             prefs,
-            school_hours,
+            urgent_allowed: caller.role == crate::user::Role::Teacher
+                && settings.urgent_senders.contains(&caller.id),
+            school_hours: settings.quiet_hours,
             vapid_public_key: self.notifier.vapid_public_key(),
             subscriptions,
         })
@@ -165,6 +169,24 @@ impl ChatService {
         self.store
             .remove_push_subscription(&caller.id, &endpoint)
             .await?;
+        Ok(())
+    }
+
+    /// Turns email digests off for the user an unsubscribe link was made for (the
+    /// transport has checked its signature: the link works without signing in). Limited
+    /// like one's own settings changes, before anything is read.
+    pub async fn unsubscribe_digests(&self, user: &UserId) -> Result<(), ChatError> {
+        if !self.notify_limiter.allow(user, self.clock.now()) {
+            return Err(ChatError::RateLimited);
+        }
+        let before = self.store.notify_prefs(user).await?;
+        if before.email_digest {
+            let after = NotifyPrefs {
+                email_digest: false,
+                ..before
+            };
+            self.store.put_notify_prefs(user, &after).await?;
+        }
         Ok(())
     }
 

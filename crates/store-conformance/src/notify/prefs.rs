@@ -3,6 +3,7 @@
 use super::{evening_hours, weekday_hours};
 use crate::fixtures::Scope;
 use classchat_core::UserId;
+use classchat_core::notify::EmailAddress;
 use classchat_core::store::{NotifyPrefs, Store};
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub async fn notify_prefs_are_the_default_until_put(store: Arc<dyn Store>) {
             push: false,
             email_digest: false,
             hours: Some(weekday_hours()),
+            email: None,
         },
     )
     .await;
@@ -56,7 +58,8 @@ pub async fn notify_prefs_are_the_default_until_put(store: Arc<dyn Store>) {
 }
 
 /// `put_notify_prefs` replaces a user's preferences whole: each put is read back as it was
-/// put, hours included (zone and every entry), and a put with `hours: None` clears them.
+/// put, hours included (zone and every entry) and the email address, and a put with
+/// `hours: None` clears them.
 pub async fn put_notify_prefs_replaces_them_whole(store: Arc<dyn Store>) {
     let scope = Scope::new();
     let (teacher, other) = (scope.id("teacher"), scope.id("other"));
@@ -65,6 +68,7 @@ pub async fn put_notify_prefs_replaces_them_whole(store: Arc<dyn Store>) {
         push: false,
         email_digest: true,
         hours: Some(weekday_hours()),
+        email: Some(EmailAddress::parse("ms.rivera@school.example").unwrap()),
     };
     put(&*store, &teacher, &office).await;
     assert_eq!(
@@ -77,6 +81,7 @@ pub async fn put_notify_prefs_replaces_them_whole(store: Arc<dyn Store>) {
         push: true,
         email_digest: false,
         hours: Some(evening_hours()),
+        email: None,
     };
     put(&*store, &teacher, &evenings).await;
     assert_eq!(

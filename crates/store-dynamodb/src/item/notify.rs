@@ -17,6 +17,8 @@ pub(crate) const EMAIL_DIGEST: &str = "emailDigest";
 /// On a preferences item: the user's hours as `Schedule::encode` writes them (absent:
 /// none).
 pub(crate) const HOURS: &str = "hours";
+/// Preferences: where digests go (absent when none).
+pub(crate) const EMAIL: &str = "email";
 
 /// Sort-key prefix of a user's push subscriptions (`push#<endpoint hash>`).
 pub(crate) const PUSH_PREFIX: &str = "push#";

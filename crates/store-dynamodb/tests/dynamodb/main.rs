@@ -3,8 +3,9 @@
 //! roster imports applied in steps (and cut short in their link and guardian-link steps),
 //! classes as members read them, class announcements written in several transactions,
 //! family links kept true under racing changes, push subscriptions kept within their limit
-//! and with one owner under racing registrations, and outages. One test binary for all of
-//! them.
+//! and with one owner under racing registrations, pending notifications merged and taken
+//! once under racing writers and leases won by one node, and outages. One test binary for
+//! all of them.
 
 mod announcements;
 mod classes;
@@ -15,6 +16,7 @@ mod multi_node;
 mod notify;
 mod outage;
 mod paging;
+mod pending;
 mod roster;
 mod roster_guardians;
 mod tables;

@@ -341,6 +341,8 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
         ("settings", 2),
         ("notify_prefs", 2),
         ("push_subscriptions", 4),
+        ("pending_notices", 3),
+        ("leases", 1),
     ] {
         let found = tables_touched(table);
         assert!(
@@ -348,6 +350,48 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
             "only {found} statements on `{table}` found in src/, expected at least {at_least}"
         );
     }
+}
+
+/// Pending notices are sent in the order they are listed, so the listing of those due must
+/// come from `pending_notices_by_due` already in that order (no sort of every due row to
+/// return the first few), and taking one is a point lookup by its primary key. (Their
+/// upserts, and the lease's, have no plan: the conflict is found through the key.)
+#[test]
+fn pending_notices_are_listed_from_their_index_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.db");
+    let _store = SqliteStore::open(&path, SqliteOptions::default()).expect("open store");
+    let connection = Connection::open(&path).expect("open connection");
+    let statements = statements();
+    let find = |fragment: &str| {
+        let found: Vec<&Statement> = statements
+            .iter()
+            .filter(|statement| squash(&statement.sql).contains(fragment))
+            .collect();
+        assert_eq!(found.len(), 1, "one statement of src/ has `{fragment}`");
+        plan(&connection, &found[0].sql)
+    };
+    let listing = find("FROM pending_notices WHERE due <=");
+    assert!(
+        listing.iter().any(|(_, _, detail)| detail
+            .starts_with("SEARCH pending_notices USING INDEX pending_notices_by_due")),
+        "the due listing must search pending_notices_by_due:\n{}",
+        render(&listing)
+    );
+    assert!(
+        !listing
+            .iter()
+            .any(|(_, _, detail)| detail.contains("TEMP B-TREE")),
+        "the due listing must come in the index's order, unsorted:\n{}",
+        render(&listing)
+    );
+    let take = find("DELETE FROM pending_notices");
+    assert!(
+        take.iter()
+            .any(|(_, _, detail)| detail.starts_with("SEARCH pending_notices USING PRIMARY KEY")),
+        "taking a pending notice must be a primary-key lookup:\n{}",
+        render(&take)
+    );
 }
 
 #[test]
