@@ -44,6 +44,7 @@ pub fn build_app(service: Arc<ChatService>, live: &Live, config: &ServerConfig) 
         metrics: Arc::default(),
         client_ip_header: config.client_ip_header.clone(),
         more_metrics: config.more_metrics.clone(),
+        link_secret: config.jwt_secret.clone().into(),
     };
     // Spans carry the path but never the query string: `/chat/ws?token=…` must not leak
     // tokens into logs.

@@ -10,6 +10,7 @@
 use crate::dto::{self, ErrorBody};
 use crate::routes::{
     admin, chat, classes, families, graphql, notify, ops, roster, session, sign_in_codes,
+    unsubscribe,
 };
 use crate::schemas;
 use utoipa::openapi::RefOr;
@@ -37,6 +38,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         families::list_guardians, families::add_guardian, families::remove_guardian,
         families::settings, families::update_settings,
         notify::notify_settings, notify::update_notify_settings, notify::subscribe, notify::unsubscribe,
+        unsubscribe::confirm, unsubscribe::unsubscribe,
         roster::import,
         classes::my_classes, classes::announce, classes::admin_classes, sign_in_codes::issue,
         ops::healthz, ops::readyz, ops::openapi, crate::metrics::render,

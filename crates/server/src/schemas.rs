@@ -13,6 +13,7 @@ use classchat_core::ids::{
     CLIENT_MESSAGE_ID_PATTERN, MAX_CLIENT_MESSAGE_ID_LEN, MAX_USER_ID_LEN, USER_ID_PATTERN,
 };
 use classchat_core::message::MAX_MESSAGE_CHARS;
+use classchat_core::notify::email::{EMAIL_PATTERN, MAX_EMAIL_LEN};
 use classchat_core::notify::schedule::{CLOCK_PATTERN, DAY_NAMES, MAX_ZONE_LEN};
 use classchat_core::notify::subscription::{ENDPOINT_PATTERN, KEY_PATTERN, MAX_ENDPOINT_LEN};
 use classchat_core::service::{MAX_PAGE_LIMIT, MAX_TYPED_CODE_LEN, SIGN_IN_CODE_PATTERN};
@@ -217,6 +218,16 @@ schema! {
         .schema_type(SchemaType::Type(Type::String))
         .enum_values(Some(DAY_NAMES))
         .into()
+}
+
+schema! {
+    /// An email address.
+    Email => string(
+        "An email address",
+        EMAIL_PATTERN,
+        (5, MAX_EMAIL_LEN),
+        "ms.rivera@school.example",
+    )
 }
 
 schema! {

@@ -21,6 +21,8 @@ pub struct AppState {
     pub graphql: classchat_graphql::Api,
     /// The header naming the client's address behind a proxy, if any.
     pub client_ip_header: Option<HeaderName>,
+    /// The secret unsubscribe links are signed with (the token secret).
+    pub link_secret: Arc<[u8]>,
     /// Counters of parts the server does not know, for `/metrics`.
     pub more_metrics: Option<crate::config::MetricsHook>,
 }

@@ -110,6 +110,8 @@ pub struct NotifySettingsDto {
     pub email_digest: bool,
     /// A teacher's own hours (office hours); `null`: any time.
     pub hours: Option<ScheduleDto>,
+    /// Where email digests go; `null`: no digests.
+    pub email: Option<String>,
     /// The school's hours for students and guardians; `null`: any time.
     pub school_hours: Option<ScheduleDto>,
     /// The VAPID public key (base64url) a browser subscribes with; `null` when push is not
@@ -117,6 +119,9 @@ pub struct NotifySettingsDto {
     pub vapid_public_key: Option<String>,
     /// The caller's subscribed browsers, oldest first.
     pub subscriptions: Vec<SubscriptionDto>,
+    /// Whether the caller may send urgent messages (`"urgent": true` on a send): a
+    /// teacher the school allows.
+    pub urgent_allowed: bool,
 }
 
 impl From<&NotifyView> for NotifySettingsDto {
@@ -125,11 +130,13 @@ impl From<&NotifyView> for NotifySettingsDto {
             push,
             email_digest,
             hours,
+            email,
         } = &view.prefs;
         Self {
             push: *push,
             email_digest: *email_digest,
             hours: hours.as_ref().map(ScheduleDto::from),
+            email: email.as_ref().map(ToString::to_string),
             school_hours: view.school_hours.as_ref().map(ScheduleDto::from),
             vapid_public_key: view.vapid_public_key.clone(),
             subscriptions: view
@@ -137,6 +144,7 @@ impl From<&NotifyView> for NotifySettingsDto {
                 .iter()
                 .map(SubscriptionDto::from)
                 .collect(),
+            urgent_allowed: view.urgent_allowed,
         }
     }
 }
@@ -153,6 +161,10 @@ pub struct NotifyPatchRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<ScheduleDto>, nullable = true)]
     pub hours: Option<Option<ScheduleDto>>,
+    /// Where email digests go, or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<schemas::Email>, nullable = true)]
+    pub email: Option<Option<String>>,
 }
 
 /// The keys of a push subscription, as the browser gives them.

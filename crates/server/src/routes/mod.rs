@@ -10,6 +10,7 @@ pub(crate) mod ops;
 pub(crate) mod roster;
 pub(crate) mod session;
 pub(crate) mod sign_in_codes;
+pub(crate) mod unsubscribe;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(families::router())
         .merge(notify::router())
+        .merge(unsubscribe::router())
         .merge(roster::router())
         .merge(graphql::router())
         .merge(ops::router())

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use classchat_core::notify::PrefsPatch;
+use classchat_core::notify::{EmailAddress, PrefsPatch};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -61,7 +61,7 @@ async fn notify_settings(
         (status = 401, response = Unauthorized),
         (status = 403, description = "an admin (no messages, no notifications), `hours` from a student or guardian (the school sets theirs), or the account is disabled (`forbidden`, `account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
-        (status = 422, description = "`hours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`)", body = ErrorBody),
+        (status = 422, description = "`hours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins; or `email` is not an address (`invalid_request`)", body = ErrorBody),
         (status = 429, response = RateLimited),
         (status = 503, response = Unavailable),
     ))]
@@ -74,10 +74,15 @@ async fn update_notify_settings(
         .hours
         .map(|hours| hours.as_ref().map(ScheduleDto::parse).transpose())
         .transpose()?;
+    let email = body
+        .email
+        .map(|email| email.as_deref().map(EmailAddress::parse).transpose())
+        .transpose()?;
     let patch = PrefsPatch {
         push: body.push,
         email_digest: body.email_digest,
         hours,
+        email,
     };
     let view = state.service.update_notify_settings(&caller, patch).await?;
     Ok(Json(NotifySettingsDto::from(&view)))

@@ -9,14 +9,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Routes open to anyone, without a token, that never touch the store: probes, metrics,
-/// this document and the web client's files. (`POST /auth/login`, `POST
-/// /auth/first-sign-in` and `GET /readyz` need no token either, but they read the store.)
-pub const OPEN_WITHOUT_STORE: [(&str, &str); 5] = [
+/// this document, the web client's files, and the page an unsubscribe link opens (its
+/// signature is checked, nothing is read). (`POST /auth/login`, `POST
+/// /auth/first-sign-in`, `POST /unsubscribe` and `GET /readyz` need no token either, but
+/// they read the store.)
+pub const OPEN_WITHOUT_STORE: [(&str, &str); 6] = [
     ("get", "/healthz"),
     ("get", "/openapi.json"),
     ("get", "/metrics"),
     ("get", "/"),
     ("get", "/static/{}"),
+    ("get", "/unsubscribe"),
 ];
 
 /// Sockets whose token may come after the upgrade, in the protocol's first message
@@ -25,10 +28,11 @@ pub const OPEN_WITHOUT_STORE: [(&str, &str); 5] = [
 pub const OPEN_SOCKETS: [(&str, &str); 1] = [("get", "/graphql")];
 
 /// Routes that need no token but read the store.
-pub const OPEN_WITH_STORE: [(&str, &str); 3] = [
+pub const OPEN_WITH_STORE: [(&str, &str); 4] = [
     ("post", "/auth/login"),
     ("post", "/auth/first-sign-in"),
     ("get", "/readyz"),
+    ("post", "/unsubscribe"),
 ];
 
 /// `path` with every `{parameter}` (axum's `{name}` and `{*name}`, OpenAPI's `{name}`)
@@ -158,7 +162,7 @@ pub fn operations(doc: &Value) -> Vec<((String, String), Value)> {
 }
 
 /// Routes that take no request body although their method could.
-const WITHOUT_BODY: &[(&str, &str)] = &[("post", "/auth/logout")];
+const WITHOUT_BODY: &[(&str, &str)] = &[("post", "/auth/logout"), ("post", "/unsubscribe")];
 
 #[tokio::test]
 async fn openapi_document_covers_every_route_of_the_router_with_its_errors() {

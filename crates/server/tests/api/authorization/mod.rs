@@ -430,7 +430,13 @@ async fn only_probes_the_api_document_the_web_client_and_signing_in_are_open_wit
         } else {
             "s1"
         };
-        let concrete = path.replace("{}", filler);
+        let mut concrete = path.replace("{}", filler);
+        if path == "/unsubscribe" {
+            // An unsubscribe link carries its own signed token instead of a bearer one.
+            let s1 = classchat_core::UserId::parse("s1").unwrap();
+            let token = classchat_core::notify::email::unsubscribe_token(SECRET, &s1);
+            concrete = format!("/unsubscribe?token={token}");
+        }
         let http_method: Method = method.to_uppercase().parse().unwrap();
         let body = match key {
             ("post", "/auth/login") => {
