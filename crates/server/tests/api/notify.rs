@@ -334,3 +334,40 @@ async fn an_admin_allows_a_teacher_urgent_messages_which_are_never_held_and_alwa
     assert_eq!(urgent_entries[0]["actor"], "t1");
     assert_eq!(urgent_entries[0]["target"], "s1+t1");
 }
+
+#[tokio::test]
+async fn an_unsubscribe_link_works_without_signing_in_only_when_posted_and_only_if_genuine() {
+    let app = spawn_app().await;
+    let t1 = app.login("t1").await;
+    let user = classchat_core::UserId::parse("t1").unwrap();
+    let token = classchat_core::notify::email::unsubscribe_token(crate::common::SECRET, &user);
+    let link = format!("/unsubscribe?token={token}");
+    let digests_on = async || app.get("/me/notifications", &t1).await.body["emailDigest"].clone();
+
+    // Opening the link (as a mail scanner would) only asks.
+    let page = app.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\">"), "{html}");
+    assert_eq!(digests_on().await, true);
+
+    // A forged or mangled token: a 400 page, nothing changed.
+    let forged = classchat_core::notify::email::unsubscribe_token(b"another secret", &user);
+    for bad in [
+        format!("/unsubscribe?token={forged}"),
+        "/unsubscribe?token=garbage".into(),
+        "/unsubscribe".into(),
+    ] {
+        let refused = app.client.post(app.url(&bad)).send().await.unwrap();
+        assert_eq!(refused.status(), 400, "{bad}");
+    }
+    assert_eq!(digests_on().await, true);
+
+    // Posting it (the page's button, or a mail client's one-click) turns digests off.
+    let done = app.client.post(app.url(&link)).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Email digests are off"));
+    assert_eq!(digests_on().await, false);
+    let again = app.client.post(app.url(&link)).send().await.unwrap();
+    assert_eq!(again.status(), 200, "the same link works twice");
+}
