@@ -384,6 +384,26 @@ pub struct NotifyArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub push_allow_loopback: bool,
+    /// The mail server email digests go through: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://host:465`. Unset: no
+    /// email digests.
+    #[arg(long, env = "CLASSCHAT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From of email digests, e.g. `classchat <noreply@school.example>`.
+    #[arg(long, env = "CLASSCHAT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The address people open classchat at, for the links in emails
+    /// (`https://chat.school.example/`). Unset: `http://` and --addr.
+    #[arg(long, env = "CLASSCHAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How long a message stays unread, with no push delivered for it, before an email
+    /// digest goes (at most one an hour per person).
+    #[arg(long, env = "CLASSCHAT_DIGEST_AFTER", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub digest_after: Duration,
+    /// How often a node looks for held notifications and digests that are due (a tuning
+    /// knob; the tests shorten it).
+    #[arg(long, env = "CLASSCHAT_NOTIFY_EVERY", default_value = "15s", value_parser = humantime::parse_duration, hide = true)]
+    pub notify_every: Duration,
 }
 
 /// A switch as typed.

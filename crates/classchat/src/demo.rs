@@ -136,12 +136,15 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let live = Live::new(args.http.live_config());
     let push = crate::vapid::push_client(&args.notify, &args.db)?;
+    let digests = crate::vapid::digests(&args.notify, args.http.addr, &jwt_secret)?;
     let served = open_serving(
         &store,
         Serving {
             hub: live.hub(),
             http: &args.http,
             push,
+            digests,
+            notify_every: args.notify.notify_every,
         },
     )
     .await?;

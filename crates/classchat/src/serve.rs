@@ -10,7 +10,7 @@ use classchat_core::rate::Rate;
 use classchat_core::{ChatService, Hub, Limits, Store, SystemClock};
 use classchat_hub_redis::{RedisHub, RedisHubConfig};
 use classchat_notify::push::PushClient;
-use classchat_notify::{NotifierConfig, PushNotifier};
+use classchat_notify::{DigestConfig, NotifierConfig, PushNotifier};
 use classchat_server::{ConnectionLimits, Live, MetricsHook, Server, ServerConfig, build_app};
 use classchat_store_dynamodb::DynamoStore;
 use classchat_store_sqlite::{SqliteOptions, SqliteStore};
@@ -41,12 +41,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => live.hub(),
     };
     let push = crate::vapid::push_client(&args.notify, &args.store.db)?;
+    let digests = crate::vapid::digests(&args.notify, args.http.addr, &jwt_secret)?;
     let served = open_serving(
         &args.store,
         Serving {
             hub,
             http: &args.http,
             push,
+            digests,
+            notify_every: args.notify.notify_every,
         },
     )
     .await?;
@@ -91,6 +94,10 @@ pub struct Serving<'a> {
     pub http: &'a HttpArgs,
     /// Web Push, unless it is off.
     pub push: Option<PushClient>,
+    /// Email digests, when a mail server is configured.
+    pub digests: Option<DigestConfig>,
+    /// How often held notifications and digests are looked for.
+    pub notify_every: std::time::Duration,
 }
 
 /// A service ready to serve, and the counters its notifier keeps for `/metrics`.
@@ -112,14 +119,24 @@ pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> 
 /// the hub, the configured limits, and a notifier for people who are away.
 pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Result<Served> {
     let store = open_store(args).await?;
-    let Serving { hub, http, push } = serving;
+    let Serving {
+        hub,
+        http,
+        push,
+        digests,
+        notify_every,
+    } = serving;
     let mut service = ChatService::new(Arc::clone(&store), Arc::new(SystemClock))
         .with_hub(Arc::clone(&hub))
         .with_limits(limits(http));
     let mut metrics = None;
-    if let Some(push) = push {
+    if push.is_some() || digests.is_some() {
         let clock = Arc::new(SystemClock);
-        let notifier = PushNotifier::start(store, hub, push, clock, NotifierConfig::default());
+        let config = NotifierConfig {
+            release_every: notify_every,
+            ..NotifierConfig::default()
+        };
+        let notifier = PushNotifier::start(store, hub, push, clock, config, digests);
         let counters = notifier.metrics();
         metrics = Some(MetricsHook(Arc::new(move |text: &mut String| {
             counters.render(text)

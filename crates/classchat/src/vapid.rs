@@ -1,4 +1,6 @@
-//! The VAPID key pair push services know this server by (RFC 8292): from
+//! How people who are away are reached, as the binary configures it: email digests
+//! through `CLASSCHAT_SMTP_URL`, and the VAPID key pair push services know this server by
+//! (RFC 8292): from
 //! `--vapid-private-key` / `CLASSCHAT_VAPID_PRIVATE_KEY`, from the file named by
 //! `--vapid-private-key-file`, or generated once and kept beside the database like the
 //! token signing secret. Browsers subscribe to the public half, so a new key silently
@@ -7,6 +9,8 @@
 use crate::cli::{NotifyArgs, OnOff};
 use crate::secret::{read_or_generate, trim_newline};
 use anyhow::{Context, bail};
+use classchat_notify::DigestConfig;
+use classchat_notify::mail::{MailConfig, Mailer};
 use classchat_notify::push::{PushClient, PushConfig, VapidKeys};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +27,48 @@ pub fn key_path(db: &Path) -> PathBuf {
     name.push(".vapid-key");
     db.with_file_name(name)
 }
+
+/// The email digests `args` configure (signed links under `secret`), or `None` without a
+/// mail server. `addr` is where this node listens, for links when no public address is
+/// given.
+pub fn digests(
+    args: &NotifyArgs,
+    addr: std::net::SocketAddr,
+    secret: &[u8],
+) -> anyhow::Result<Option<DigestConfig>> {
+    let (Some(smtp_url), from) = (&args.smtp_url, &args.mail_from) else {
+        return Ok(None);
+    };
+    let Some(from) = from else {
+        bail!(
+            "CLASSCHAT_SMTP_URL is set but CLASSCHAT_MAIL_FROM is not: digests need a From address"
+        );
+    };
+    let config = MailConfig {
+        smtp_url: smtp_url.clone(),
+        from: from.clone(),
+        timeout: MAIL_TIMEOUT,
+    };
+    let mailer = Mailer::new(&config).context("cannot set up email digests")?;
+    let app_url = match &args.public_url {
+        Some(url) => url.clone(),
+        None => {
+            tracing::warn!(
+                "CLASSCHAT_PUBLIC_URL is not set: links in email digests point at http://{addr}/"
+            );
+            format!("http://{addr}/")
+        }
+    };
+    Ok(Some(DigestConfig {
+        mailer,
+        after: args.digest_after,
+        app_url,
+        secret: secret.to_vec(),
+    }))
+}
+
+/// How long one SMTP conversation may take.
+const MAIL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The push client `args` configure, or `None` with push off.
 pub fn push_client(args: &NotifyArgs, db: &Path) -> anyhow::Result<Option<PushClient>> {
@@ -85,6 +131,11 @@ mod tests {
             vapid_private_key_file: None,
             vapid_subject: "mailto:office@school.example".into(),
             push_allow_loopback: false,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            digest_after: Duration::from_secs(900),
+            notify_every: Duration::from_secs(15),
         }
     }
 

@@ -12,6 +12,8 @@
 //! no other crate does. It depends on `classchat-core` only.
 
 mod delivery;
+mod digest;
+pub mod mail;
 mod metrics;
 mod notifier;
 pub mod push;
@@ -19,5 +21,6 @@ mod release;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use digest::DigestConfig;
 pub use metrics::NotifyMetrics;
 pub use notifier::{NotifierConfig, PushNotifier};

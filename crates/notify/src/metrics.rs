@@ -27,6 +27,12 @@ pub struct NotifyMetrics {
     /// Pushes given up on: refused (other 4xx, a forbidden endpoint) or still failing
     /// after the last retry.
     pub(crate) failed: AtomicU64,
+    /// Email digests the mail server took.
+    pub(crate) emailed: AtomicU64,
+    /// Email digests put back for later because the mail server could not take them.
+    pub(crate) email_retried: AtomicU64,
+    /// Email digests the mail server refused for good.
+    pub(crate) email_failed: AtomicU64,
 }
 
 impl NotifyMetrics {
@@ -60,6 +66,20 @@ impl NotifyMetrics {
             ("gone", &self.gone),
             ("failed", &self.failed),
         ];
+        let emails = [
+            ("sent", &self.emailed),
+            ("retried", &self.email_retried),
+            ("failed", &self.email_failed),
+        ];
+        out.push_str("# HELP classchat_digest_emails_total Email digests, by outcome.\n");
+        out.push_str("# TYPE classchat_digest_emails_total counter\n");
+        for (outcome, counter) in emails {
+            let _ = writeln!(
+                out,
+                "classchat_digest_emails_total{{outcome=\"{outcome}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP classchat_push_total Web Push deliveries, by outcome.\n");
         out.push_str("# TYPE classchat_push_total counter\n");
         for (outcome, counter) in pushes {
@@ -83,6 +103,9 @@ impl NotifyMetrics {
             "retried" => &self.retried,
             "gone" => &self.gone,
             "failed" => &self.failed,
+            "emailed" => &self.emailed,
+            "email_retried" => &self.email_retried,
+            "email_failed" => &self.email_failed,
             _ => return None,
         };
         Some(counter.load(Ordering::Relaxed))

@@ -9,7 +9,8 @@
 //! 429, a 5xx or a network error; a subscription the push service calls gone (404, 410) is
 //! removed.
 
-use crate::delivery::Pusher;
+use crate::delivery::{Pusher, Reach};
+use crate::digest::{DigestConfig, Digests};
 use crate::metrics::NotifyMetrics;
 use crate::push::{PushClient, PushPayload, Urgency};
 use crate::release::ReleaseJob;
@@ -67,7 +68,7 @@ const PREVIEW_CHARS: usize = 120;
 /// Reaches people who are away by Web Push.
 pub struct PushNotifier {
     queue: mpsc::Sender<Notice>,
-    push: Arc<PushClient>,
+    push: Option<Arc<PushClient>>,
     metrics: Arc<NotifyMetrics>,
 }
 
@@ -77,26 +78,29 @@ impl PushNotifier {
     pub fn start(
         store: Arc<dyn Store>,
         hub: Arc<dyn Hub>,
-        push: PushClient,
+        push: Option<PushClient>,
         clock: Arc<dyn Clock>,
         config: NotifierConfig,
+        digests: Option<DigestConfig>,
     ) -> Arc<Self> {
         let (queue, notices) = mpsc::channel(config.queue.max(1));
-        let push = Arc::new(push);
+        let push = push.map(Arc::new);
         let metrics = Arc::new(NotifyMetrics::default());
         let pusher = Arc::new(Pusher {
             store,
             hub,
-            push: Arc::clone(&push),
+            push: push.clone(),
             metrics: Arc::clone(&metrics),
             config,
             in_flight: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            digest_after: digests.as_ref().map(|digests| digests.after),
         });
         let worker = Worker {
             pusher: Arc::clone(&pusher),
         };
         tokio::spawn(worker.run(notices));
-        tokio::spawn(ReleaseJob::new(pusher, clock, config).run());
+        let digests = digests.map(|config| Digests { config });
+        tokio::spawn(ReleaseJob::new(pusher, clock, config, digests).run());
         Arc::new(Self {
             queue,
             push,
@@ -120,11 +124,16 @@ impl Notifier for PushNotifier {
     }
 
     async fn check_endpoint(&self, endpoint: &str) -> Result<(), EndpointRefused> {
-        self.push.check_endpoint(endpoint).await
+        match &self.push {
+            Some(push) => push.check_endpoint(endpoint).await,
+            None => Err(EndpointRefused(
+                "push notifications are off on this server".into(),
+            )),
+        }
     }
 
     fn vapid_public_key(&self) -> Option<String> {
-        Some(self.push.public_key())
+        self.push.as_ref().map(|push| push.public_key())
     }
 }
 
@@ -144,8 +153,13 @@ impl Worker {
 
     async fn take(&self, notice: Notice) -> Result<(), StoreError> {
         let recipient = &notice.recipient;
-        let Some(subscriptions) = self.pusher.reachable(recipient).await? else {
-            return Ok(());
+        let digest = self.pusher.digest_for(recipient, notice.message.timestamp);
+        let subscriptions = match self.pusher.reach(recipient).await? {
+            Reach::Online => return Ok(()),
+            // No browser to push to: only an email digest can tell them (it keeps to
+            // their quiet hours on its own).
+            Reach::Unreachable => return self.pusher.fall_back(digest).await,
+            Reach::Push(subscriptions) => subscriptions,
         };
         if let Some(due) = notice.quiet_until {
             // Kept in the store, so a restart loses nothing; the release job sends it
@@ -166,7 +180,7 @@ impl Worker {
             false => Urgency::Normal,
         };
         self.pusher
-            .push_all(recipient, subscriptions, payload, urgency)
+            .push_all(recipient, subscriptions, payload, urgency, digest)
             .await;
         Ok(())
     }

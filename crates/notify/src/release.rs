@@ -1,4 +1,5 @@
-//! The release job: sends, once, what quiet hours held.
+//! The release job: sends, once, what quiet hours held, and the email digests that are
+//! due.
 //!
 //! Every node runs it; one at a time does the work, the one holding the `notices` lease
 //! in the store (renewed each round, taken over by another node within a lease's length
@@ -7,7 +8,8 @@
 //! crashes), and pushes a summary of what is still unread — nothing if the person has
 //! read it all meanwhile or is online now.
 
-use crate::delivery::Pusher;
+use crate::delivery::{Pusher, Reach};
+use crate::digest::Digests;
 use crate::metrics::NotifyMetrics;
 use crate::notifier::{NotifierConfig, conversation_url};
 use crate::push::{PushPayload, Urgency};
@@ -30,16 +32,24 @@ pub(crate) struct ReleaseJob {
     holder: String,
     every: Duration,
     lease: Duration,
+    /// Email digests, when email is configured.
+    digests: Option<Digests>,
 }
 
 impl ReleaseJob {
-    pub(crate) fn new(pusher: Arc<Pusher>, clock: Arc<dyn Clock>, config: NotifierConfig) -> Self {
+    pub(crate) fn new(
+        pusher: Arc<Pusher>,
+        clock: Arc<dyn Clock>,
+        config: NotifierConfig,
+        digests: Option<Digests>,
+    ) -> Self {
         Self {
             pusher,
             clock,
             holder: ulid::Ulid::new().to_string(),
             every: config.release_every,
             lease: config.lease,
+            digests,
         }
     }
 
@@ -74,8 +84,13 @@ impl ReleaseJob {
                 continue;
             }
             taken += 1;
-            match pending.kind {
-                PendingKind::Held => self.release(&pending).await?,
+            match (pending.kind, &self.digests) {
+                (PendingKind::Held, _) => self.release(&pending).await?,
+                (PendingKind::Digest, Some(digests)) => {
+                    digests.send(&self.pusher, &pending, now).await?;
+                }
+                // Email is no longer configured: nothing can send it.
+                (PendingKind::Digest, None) => {}
             }
         }
         Ok(taken)
@@ -84,8 +99,11 @@ impl ReleaseJob {
     /// Pushes what `pending`'s user has still not read, if they are away.
     async fn release(&self, pending: &Pending) -> Result<(), StoreError> {
         let user = &pending.user;
-        let Some(subscriptions) = self.pusher.reachable(user).await? else {
-            return Ok(());
+        let digest = self.pusher.digest_for(user, pending.since);
+        let subscriptions = match self.pusher.reach(user).await? {
+            Reach::Online => return Ok(()),
+            Reach::Unreachable => return self.pusher.fall_back(digest).await,
+            Reach::Push(subscriptions) => subscriptions,
         };
         let unread: Vec<_> = self
             .pusher
@@ -129,7 +147,13 @@ impl ReleaseJob {
         };
         NotifyMetrics::count(&self.pusher.metrics.released);
         self.pusher
-            .push_all(user, subscriptions, payload.to_bytes(), Urgency::Normal)
+            .push_all(
+                user,
+                subscriptions,
+                payload.to_bytes(),
+                Urgency::Normal,
+                digest,
+            )
             .await;
         Ok(())
     }

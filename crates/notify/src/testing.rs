@@ -1,7 +1,8 @@
 //! A push service on loopback for tests (this crate's and the binary's): it checks every
 //! request as a strict real one would — the VAPID JWT (`aud` with the port, `exp`, `sub`,
 //! the ES256 signature), `TTL`, `Content-Encoding: aes128gcm` — and decrypts the payload
-//! with the subscribing browser's private key. Behind the `test-support` feature.
+//! with the subscribing browser's private key. Beside it, [`SmtpSink`] reads back the email
+//! the SMTP sink `scripts/test` starts has received. Behind the `test-support` feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::Router;
@@ -329,3 +330,7 @@ fn check_jwt(jwt: &str, key: &str, origin: &str) -> Result<(), String> {
         .verify(input.as_bytes(), &signature)
         .map_err(|_| "the ES256 signature does not verify with k".to_owned())
 }
+
+// The SMTP sink's reader, for the email tests (`testing/smtp_sink.rs`).
+mod smtp_sink;
+pub use smtp_sink::{ReceivedMail, SmtpSink};

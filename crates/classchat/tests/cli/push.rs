@@ -1,13 +1,14 @@
-//! Web Push from real `classchat serve` processes: two nodes on one DynamoDB store (the
-//! emulator) and one Redis, sharing a VAPID key, push to a loopback push service that
-//! checks the VAPID JWT and decrypts what it receives. A user online on the other node
-//! gets no push; once they are away, exactly one.
+//! Notifications from real `classchat serve` processes: two nodes on one DynamoDB store
+//! (the emulator) and one Redis. Sharing a VAPID key, they push to a loopback push service
+//! that checks the VAPID JWT and decrypts what it receives: a user online on the other
+//! node gets no push; once they are away, exactly one. With the SMTP sink the test script
+//! starts, they send one email digest for a batch of unread messages, not two.
 
 use crate::multi_node::next_frame;
 use crate::process::{self, Running, call, run, succeeds};
 use classchat_hub_redis::testing::RedisServer;
 use classchat_notify::push::VapidKeys;
-use classchat_notify::testing::{Browser, PushService};
+use classchat_notify::testing::{Browser, PushService, SmtpSink};
 use classchat_store_dynamodb::testing;
 use futures::SinkExt;
 use serde_json::{Value, json};
@@ -181,6 +182,84 @@ async fn two_nodes_push_once_to_someone_away_and_never_to_someone_online_elsewhe
             .await
             .contains("outcome=\"delivered\"} 1")
     );
+
+    assert!(node_a.terminate().success());
+    assert!(node_b.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_send_one_email_digest_for_a_batch_of_unread_messages() {
+    let redis = RedisServer::start().await;
+    let sink = SmtpSink::from_env();
+    let prefix = testing::fresh_prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let vapid = VapidKeys::generate().private_base64url();
+    let classchat = |args: &[&str]| {
+        let mut command = command(&prefix, &dir, &redis.url(), &vapid, args);
+        command
+            .env("CLASSCHAT_PUSH", "off")
+            .env("CLASSCHAT_SMTP_URL", sink.url())
+            .env("CLASSCHAT_MAIL_FROM", "classchat <noreply@school.example>")
+            .env("CLASSCHAT_PUBLIC_URL", "https://chat.school.example/")
+            .env("CLASSCHAT_DIGEST_AFTER", "1s")
+            .env("CLASSCHAT_NOTIFY_EVERY", "100ms");
+        command
+    };
+    succeeds(&run(&mut classchat(&["tables", "create"]), None));
+    for (id, role, name) in [
+        ("t1", "teacher", "Ms Rivera"),
+        ("s1", "student", "Sam Student"),
+    ] {
+        let add = ["user", "add", "--id", id, "--role", role, "--name", name];
+        let mut add = classchat(&[&add[..], &["--password-stdin"]].concat());
+        succeeds(&run(&mut add, Some(&format!("{PASSWORD}\n"))));
+    }
+    succeeds(&run(
+        &mut classchat(&["link", "add", "--teacher", "t1", "--student", "s1"]),
+        None,
+    ));
+    let node_a = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
+    let node_b = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
+    let teacher = login(&node_b.base, "t1").await;
+    let student = login(&node_a.base, "s1").await;
+    let email = format!("t1-{}@school.example", prefix.trim_end_matches('_')).to_lowercase();
+    let (status, settings) = call(
+        reqwest::Method::PATCH,
+        format!("{}/me/notifications", node_b.base),
+        Some(&teacher),
+        Some(json!({"email": email})),
+    )
+    .await;
+    assert_eq!(status, 200, "{settings}");
+
+    for (node, body) in [(&node_a, "one"), (&node_b, "two"), (&node_a, "three")] {
+        send(&node.base, &student, body).await;
+    }
+    let mails = sink.wait_for(&email, 1).await;
+    // Both nodes look every 100 ms: give the other one many chances to send it again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        sink.received(&email).len(),
+        1,
+        "one digest, not one per node"
+    );
+    assert_eq!(mails[0].subject, "3 unread messages on classchat");
+    assert!(
+        mails[0]
+            .text
+            .contains("https://chat.school.example/#/c/s1%2Bt1"),
+        "{}",
+        mails[0].text
+    );
+    let sent: u32 = [&node_a, &node_b]
+        .iter()
+        .map(|node| async move { metrics(&node.base).await })
+        .collect::<futures::future::JoinAll<_>>()
+        .await
+        .iter()
+        .filter(|text| text.contains("classchat_digest_emails_total{outcome=\"sent\"} 1"))
+        .count() as u32;
+    assert_eq!(sent, 1);
 
     assert!(node_a.terminate().success());
     assert!(node_b.terminate().success());

@@ -5,7 +5,9 @@
 
 mod cross_check;
 mod delivery;
+mod digests;
 mod guard;
+mod mail;
 mod notifier;
 mod quiet_hours;
 mod support;

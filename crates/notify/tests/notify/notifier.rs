@@ -93,9 +93,10 @@ async fn setup(
     let notifier = PushNotifier::start(
         Arc::clone(&store) as Arc<dyn Store>,
         hub,
-        push,
+        Some(push),
         Arc::new(SystemClock),
         fast(),
+        None,
     );
     (store, service, notifier)
 }

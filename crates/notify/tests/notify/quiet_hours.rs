@@ -67,9 +67,10 @@ async fn school(nodes: usize) -> School {
             let notifier = PushNotifier::start(
                 Arc::clone(&store) as Arc<dyn Store>,
                 Arc::new(NullHub),
-                client(keys.clone(), true, Duration::from_secs(5)),
+                Some(client(keys.clone(), true, Duration::from_secs(5))),
                 Arc::clone(&clock) as Arc<dyn Clock>,
                 config,
+                None,
             );
             let service = ChatService::new(
                 Arc::clone(&store) as Arc<dyn Store>,
