@@ -38,6 +38,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         families::list_guardians, families::add_guardian, families::remove_guardian,
         families::settings, families::update_settings,
         notify::notify_settings, notify::update_notify_settings, notify::subscribe, notify::unsubscribe,
+        notify::set_email,
         unsubscribe::confirm, unsubscribe::unsubscribe,
         roster::import,
         classes::my_classes, classes::announce, classes::admin_classes, sign_in_codes::issue,

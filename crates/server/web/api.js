@@ -233,12 +233,13 @@ export function readPage(conversationId, { limit = 50, before, after } = {}) {
 /**
  * Sends a message; answers the stored message, with `quietUntil` (when the recipient will
  * be notified) and `quietHours` (their notification hours, in words) when the recipient is
- * outside their notification hours.
+ * outside their notification hours. `urgent` (a teacher the school allows): the student or
+ * guardian is notified even in their quiet hours, and the send is audited.
  */
-export function sendMessage(conversationId, messageBody, clientMessageId) {
-  return request('POST', '/chat/send', {
-    body: { conversationId, author: session.user.userId, messageBody, clientMessageId },
-  });
+export function sendMessage(conversationId, messageBody, clientMessageId, { urgent = false } = {}) {
+  const body = { conversationId, author: session.user.userId, messageBody, clientMessageId };
+  if (urgent) body.urgent = true;
+  return request('POST', '/chat/send', { body });
 }
 
 export function markRead(conversationId, timestamp) {
@@ -248,15 +249,20 @@ export function markRead(conversationId, timestamp) {
 // --- Notifications -----------------------------------------------------------------------
 
 /**
- * The caller's notification settings: {push, emailDigest, hours, schoolHours,
- * vapidPublicKey, subscriptions: [{endpoint, created}]}. `hours` is a teacher's own office
- * hours, `schoolHours` the school's for students and guardians (each a schedule
+ * The caller's notification settings: {push, emailDigest, email, hours, schoolHours,
+ * vapidPublicKey, subscriptions: [{endpoint, created}], urgentAllowed}. `email` is where
+ * digests go (null: nowhere; the school office may have set it); `hours` is a teacher's own
+ * office hours, `schoolHours` the school's for students and guardians (each a schedule
  * {timeZone, hours: [{days, from, to}]}, or null); `vapidPublicKey` is null when the server
- * sends no push notifications.
+ * sends no push notifications; `urgentAllowed`: a teacher the school lets send urgent
+ * messages.
  */
 export const getNotificationSettings = () => request('GET', '/me/notifications');
 
-/** Changes some of {push, emailDigest, hours} (`hours`: teachers only); answers them all. */
+/**
+ * Changes some of {push, emailDigest, email, hours} (`email`: an address or null; `hours`:
+ * teachers only); answers them all. A bad address is a 422 with the server's reason.
+ */
 export function updateNotificationSettings(changes) {
   return request('PATCH', '/me/notifications', { body: changes });
 }
@@ -362,11 +368,14 @@ export function removeGuardian(guardianId, studentId) {
 
 /**
  * The school's settings: {guardianOversight, quietHours (a schedule, or null), pushPreview,
- * digestText}.
+ * digestText, urgentSenders (the userIds of the teachers allowed urgent messages)}.
  */
 export const getSettings = () => request('GET', '/admin/settings');
 
-/** Changes some settings; answers all of them as they now are. */
+/**
+ * Changes some settings; answers all of them as they now are. `urgentSenders` is the whole
+ * new list (404 for an unknown user, 422 `invalid_role` for one who is not a teacher).
+ */
 export function updateSettings(changes) {
   return request('PATCH', '/admin/settings', { body: changes });
 }

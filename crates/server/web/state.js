@@ -148,7 +148,7 @@ export class ChatState extends EventTarget {
       conversation = {
         id: conversationId,
         messages: new Map(), // messageId → stored message
-        pending: new Map(), // clientMessageId → {clientMessageId, messageBody, status, error}
+        pending: new Map(), // clientMessageId → {clientMessageId, messageBody, urgent, status, error}
         loaded: false, // the newest page has been fetched
         hasMore: false, // older pages exist
         peerReadAt: null, // the other participant's read marker, from pages and `read` frames
@@ -232,12 +232,14 @@ export class ChatState extends EventTarget {
 
   // --- Sending -------------------------------------------------------------------------
 
-  addPending(conversationId, clientMessageId, messageBody) {
+  /** An own message in flight; `urgent` is kept so that every retry is urgent too. */
+  addPending(conversationId, clientMessageId, messageBody, { urgent = false } = {}) {
     const conversation = this.conversation(conversationId);
     conversation.pending.set(clientMessageId, {
       clientMessageId,
       conversationId,
       messageBody,
+      urgent,
       status: 'pending',
       error: null,
       sentAt: Date.now(),

@@ -8,14 +8,15 @@
 //! them in the common case: a change made on this node is seen at once, one made on
 //! another node within [`HOURS_TTL_MICROS`].
 
-use super::ChatService;
+use super::{Actor, ChatService};
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode};
 use crate::ids::UserId;
 use crate::message::Message;
-use crate::notify::{Notice, NotifyPrefs, PrefsPatch, PushSubscription, Schedule};
+use crate::notify::{EmailAddress, Notice, NotifyPrefs, PrefsPatch, PushSubscription, Schedule};
 use crate::policy;
 use crate::rate::Rate;
+use crate::store::AuditAction;
 use crate::time::Timestamp;
 use crate::user::User;
 use std::collections::HashMap;
@@ -188,6 +189,41 @@ impl ChatService {
             self.store.put_notify_prefs(user, &after).await?;
         }
         Ok(())
+    }
+
+    /// Sets (or, with `None`, removes) the address `user`'s email digests go to, for an
+    /// admin or the operator; audited as `user.update` (`<userId> email`). Admins have no
+    /// notifications, so no address.
+    pub async fn set_email(
+        &self,
+        actor: Actor<'_>,
+        user: &str,
+        email: Option<&str>,
+    ) -> Result<Option<EmailAddress>, ChatError> {
+        let actor_name = actor.authorise()?;
+        let user = UserId::parse(user)?;
+        let email = email.map(EmailAddress::parse).transpose()?;
+        let Some(record) = self.store.get_user(&user).await? else {
+            return Err(ChatError::NotFound(format!("no user {user}")));
+        };
+        if record.user.role == crate::user::Role::Admin {
+            return Err(ChatError::validation(
+                ErrorCode::InvalidRole,
+                "admins receive no messages, so no email digests",
+            ));
+        }
+        let before = self.store.notify_prefs(&user).await?;
+        if before.email == email {
+            return Ok(email);
+        }
+        self.audit(actor_name, AuditAction::UpdateUser, format!("{user} email"))
+            .await?;
+        let after = NotifyPrefs {
+            email: email.clone(),
+            ..before
+        };
+        self.store.put_notify_prefs(&user, &after).await?;
+        Ok(email)
     }
 
     fn check_notify_rate(&self, caller: &User) -> Result<(), ChatError> {

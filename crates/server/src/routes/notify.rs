@@ -7,17 +7,18 @@ use crate::dto::{
     SubscriptionDto,
 };
 use crate::error::ApiResult;
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::openapi::{PayloadTooLarge, RateLimited, Unauthorized, Unavailable};
 use crate::schemas;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use classchat_core::notify::{EmailAddress, PrefsPatch};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use classchat_core::service::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The notification routes.
 pub fn router() -> Router<AppState> {
@@ -30,6 +31,45 @@ pub fn router() -> Router<AppState> {
             "/me/push-subscriptions",
             post(subscribe).delete(unsubscribe),
         )
+        .route("/admin/users/{user_id}/email", put(set_email))
+}
+
+/// `PUT /admin/users/{userId}/email` request and answer.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct EmailDto {
+    /// Where the user's email digests go; `null` for nowhere.
+    #[schema(value_type = Option<schemas::Email>, nullable = true)]
+    pub email: Option<String>,
+}
+
+/// Sets where a user's email digests go (the user can too, on `/me/notifications`).
+/// Audited as `user.update`.
+#[utoipa::path(put, path = "/admin/users/{userId}/email", tag = "admin", request_body = EmailDto,
+    params(("userId" = schemas::UserId, Path, description = "whose address")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = EmailDto),
+        (status = 400, description = "malformed JSON (`invalid_json`) or userId (`invalid_user_id`, or `invalid_path` when its percent-encoding is not UTF-8)", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 404, description = "no such user (`not_found`)", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "not an email address (`invalid_request`), or an admin's (`invalid_role`)", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ))]
+async fn set_email(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody<EmailDto>,
+) -> ApiResult<Json<EmailDto>> {
+    let email = state
+        .service
+        .set_email(Actor::User(&caller), &user_id, body.email.as_deref())
+        .await?;
+    Ok(Json(EmailDto {
+        email: email.map(|email| email.to_string()),
+    }))
 }
 
 /// The caller's notification settings, the school's hours for students and guardians,

@@ -371,3 +371,73 @@ async fn an_unsubscribe_link_works_without_signing_in_only_when_posted_and_only_
     let again = app.client.post(app.url(&link)).send().await.unwrap();
     assert_eq!(again.status(), 200, "the same link works twice");
 }
+
+#[tokio::test]
+async fn an_admin_sets_where_someones_digests_go_and_it_is_audited() {
+    let app = spawn_app().await;
+    let s1 = app.login("s1").await;
+    let admin = app.login("admin").await;
+    let set = app
+        .request(
+            Method::PUT,
+            "/admin/users/s1/email",
+            Some(&admin),
+            Some(json!({"email": "sam@school.example"})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.body["email"], "sam@school.example");
+    assert_eq!(
+        app.get("/me/notifications", &s1).await.body["email"],
+        "sam@school.example"
+    );
+    let audit = app.get("/admin/audit", &admin).await.body;
+    assert_eq!(audit["entries"][0]["action"], "user.update", "{audit}");
+    assert_eq!(audit["entries"][0]["target"], "s1 email");
+
+    for (path, body, status, code) in [
+        (
+            "/admin/users/s1/email",
+            json!({"email": "not an address"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            "/admin/users/admin/email",
+            json!({"email": "office@school.example"}),
+            422,
+            "invalid_role",
+        ),
+        (
+            "/admin/users/nobody/email",
+            json!({"email": "x@school.example"}),
+            404,
+            "not_found",
+        ),
+    ] {
+        app.request(Method::PUT, path, Some(&admin), Some(body))
+            .await
+            .assert_error(status, code);
+    }
+    app.request(
+        Method::PUT,
+        "/admin/users/s1/email",
+        Some(&s1),
+        Some(json!({"email": null})),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    let removed = app
+        .request(
+            Method::PUT,
+            "/admin/users/s1/email",
+            Some(&admin),
+            Some(json!({"email": null})),
+        )
+        .await;
+    assert_eq!(removed.body["email"], Value::Null);
+    assert_eq!(
+        app.get("/me/notifications", &s1).await.body["email"],
+        Value::Null
+    );
+}

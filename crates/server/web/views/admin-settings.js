@@ -2,11 +2,12 @@
 // children's conversations with teachers. Notifications: the hours within which students
 // and guardians are notified (the schedule editor teachers use for their office hours),
 // whether a push shows the start of the message or only who wrote, and whether email
-// digests quote messages. Each switch is saved as soon as it is turned; the hours with
-// their own Save button.
+// digests quote messages. Urgent messages: the teachers allowed to send messages that
+// notify a student or guardian even in their quiet hours. Each switch is saved as soon as
+// it is turned; the hours with their own Save button; each teacher added or removed at once.
 
 import * as api from '../api.js';
-import { h, replace, show } from '../dom.js';
+import { h, avatar, bidi, isolate, replace, show } from '../dom.js';
 import { ScheduleEditor } from './schedule.js';
 
 /** A switch for one boolean setting `key`, saved on change. */
@@ -64,6 +65,160 @@ class SettingSwitch {
   }
 }
 
+/**
+ * The teachers allowed urgent messages: a list with Remove, and a field to allow one more
+ * (suggesting the school's teachers by name; a userId typed in full works too). Every
+ * change PATCHes the whole new list; the server refuses someone who is not a teacher
+ * (`invalid_role`) or does not exist, and its reason is shown as it gives it.
+ */
+class UrgentSenders {
+  /** @param {{onSaved: (settings: object) => void}} options  all the settings, as saved */
+  constructor({ onSaved }) {
+    this.onSaved = onSaved;
+    this.senders = [];
+    this.teachers = new Map(); // userId → displayName, of the school's teachers
+    this.list = h('ul', { class: 'urgent-senders', 'aria-labelledby': 'urgent-senders-title' });
+    this.options = h('datalist', { id: 'urgent-teacher-options' });
+    this.input = h('input', {
+      id: 'urgent-teacher',
+      type: 'text',
+      class: 'input',
+      list: 'urgent-teacher-options',
+      autocomplete: 'off',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      placeholder: 'Teacher’s name or user ID',
+      disabled: true,
+      'aria-describedby': 'urgent-teacher-hint',
+      oninput: () => this.input.removeAttribute('aria-invalid'),
+    });
+    this.addButton = h('button', { type: 'submit', class: 'button primary', disabled: true }, 'Add');
+    this.status = h('p', { class: 'form-status', role: 'status' });
+    this.error = h('p', { id: 'urgent-teacher-error', class: 'form-error', role: 'alert', hidden: true });
+    this.nodes = [
+      h('h3', { id: 'urgent-senders-title', class: 'card-subtitle' }, 'Teachers allowed urgent messages'),
+      this.list,
+      h(
+        'form',
+        { class: 'urgent-add', noValidate: true, onsubmit: (event) => this.add(event) },
+        h('label', { for: 'urgent-teacher', class: 'field-label' }, 'Allow a teacher'),
+        h('div', { class: 'urgent-add-row' }, this.input, this.addButton),
+        h('p', { id: 'urgent-teacher-hint', class: 'field-hint' }, 'Type part of their name and choose them, or type their user ID.'),
+        this.options,
+        this.error,
+      ),
+      this.status,
+    ];
+  }
+
+  setDisabled(disabled) {
+    this.input.disabled = disabled;
+    this.addButton.disabled = disabled;
+  }
+
+  /** The school's teachers, for names and suggestions; without them, userIds still work. */
+  async loadTeachers() {
+    try {
+      const teachers = await api.listAllUsers('teacher');
+      this.teachers = new Map(teachers.map((t) => [t.userId, t.displayName]));
+    } catch (error) {
+      if (error.status !== 401) console.debug('classchat: cannot list the teachers', error.code);
+    }
+    this.render();
+  }
+
+  apply(settings) {
+    this.senders = Array.isArray(settings.urgentSenders) ? settings.urgentSenders : [];
+    this.setDisabled(false);
+    this.render();
+  }
+
+  name(userId) {
+    return this.teachers.get(userId) || userId;
+  }
+
+  render() {
+    const allowed = new Set(this.senders);
+    replace(this.options, [...this.teachers]
+      .filter(([userId]) => !allowed.has(userId))
+      .sort(([, a], [, b]) => a.localeCompare(b))
+      .map(([userId, name]) => h('option', { value: userId, label: isolate(name) })));
+    if (this.senders.length === 0) {
+      replace(this.list, h('li', { class: 'muted urgent-none' }, 'No teacher may send urgent messages.'));
+      return;
+    }
+    replace(this.list, this.senders.map((userId) => {
+      const name = this.name(userId);
+      return h('li', { class: 'urgent-sender', dataset: { userId } },
+        h('span', { class: 'name-cell' }, avatar(userId, name, 'small'),
+          h('span', {}, bidi(name), name !== userId && h('span', { class: 'muted id-suffix' }, ` ${userId}`))),
+        h('button', {
+          type: 'button',
+          class: 'button small ghost subtle-danger',
+          'aria-label': `Remove ${isolate(name)} from the teachers allowed urgent messages`,
+          onclick: (event) => this.save(this.senders.filter((id) => id !== userId), event.currentTarget,
+            ['Saved. ', bidi(name), ' can no longer send urgent messages.']),
+        }, 'Remove'));
+    }));
+  }
+
+  /** The typed teacher: a name typed in full (any case) becomes their userId. */
+  resolve() {
+    const typed = this.input.value.trim();
+    if (!typed || this.teachers.has(typed)) return typed;
+    const lower = typed.toLowerCase();
+    const named = [...this.teachers].filter(([, name]) => name.toLowerCase() === lower);
+    return named.length === 1 ? named[0][0] : typed;
+  }
+
+  async add(event) {
+    event.preventDefault();
+    const userId = this.resolve();
+    if (!userId) {
+      this.fail('Type a teacher’s name or user ID first.');
+      return;
+    }
+    if (this.senders.includes(userId)) {
+      this.fail([bidi(this.name(userId)), ' may already send urgent messages.']);
+      return;
+    }
+    const saved = await this.save([...this.senders, userId], this.addButton,
+      ['Saved. ', bidi(this.name(userId)), ' can now send urgent messages.']);
+    if (saved) this.input.value = '';
+    this.input.focus();
+  }
+
+  /** PATCHes the whole list; answers whether it was saved. */
+  async save(senders, control, savedText) {
+    show(this.error, false);
+    this.input.removeAttribute('aria-invalid');
+    control.disabled = true;
+    replace(this.status, 'Saving…');
+    try {
+      const settings = await api.updateSettings({ urgentSenders: senders });
+      this.onSaved(settings);
+      replace(this.status, savedText);
+      // The Remove button went with its row: the field is the next place to be.
+      if (!control.isConnected) this.input.focus();
+      return true;
+    } catch (error) {
+      if (error.status === 401) return false;
+      replace(this.status);
+      this.fail(`Not saved. ${api.describeError(error)}`);
+      return false;
+    } finally {
+      control.disabled = false;
+    }
+  }
+
+  fail(text) {
+    replace(this.error, text);
+    show(this.error, true);
+    this.input.setAttribute('aria-invalid', 'true');
+    this.input.setAttribute('aria-errormessage', this.error.id);
+  }
+}
+
 export class SettingsPanel {
   constructor(context) {
     this.context = context;
@@ -95,6 +250,7 @@ export class SettingsPanel {
       onSaved,
     });
     this.switches = [this.oversight, this.pushPreview, this.digestText];
+    this.urgent = new UrgentSenders({ onSaved });
     this.hours = new ScheduleEditor({
       label: 'School notification hours',
       anyTime: 'Students and guardians are notified at any time.',
@@ -129,6 +285,15 @@ export class SettingsPanel {
           'Teachers set their own office hours.'),
         this.hours.element,
       ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'settings-urgent-title' },
+        h('h2', { id: 'settings-urgent-title' }, 'Urgent messages'),
+        h('p', { class: 'card-intro' },
+          'The teachers you allow here may mark a message to a student or guardian as urgent: it notifies them even in their quiet hours. ',
+          'Each urgent message is recorded in the audit log.'),
+        this.urgent.nodes,
+      ),
     );
   }
 
@@ -136,6 +301,8 @@ export class SettingsPanel {
     show(this.loadError, false);
     for (const setting of this.switches) setting.input.disabled = true;
     this.hours.setDisabled(true);
+    this.urgent.setDisabled(true);
+    this.urgent.loadTeachers();
     try {
       this.apply(await api.getSettings(), { hours: true });
     } catch (error) {
@@ -148,6 +315,7 @@ export class SettingsPanel {
   /** Shows the settings as saved; the hours' fields only when asked (not to undo edits). */
   apply(settings, { hours }) {
     for (const setting of this.switches) setting.apply(settings);
+    this.urgent.apply(settings);
     if (hours) {
       this.hours.setDisabled(false);
       this.hours.set(settings.quietHours ?? null);

@@ -11,6 +11,11 @@
 // A send to someone outside their notification hours is acked with when they will be
 // notified; the conversation says so under the messages until the next send, or until
 // another conversation is opened. "Notifications" (#/settings) opens in the same pane.
+//
+// A teacher the school allows (`urgentAllowed` in their notification settings, read again
+// each time a conversation opens, so an office's change shows without a reload) may mark
+// a message to a student or guardian as urgent; the flag stays with the message in
+// flight, so a resend over REST or after a reconnect is urgent too.
 
 import * as api from '../api.js';
 import { h, bidi, isolate, namesText, replace, show } from '../dom.js';
@@ -37,6 +42,8 @@ export class ChatScreen {
     this.isTeacher = this.me.role === 'teacher';
     this.isGuardian = this.me.role === 'guardian';
     this.familyCanRead = false; // a student's: their family may read their conversations
+    this.urgentAllowed = false; // a teacher's: the school lets them send urgent messages
+    this.urgentSeq = 0;
     this.state = new ChatState(this.me);
     this.view = null;
     this.settings = null; // the Notifications page, while it is shown
@@ -91,6 +98,28 @@ export class ChatScreen {
       if (error.status !== 401) this.hooks.toast(api.describeError(error), 'error');
     });
     if (!this.destroyed) this.live.start(); // a 401 above has already signed us out
+  }
+
+  /** A teacher's: reads whether they may send urgent messages, and updates the composer. */
+  async refreshUrgent() {
+    if (!this.isTeacher) return;
+    const seq = ++this.urgentSeq;
+    try {
+      const { urgentAllowed } = await api.getNotificationSettings();
+      if (seq !== this.urgentSeq || this.destroyed) return;
+      this.urgentAllowed = Boolean(urgentAllowed);
+    } catch (error) {
+      if (error.status !== 401) console.debug('classchat: cannot read the notification settings', error.code);
+      return;
+    }
+    const contact = this.view && this.state.contact(this.view.id);
+    if (contact) this.view.setUrgentAvailable(this.mayMarkUrgent(contact));
+  }
+
+  /** Whether the composer offers "Urgent": a teacher allowed it, to a student or guardian. */
+  mayMarkUrgent(contact) {
+    return this.isTeacher && this.urgentAllowed && !contact.readOnly
+      && (contact.peerRole === 'student' || contact.peerRole === 'guardian');
   }
 
   destroy() {
@@ -217,12 +246,16 @@ export class ChatScreen {
       nameOf: (id) => (id === this.me.userId ? this.me.displayName : contact.peerName),
       familyCanRead: !this.isTeacher && !this.isGuardian && this.familyCanRead,
       loadPage: (older) => this.loadPage(conversationId, older),
-      onSend: (body) => this.send(conversationId, body),
+      onSend: (body, { urgent }) => this.send(conversationId, body, { urgent }),
       onRetry: (clientMessageId) => this.transmit(clientMessageId),
       onTyping: () => this.live.send({ action: 'typing', conversationId }),
       onBack: () => this.hooks.navigate('#/'),
     });
     replace(this.pane, this.view.element);
+    if (!contact.readOnly) {
+      this.view.setUrgentAvailable(this.mayMarkUrgent(contact));
+      this.refreshUrgent();
+    }
     this.view.start().then(() => this.maybeMarkRead());
     this.view.showTyping();
     this.view.focus();
@@ -317,9 +350,9 @@ export class ChatScreen {
 
   // --- Sending -------------------------------------------------------------------------
 
-  send(conversationId, body) {
+  send(conversationId, body, { urgent = false } = {}) {
     const clientMessageId = api.newClientMessageId();
-    this.state.addPending(conversationId, clientMessageId, body);
+    this.state.addPending(conversationId, clientMessageId, body, { urgent });
     this.transmit(clientMessageId);
   }
 
@@ -335,6 +368,7 @@ export class ChatScreen {
       messageBody: pending.messageBody,
       clientMessageId,
     };
+    if (pending.urgent) frame.urgent = true;
     if (this.live.send(frame)) {
       this.ackTimers.set(clientMessageId, setTimeout(() => this.sendByRest(clientMessageId), ACK_TIMEOUT_MS));
     } else {
@@ -347,12 +381,15 @@ export class ChatScreen {
     const pending = this.state.pendingMessage(clientMessageId);
     if (!pending || pending.status !== 'pending') return;
     try {
-      const { quietUntil, quietHours, ...message } = await api.sendMessage(pending.conversationId, pending.messageBody, clientMessageId);
+      const { quietUntil, quietHours, ...message } = await api.sendMessage(
+        pending.conversationId, pending.messageBody, clientMessageId, { urgent: pending.urgent },
+      );
       this.state.addMessages([message]);
       this.noteQuiet(pending.conversationId, { quietUntil, quietHours });
     } catch (error) {
       if (error.status === 401) return; // the app is already back at the login page
       this.state.setPendingStatus(clientMessageId, 'failed', api.describeError(error));
+      if (pending.urgent && error.code === 'forbidden') this.refreshUrgent(); // no longer allowed?
     }
   }
 
@@ -400,8 +437,10 @@ export class ChatScreen {
         break;
       case 'error':
         if (frame.clientMessageId && this.state.pendingMessage(frame.clientMessageId)) {
+          const { urgent } = this.state.pendingMessage(frame.clientMessageId);
           clearTimeout(this.ackTimers.get(frame.clientMessageId));
           this.state.setPendingStatus(frame.clientMessageId, 'failed', api.describeError(frame));
+          if (urgent && frame.code === 'forbidden') this.refreshUrgent(); // no longer allowed?
         } else if (frame.code === 'unauthorized') {
           this.hooks.onExpired();
         } else {

@@ -1,8 +1,10 @@
 // The chat box: Enter sends, Shift+Enter starts a new line, a live character counter
 // that turns red over the server's limit (4,000 characters after trimming, counted as
 // Unicode code points like the server does) and disables Send, and throttled typing hints.
+// For a teacher the school allows, writing to a student or guardian, an "Urgent" checkbox:
+// off by default and off again after each send, so no message is urgent by accident.
 
-import { h, bidi, formatCount, isolate } from '../dom.js';
+import { h, bidi, formatCount, isolate, show } from '../dom.js';
 
 export const MAX_MESSAGE_CHARS = 4000;
 const TYPING_EVERY_MS = 3000; // the server allows about one typing notice a second
@@ -19,7 +21,7 @@ export class Composer {
   /**
    * @param {object} options
    * @param {string} options.peerName
-   * @param {(body: string) => void} options.onSend
+   * @param {(body: string, options: {urgent: boolean}) => void} options.onSend
    * @param {() => void} options.onTyping
    */
   constructor({ peerName, onSend, onTyping }) {
@@ -46,6 +48,20 @@ export class Composer {
       { type: 'submit', class: 'button primary send-button', disabled: true },
       'Send',
     );
+    // Shown only by setUrgentAvailable(true). Its hint is visible while it is on, and is
+    // its description for screen readers either way.
+    this.urgent = h('input', {
+      id: `${id}-urgent`,
+      type: 'checkbox',
+      class: 'urgent-box',
+      'aria-describedby': `${id}-urgent-hint`,
+      onchange: () => this.urgentChanged(),
+    });
+    this.urgentHint = h('span', { id: `${id}-urgent-hint`, class: 'urgent-hint', hidden: true },
+      'Notifies them even in their quiet hours. Logged for the school.');
+    this.urgentField = h('span', { class: 'urgent-field', hidden: true },
+      h('label', { class: 'urgent-toggle', for: this.urgent.id }, this.urgent, 'Urgent'),
+      this.urgentHint);
     this.element = h(
       'form',
       { class: 'composer', onsubmit: (event) => this.submit(event) },
@@ -54,12 +70,26 @@ export class Composer {
       h(
         'div',
         { class: 'composer-foot' },
+        this.urgentField,
         h('span', { id: `${id}-hint`, class: 'hint' }, 'Enter to send · Shift+Enter for a new line'),
         this.limitNote,
         this.counter,
       ),
     );
     this.changed();
+  }
+
+  /** Offers the "Urgent" checkbox, or takes it away (and turns it off). */
+  setUrgentAvailable(available) {
+    if (!available) this.urgent.checked = false;
+    show(this.urgentField, available);
+    this.urgentChanged();
+  }
+
+  urgentChanged() {
+    const on = this.urgent.checked && !this.urgentField.hidden;
+    show(this.urgentHint, on);
+    this.element.classList.toggle('urgent', on);
   }
 
   focus() {
@@ -108,7 +138,9 @@ export class Composer {
     const body = this.input.value.trim();
     const length = messageLength(body);
     if (this.input.disabled || length === 0 || length > MAX_MESSAGE_CHARS) return;
-    this.onSend(body);
+    this.onSend(body, { urgent: this.urgent.checked && !this.urgentField.hidden });
+    this.urgent.checked = false;
+    this.urgentChanged();
     this.input.value = '';
     this.lastTypingAt = 0;
     this.changed();

@@ -5,7 +5,8 @@
 // view read-only, with a notice that the read is audited; so do guardians reading their
 // child's conversation, where the school allows it. A student whose family may read their
 // conversations is told so under the header. After a send to someone outside their
-// notification hours, a note above the chat box says when they will be notified.
+// notification hours, a note above the chat box says when they will be notified. A
+// teacher the school allows may mark a message to a student or guardian as urgent.
 
 import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime, laterTime } from '../dom.js';
 import { Composer } from './composer.js';
@@ -25,7 +26,7 @@ export class ConversationView {
    * @param {boolean} [options.familyCanRead]  a student's: tell them their family can read it
    * @param {(userId: string) => boolean} [options.onRight]  which messages sit on the right
    * @param {(older: boolean) => Promise<void>} options.loadPage
-   * @param {(body: string) => void} [options.onSend]
+   * @param {(body: string, options: {urgent: boolean}) => void} [options.onSend]
    * @param {(clientMessageId: string) => void} [options.onRetry]
    * @param {() => void} [options.onTyping]
    * @param {() => void} options.onBack
@@ -156,6 +157,14 @@ export class ConversationView {
         : [bidi(quiet.name), ' is outside their notification hours. '],
       'They will be notified at ', when, '.',
     );
+  }
+
+  /**
+   * Offers the composer's "Urgent" checkbox (a teacher the school allows, writing to a
+   * student or guardian), or takes it away.
+   */
+  setUrgentAvailable(available) {
+    this.composer?.setUrgentAvailable(available);
   }
 
   setComposerEnabled(enabled, reason) {

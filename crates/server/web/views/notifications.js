@@ -1,6 +1,7 @@
 // "Notifications" (#/settings), for students, teachers and guardians: push notifications
-// for the account and for this device, the email digest, and a teacher's office hours
-// (when they may be notified). Students and guardians see the school's hours instead.
+// for the account and for this device, the email digest and the address it goes to (which
+// the school office may have set), and a teacher's office hours (when they may be
+// notified). Students and guardians see the school's hours instead.
 //
 // This device is subscribed only when the user turns on "Notify me on this device": the
 // browser asks for permission then, never before (push.js).
@@ -36,6 +37,113 @@ function switchField(id, label, hint, onchange) {
   return { input, hint: hintEl, nodes: [row, hintEl] };
 }
 
+/**
+ * Where email digests go: the address as saved (or a sentence that there is none), a field
+ * with Save, and Remove while there is one. The server checks the address; its reason for
+ * refusing one is shown as it gives it.
+ */
+class EmailField {
+  /** @param {{save: (email: string|null) => Promise<string|null>}} options  answers the address as saved */
+  constructor({ save }) {
+    this.save = save;
+    this.saved = null;
+    this.current = h('p', { id: 'notify-email-current', class: 'email-current' });
+    this.input = h('input', {
+      id: 'notify-email',
+      type: 'email',
+      class: 'input email-input',
+      autocomplete: 'email',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      placeholder: 'name@school.example',
+      disabled: true,
+      'aria-describedby': 'notify-email-current notify-email-hint',
+      oninput: () => this.input.removeAttribute('aria-invalid'),
+    });
+    this.saveButton = h('button', { type: 'submit', class: 'button primary', disabled: true }, 'Save');
+    this.removeButton = h('button', {
+      type: 'button',
+      class: 'button subtle-danger',
+      hidden: true,
+      'aria-label': 'Remove the email address for digests',
+      onclick: () => this.submit(null),
+    }, 'Remove');
+    this.status = h('p', { class: 'form-status', role: 'status' });
+    this.error = h('p', { id: 'notify-email-error', class: 'form-error', role: 'alert', hidden: true });
+    // noValidate: the server's reason is the one shown, not the browser's own bubble.
+    this.element = h(
+      'form',
+      { class: 'email-form', 'aria-labelledby': 'notify-email-label', noValidate: true, onsubmit: (event) => {
+        event.preventDefault();
+        this.submit(this.input.value.trim());
+      } },
+      h('label', { id: 'notify-email-label', for: 'notify-email', class: 'field-label' }, 'Email address for digests'),
+      this.current,
+      h('div', { class: 'email-row' }, this.input, this.saveButton, this.removeButton),
+      h('p', { id: 'notify-email-hint', class: 'field-hint' },
+        'Used only for digests. Your school office may have entered it for you.'),
+      this.error,
+      this.status,
+    );
+  }
+
+  /**
+   * Shows the address as saved. The field follows it unless it holds an edit not saved
+   * yet, which a change of another setting must not undo.
+   */
+  set(email, digestOn) {
+    const untouched = this.input.value.trim() === (this.saved ?? '');
+    this.saved = email;
+    if (untouched) this.input.value = email ?? '';
+    this.input.disabled = false;
+    this.saveButton.disabled = false;
+    show(this.removeButton, email !== null);
+    replace(this.current, email
+      ? ['Digests go to ', h('strong', { dir: 'ltr' }, email), '.']
+      : digestOn
+        ? 'No address yet, so no digest can reach you.'
+        : 'No address.');
+  }
+
+  /** Saves `email` (null: removes it). */
+  async submit(email) {
+    show(this.error, false);
+    this.input.removeAttribute('aria-invalid');
+    if (email === '') {
+      this.fail(this.saved ? 'Type an email address, or use Remove to stop digests by email.' : 'Type an email address first.');
+      return;
+    }
+    const focused = email === null ? this.input : document.activeElement;
+    for (const control of [this.input, this.saveButton, this.removeButton]) control.disabled = true;
+    replace(this.status, 'Saving…');
+    let saved;
+    try {
+      saved = await this.save(email);
+    } catch (error) {
+      if (error.status === 401) return;
+      replace(this.status);
+      this.input.disabled = false;
+      this.saveButton.disabled = false;
+      this.removeButton.disabled = false;
+      this.fail(`Not saved. ${api.describeError(error)}`);
+      return;
+    }
+    // The page has shown every setting as saved (set()); the field shows the address too.
+    this.input.value = saved ?? '';
+    this.removeButton.disabled = false;
+    replace(this.status, saved ? 'Saved.' : 'Removed. No digests are emailed to you.');
+    (focused?.isConnected && !focused.hidden && !focused.disabled ? focused : this.input).focus();
+  }
+
+  fail(text) {
+    replace(this.error, text);
+    show(this.error, true);
+    this.input.setAttribute('aria-invalid', 'true');
+    this.input.setAttribute('aria-errormessage', this.error.id);
+    this.input.focus();
+  }
+}
+
 export class NotificationsView {
   /**
    * @param {object} options
@@ -56,7 +164,7 @@ export class NotificationsView {
       'Only on a device that is yours. Your browser asks for permission first; signing out turns it off.',
       () => this.toggleDevice());
     this.digestSwitch = switchField('notify-digest', 'Email me a digest of unread messages',
-      'Now and then, an email listing messages you have not read yet.',
+      'If you miss messages and no notification reached you, classchat emails you a summary — at most one an hour.',
       () => this.change({ emailDigest: this.digestSwitch.input.checked }, this.digestSwitch.input, this.emailStatus));
 
     this.loading = h('p', { class: 'muted', role: 'status' }, 'Loading your settings…');
@@ -66,6 +174,13 @@ export class NotificationsView {
     this.deviceError = h('p', { id: 'notify-device-error', class: 'form-error', role: 'alert', hidden: true });
     this.devices = h('ul', { class: 'device-list', 'aria-label': 'Devices with notifications' });
     this.emailStatus = h('p', { class: 'form-status', role: 'status' });
+    this.email = new EmailField({
+      save: async (email) => {
+        const settings = await api.updateNotificationSettings({ email });
+        this.apply(settings);
+        return settings.email ?? null;
+      },
+    });
     this.hoursText = h('p', { class: 'card-intro' });
 
     this.editor = this.isTeacher ? new ScheduleEditor({
@@ -93,7 +208,8 @@ export class NotificationsView {
       h('section', { class: 'card', 'aria-labelledby': 'notify-email-title' },
         h('h2', { id: 'notify-email-title' }, 'Email'),
         this.digestSwitch.nodes,
-        this.emailStatus),
+        this.emailStatus,
+        this.email.element),
       this.isTeacher
         ? h('section', { class: 'card', 'aria-labelledby': 'notify-hours-title' },
           h('h2', { id: 'notify-hours-title' }, 'Office hours'),
@@ -165,6 +281,7 @@ export class NotificationsView {
         : 'Only on a device that is yours. Your browser asks for permission first; signing out turns it off.');
     this.digestSwitch.input.checked = Boolean(settings.emailDigest);
     this.digestSwitch.input.disabled = false;
+    this.email.set(settings.email ?? null, Boolean(settings.emailDigest));
     this.renderDevices();
     this.renderHours();
   }

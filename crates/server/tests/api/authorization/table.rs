@@ -267,6 +267,8 @@ pub(super) fn routes() -> Vec<Route> {
                                                                                                 [FORBIDDEN,  FORBIDDEN,  OK,         OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /me/push-subscriptions",                  Body::Json(json!({"endpoint": "https://push.example/send/matrix", "expirationTime": null, "keys": {"p256dh": P256DH, "auth": AUTH}})),
                                                                                                 [CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    CREATED,    FORBIDDEN ]),
+        route("PUT /admin/users/s1/email",                    Body::Json(json!({"email": "s1@school.example"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("DELETE /me/push-subscriptions?endpoint=https%3A%2F%2Fpush.example%2Fsend%2Fmatrix", none(),
                                                                                                 [NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, FORBIDDEN ]),
         route("GET /admin/settings",                          none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
