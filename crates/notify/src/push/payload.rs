@@ -43,7 +43,7 @@ struct Wire<'a> {
 
 impl PushPayload {
     /// The payload as JSON, `{"title","body","conversationId","messageId","url","tag"}`,
-    /// at most [`MAX_PAYLOAD_BYTES`] long: a body that does not fit is cut on a character
+    /// at most `MAX_PAYLOAD_BYTES` (3,000) long: a body that does not fit is cut on a character
     /// boundary and ends with "…". (Only the body is cut: the other fields are short by
     /// construction, and a notification without its links would be useless.)
     pub fn to_bytes(&self) -> Vec<u8> {
