@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/me/push-subscriptions",
-            post(subscribe).delete(unsubscribe),
+            post(add_push_subscription).delete(remove_push_subscription),
         )
         .route("/admin/users/{user_id}/email", put(set_email))
 }
@@ -144,7 +144,7 @@ async fn update_notify_settings(
         (status = 429, response = RateLimited),
         (status = 503, response = Unavailable),
     ))]
-async fn subscribe(
+async fn add_push_subscription(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     JsonBody(body): JsonBody<SubscribeRequest>,
@@ -176,13 +176,14 @@ pub struct UnsubscribeQuery {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "the caller has no subscription with this endpoint now"),
+        (status = 400, description = "a malformed query string, e.g. `endpoint` twice (`invalid_query`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
         (status = 403, description = "an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 422, description = "no endpoint, or not a URL (`invalid_request`)", body = ErrorBody),
         (status = 429, response = RateLimited),
         (status = 503, response = Unavailable),
     ))]
-async fn unsubscribe(
+async fn remove_push_subscription(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
     QueryParams(query): QueryParams<UnsubscribeQuery>,

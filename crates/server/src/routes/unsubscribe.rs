@@ -6,11 +6,10 @@
 //! anyone); the page's button, or a mail client's one-click `POST` (RFC 8058), does it.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::QueryParams;
 use crate::openapi::RateLimited;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -21,16 +20,20 @@ use utoipa::IntoParams;
 
 /// The unsubscribe routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/unsubscribe", get(confirm).post(unsubscribe))
+    Router::new().route(
+        "/unsubscribe",
+        get(unsubscribe_page).post(unsubscribe_digests),
+    )
 }
 
-/// `/unsubscribe` parameters.
+/// `/unsubscribe` parameters (documented here; read by hand, see `user_of`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct UnsubscribeLink {
     /// The token of the link (the user's id and its signature). (Optional in the query
     /// string's type only: without it the answer is `400`.)
-    #[param(value_type = String, required = true, min_length = 1, max_length = 400)]
+    #[param(value_type = String, required = true, min_length = 3, max_length = 400, pattern = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$")]
     token: Option<String>,
 }
 
@@ -43,11 +46,8 @@ const MAX_TOKEN_LEN: usize = 400;
         (status = 200, description = "a page asking to confirm", content_type = "text/html"),
         (status = 400, description = "a link that is not one of ours (`invalid_request`)", content_type = "text/html"),
     ))]
-async fn confirm(
-    State(state): State<AppState>,
-    QueryParams(link): QueryParams<UnsubscribeLink>,
-) -> Response {
-    if user_of(&state, &link).is_none() {
+async fn unsubscribe_page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    if user_of(&state, query.as_deref()).is_none() {
         return not_ours();
     }
     page(
@@ -67,11 +67,11 @@ async fn confirm(
         (status = 429, response = RateLimited),
         (status = 503, description = "the store is unavailable; the same link works later", content_type = "text/html"),
     ))]
-async fn unsubscribe(
+async fn unsubscribe_digests(
     State(state): State<AppState>,
-    QueryParams(link): QueryParams<UnsubscribeLink>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let Some(user) = user_of(&state, &link) else {
+    let Some(user) = user_of(&state, query.as_deref()) else {
         return Ok(not_ours());
     };
     match state.service.unsubscribe_digests(&user).await {
@@ -91,9 +91,15 @@ async fn unsubscribe(
     }
 }
 
-fn user_of(state: &AppState, link: &UnsubscribeLink) -> Option<classchat_core::UserId> {
-    let token = link.token.as_deref()?;
-    if token.len() > MAX_TOKEN_LEN {
+/// The user of the link's token, if the query holds exactly one genuine one. (Read by
+/// hand rather than with the JSON-answering query extractor: a mangled link gets this
+/// page, not an API error.)
+fn user_of(state: &AppState, query: Option<&str>) -> Option<classchat_core::UserId> {
+    let mut tokens = query?
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("token="));
+    let token = tokens.next()?;
+    if tokens.next().is_some() || token.len() > MAX_TOKEN_LEN {
         return None;
     }
     verify_unsubscribe_token(&state.link_secret, token)
