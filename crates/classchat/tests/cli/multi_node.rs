@@ -15,7 +15,12 @@ use tokio_tungstenite::tungstenite::Message;
 const PASSWORD: &str = "a-long-password";
 
 /// `classchat` on the emulator's tables under `prefix`, fanning out through `redis_url`.
-fn command(prefix: &str, dir: &tempfile::TempDir, redis_url: &str, args: &[&str]) -> Command {
+pub(crate) fn command(
+    prefix: &str,
+    dir: &tempfile::TempDir,
+    redis_url: &str,
+    args: &[&str],
+) -> Command {
     let mut command = process::classchat();
     command
         .args(args)
@@ -34,7 +39,8 @@ fn command(prefix: &str, dir: &tempfile::TempDir, redis_url: &str, args: &[&str]
     command
 }
 
-async fn login(base: &str, user: &str) -> String {
+/// Signs `user` in at `base` (the password every test user has here).
+pub(crate) async fn login(base: &str, user: &str) -> String {
     let (status, reply) = call(
         reqwest::Method::POST,
         format!("{base}/auth/login"),

@@ -4,57 +4,67 @@
 //! node gets no push; once they are away, exactly one. With the SMTP sink the test script
 //! starts, they send one email digest for a batch of unread messages, not two.
 
-use crate::multi_node::next_frame;
-use crate::process::{self, Running, call, run, succeeds};
+use crate::multi_node::{self, login, next_frame};
+use crate::process::{Running, call, run, succeeds};
 use classchat_hub_redis::testing::RedisServer;
 use classchat_notify::push::VapidKeys;
 use classchat_notify::testing::{Browser, PushService, SmtpSink};
 use classchat_store_dynamodb::testing;
 use futures::SinkExt;
 use serde_json::{Value, json};
-use std::process::Command;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 const PASSWORD: &str = "a-long-password";
 
-fn command(
-    prefix: &str,
-    dir: &tempfile::TempDir,
-    redis: &str,
-    vapid: &str,
-    args: &[&str],
-) -> Command {
-    let mut command = process::classchat();
-    command
-        .args(args)
-        .env("CLASSCHAT_STORE", "dynamodb")
-        .env("CLASSCHAT_DYNAMODB_ENDPOINT", testing::emulator_endpoint())
-        .env("CLASSCHAT_TABLE_PREFIX", prefix)
-        .env("CLASSCHAT_DB", dir.path().join("node.db"))
-        .env(
-            "CLASSCHAT_JWT_SECRET",
-            "one-secret-for-every-node-of-the-school",
-        )
-        .env("CLASSCHAT_REDIS_URL", redis)
-        .env("CLASSCHAT_VAPID_PRIVATE_KEY", vapid)
-        .env("CLASSCHAT_PUSH_ALLOW_LOOPBACK", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY");
-    command
+/// Two nodes of one school (t1 "Ms Rivera" teaching s1 "Sam Student") on the emulator's
+/// tables and one Redis, sharing a VAPID key; `env` adds settings to every command.
+struct School {
+    node_a: Running,
+    node_b: Running,
+    teacher: String,
+    student: String,
+    _redis: RedisServer,
+    _dir: tempfile::TempDir,
 }
 
-async fn login(base: &str, user: &str) -> String {
-    let (status, reply) = call(
-        reqwest::Method::POST,
-        format!("{base}/auth/login"),
+async fn school(vapid: &str, env: &[(&str, String)]) -> School {
+    let redis = RedisServer::start().await;
+    let prefix = testing::fresh_prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let classchat = |args: &[&str]| {
+        let mut command = multi_node::command(&prefix, &dir, &redis.url(), args);
+        command
+            .env("CLASSCHAT_VAPID_PRIVATE_KEY", vapid)
+            .env("CLASSCHAT_PUSH_ALLOW_LOOPBACK", "1")
+            .envs(env.iter().map(|(name, value)| (*name, value.as_str())));
+        command
+    };
+    succeeds(&run(&mut classchat(&["tables", "create"]), None));
+    for (id, role, name) in [
+        ("t1", "teacher", "Ms Rivera"),
+        ("s1", "student", "Sam Student"),
+    ] {
+        let add = ["user", "add", "--id", id, "--role", role, "--name", name];
+        let mut add = classchat(&[&add[..], &["--password-stdin"]].concat());
+        succeeds(&run(&mut add, Some(&format!("{PASSWORD}\n"))));
+    }
+    succeeds(&run(
+        &mut classchat(&["link", "add", "--teacher", "t1", "--student", "s1"]),
         None,
-        Some(json!({"userId": user, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{reply}");
-    reply["token"].as_str().unwrap().to_owned()
+    ));
+    let node_a = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
+    let node_b = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
+    let teacher = login(&node_b.base, "t1").await;
+    let student = login(&node_a.base, "s1").await;
+    School {
+        node_a,
+        node_b,
+        teacher,
+        student,
+        _redis: redis,
+        _dir: dir,
+    }
 }
 
 async fn send(base: &str, token: &str, body: &str) {
@@ -79,29 +89,14 @@ async fn metrics(base: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_push_once_to_someone_away_and_never_to_someone_online_elsewhere() {
-    let redis = RedisServer::start().await;
-    let prefix = testing::fresh_prefix();
-    let dir = tempfile::tempdir().unwrap();
     let keys = VapidKeys::generate();
-    let vapid = keys.private_base64url();
-    let classchat = |args: &[&str]| command(&prefix, &dir, &redis.url(), &vapid, args);
-    succeeds(&run(&mut classchat(&["tables", "create"]), None));
-    for (id, role, name) in [
-        ("t1", "teacher", "Ms Rivera"),
-        ("s1", "student", "Sam Student"),
-    ] {
-        let add = ["user", "add", "--id", id, "--role", role, "--name", name];
-        let mut add = classchat(&[&add[..], &["--password-stdin"]].concat());
-        succeeds(&run(&mut add, Some(&format!("{PASSWORD}\n"))));
-    }
-    succeeds(&run(
-        &mut classchat(&["link", "add", "--teacher", "t1", "--student", "s1"]),
-        None,
-    ));
-    let node_a = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
-    let node_b = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
-    let teacher = login(&node_b.base, "t1").await;
-    let student = login(&node_a.base, "s1").await;
+    let School {
+        node_a,
+        node_b,
+        teacher,
+        student,
+        ..
+    } = school(&keys.private_base64url(), &[]).await;
 
     // Both nodes hand browsers the same key, the one the push service expects.
     for base in [&node_a.base, &node_b.base] {
@@ -189,40 +184,32 @@ async fn two_nodes_push_once_to_someone_away_and_never_to_someone_online_elsewhe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_send_one_email_digest_for_a_batch_of_unread_messages() {
-    let redis = RedisServer::start().await;
     let sink = SmtpSink::from_env();
-    let prefix = testing::fresh_prefix();
-    let dir = tempfile::tempdir().unwrap();
-    let vapid = VapidKeys::generate().private_base64url();
-    let classchat = |args: &[&str]| {
-        let mut command = command(&prefix, &dir, &redis.url(), &vapid, args);
-        command
-            .env("CLASSCHAT_PUSH", "off")
-            .env("CLASSCHAT_SMTP_URL", sink.url())
-            .env("CLASSCHAT_MAIL_FROM", "classchat <noreply@school.example>")
-            .env("CLASSCHAT_PUBLIC_URL", "https://chat.school.example/")
-            .env("CLASSCHAT_DIGEST_AFTER", "1s")
-            .env("CLASSCHAT_NOTIFY_EVERY", "100ms");
-        command
-    };
-    succeeds(&run(&mut classchat(&["tables", "create"]), None));
-    for (id, role, name) in [
-        ("t1", "teacher", "Ms Rivera"),
-        ("s1", "student", "Sam Student"),
-    ] {
-        let add = ["user", "add", "--id", id, "--role", role, "--name", name];
-        let mut add = classchat(&[&add[..], &["--password-stdin"]].concat());
-        succeeds(&run(&mut add, Some(&format!("{PASSWORD}\n"))));
-    }
-    succeeds(&run(
-        &mut classchat(&["link", "add", "--teacher", "t1", "--student", "s1"]),
-        None,
-    ));
-    let node_a = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
-    let node_b = Running::start(&mut classchat(&["serve", "--addr", "127.0.0.1:0"]));
-    let teacher = login(&node_b.base, "t1").await;
-    let student = login(&node_a.base, "s1").await;
-    let email = format!("t1-{}@school.example", prefix.trim_end_matches('_')).to_lowercase();
+    let env = [
+        ("CLASSCHAT_PUSH", "off".to_owned()),
+        ("CLASSCHAT_SMTP_URL", sink.url()),
+        (
+            "CLASSCHAT_MAIL_FROM",
+            "classchat <noreply@school.example>".to_owned(),
+        ),
+        (
+            "CLASSCHAT_PUBLIC_URL",
+            "https://chat.school.example/".to_owned(),
+        ),
+        ("CLASSCHAT_DIGEST_AFTER", "1s".to_owned()),
+        ("CLASSCHAT_NOTIFY_EVERY", "100ms".to_owned()),
+    ];
+    let School {
+        node_a,
+        node_b,
+        teacher,
+        student,
+        ..
+    } = school(&VapidKeys::generate().private_base64url(), &env).await;
+    let email = format!(
+        "t1-{}@school.example",
+        testing::fresh_prefix().trim_end_matches('_')
+    );
     let (status, settings) = call(
         reqwest::Method::PATCH,
         format!("{}/me/notifications", node_b.base),

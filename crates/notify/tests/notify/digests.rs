@@ -3,40 +3,23 @@
 //! someone a push reached or who read them, at most one an hour, once across two nodes,
 //! and an unsubscribe link that names its user.
 
-use crate::support::{Browser, PushService, client};
+use crate::support::{Browser, Hands, PushService, client, seed_pair};
 use classchat_core::hub::NullHub;
 use classchat_core::notify::email::verify_unsubscribe_token;
 use classchat_core::notify::{EmailAddress, Notifier, PrefsPatch};
-use classchat_core::service::{Actor, NewUser, SendRequest};
+use classchat_core::service::SendRequest;
 use classchat_core::store::Store;
-use classchat_core::time::{Clock, Timestamp};
-use classchat_core::user::{DisplayName, Role, User};
-use classchat_core::{ChatService, MemoryStore, UserId};
+use classchat_core::time::Clock;
+use classchat_core::user::User;
+use classchat_core::{ChatService, MemoryStore};
 use classchat_notify::mail::{MailConfig, Mailer};
 use classchat_notify::push::VapidKeys;
 use classchat_notify::testing::SmtpSink;
 use classchat_notify::{DigestConfig, NotifierConfig, PushNotifier};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 const SECRET: &[u8] = b"the server's secret, which signs unsubscribe links";
-
-/// A clock the test sets.
-struct Hands(AtomicI64);
-
-impl Clock for Hands {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_micros(self.0.load(Ordering::SeqCst)).unwrap()
-    }
-}
-
-impl Hands {
-    fn set(&self, raw: &str) {
-        self.0
-            .store(Timestamp::parse(raw).unwrap().as_micros(), Ordering::SeqCst);
-    }
-}
 
 struct School {
     clock: Arc<Hands>,
@@ -53,8 +36,7 @@ struct School {
 /// `push_path` if any) served by `nodes` nodes, on Wednesday 2 December 2026 at 10:00 UTC.
 async fn school(nodes: usize, push_path: Option<&str>) -> School {
     let store = Arc::new(MemoryStore::default());
-    let clock = Arc::new(Hands(AtomicI64::new(0)));
-    clock.set("2026-12-02T10:00:00Z");
+    let clock = Hands::at("2026-12-02T10:00:00Z");
     let sink = SmtpSink::from_env();
     let mailer = Mailer::new(&MailConfig {
         smtp_url: sink.url(),
@@ -92,26 +74,7 @@ async fn school(nodes: usize, push_path: Option<&str>) -> School {
         })
         .collect();
     let admin = &nodes[0];
-    for (user_id, display_name, role) in [
-        ("s1", "Sam Student", "student"),
-        ("t1", "Ms Rivera", "teacher"),
-    ] {
-        let new = NewUser {
-            user_id,
-            display_name,
-            role,
-            password: "a-long-password",
-        };
-        admin.create_user(Actor::Operator, new).await.unwrap();
-    }
-    admin.add_link(Actor::Operator, "t1", "s1").await.unwrap();
-    let user = |id: &str, role: Role| User {
-        id: UserId::parse(id).unwrap(),
-        display_name: DisplayName::parse("x").unwrap(),
-        role,
-        disabled: false,
-    };
-    let (student, teacher) = (user("s1", Role::Student), user("t1", Role::Teacher));
+    let (student, teacher) = seed_pair(admin).await;
     let email = format!("t1-{}@school.example", ulid::Ulid::new()).to_lowercase();
     let patch = PrefsPatch {
         email: Some(Some(EmailAddress::parse(&email).unwrap())),

@@ -3,42 +3,19 @@
 //! the hours begin (across a daylight-saving change); then exactly one push, from one of
 //! two nodes sharing the store — and none if the teacher read it meanwhile.
 
-use crate::support::{Browser, PushService, client};
+use crate::support::{Browser, Hands, PushService, client, seed_pair};
 use classchat_core::hub::NullHub;
 use classchat_core::notify::{Notifier, PrefsPatch, Schedule};
-use classchat_core::service::{Actor, NewUser, SendRequest};
+use classchat_core::service::SendRequest;
 use classchat_core::store::Store;
-use classchat_core::time::{Clock, Timestamp};
-use classchat_core::user::{Role, User};
-use classchat_core::{ChatService, MemoryStore, UserId};
+use classchat_core::time::Clock;
+use classchat_core::user::User;
+use classchat_core::{ChatService, MemoryStore};
 use classchat_notify::push::VapidKeys;
 use classchat_notify::{NotifierConfig, PushNotifier};
 use serde_json::Value;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
-
-/// A clock the test sets.
-struct Hands(AtomicI64);
-
-impl Hands {
-    fn at(raw: &str) -> Arc<Self> {
-        Arc::new(Self(AtomicI64::new(
-            Timestamp::parse(raw).unwrap().as_micros(),
-        )))
-    }
-
-    fn set(&self, raw: &str) {
-        self.0
-            .store(Timestamp::parse(raw).unwrap().as_micros(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for Hands {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_micros(self.0.load(Ordering::SeqCst)).unwrap()
-    }
-}
 
 struct School {
     store: Arc<MemoryStore>,
@@ -81,26 +58,7 @@ async fn school(nodes: usize) -> School {
         })
         .collect();
     let admin = &nodes[0].0;
-    for (user_id, display_name, role) in [
-        ("s1", "Sam Student", "student"),
-        ("t1", "Ms Rivera", "teacher"),
-    ] {
-        let new = NewUser {
-            user_id,
-            display_name,
-            role,
-            password: "a-long-password",
-        };
-        admin.create_user(Actor::Operator, new).await.unwrap();
-    }
-    admin.add_link(Actor::Operator, "t1", "s1").await.unwrap();
-    let user = |id: &str, role: Role| User {
-        id: UserId::parse(id).unwrap(),
-        display_name: classchat_core::DisplayName::parse("x").unwrap(),
-        role,
-        disabled: false,
-    };
-    let (student, teacher) = (user("s1", Role::Student), user("t1", Role::Teacher));
+    let (student, teacher) = seed_pair(admin).await;
     let office = PrefsPatch {
         hours: Some(Some(
             Schedule::decode("America/New_York|mon,tue,wed,thu,fri 08:00-16:00").unwrap(),

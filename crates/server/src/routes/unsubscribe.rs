@@ -37,6 +37,10 @@ pub struct UnsubscribeLink {
     token: Option<String>,
 }
 
+/// The page's Content-Security-Policy.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The longest token accepted: an id of 128 characters and a signature, in base64url.
 const MAX_TOKEN_LEN: usize = 400;
 
