@@ -5,11 +5,15 @@
 //!
 //! The checks here are the ones only classchat's own rules can make (display names,
 //! the length of keys and titles); they are reported like every other bundle problem.
+//! An `email` that is no address is the exception: the account does not need one, so it
+//! is imported without it and the address is a warning (file, line, column) instead.
 
 use crate::bundle::Bundle;
 use crate::error::{Collector, RosterErrors};
-use crate::model::{EnrollmentRole, FileMode, Roster, RosterRole, Status};
+use crate::model::{EnrollmentRole, FileMode, Roster, RosterRole, RosterUser, Status};
 use crate::read::read;
+use classchat_core::notify::EmailAddress;
+use classchat_core::notify::email::MAX_EMAIL_LEN;
 use classchat_core::roster::{
     Day, ImportClass, ImportEnrollment, ImportUser, MAX_SOURCED_ID_LEN, Mode, Problem,
     RosterImport, Skipped, SourcedId,
@@ -30,12 +34,14 @@ pub fn prepare(bundle: &Bundle) -> Result<RosterImport, RosterErrors> {
     to_import(&read(bundle)?)
 }
 
-/// Maps a validated roster onto the importer's rows.
+/// Maps a validated roster onto the importer's rows. An `email` that is no address is
+/// left out, with a warning in [`RosterImport::warnings`].
 ///
 /// # Errors
 /// A name classchat cannot show, or a key or title over 255 characters, each located.
 pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
     let mut errors = Collector::default();
+    let mut warnings = Vec::new();
     let mut skipped = Vec::new();
     let mut people = HashSet::new();
     let mut users = Vec::new();
@@ -62,6 +68,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
             continue;
         };
         people.insert(row.sourced_id.as_str());
+        let deleted = row.status == Some(Status::ToBeDeleted);
         users.push(ImportUser {
             sourced_id,
             line: row.line,
@@ -69,8 +76,14 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
             role,
             display_name,
             enabled: row.enabled,
-            deleted: row.status == Some(Status::ToBeDeleted),
+            deleted,
             agents,
+            // A deleted row's address would never be used: not even checked.
+            email: if deleted {
+                None
+            } else {
+                email(&mut warnings, row)
+            },
         });
     }
     let mut classes = Vec::new();
@@ -167,6 +180,7 @@ pub fn to_import(roster: &Roster) -> Result<RosterImport, RosterErrors> {
         enrollments_mode: mode(roster.mode(ENROLLMENTS)),
         enrollments,
         skipped,
+        warnings,
     })
 }
 
@@ -185,6 +199,25 @@ fn skip(file: &str, line: u64, sourced_id: &str, reason: &str) -> Skipped {
         sourced_id: sourced_id.to_owned(),
         reason: reason.to_owned(),
     }
+}
+
+/// The row's `email`, if it is an address; one that is not is a warning at the field,
+/// and left out.
+fn email(warnings: &mut Vec<Problem>, row: &RosterUser) -> Option<EmailAddress> {
+    let raw = row.email.as_deref()?;
+    let parsed = EmailAddress::parse(raw).ok();
+    if parsed.is_none() {
+        warnings.push(Problem::at(
+            USERS,
+            row.line,
+            "email",
+            format!(
+                "\"{raw}\" is not an email address (name@domain.example, at most \
+                 {MAX_EMAIL_LEN} characters); the account is imported without one"
+            ),
+        ));
+    }
+    parsed
 }
 
 /// The sourcedIds of `agentSourcedIds` (already split, blanks dropped), each one a key

@@ -13,7 +13,8 @@
 //! - [`error`]: [`RosterError`], [`RosterErrors`] and the collector behind them.
 //! - [`import`]: [`prepare`], the roster as the rows classchat's importer acts on
 //!   (`classchat_core::roster::RosterImport`): parents, guardians and relatives as
-//!   guardian accounts, `agentSourcedIds` as the people each row names.
+//!   guardian accounts, `agentSourcedIds` as the people each row names, `email` as where
+//!   digests go (one that is no address is a warning, not an error).
 //! - `testing` (feature `test-support`): a generated school and a catalogue of breakage.
 //!
 //! # Invariant

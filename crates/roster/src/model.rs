@@ -103,6 +103,9 @@ pub struct RosterUser {
     /// `agentSourcedIds`, a comma list (blank items dropped): related people, a student's
     /// parents and guardians or a guardian's children. Either side names a guardian link.
     pub agent_sourced_ids: Vec<String>,
+    /// `email` as written, `None` when blank. Whether it is an address classchat can send
+    /// to is the import's question: a malformed one is a warning there, not an error.
+    pub email: Option<String>,
     /// The line of the row in `users.csv`.
     pub line: u64,
 }

@@ -1,11 +1,11 @@
 //! From a read roster to the importer's rows: parents, guardians and relatives become
-//! guardian accounts with the people their `agentSourcedIds` name, and what classchat
-//! leaves out is reported as skipped.
+//! guardian accounts with the people their `agentSourcedIds` name, what classchat
+//! leaves out is reported as skipped, and an `email` that is no address is a warning.
 
 use classchat_core::roster::{RosterImport, SourcedId};
 use classchat_core::user::Role;
 use classchat_roster::testing::{SchoolSpec, generate};
-use classchat_roster::{Bundle, prepare, read, to_import};
+use classchat_roster::{Bundle, OneRosterVersion, Status, prepare, read, to_import};
 
 fn small() -> SchoolSpec {
     SchoolSpec {
@@ -156,4 +156,109 @@ fn a_guardian_enrolled_in_a_class_is_skipped_not_linked() {
     assert_eq!(skipped[0].sourced_id, "enr-family-1");
     assert_eq!(skipped[0].line, line);
     assert!(skipped[0].reason.contains("agentSourcedIds"), "{skipped:?}");
+}
+
+/// `users.csv` with `email` of the row of `sourced_id` set to `email`, whatever the layout.
+fn set_email(bundle: &mut Bundle, sourced_id: &str, email: &str) {
+    let users = text(bundle, "users.csv");
+    let mut reader = csv::Reader::from_reader(users.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = header.iter().position(|name| name == "email").unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_owned).collect();
+        if fields[0] == sourced_id {
+            fields[column] = email.to_owned();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    bundle.insert("users.csv", writer.into_inner().unwrap());
+}
+
+fn email_of(import: &RosterImport, sourced_id: &str) -> Option<String> {
+    let user = import
+        .users
+        .iter()
+        .find(|user| user.sourced_id.as_str() == sourced_id)
+        .unwrap_or_else(|| panic!("{sourced_id} is imported"));
+    user.email.as_ref().map(ToString::to_string)
+}
+
+#[test]
+fn the_email_column_gives_each_account_its_address_in_either_layout() {
+    for version in [OneRosterVersion::V1_1, OneRosterVersion::V1_2] {
+        let mut bundle = generate(&SchoolSpec { version, ..small() });
+        set_email(&mut bundle, "student-00001", " ada.student@school.example ");
+        set_email(&mut bundle, "family-1", "parent+1@home.example");
+        let import = prepare(&bundle).unwrap();
+        assert_eq!(
+            email_of(&import, "student-00001").as_deref(),
+            Some("ada.student@school.example"),
+            "{version:?}"
+        );
+        assert_eq!(
+            email_of(&import, "family-1").as_deref(),
+            Some("parent+1@home.example")
+        );
+        // Blank: no address (the import leaves whatever is stored).
+        assert_eq!(email_of(&import, "student-00002"), None);
+        assert!(import.warnings.is_empty(), "{:?}", import.warnings);
+    }
+}
+
+#[test]
+fn an_address_that_is_no_address_is_a_warning_and_the_account_is_still_imported() {
+    let mut bundle = generate(&small());
+    set_email(&mut bundle, "student-00002", "ada at school");
+    set_email(
+        &mut bundle,
+        "teacher-0001",
+        "t1@school.example;t1@home.example",
+    );
+    let line_of = |sourced_id: &str| {
+        let roster = read(&bundle).unwrap();
+        let user = roster.users.iter().find(|u| u.sourced_id == sourced_id);
+        user.unwrap().line
+    };
+    let (student_line, teacher_line) = (line_of("student-00002"), line_of("teacher-0001"));
+
+    let import = prepare(&bundle).unwrap();
+    assert_eq!(email_of(&import, "student-00002"), None);
+    assert_eq!(email_of(&import, "teacher-0001"), None);
+    let places: Vec<_> = import
+        .warnings
+        .iter()
+        .map(|warning| {
+            let column = warning.column.as_deref();
+            (warning.file.as_str(), warning.line, column)
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("users.csv", Some(teacher_line), Some("email")),
+            ("users.csv", Some(student_line), Some("email")),
+        ]
+    );
+    assert!(
+        import.warnings[1].message.contains("\"ada at school\""),
+        "{}",
+        import.warnings[1]
+    );
+    assert!(import.warnings[1].message.contains("imported without"));
+}
+
+#[test]
+fn a_deleted_rows_address_is_not_even_checked() {
+    let mut bundle = generate(&small());
+    set_email(&mut bundle, "student-00003", "not an address");
+    let mut roster = read(&bundle).unwrap();
+    let row = (roster.users.iter_mut())
+        .find(|user| user.sourced_id == "student-00003")
+        .unwrap();
+    row.status = Some(Status::ToBeDeleted);
+    let import = to_import(&roster).unwrap();
+    assert_eq!(email_of(&import, "student-00003"), None);
+    assert!(import.warnings.is_empty(), "{:?}", import.warnings);
 }

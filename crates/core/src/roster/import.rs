@@ -1,8 +1,9 @@
 //! [`RosterImport`]: the rows of a validated bundle that decide accounts, classes and
 //! links, each with its line, in the file format's terms no longer.
 
-use super::SourcedId;
+use super::{Problem, SourcedId};
 use crate::ids::UserId;
+use crate::notify::EmailAddress;
 use crate::time::Timestamp;
 use crate::user::{DisplayName, Role};
 
@@ -58,6 +59,9 @@ pub struct ImportUser {
     /// `agentSourcedIds`: for a student, their parents and guardians; for a guardian,
     /// the students they are responsible for. A guardian link is derived from either side.
     pub agents: Vec<SourcedId>,
+    /// `email`: where their email digests go. `None` when the field is blank (an import
+    /// never clears an address someone set by hand) or is no address (a warning instead).
+    pub email: Option<EmailAddress>,
 }
 
 /// A class (section), from `classes.csv`.
@@ -131,4 +135,8 @@ pub struct RosterImport {
     pub enrollments: Vec<ImportEnrollment>,
     /// Rows left out on purpose, such as roles classchat has no account for.
     pub skipped: Vec<Skipped>,
+    /// What reading the bundle noticed that does not stop the import, such as an email
+    /// address that is no address (the account is imported without it); the plan passes
+    /// them on ahead of its own.
+    pub warnings: Vec<Problem>,
 }

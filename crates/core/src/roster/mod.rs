@@ -5,25 +5,32 @@
 //! [`RosterImport`], the rows that matter here with their file and line. [`plan()`] diffs
 //! that against what earlier imports left ([`RosterState`]) and yields [`RosterChanges`],
 //! which is at once what a store applies and what an administrator reads before applying.
+//! The email addresses `users.csv` gives ([`given_emails`]) are compared with the stored
+//! ones by the service, which sets those that differ when it applies an import.
 //!
 //! # Invariants
 //! - Everything is keyed by [`SourcedId`]; names and e-mail addresses never match records.
 //! - Only what an import created is touched: accounts and links made by hand are left
 //!   alone, and an account is disabled, never deleted.
+//! - An import sets email addresses and never clears one: a row without an address leaves
+//!   what its owner or an admin set.
 //! - Links are derived: a teacher and a student are linked while they share a class; a
 //!   guardian and a student while either names the other in `agentSourcedIds`.
 
+mod emails;
 mod guardians;
 mod import;
 mod plan;
 #[cfg(test)]
 mod tests;
 
+pub use emails::{GivenEmail, given_emails};
 pub use import::{Day, ImportClass, ImportEnrollment, ImportUser, Mode, RosterImport, Skipped};
 pub use plan::{MAX_CLASS_MEMBERS, RosterPlan, new_user_ids, plan};
 
 use crate::ids::UserId;
 use crate::link::{GuardianLink, Link};
+use crate::notify::EmailAddress;
 use crate::store::UserPatch;
 use crate::user::User;
 use std::fmt;
@@ -148,9 +155,20 @@ pub struct ClassChange {
     pub after: Class,
 }
 
+/// An email address an import sets (from `users.csv`, where it differs from the stored one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailChange {
+    /// The account.
+    pub user: UserId,
+    /// The address it had; `None` when it had none.
+    pub before: Option<EmailAddress>,
+    /// The address from the bundle.
+    pub after: EmailAddress,
+}
+
 /// Everything one import changes, each list sorted. A store applies it (atomically, or in
-/// steps that converge when the import is planned and applied again); an administrator
-/// reads it first as the import's diff.
+/// steps that converge when the import is planned and applied again), all but `emails`;
+/// an administrator reads it first as the import's diff.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RosterChanges {
     /// Accounts to create, without a password.
@@ -173,11 +191,22 @@ pub struct RosterChanges {
     pub added_guardians: Vec<GuardianLink>,
     /// Roster guardian links no row implies any more. One also added by hand stays.
     pub removed_guardians: Vec<GuardianLink>,
+    /// Addresses the import sets, by userId. [`plan()`] leaves this empty (it reads no
+    /// stored preferences) and a store's `apply_roster` ignores it: when the service
+    /// applies an import it compares [`given_emails`] with what is stored, fills this in
+    /// and sets each address itself. Empty on a dry run.
+    pub emails: Vec<EmailChange>,
 }
 
 impl RosterChanges {
     /// Whether applying would write nothing.
     pub fn is_empty(&self) -> bool {
+        self.is_empty_but_emails() && self.emails.is_empty()
+    }
+
+    /// Whether a store's `apply_roster` would write nothing: everything but `emails` is
+    /// empty.
+    pub fn is_empty_but_emails(&self) -> bool {
         self.created_accounts.is_empty()
             && self.updated_accounts.is_empty()
             && self.created_classes.is_empty()
@@ -191,7 +220,7 @@ impl RosterChanges {
 
     /// One line of counts, for the audit log and summaries:
     /// `users +3 ~1; classes +1 ~0 -0; links +4 -1`, then `; guardians +2 -0` when guardian
-    /// links change.
+    /// links change and `; emails ~5` when addresses are set.
     pub fn summary(&self) -> String {
         let mut summary = format!(
             "users +{} ~{}; classes +{} ~{} -{}; links +{} -{}",
@@ -209,6 +238,9 @@ impl RosterChanges {
                 self.added_guardians.len(),
                 self.removed_guardians.len()
             ));
+        }
+        if !self.emails.is_empty() {
+            summary.push_str(&format!("; emails ~{}", self.emails.len()));
         }
         summary
     }

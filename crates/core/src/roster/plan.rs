@@ -28,7 +28,8 @@ pub struct RosterPlan {
     /// Rows left out on purpose (from the import, passed through).
     pub skipped: Vec<Skipped>,
     /// Things an administrator should know that do not stop the import, such as a username
-    /// that changed (an account keeps its userId).
+    /// that changed (an account keeps its userId): the bundle's own
+    /// ([`RosterImport::warnings`]) first.
     pub warnings: Vec<Problem>,
 }
 
@@ -76,7 +77,8 @@ pub fn plan(
         &planner.refused,
         &mut planner.warnings,
     );
-    let warnings = std::mem::take(&mut planner.warnings);
+    let mut warnings = import.warnings.clone();
+    warnings.append(&mut planner.warnings);
     let mut changes = planner.changes(state);
     let current: BTreeSet<&GuardianLink> = state.guardians.iter().collect();
     changes.added_guardians = guardians

@@ -7,6 +7,7 @@
 
 mod changes;
 mod delta;
+mod emails;
 mod guardians;
 mod problems;
 
@@ -85,6 +86,7 @@ impl Bundle {
             enrollments_mode,
             enrollments: Vec::new(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -111,6 +113,7 @@ impl Bundle {
             enabled: true,
             deleted: false,
             agents: Vec::new(),
+            email: None,
         };
         edit(&mut row);
         self.0.users.push(row);

@@ -17,6 +17,7 @@ mod notify;
 mod people;
 mod replay;
 mod roster;
+mod roster_emails;
 mod sign_in_codes;
 #[cfg(test)]
 mod tests;

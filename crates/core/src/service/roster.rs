@@ -45,35 +45,53 @@ pub struct ImportTicket {
     actor: String,
 }
 
-/// How many accounts are looked up at once when an import checks its new userIds: a
-/// first import of a district checks thousands, one round trip each.
+/// How many accounts are looked up (or their addresses set) at once: a first import of a
+/// district checks thousands, one round trip each.
 const LOOKUPS_IN_FLIGHT: usize = 16;
+
+/// Runs `job` on each of `items`, [`LOOKUPS_IN_FLIGHT`] at a time, and gathers the
+/// answers in no particular order. The first error ends it (and the jobs still running).
+pub(super) async fn in_flight<T, R, Job, Fut>(
+    items: impl IntoIterator<Item = T>,
+    job: Job,
+) -> Result<Vec<R>, ChatError>
+where
+    Job: Fn(T) -> Fut,
+    Fut: Future<Output = Result<R, ChatError>> + Send + 'static,
+    R: Send + 'static,
+{
+    let mut answers = Vec::new();
+    let mut running = JoinSet::new();
+    let mut items = items.into_iter();
+    loop {
+        while running.len() < LOOKUPS_IN_FLIGHT {
+            let Some(item) = items.next() else { break };
+            running.spawn(job(item));
+        }
+        let Some(done) = running.join_next().await else {
+            return Ok(answers);
+        };
+        let answer =
+            done.map_err(|error| ChatError::Internal(format!("a store call stopped: {error}")))??;
+        answers.push(answer);
+    }
+}
 
 impl ChatService {
     /// Which of `ids` are taken by an existing account, looked up a few at a time.
     async fn existing(&self, ids: Vec<UserId>) -> Result<HashSet<UserId>, ChatError> {
-        let mut taken = HashSet::new();
-        let mut lookups = JoinSet::new();
-        let mut ids = ids.into_iter();
-        loop {
-            while lookups.len() < LOOKUPS_IN_FLIGHT {
-                let Some(id) = ids.next() else { break };
-                let store = Arc::clone(&self.store);
-                lookups.spawn(async move {
-                    let found = store.get_user(&id).await?.is_some();
-                    Ok::<_, ChatError>((id, found))
-                });
+        let found = in_flight(ids, |id| {
+            let store = Arc::clone(&self.store);
+            async move {
+                let found = store.get_user(&id).await?.is_some();
+                Ok((id, found))
             }
-            let Some(done) = lookups.join_next().await else {
-                return Ok(taken);
-            };
-            let (id, found) = done.map_err(|error| {
-                ChatError::Internal(format!("a user lookup stopped: {error}"))
-            })??;
-            if found {
-                taken.insert(id);
-            }
-        }
+        })
+        .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(id, found)| found.then_some(id))
+            .collect())
     }
 
     /// Checks that `actor` may import a roster now: an admin (or the operator), within
@@ -88,9 +106,10 @@ impl ChatService {
 
     /// Plans a roster import against the store and, unless `dry_run`, applies it: audited
     /// as `roster.import` with its counts, then sessions of disabled accounts and accounts
-    /// whose role changed end, and both sides of each link that came or went are told.
-    /// One import at a time per process, so a plan is applied to the state it was made
-    /// from.
+    /// whose role changed end, both sides of each link that came or went are told, and
+    /// the email addresses `users.csv` gives accounts the import owns are set where they
+    /// differ (never cleared; counted as `emails`, not on a dry run). One import at a time
+    /// per process, so a plan is applied to the state it was made from.
     pub async fn import_roster(
         &self,
         ticket: ImportTicket,
@@ -101,10 +120,13 @@ impl ChatService {
         let state = self.store.roster_state().await?;
         let taken = self.existing(roster::new_user_ids(import, &state)).await?;
         let today = Day::of(self.clock.now());
-        let plan = match roster::plan(import, &state, &taken, today) {
+        let mut plan = match roster::plan(import, &state, &taken, today) {
             Ok(plan) => plan,
             Err(problems) => return Ok(RosterOutcome::Refused(problems)),
         };
+        if !dry_run {
+            plan.changes.emails = self.email_changes(import, &state, &plan.changes).await?;
+        }
         if dry_run || plan.changes.is_empty() {
             return Ok(RosterOutcome::Planned {
                 plan: Box::new(plan),
@@ -122,9 +144,11 @@ impl ChatService {
         }
         self.audit(&ticket.actor, AuditAction::ImportRoster, changes.summary())
             .await?;
-        self.store.apply_roster(changes).await.on_conflict(|| {
-            ChatError::conflict("the store changed while the import was planned; run it again")
-        })?;
+        if !changes.is_empty_but_emails() {
+            self.store.apply_roster(changes).await.on_conflict(|| {
+                ChatError::conflict("the store changed while the import was planned; run it again")
+            })?;
+        }
         for change in &changes.updated_accounts {
             if let Some(why) = revocation(&change.before, &change.patch()) {
                 self.hub.revoke(&change.before.id, why).await;
@@ -142,6 +166,9 @@ impl ChatService {
         for (guardian, before) in family_before {
             self.announce_family_change(&guardian, before).await;
         }
+        // Last: a store failure here leaves nothing untold, and the same import run again
+        // sets the rest.
+        self.set_emails(&changes.emails).await?;
         Ok(RosterOutcome::Planned {
             plan: Box::new(plan),
             applied: true,

@@ -89,6 +89,7 @@ pub(crate) fn parse(
                 family_name,
                 org_sourced_ids,
                 agent_sourced_ids: fields.list("agentSourcedIds"),
+                email: fields.optional("email"),
                 line: fields.line(),
             });
         }

@@ -134,5 +134,17 @@ fn page(status: StatusCode, title: &str, text: &str, form: bool) -> Response {
          </head><body><main class=\"unsubscribe\"><h1>{title}</h1><p>{text}</p>{button}\
          </main></body></html>"
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            // Only our stylesheet and images, no script, posting only here, never framed;
+            // and the token in the address never leaves in a Referer.
+            (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(html),
+    )
+        .into_response()
 }

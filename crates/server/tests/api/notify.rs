@@ -347,7 +347,10 @@ async fn an_unsubscribe_link_works_without_signing_in_only_when_posted_and_only_
     // Opening the link (as a mail scanner would) only asks.
     let page = app.client.get(app.url(&link)).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(policy.contains("default-src 'none'") && policy.contains("form-action 'self'"));
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();

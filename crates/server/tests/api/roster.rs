@@ -1,9 +1,9 @@
 //! `POST /admin/roster`: a generated district (3 schools, 60 teachers, 1,500 students,
-//! 200 classes) previewed, applied and imported again; who may; and every way an upload
-//! is refused, with the school unchanged after each refusal. Run on SQLite and, with
+//! 200 classes, two with an email address) previewed, applied and imported again; who
+//! may; and every way an upload is refused, with the school unchanged after each refusal. Run on SQLite and, with
 //! `CLASSCHAT_STORE=dynamodb`, on DynamoDB.
 
-use crate::common::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Reply, SECRET, TestApp, now_secs, sign_token, spawn_app, spawn_app_with};
 use classchat_core::Limits;
 use classchat_core::rate::Rate;
 use classchat_roster::Bundle;
@@ -16,6 +16,35 @@ const ZIP: &str = "application/zip";
 
 fn district() -> Bundle {
     generate(&SchoolSpec::default())
+}
+
+/// `bundle` with an `email` in the `users.csv` rows of `addresses` (sourcedId, address):
+/// the generated rows quote nothing, so fields split at commas.
+fn with_emails(mut bundle: Bundle, addresses: &[(&str, &str)]) -> Bundle {
+    let users = String::from_utf8(bundle.file("users.csv").unwrap().to_vec()).unwrap();
+    let header = users.lines().next().unwrap();
+    let column = header.split(',').position(|name| name == "email").unwrap();
+    let users: String = users
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            if let Some((_, address)) = addresses.iter().find(|(id, _)| *id == fields[0]) {
+                fields[column] = address;
+            }
+            format!("{}\n", fields.join(","))
+        })
+        .collect();
+    bundle.insert("users.csv", users);
+    bundle
+}
+
+/// Where `user`'s email digests go, as they see it (signed in: imported accounts have no
+/// password yet).
+async fn email_of(app: &TestApp, user: &str, role: &str) -> Value {
+    let token = sign_token(SECRET, user, role, now_secs() + 3600);
+    let prefs = app.get("/me/notifications", &token).await;
+    assert_eq!(prefs.status, StatusCode::OK, "{}", prefs.body);
+    prefs.body["email"].clone()
 }
 
 /// Everything an import could touch, as an admin sees it: users, links, guardian links
@@ -62,7 +91,11 @@ fn roster_imports(audit: &Value) -> Vec<&Value> {
 async fn an_admin_previews_applies_and_imports_the_district_again() {
     let app = spawn_app().await;
     let admin = app.login("admin").await;
-    let zip = to_zip(&district());
+    let addresses = [
+        ("teacher-0001", "terry.teacher@school.example"),
+        ("student-00001", "sam.student@school.example"),
+    ];
+    let zip = to_zip(&with_emails(district(), &addresses));
     let before = snapshot(&app, &admin).await;
 
     let preview = import(&app, &admin, "?dryRun=true", zip.clone()).await;
@@ -104,7 +137,24 @@ async fn an_admin_previews_applies_and_imports_the_district_again() {
     let audited = roster_imports(&after["audit"]);
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0]["target"], applied.body["summary"]);
+    assert!(
+        (applied.body["summary"].as_str().unwrap()).ends_with("; emails ~2"),
+        "{}",
+        applied.body["summary"]
+    );
     assert_eq!(audited[0]["actor"], "admin");
+    assert_eq!(
+        email_of(&app, "student.00001", "student").await,
+        "sam.student@school.example"
+    );
+    assert_eq!(
+        email_of(&app, "teacher.0001", "teacher").await,
+        "terry.teacher@school.example"
+    );
+    assert_eq!(
+        email_of(&app, "student.00002", "student").await,
+        Value::Null
+    );
     // The links the seeded school made by hand are all still there.
     let all_links = after["links"]["links"].as_array().unwrap();
     for (teacher, student) in [("t1", "s1"), ("t1", "s2"), ("t2", "s2")] {

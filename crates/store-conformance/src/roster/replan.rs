@@ -37,6 +37,7 @@ impl<'a> Bundle<'a> {
                 enrollments_mode: Mode::Bulk,
                 enrollments: Vec::new(),
                 skipped: Vec::new(),
+                warnings: Vec::new(),
             },
         }
     }
@@ -58,6 +59,7 @@ impl<'a> Bundle<'a> {
             enabled,
             deleted: false,
             agents: Vec::new(),
+            email: None,
         });
         self
     }

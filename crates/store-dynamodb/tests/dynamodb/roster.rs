@@ -319,6 +319,7 @@ fn people(disabled: &[&str], renamed: &str) -> Vec<ImportUser> {
             enabled: !disabled.contains(&id.as_str()),
             deleted: false,
             agents: Vec::new(),
+            email: None,
         })
         .collect()
 }
@@ -363,6 +364,7 @@ fn bulk(
         enrollments_mode: Mode::Bulk,
         enrollments,
         skipped: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

@@ -58,6 +58,7 @@ fn row(line: usize, id: &str, role: Role, agents: &[String]) -> ImportUser {
         enabled: true,
         deleted: false,
         agents: agents.iter().map(|agent| person(agent)).collect(),
+        email: None,
     }
 }
 
@@ -112,6 +113,7 @@ fn bulk(
         enrollments_mode: Mode::Bulk,
         enrollments,
         skipped: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 
