@@ -95,7 +95,9 @@ async fn two_nodes_push_once_to_someone_away_and_never_to_someone_online_elsewhe
         node_b,
         teacher,
         student,
-        ..
+        // Bound, not `..`: Redis and the tables' folder must outlive the nodes.
+        _redis,
+        _dir,
     } = school(&keys.private_base64url(), &[]).await;
 
     // Both nodes hand browsers the same key, the one the push service expects.
@@ -204,7 +206,9 @@ async fn two_nodes_send_one_email_digest_for_a_batch_of_unread_messages() {
         node_b,
         teacher,
         student,
-        ..
+        // Bound, not `..`: Redis and the tables' folder must outlive the nodes.
+        _redis,
+        _dir,
     } = school(&VapidKeys::generate().private_base64url(), &env).await;
     let email = format!(
         "t1-{}@school.example",

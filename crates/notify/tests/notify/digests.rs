@@ -1,10 +1,12 @@
 //! Email digests end to end, with a clock the test moves and the SMTP sink the test
 //! script starts: one email for a batch of unread messages after 15 minutes, none for
-//! someone a push reached or who read them, at most one an hour, once across two nodes,
+//! someone online, whom a push reached or who read them, at most one an hour, once across two nodes,
 //! and an unsubscribe link that names its user.
 
 use crate::support::{Browser, Hands, PushService, client, seed_pair};
-use classchat_core::hub::NullHub;
+use async_trait::async_trait;
+use classchat_core::UserId;
+use classchat_core::hub::{Delivery, Event, Hub, NullHub};
 use classchat_core::notify::email::verify_unsubscribe_token;
 use classchat_core::notify::{EmailAddress, Notifier, PrefsPatch};
 use classchat_core::service::SendRequest;
@@ -35,6 +37,11 @@ struct School {
 /// A student and a teacher (with an email address, and a browser subscribed at
 /// `push_path` if any) served by `nodes` nodes, on Wednesday 2 December 2026 at 10:00 UTC.
 async fn school(nodes: usize, push_path: Option<&str>) -> School {
+    school_on(nodes, push_path, Arc::new(NullHub)).await
+}
+
+/// The same school, whose nodes learn who is online from `hub`.
+async fn school_on(nodes: usize, push_path: Option<&str>, hub: Arc<dyn Hub>) -> School {
     let store = Arc::new(MemoryStore::default());
     let clock = Hands::at("2026-12-02T10:00:00Z");
     let sink = SmtpSink::from_env();
@@ -55,7 +62,7 @@ async fn school(nodes: usize, push_path: Option<&str>) -> School {
         .map(|_| {
             let notifier = PushNotifier::start(
                 Arc::clone(&store) as Arc<dyn Store>,
-                Arc::new(NullHub),
+                Arc::clone(&hub),
                 Some(client(keys.clone(), true, Duration::from_secs(5))),
                 Arc::clone(&clock) as Arc<dyn Clock>,
                 config,
@@ -224,4 +231,34 @@ async fn a_push_that_fails_falls_back_to_a_digest() {
     school.rounds().await;
     school.clock.set("2026-12-02T10:16:00Z");
     school.sink.wait_for(&school.email, 1).await;
+}
+
+/// A hub on which everyone is online (on some node).
+struct EveryoneOnline;
+
+#[async_trait]
+impl Hub for EveryoneOnline {
+    async fn publish(&self, _delivery: &Delivery, _event: &Event) {}
+
+    async fn online(&self, users: &[UserId]) -> Vec<UserId> {
+        users.to_vec()
+    }
+}
+
+#[tokio::test]
+async fn no_digest_for_someone_online() {
+    let school = school_on(1, None, Arc::new(EveryoneOnline)).await;
+    school.send(0, "hello").await;
+    school.rounds().await;
+    school.clock.set("2026-12-02T11:00:00Z");
+    school.rounds().await;
+    assert_eq!(school.mails(), 0, "they were online and saw it");
+    assert!(
+        school
+            .store
+            .due_pending(school.clock.now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
