@@ -289,7 +289,17 @@ async fn oversight_is_off_until_an_admin_turns_it_on_and_every_read_is_audited()
         )
         .await;
     assert_eq!(settings.status, 200, "{}", settings.body);
-    assert_eq!(settings.body, json!({"guardianOversight": true}));
+    assert_eq!(
+        settings.body,
+        json!({
+            "guardianOversight": true,
+            "quietHours": null,
+            "pushPreview": false,
+            "digestText": false,
+            "urgentSenders": [],
+        }),
+        "the other settings stay at their defaults"
+    );
     let notice = app.get("/chat/get_teachers", &s1).await;
     assert_eq!(notice.body["familyCanRead"], true);
     // s3 has no guardian: nothing to tell.
