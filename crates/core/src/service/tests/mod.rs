@@ -27,6 +27,7 @@ mod links;
 mod notify;
 mod replay;
 mod roster;
+mod roster_emails;
 mod send;
 mod sign_in_codes;
 mod update_user;
