@@ -42,53 +42,39 @@ impl NotifyMetrics {
 
     /// Appends the counters in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
-        let notices = [
-            ("queued", &self.queued),
-            ("dropped", &self.dropped),
-            ("held", &self.held),
-            ("online", &self.online),
-            ("released", &self.released),
-        ];
-        out.push_str(
-            "# HELP classchat_notices_total Notices of stored messages, by what became of them.\n",
+        family(
+            out,
+            "classchat_notices_total",
+            "Notices of stored messages, by what became of them.",
+            &[
+                ("queued", &self.queued),
+                ("dropped", &self.dropped),
+                ("held", &self.held),
+                ("online", &self.online),
+                ("released", &self.released),
+            ],
         );
-        out.push_str("# TYPE classchat_notices_total counter\n");
-        for (outcome, counter) in notices {
-            let _ = writeln!(
-                out,
-                "classchat_notices_total{{outcome=\"{outcome}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
-        let pushes = [
-            ("delivered", &self.delivered),
-            ("retried", &self.retried),
-            ("gone", &self.gone),
-            ("failed", &self.failed),
-        ];
-        let emails = [
-            ("sent", &self.emailed),
-            ("retried", &self.email_retried),
-            ("failed", &self.email_failed),
-        ];
-        out.push_str("# HELP classchat_digest_emails_total Email digests, by outcome.\n");
-        out.push_str("# TYPE classchat_digest_emails_total counter\n");
-        for (outcome, counter) in emails {
-            let _ = writeln!(
-                out,
-                "classchat_digest_emails_total{{outcome=\"{outcome}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
-        out.push_str("# HELP classchat_push_total Web Push deliveries, by outcome.\n");
-        out.push_str("# TYPE classchat_push_total counter\n");
-        for (outcome, counter) in pushes {
-            let _ = writeln!(
-                out,
-                "classchat_push_total{{outcome=\"{outcome}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
+        family(
+            out,
+            "classchat_digest_emails_total",
+            "Email digests, by outcome.",
+            &[
+                ("sent", &self.emailed),
+                ("retried", &self.email_retried),
+                ("failed", &self.email_failed),
+            ],
+        );
+        family(
+            out,
+            "classchat_push_total",
+            "Web Push deliveries, by outcome.",
+            &[
+                ("delivered", &self.delivered),
+                ("retried", &self.retried),
+                ("gone", &self.gone),
+                ("failed", &self.failed),
+            ],
+        );
     }
 
     /// One counter's value (for tests and the bench).
@@ -109,5 +95,18 @@ impl NotifyMetrics {
             _ => return None,
         };
         Some(counter.load(Ordering::Relaxed))
+    }
+}
+
+/// One counter family: its help and type lines, then a line per outcome.
+fn family(out: &mut String, name: &str, help: &str, outcomes: &[(&str, &AtomicU64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (outcome, counter) in outcomes {
+        let _ = writeln!(
+            out,
+            "{name}{{outcome=\"{outcome}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
     }
 }

@@ -3,21 +3,21 @@
 //! someone online, whom a push reached or who read them, at most one an hour, once across two nodes,
 //! and an unsubscribe link that names its user.
 
-use crate::support::{Browser, Hands, PushService, client, seed_pair};
+use crate::support::{Browser, Hands, PushService, node, seed_pair};
 use async_trait::async_trait;
 use classchat_core::UserId;
 use classchat_core::hub::{Delivery, Event, Hub, NullHub};
 use classchat_core::notify::email::verify_unsubscribe_token;
-use classchat_core::notify::{EmailAddress, Notifier, PrefsPatch};
+use classchat_core::notify::{EmailAddress, PrefsPatch};
 use classchat_core::service::SendRequest;
 use classchat_core::store::Store;
 use classchat_core::time::Clock;
 use classchat_core::user::User;
 use classchat_core::{ChatService, MemoryStore};
+use classchat_notify::DigestConfig;
 use classchat_notify::mail::{MailConfig, Mailer};
 use classchat_notify::push::VapidKeys;
 use classchat_notify::testing::SmtpSink;
-use classchat_notify::{DigestConfig, NotifierConfig, PushNotifier};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,31 +53,22 @@ async fn school_on(nodes: usize, push_path: Option<&str>, hub: Arc<dyn Hub>) -> 
     .unwrap();
     let keys = VapidKeys::generate();
     let service = PushService::start(Browser::new(), keys.public_base64url()).await;
-    let config = NotifierConfig {
-        release_every: Duration::from_millis(20),
-        backoff: Duration::from_millis(10),
-        ..NotifierConfig::default()
+    let digests = DigestConfig {
+        mailer,
+        after: Duration::from_secs(15 * 60),
+        app_url: "http://classchat.test/".into(),
+        secret: SECRET.to_vec(),
     };
     let nodes: Vec<_> = (0..nodes)
         .map(|_| {
-            let notifier = PushNotifier::start(
-                Arc::clone(&store) as Arc<dyn Store>,
+            node(
+                &store,
                 Arc::clone(&hub),
-                Some(client(keys.clone(), true, Duration::from_secs(5))),
-                Arc::clone(&clock) as Arc<dyn Clock>,
-                config,
-                Some(DigestConfig {
-                    mailer: mailer.clone(),
-                    after: Duration::from_secs(15 * 60),
-                    app_url: "http://classchat.test/".into(),
-                    secret: SECRET.to_vec(),
-                }),
-            );
-            ChatService::new(
-                Arc::clone(&store) as Arc<dyn Store>,
-                Arc::clone(&clock) as Arc<dyn Clock>,
+                &keys,
+                &clock,
+                Some(digests.clone()),
             )
-            .with_notifier(notifier as Arc<dyn Notifier>)
+            .0
         })
         .collect();
     let admin = &nodes[0];

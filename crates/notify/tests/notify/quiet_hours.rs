@@ -3,16 +3,16 @@
 //! the hours begin (across a daylight-saving change); then exactly one push, from one of
 //! two nodes sharing the store — and none if the teacher read it meanwhile.
 
-use crate::support::{Browser, Hands, PushService, client, seed_pair};
+use crate::support::{Browser, Hands, PushService, node, seed_pair};
 use classchat_core::hub::NullHub;
-use classchat_core::notify::{Notifier, PrefsPatch, Schedule};
+use classchat_core::notify::{PrefsPatch, Schedule};
 use classchat_core::service::SendRequest;
 use classchat_core::store::Store;
 use classchat_core::time::Clock;
 use classchat_core::user::User;
 use classchat_core::{ChatService, MemoryStore};
+use classchat_notify::PushNotifier;
 use classchat_notify::push::VapidKeys;
-use classchat_notify::{NotifierConfig, PushNotifier};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,28 +34,8 @@ async fn school(nodes: usize) -> School {
     let clock = Hands::at("2026-03-06T22:00:00Z");
     let keys = VapidKeys::generate();
     let service = PushService::start(Browser::new(), keys.public_base64url()).await;
-    let config = NotifierConfig {
-        release_every: Duration::from_millis(20),
-        backoff: Duration::from_millis(10),
-        ..NotifierConfig::default()
-    };
     let nodes: Vec<_> = (0..nodes)
-        .map(|_| {
-            let notifier = PushNotifier::start(
-                Arc::clone(&store) as Arc<dyn Store>,
-                Arc::new(NullHub),
-                Some(client(keys.clone(), true, Duration::from_secs(5))),
-                Arc::clone(&clock) as Arc<dyn Clock>,
-                config,
-                None,
-            );
-            let service = ChatService::new(
-                Arc::clone(&store) as Arc<dyn Store>,
-                Arc::clone(&clock) as Arc<dyn Clock>,
-            )
-            .with_notifier(Arc::clone(&notifier) as Arc<dyn Notifier>);
-            (service, notifier)
-        })
+        .map(|_| node(&store, Arc::new(NullHub), &keys, &clock, None))
         .collect();
     let admin = &nodes[0].0;
     let (student, teacher) = seed_pair(admin).await;

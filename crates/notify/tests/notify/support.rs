@@ -76,3 +76,34 @@ pub async fn seed_pair(service: &ChatService) -> (User, User) {
         user("t1", "Ms Rivera", Role::Teacher),
     )
 }
+
+/// One node of a test school on `store`: a notifier that learns who is online from `hub`,
+/// pushes with `keys` (loopback allowed), tells time by `clock`, looks for due
+/// notifications every 20 ms and sends `digests`; and the service that hands it notices.
+pub fn node(
+    store: &Arc<classchat_core::MemoryStore>,
+    hub: Arc<dyn classchat_core::hub::Hub>,
+    keys: &VapidKeys,
+    clock: &Arc<Hands>,
+    digests: Option<classchat_notify::DigestConfig>,
+) -> (ChatService, Arc<classchat_notify::PushNotifier>) {
+    let config = classchat_notify::NotifierConfig {
+        release_every: Duration::from_millis(20),
+        backoff: Duration::from_millis(10),
+        ..classchat_notify::NotifierConfig::default()
+    };
+    let notifier = classchat_notify::PushNotifier::start(
+        Arc::clone(store) as Arc<dyn classchat_core::Store>,
+        hub,
+        Some(client(keys.clone(), true, Duration::from_secs(5))),
+        Arc::clone(clock) as Arc<dyn Clock>,
+        config,
+        digests,
+    );
+    let service = ChatService::new(
+        Arc::clone(store) as Arc<dyn classchat_core::Store>,
+        Arc::clone(clock) as Arc<dyn Clock>,
+    )
+    .with_notifier(Arc::clone(&notifier) as Arc<dyn classchat_core::notify::Notifier>);
+    (service, notifier)
+}
