@@ -186,6 +186,8 @@ async fn publish(
                 message_id: MessageId::generate(),
                 client_message_id: None,
                 announcement_id: None,
+                edited_at: None,
+                removed_at: None,
             };
             let event = LiveEvent::new(Event::Message(message));
             let call = Instant::now();

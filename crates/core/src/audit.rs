@@ -36,6 +36,24 @@ pub enum AuditAction {
     /// A teacher the school allows to send an urgent message, which notifies the student
     /// or guardian even in their quiet hours; the target is the conversation.
     UrgentSend,
+    /// An author edited their message; the target is `conversationId@timestamp`.
+    EditMessage,
+    /// An author removed their message (a tombstone); the target as for
+    /// [`Self::EditMessage`].
+    RemoveMessage,
+    /// An admin read the earlier versions of a message; the target as for
+    /// [`Self::EditMessage`].
+    ReadHistory,
+    /// An admin marked a report reviewed; the target is the reportId.
+    ReviewReport,
+    /// An admin closed a report as actioned; the target is the reportId.
+    ActionReport,
+    /// An admin closed a report as dismissed; the target is the reportId.
+    DismissReport,
+    /// A teacher or admin paused a conversation (the target).
+    PauseConversation,
+    /// A teacher or admin resumed a paused conversation (the target).
+    ResumeConversation,
 }
 
 impl AuditAction {
@@ -56,6 +74,14 @@ impl AuditAction {
             Self::RemoveGuardian => "guardian.remove",
             Self::UpdateSettings => "settings.update",
             Self::UrgentSend => "message.urgent",
+            Self::EditMessage => "message.edit",
+            Self::RemoveMessage => "message.remove",
+            Self::ReadHistory => "message.history",
+            Self::ReviewReport => "report.review",
+            Self::ActionReport => "report.action",
+            Self::DismissReport => "report.dismiss",
+            Self::PauseConversation => "conversation.pause",
+            Self::ResumeConversation => "conversation.resume",
         }
     }
 
@@ -76,6 +102,14 @@ impl AuditAction {
             Self::RemoveGuardian,
             Self::UpdateSettings,
             Self::UrgentSend,
+            Self::EditMessage,
+            Self::RemoveMessage,
+            Self::ReadHistory,
+            Self::ReviewReport,
+            Self::ActionReport,
+            Self::DismissReport,
+            Self::PauseConversation,
+            Self::ResumeConversation,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)

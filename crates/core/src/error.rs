@@ -54,6 +54,13 @@ pub enum ErrorCode {
     Busy,
     /// A bug or an unexpected failure; details are logged, never returned.
     Internal,
+    /// The conversation is paused: its student or guardian cannot write until it resumes.
+    ConversationPaused,
+    /// The message can no longer be edited: the school's edit window has passed, it was
+    /// removed, or it is a copy of an announcement.
+    NotEditable,
+    /// The report is closed (actioned or dismissed), or not in the state the step needs.
+    ReportClosed,
 }
 
 impl ErrorCode {
@@ -83,6 +90,9 @@ impl ErrorCode {
             Self::TooManyAttempts => "too_many_attempts",
             Self::Busy => "busy",
             Self::Internal => "internal",
+            Self::ConversationPaused => "conversation_paused",
+            Self::NotEditable => "not_editable",
+            Self::ReportClosed => "report_closed",
         }
     }
 }

@@ -7,6 +7,7 @@
 use crate::conversation::ConversationId;
 use crate::ids::UserId;
 use crate::message::Message;
+use crate::moderation::Pause;
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use std::fmt;
@@ -70,6 +71,17 @@ pub enum Event {
         conversation_id: ConversationId,
         /// Linked now, or not any more.
         linked: bool,
+    },
+    /// An author edited a message: the message as it now reads, with `edited_at`.
+    Edited(Message),
+    /// An author removed a message: its tombstone, without the text.
+    Removed(Message),
+    /// A teacher or admin paused or resumed a conversation.
+    Paused {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The pause now in force; `None` when it resumed.
+        pause: Option<Pause>,
     },
 }
 

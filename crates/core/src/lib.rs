@@ -49,6 +49,7 @@ pub mod link;
 pub mod login_guard;
 pub mod memory;
 pub mod message;
+pub mod moderation;
 pub mod notify;
 pub mod policy;
 pub mod rate;

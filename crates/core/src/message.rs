@@ -77,6 +77,24 @@ pub struct Message {
     /// The class announcement it is one copy of, if any: the same message was stored in
     /// each enrolled student's conversation with the teacher, all with this id.
     pub announcement_id: Option<MessageId>,
+    /// When its author last edited it; earlier texts are kept as versions for admins.
+    pub edited_at: Option<Timestamp>,
+    /// When its author removed it: a tombstone. Participants see "message removed" and no
+    /// text ([`Message::redacted`]); admins still see the text.
+    pub removed_at: Option<Timestamp>,
+}
+
+impl Message {
+    /// The message as a participant may see it: a removed message without its text.
+    pub fn redacted(self) -> Self {
+        match self.removed_at {
+            Some(_) => Self {
+                body: MessageBody(String::new()),
+                ..self
+            },
+            None => self,
+        }
+    }
 }
 
 /// A message the service has validated and authorised, on its way into a store. The store
@@ -128,6 +146,8 @@ impl NewMessage {
             message_id: self.message_id,
             client_message_id: self.client_message_id.clone(),
             announcement_id: self.announcement_id,
+            edited_at: None,
+            removed_at: None,
         }
     }
 }

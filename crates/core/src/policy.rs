@@ -341,7 +341,11 @@ fn not_linked() -> ChatError {
     }
 }
 
+mod moderation;
 mod notify;
+pub use moderation::{
+    may_edit_at, may_pause, may_report, may_resume, may_revise, may_step_report, may_write_while,
+};
 pub use notify::{may_change_notify_prefs, may_send_urgent, may_subscribe_push};
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 //! answers [`SchoolSettings::default`], which is the most private choice for each.
 
 use crate::ids::UserId;
+use crate::moderation::DEFAULT_EDIT_WINDOW_MINUTES;
 use crate::notify::Schedule;
 
 /// Everything a school decides for all its users. Each field's default is the one a
 /// school gets before an admin says otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchoolSettings {
     /// Guardians may read, never write, their children's conversations with teachers;
     /// every such read is audited as `guardian.read`, and students are told. Off unless
@@ -28,6 +29,29 @@ pub struct SchoolSettings {
     /// guardian even in their quiet hours (each one audited as `message.urgent`). Sorted,
     /// each once; nobody by default.
     pub urgent_senders: Vec<UserId>,
+    /// How long after sending an author may edit a message, in minutes (0: never; at
+    /// most a day). 15 by default.
+    pub edit_window_minutes: u32,
+    /// Words that flag a message into the moderation queue, matched as whole words
+    /// ignoring case. None by default.
+    pub flag_words: Vec<String>,
+    /// Patterns (the `regex` crate's syntax, ignoring case) that flag a message likewise.
+    pub flag_patterns: Vec<String>,
+}
+
+impl Default for SchoolSettings {
+    fn default() -> Self {
+        Self {
+            guardian_oversight: false,
+            quiet_hours: None,
+            push_preview: false,
+            digest_text: false,
+            urgent_senders: Vec::new(),
+            edit_window_minutes: DEFAULT_EDIT_WINDOW_MINUTES,
+            flag_words: Vec::new(),
+            flag_patterns: Vec::new(),
+        }
+    }
 }
 
 /// A change to the settings; `None` fields stay as they are.
@@ -43,6 +67,12 @@ pub struct SettingsPatch {
     pub digest_text: Option<bool>,
     /// A new list of teachers who may send urgent messages.
     pub urgent_senders: Option<Vec<UserId>>,
+    /// A new edit window, in minutes (0–1440).
+    pub edit_window_minutes: Option<u32>,
+    /// A new word list.
+    pub flag_words: Option<Vec<String>>,
+    /// New patterns.
+    pub flag_patterns: Option<Vec<String>>,
 }
 
 impl SchoolSettings {
@@ -65,6 +95,17 @@ impl SchoolSettings {
                 }
                 None => self.urgent_senders.clone(),
             },
+            edit_window_minutes: patch
+                .edit_window_minutes
+                .unwrap_or(self.edit_window_minutes),
+            flag_words: patch
+                .flag_words
+                .clone()
+                .unwrap_or_else(|| self.flag_words.clone()),
+            flag_patterns: patch
+                .flag_patterns
+                .clone()
+                .unwrap_or_else(|| self.flag_patterns.clone()),
         }
     }
 
@@ -92,6 +133,17 @@ impl SchoolSettings {
         if self.urgent_senders != before.urgent_senders {
             let senders: Vec<&str> = self.urgent_senders.iter().map(UserId::as_str).collect();
             changes.push(format!("urgentSenders={}", senders.join(" ")));
+        }
+        if self.edit_window_minutes != before.edit_window_minutes {
+            changes.push(format!("editWindowMinutes={}", self.edit_window_minutes));
+        }
+        // The lists themselves may be long and are the school's to read in the settings;
+        // the log says that they changed and how big they are now.
+        if self.flag_words != before.flag_words {
+            changes.push(format!("flagWords={} words", self.flag_words.len()));
+        }
+        if self.flag_patterns != before.flag_patterns {
+            changes.push(format!("flagPatterns={} patterns", self.flag_patterns.len()));
         }
         (!changes.is_empty()).then(|| changes.join(","))
     }

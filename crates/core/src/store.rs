@@ -16,6 +16,10 @@ pub use crate::announcement::{Announced, NewAnnouncement};
 pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{FamilyLink, GuardianLink, Link, Side};
+pub use crate::moderation::{
+    MessageVersion, Pause, Report, ReportId, ReportSource, ReportState, ReportStep, Revision,
+    RevisionKind,
+};
 pub use crate::notify::{Lease, NotifyPrefs, Pending, PendingKind, PushSubscription};
 pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
 pub use crate::settings::SchoolSettings;
@@ -170,6 +174,10 @@ pub trait Store: Send + Sync + 'static {
     /// A family conversation's message names the child who connects its guardian and
     /// teacher ([`NewMessage::via`]): it is appended only while that child is the
     /// guardian's and linked to the teacher, checked in the same way.
+    ///
+    /// While the conversation is paused ([`Store::set_pause`]), a message whose author is
+    /// its member (the student or guardian) is refused the same way, `None` with nothing
+    /// written; the teacher's are appended.
     async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError>;
 
     /// A page of a conversation, see [`PageRequest`].
@@ -338,6 +346,74 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         until: Timestamp,
     ) -> Result<bool, StoreError>;
+
+    /// The message at `timestamp` in `conversation` as stored: a removed one with its
+    /// text, for the service to redact.
+    async fn message(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Applies an author's edit or removal and returns the message as it now is; `None`
+    /// if there is no such message. [`StoreError::Conflict`] (and nothing written) if it
+    /// was removed or its `edited_at` is not `revision.expected_edited_at`: someone
+    /// changed it since the service read it.
+    ///
+    /// An edit sets `edited_at` and keeps the text it replaces as a [`MessageVersion`]
+    /// (written at the message's previous `edited_at`, or its timestamp); a removal sets
+    /// `removed_at` and keeps the text. The timestamp, messageId and clientMessageId never
+    /// change, so order and idempotent retries are unaffected. When the message is its
+    /// conversation's newest, both participants' summaries show the change. Atomic.
+    async fn revise_message(&self, revision: &Revision) -> Result<Option<Message>, StoreError>;
+
+    /// The earlier texts of a message, oldest first; empty if it was never edited.
+    async fn message_versions(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Vec<MessageVersion>, StoreError>;
+
+    /// The conversation's pause, if it is paused.
+    async fn pause(&self, conversation: &ConversationId) -> Result<Option<Pause>, StoreError>;
+
+    /// Pauses the conversation (`Some`) or resumes it (`None`), only if its pause is still
+    /// the one the service read: none when `expected` is `None`, otherwise the one made at
+    /// `expected`. Whether it was written. While a pause is stored,
+    /// [`Store::append_if_linked`] refuses the conversation's member (its student or
+    /// guardian), checked inside the append's write.
+    async fn set_pause(
+        &self,
+        conversation: &ConversationId,
+        expected: Option<Timestamp>,
+        pause: Option<&Pause>,
+    ) -> Result<bool, StoreError>;
+
+    /// Files a report. If its reporter (or the flags) already reported the same message
+    /// ([`Report::dedup_key`]), nothing is written and that report is returned instead.
+    async fn put_report(&self, report: &Report) -> Result<Report, StoreError>;
+
+    /// The report with this id.
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError>;
+
+    /// Reports newest first, only those in `state` if given, strictly before the id
+    /// `before`, at most `limit`.
+    async fn list_reports(
+        &self,
+        state: Option<ReportState>,
+        before: Option<ReportId>,
+        limit: usize,
+    ) -> Result<Vec<Report>, StoreError>;
+
+    /// Adds `step` to the report (its state becomes `step.state`) only if it is still in
+    /// `from`, and returns it as it now is; `None` if there is no such report;
+    /// [`StoreError::Conflict`] (nothing written) if it has moved on from `from`.
+    async fn step_report(
+        &self,
+        id: ReportId,
+        from: ReportState,
+        step: &ReportStep,
+    ) -> Result<Option<Report>, StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

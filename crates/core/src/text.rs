@@ -10,6 +10,8 @@
 //! Each rule has an ECMA-262 pattern beside it, for the OpenAPI document; the tests check
 //! that rule and pattern agree.
 
+use crate::error::{ChatError, ErrorCode};
+
 /// Invisible characters that reorder or hide text: the Arabic letter mark (U+061C), zero
 /// width space, non-joiner and joiner (U+200B–U+200D), the left-to-right and right-to-left
 /// marks (U+200E, U+200F), the line and paragraph separators (U+2028, U+2029: a name is one
@@ -37,6 +39,30 @@ pub(crate) fn forbidden_in_name(c: char) -> bool {
 /// line feed and carriage return (line breaks are normalised to `\n` afterwards).
 pub(crate) fn forbidden_in_body(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Free text written for others to read beside a message (a report's details, a pause's
+/// reason): the message body's rule with its own length limit, `field` naming it in the
+/// error. Trimmed, line breaks normalised; the schema states it as
+/// [`MESSAGE_BODY_PATTERN`] with `maxLength`.
+pub(crate) fn bounded_text(raw: &str, max_chars: usize, field: &str) -> Result<String, ChatError> {
+    let invalid = |message: String| ChatError::validation(ErrorCode::InvalidRequest, message);
+    if raw.trim().is_empty() {
+        return Err(invalid(format!("{field} must not be empty")));
+    }
+    let length = raw.chars().count();
+    if length > max_chars {
+        return Err(invalid(format!(
+            "{field} is {length} characters; the limit is {max_chars}"
+        )));
+    }
+    if raw.chars().any(forbidden_in_body) {
+        return Err(invalid(format!(
+            "{field} must not contain control characters other than tab and line breaks"
+        )));
+    }
+    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+    Ok(normalised.trim().to_owned())
 }
 
 /// Display names as ECMA-262: no forbidden character, and at least one that is not

@@ -137,6 +137,16 @@ impl From<&Event> for InboxEvent {
                 conversation_id: conversation_id.to_string(),
                 linked: *linked,
             }),
+            // Placeholder until the GraphQL safeguarding events exist.
+            Event::Edited(message) | Event::Removed(message) => Self::Message(MessageEvent {
+                message: Message::from(message),
+            }),
+            Event::Paused {
+                conversation_id, ..
+            } => Self::Link(LinkEvent {
+                conversation_id: conversation_id.to_string(),
+                linked: true,
+            }),
         }
     }
 }

@@ -241,6 +241,16 @@ impl From<&Event> for EventDto {
                 conversation_id: conversation_id.to_string(),
                 linked: *linked,
             },
+            // Placeholder until the envelope carries safeguarding events.
+            Event::Edited(message) | Event::Removed(message) => {
+                Self::from(&Event::Message(message.clone()))
+            }
+            Event::Paused {
+                conversation_id, ..
+            } => Self::Link {
+                conversation_id: conversation_id.to_string(),
+                linked: true,
+            },
         }
     }
 }
@@ -279,6 +289,8 @@ impl EventDto {
                     .as_deref()
                     .map(MessageId::parse)
                     .transpose()?,
+                edited_at: None,
+                removed_at: None,
             }),
             Self::Typing {
                 conversation_id,
@@ -338,6 +350,8 @@ mod tests {
             message_id: MessageId::parse("01J0000000000000000000000A").unwrap(),
             client_message_id: Some(ClientMessageId::parse("c-1").unwrap()),
             announcement_id: None,
+            edited_at: None,
+            removed_at: None,
         };
         let events = [
             Event::Message(message),

@@ -123,6 +123,8 @@ fn event(value: &Value) -> Result<Event, String> {
                 None | Some(Value::Null) => None,
                 Some(id) => Some(MessageId::parse(text(id)?).map_err(|e| e.to_string())?),
             },
+            edited_at: None,
+            removed_at: None,
         }));
     }
     if let Some(read) = value.get("read") {

@@ -338,6 +338,8 @@ pub(crate) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
             .map(MessageId::parse)
             .transpose()
             .map_err(|_| corrupt(ANNOUNCEMENT_ID))?,
+        edited_at: None,
+        removed_at: None,
     })
 }
 
@@ -361,6 +363,8 @@ pub(crate) fn last_message_from_summary(
         // contact list shows the last message's text, and whoever needs to know that it
         // was an announcement reads the message itself.
         announcement_id: None,
+        edited_at: None,
+        removed_at: None,
     })
 }
 
@@ -413,6 +417,8 @@ mod tests {
             message_id: MessageId::generate(),
             client_message_id: client_id.map(|raw| ClientMessageId::parse(raw).unwrap()),
             announcement_id: announcement,
+            edited_at: None,
+            removed_at: None,
         }
     }
 

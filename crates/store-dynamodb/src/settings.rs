@@ -33,6 +33,7 @@ pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreErro
         push_preview: get_bool_or_false(&item, PUSH_PREVIEW)?,
         digest_text: get_bool_or_false(&item, DIGEST_TEXT)?,
         urgent_senders: urgent_senders(&item)?,
+        ..SchoolSettings::default()
     })
 }
 

@@ -51,6 +51,8 @@ mod users;
 
 pub use connection::Synchronous;
 
+use classchat_core::Message;
+use classchat_core::store::{MessageVersion, Pause, Report, ReportId, ReportState, ReportStep, Revision};
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
@@ -451,6 +453,65 @@ impl Store for SqliteStore {
         self.writer
             .run(move |connection| leases::try_take(connection, &name, &holder, now, until))
             .await
+    }
+
+    async fn message(
+        &self,
+        _conversation: &ConversationId,
+        _timestamp: Timestamp,
+    ) -> Result<Option<Message>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn revise_message(&self, _revision: &Revision) -> Result<Option<Message>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn message_versions(
+        &self,
+        _conversation: &ConversationId,
+        _timestamp: Timestamp,
+    ) -> Result<Vec<MessageVersion>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn pause(&self, _conversation: &ConversationId) -> Result<Option<Pause>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn set_pause(
+        &self,
+        _conversation: &ConversationId,
+        _expected: Option<Timestamp>,
+        _pause: Option<&Pause>,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn put_report(&self, _report: &Report) -> Result<Report, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn report(&self, _id: ReportId) -> Result<Option<Report>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn list_reports(
+        &self,
+        _state: Option<ReportState>,
+        _before: Option<ReportId>,
+        _limit: usize,
+    ) -> Result<Vec<Report>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    }
+
+    async fn step_report(
+        &self,
+        _id: ReportId,
+        _from: ReportState,
+        _step: &ReportStep,
+    ) -> Result<Option<Report>, StoreError> {
+        Err(StoreError::Internal("safeguarding is not built yet".into()))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

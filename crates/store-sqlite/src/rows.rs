@@ -100,6 +100,8 @@ impl MessageRow {
                 .map(MessageId::parse)
                 .transpose()
                 .map_err(|_| corrupt("announcement id"))?,
+            edited_at: None,
+            removed_at: None,
         })
     }
 }

@@ -55,6 +55,7 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
                 })
             })
             .collect::<Result<_, _>>()?,
+        ..SchoolSettings::default()
     })
 }
 

@@ -17,16 +17,18 @@
 mod announcements;
 mod family;
 mod messages;
+mod moderation;
 mod push;
 mod roster;
 mod state;
 
 use crate::conversation::ConversationId;
 use crate::ids::UserId;
-use crate::message::NewMessage;
+use crate::message::{Message, NewMessage};
 use crate::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, Pending, PushSubscription,
+    MessagePage, MessageVersion, NewAnnouncement, Pause, Report, ReportId, ReportState, ReportStep,
+    Revision, NotifyPrefs, PageRequest, Pending, PushSubscription,
     RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
@@ -138,7 +140,9 @@ impl Store for MemoryStore {
             Some(child) => state.family_holds(conversation.member(), conversation.teacher(), child),
             None => state.links.contains(&Link::of(conversation)),
         };
-        if !linked {
+        let paused = message.author == *conversation.member()
+            && state.moderation.pauses.contains_key(conversation);
+        if !linked || paused {
             return Ok(None);
         }
         Ok(Some(state.append(message)))
@@ -305,6 +309,65 @@ impl Store for MemoryStore {
         until: Timestamp,
     ) -> Result<bool, StoreError> {
         Ok(self.state().try_lease(name, holder, now, until))
+    }
+
+    async fn message(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Option<Message>, StoreError> {
+        Ok(self.message_at(conversation, timestamp))
+    }
+
+    async fn revise_message(&self, revision: &Revision) -> Result<Option<Message>, StoreError> {
+        self.revise(revision)
+    }
+
+    async fn message_versions(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Vec<MessageVersion>, StoreError> {
+        Ok(self.versions(conversation, timestamp))
+    }
+
+    async fn pause(&self, conversation: &ConversationId) -> Result<Option<Pause>, StoreError> {
+        Ok(self.pause_of(conversation))
+    }
+
+    async fn set_pause(
+        &self,
+        conversation: &ConversationId,
+        expected: Option<Timestamp>,
+        pause: Option<&Pause>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.change_pause(conversation, expected, pause))
+    }
+
+    async fn put_report(&self, report: &Report) -> Result<Report, StoreError> {
+        Ok(self.file_report(report))
+    }
+
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        Ok(self.report_by_id(id))
+    }
+
+    async fn list_reports(
+        &self,
+        state: Option<ReportState>,
+        before: Option<ReportId>,
+        limit: usize,
+    ) -> Result<Vec<Report>, StoreError> {
+        Ok(self.reports(state, before, limit))
+    }
+
+    async fn step_report(
+        &self,
+        id: ReportId,
+        from: ReportState,
+        step: &ReportStep,
+    ) -> Result<Option<Report>, StoreError> {
+        self.move_report(id, from, step)
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -42,6 +42,8 @@ pub(super) struct State {
     /// Each (author, clientMessageId) of an announcement: its id and class.
     pub(super) announcements:
         HashMap<(UserId, ClientMessageId), (crate::ids::MessageId, crate::roster::SourcedId)>,
+    /// Safeguarding: versions, pauses and reports.
+    pub(super) moderation: super::moderation::ModerationTables,
 }
 
 /// One participant's view of a conversation: the contact-list line without the peer.

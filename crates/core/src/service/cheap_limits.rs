@@ -54,6 +54,65 @@ impl Store for DownStore {
     ) -> Result<Vec<User>, StoreError> {
         self.down()
     }
+    async fn message(
+        &self,
+        _: &ConversationId,
+        _: Timestamp,
+    ) -> Result<Option<crate::message::Message>, StoreError> {
+        self.down()
+    }
+    async fn revise_message(
+        &self,
+        _: &crate::store::Revision,
+    ) -> Result<Option<crate::message::Message>, StoreError> {
+        self.down()
+    }
+    async fn message_versions(
+        &self,
+        _: &ConversationId,
+        _: Timestamp,
+    ) -> Result<Vec<crate::store::MessageVersion>, StoreError> {
+        self.down()
+    }
+    async fn pause(&self, _: &ConversationId) -> Result<Option<crate::store::Pause>, StoreError> {
+        self.down()
+    }
+    async fn set_pause(
+        &self,
+        _: &ConversationId,
+        _: Option<Timestamp>,
+        _: Option<&crate::store::Pause>,
+    ) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn put_report(
+        &self,
+        _: &crate::store::Report,
+    ) -> Result<crate::store::Report, StoreError> {
+        self.down()
+    }
+    async fn report(
+        &self,
+        _: crate::store::ReportId,
+    ) -> Result<Option<crate::store::Report>, StoreError> {
+        self.down()
+    }
+    async fn list_reports(
+        &self,
+        _: Option<crate::store::ReportState>,
+        _: Option<crate::store::ReportId>,
+        _: usize,
+    ) -> Result<Vec<crate::store::Report>, StoreError> {
+        self.down()
+    }
+    async fn step_report(
+        &self,
+        _: crate::store::ReportId,
+        _: crate::store::ReportState,
+        _: &crate::store::ReportStep,
+    ) -> Result<Option<crate::store::Report>, StoreError> {
+        self.down()
+    }
     async fn add_link(&self, _: &Link) -> Result<(), StoreError> {
         self.down()
     }

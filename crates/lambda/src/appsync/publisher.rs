@@ -341,6 +341,14 @@ fn inbox_input(recipients: &[UserId], event: &Event) -> Value {
             "link",
             json!({ "conversationId": conversation_id.to_string(), "linked": linked }),
         ),
+        // Placeholder until the AppSync safeguarding events exist.
+        Event::Edited(message) | Event::Removed(message) => ("message", message_input(message)),
+        Event::Paused {
+            conversation_id, ..
+        } => (
+            "link",
+            json!({ "conversationId": conversation_id.to_string(), "linked": true }),
+        ),
     };
     json!({ "recipients": recipients, field: value })
 }

@@ -57,6 +57,8 @@ fn notice(body: &str, quiet_until: Option<Timestamp>) -> Notice {
             message_id: MessageId::generate(),
             client_message_id: None,
             announcement_id: None,
+            edited_at: None,
+            removed_at: None,
         },
         quiet_until,
         urgent: false,

@@ -182,6 +182,7 @@ async fn update_settings(
             .urgent_senders
             .map(|ids| ids.iter().map(|id| UserId::parse(id)).collect())
             .transpose()?,
+        ..SettingsPatch::default()
     };
     let settings = state
         .service

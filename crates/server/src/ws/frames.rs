@@ -266,6 +266,16 @@ pub fn event_frame(event: &Event) -> ServerFrame<'static> {
             conversation_id: conversation_id.to_string(),
             linked: *linked,
         },
+        // Placeholder until the safeguarding frames exist.
+        Event::Edited(message) | Event::Removed(message) => ServerFrame::Message {
+            message: MessageDto::from(message),
+        },
+        Event::Paused {
+            conversation_id, ..
+        } => ServerFrame::Link {
+            conversation_id: conversation_id.to_string(),
+            linked: true,
+        },
     }
 }
 

@@ -40,6 +40,9 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
             classchat_core::UserId::parse("t1").unwrap(),
             classchat_core::UserId::parse("t2").unwrap(),
         ],
+        edit_window_minutes: 30,
+        flag_patterns: vec![r"\d{3}-\d{4}".to_owned(), "meet (me|up)".to_owned()],
+        flag_words: vec!["idiot".to_owned(), "kill myself".to_owned()],
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
@@ -54,6 +57,9 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         push_preview: false,
         digest_text: true,
         urgent_senders: Vec::new(),
+        edit_window_minutes: 0,
+        flag_patterns: Vec::new(),
+        flag_words: Vec::new(),
     };
     store
         .put_settings(&off)

@@ -317,6 +317,8 @@ mod tests {
                                     message_id: MessageId::generate(),
                                     client_message_id: None,
                                     announcement_id: None,
+                                    edited_at: None,
+                                    removed_at: None,
                                 }
                             })
                             .collect()

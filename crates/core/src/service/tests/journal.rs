@@ -282,6 +282,77 @@ impl Store for Journal {
         self.note("try_lease");
         self.inner.try_lease(name, holder, now, until).await
     }
+    async fn message(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Option<crate::message::Message>, StoreError> {
+        self.note("message");
+        self.inner.message(conversation, timestamp).await
+    }
+    async fn revise_message(
+        &self,
+        revision: &crate::store::Revision,
+    ) -> Result<Option<crate::message::Message>, StoreError> {
+        self.note("revise_message");
+        self.inner.revise_message(revision).await
+    }
+    async fn message_versions(
+        &self,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
+    ) -> Result<Vec<crate::store::MessageVersion>, StoreError> {
+        self.note("message_versions");
+        self.inner.message_versions(conversation, timestamp).await
+    }
+    async fn pause(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<crate::store::Pause>, StoreError> {
+        self.note("pause");
+        self.inner.pause(conversation).await
+    }
+    async fn set_pause(
+        &self,
+        conversation: &ConversationId,
+        expected: Option<Timestamp>,
+        pause: Option<&crate::store::Pause>,
+    ) -> Result<bool, StoreError> {
+        self.note("set_pause");
+        self.inner.set_pause(conversation, expected, pause).await
+    }
+    async fn put_report(
+        &self,
+        report: &crate::store::Report,
+    ) -> Result<crate::store::Report, StoreError> {
+        self.note("put_report");
+        self.inner.put_report(report).await
+    }
+    async fn report(
+        &self,
+        id: crate::store::ReportId,
+    ) -> Result<Option<crate::store::Report>, StoreError> {
+        self.note("report");
+        self.inner.report(id).await
+    }
+    async fn list_reports(
+        &self,
+        state: Option<crate::store::ReportState>,
+        before: Option<crate::store::ReportId>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::Report>, StoreError> {
+        self.note("list_reports");
+        self.inner.list_reports(state, before, limit).await
+    }
+    async fn step_report(
+        &self,
+        id: crate::store::ReportId,
+        from: crate::store::ReportState,
+        step: &crate::store::ReportStep,
+    ) -> Result<Option<crate::store::Report>, StoreError> {
+        self.note("step_report");
+        self.inner.step_report(id, from, step).await
+    }
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.note("append_audit");
         if self.audit_down.load(Ordering::SeqCst) {
