@@ -54,6 +54,23 @@ pub enum AuditAction {
     PauseConversation,
     /// A teacher or admin resumed a paused conversation (the target).
     ResumeConversation,
+    /// An admin (or the operator) exported one person's history; the target is the
+    /// userId and the format.
+    ExportUser,
+    /// An admin (or the operator) exported one conversation; the target is the
+    /// conversationId and the format.
+    ExportConversation,
+    /// An admin put a user or a conversation under legal hold (the target): retention
+    /// deletes nothing of it.
+    SetHold,
+    /// An admin lifted a legal hold (the target).
+    ReleaseHold,
+    /// The retention job deleted what the school's policy says to; the target is its
+    /// counts.
+    RetentionRun,
+    /// An admin previewed what retention would delete (a dry run); the target is its
+    /// counts.
+    RetentionPreview,
 }
 
 impl AuditAction {
@@ -82,6 +99,12 @@ impl AuditAction {
             Self::DismissReport => "report.dismiss",
             Self::PauseConversation => "conversation.pause",
             Self::ResumeConversation => "conversation.resume",
+            Self::ExportUser => "export.user",
+            Self::ExportConversation => "export.conversation",
+            Self::SetHold => "hold.set",
+            Self::ReleaseHold => "hold.release",
+            Self::RetentionRun => "retention.run",
+            Self::RetentionPreview => "retention.preview",
         }
     }
 
@@ -110,6 +133,12 @@ impl AuditAction {
             Self::DismissReport,
             Self::PauseConversation,
             Self::ResumeConversation,
+            Self::ExportUser,
+            Self::ExportConversation,
+            Self::SetHold,
+            Self::ReleaseHold,
+            Self::RetentionRun,
+            Self::RetentionPreview,
         ]
         .into_iter()
         .find(|action| action.as_str() == raw)
