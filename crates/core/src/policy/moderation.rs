@@ -8,11 +8,45 @@ use crate::moderation::{Pause, ReportState};
 use crate::time::Timestamp;
 use crate::user::{Role, User};
 
+/// May `caller` change messages at all? Admins take no part in conversations, so never
+/// change one: refused before anything is read.
+pub fn may_revise_at_all(caller: &User) -> Result<(), ChatError> {
+    match caller.role {
+        Role::Admin => Err(ChatError::forbidden(
+            "admins do not write in conversations; only a message's author changes it",
+        )),
+        Role::Student | Role::Teacher | Role::Guardian => Ok(()),
+    }
+}
+
+/// May `caller` pause or resume conversations at all? Teachers and admins; students and
+/// guardians are refused before anything is read.
+pub fn may_pause_at_all(caller: &User) -> Result<(), ChatError> {
+    match caller.role {
+        Role::Student | Role::Guardian => Err(ChatError::forbidden(
+            "only the teacher or the school can pause a conversation",
+        )),
+        Role::Teacher | Role::Admin => Ok(()),
+    }
+}
+
+/// May `caller` report messages at all? Those who take part in conversations; admins
+/// have the moderation queue itself. Refused before anything is read.
+pub fn may_report_at_all(caller: &User) -> Result<(), ChatError> {
+    match caller.role {
+        Role::Admin => Err(ChatError::forbidden(
+            "admins see reports in the moderation queue; reports come from participants",
+        )),
+        Role::Student | Role::Teacher | Role::Guardian => Ok(()),
+    }
+}
+
 /// May `caller` edit or remove `message`? Only its author, so never an admin, a guardian
 /// reading their child's conversation, or the other participant. An announcement copy
 /// is one of many identical messages, so it is not edited on its own, and a removed
 /// message is not edited either.
 pub fn may_revise(caller: &User, message: &Message, editing: bool) -> Result<(), ChatError> {
+    may_revise_at_all(caller)?;
     if message.author != caller.id {
         return Err(ChatError::forbidden("only its author may change a message"));
     }
@@ -68,13 +102,11 @@ pub fn may_pause(
     conversation: &ConversationId,
     relation: Relation,
 ) -> Result<(), ChatError> {
+    may_pause_at_all(caller)?;
     match caller.role {
         Role::Admin => Ok(()),
-        Role::Teacher if conversation.teacher() == &caller.id => may_disclose(caller, relation),
-        Role::Teacher => Err(ChatError::forbidden(super::NOT_YOUR_CONVERSATION)),
-        Role::Student | Role::Guardian => Err(ChatError::forbidden(
-            "only the teacher or the school can pause a conversation",
-        )),
+        _ if conversation.teacher() == &caller.id => may_disclose(caller, relation),
+        _ => Err(ChatError::forbidden(super::NOT_YOUR_CONVERSATION)),
     }
 }
 
@@ -99,6 +131,7 @@ pub fn may_report(
     relation: Relation,
     message: &Message,
 ) -> Result<(), ChatError> {
+    may_report_at_all(caller)?;
     participant_who_may_read(
         caller,
         conversation,

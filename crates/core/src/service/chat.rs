@@ -64,6 +64,9 @@ pub struct ConversationPage {
     /// How far the other participant has read, for a participant's "Seen"; `None` before
     /// their first read, for pages read backwards (`before`), and always for an admin.
     pub peer_read_at: Option<Timestamp>,
+    /// The conversation's pause, if it is paused: the client says why its student or
+    /// guardian cannot write.
+    pub pause: Option<crate::store::Pause>,
 }
 
 /// A read marker that moved: who has read which conversation up to when.
@@ -92,12 +95,13 @@ impl ChatService {
             .contacts_target(caller, user_name, &[Role::Student, Role::Guardian])
             .await?;
         if target.role == Role::Guardian {
-            return Ok(self.store.family_contacts(&target.id).await?);
+            return Ok(redacted(self.store.family_contacts(&target.id).await?));
         }
-        Ok(self
-            .store
-            .linked_contacts(&target.id, Side::Student)
-            .await?)
+        Ok(redacted(
+            self.store
+                .linked_contacts(&target.id, Side::Student)
+                .await?,
+        ))
     }
 
     /// The students a teacher is linked to, like [`Self::list_teachers`], so that a teacher
@@ -126,7 +130,7 @@ impl ChatService {
                 }
             }
         }
-        Ok(students)
+        Ok(redacted(students))
     }
 
     /// A teacher's conversations that have messages, newest activity first; a
@@ -152,7 +156,7 @@ impl ChatService {
                 }
             }
         }
-        Ok(chats)
+        Ok(redacted(chats))
     }
 
     /// Checks who may list whose contacts and that the target has one of the `expected`
@@ -210,7 +214,8 @@ impl ChatService {
             relation,
             guardianship,
         } = self.named_conversation(caller, conversation).await?;
-        let action = match policy::read_access(caller, &conversation, relation, guardianship)? {
+        let access = policy::read_access(caller, &conversation, relation, guardianship)?;
+        let action = match access {
             ReadAccess::Participant => None,
             ReadAccess::Audited => Some(AuditAction::ReadConversation),
             ReadAccess::Guardian => Some(AuditAction::GuardianRead),
@@ -224,18 +229,26 @@ impl ChatService {
         // viewer and a guardian's need no receipts.
         let peer = (conversation.has_participant(&caller.id) && page.before.is_none())
             .then(|| conversation.peer_of(&caller.id));
-        let (messages, peer_read_at) =
-            tokio::join!(self.store.read_messages(&conversation, &page), async {
+        let (messages, peer_read_at, pause) = tokio::join!(
+            self.store.read_messages(&conversation, &page),
+            async {
                 match peer {
                     Some(peer) => self.store.read_marker(peer, &conversation).await,
                     None => Ok(None),
                 }
-            });
-        let (messages, peer_read_at) = (messages?, peer_read_at?);
+            },
+            self.store.pause(&conversation)
+        );
+        let (mut messages, peer_read_at) = (messages?, peer_read_at?);
+        // Admins see what a removed message said; everyone else its tombstone.
+        if access != ReadAccess::Audited {
+            messages.messages = messages.messages.into_iter().map(Message::redacted).collect();
+        }
         Ok(ConversationPage {
             conversation_id: conversation,
             page: messages,
             peer_read_at,
+            pause: pause?,
         })
     }
 
@@ -324,6 +337,7 @@ impl ChatService {
                     .publish(&delivery, &Event::Message(message.clone()))
                     .await;
                 let quiet = self.notice_stored(&message, request.urgent).await;
+                self.flag_if_matching(&message).await;
                 Ok(Sent {
                     message,
                     created: true,
@@ -384,6 +398,15 @@ impl ChatService {
         let Some(presumed) = presumed_conversation(caller, reference) else {
             return policy::admins_do_not_send();
         };
+        // A member refused while the conversation is paused is told so, but only when
+        // the pair is linked: a pause on a pair they have no link with says nothing.
+        if presumed.member() == &caller.id {
+            match self.paused_link(&presumed).await {
+                Ok(Some(pause)) => return pause.refusal(),
+                Ok(None) => {}
+                Err(error) => return error,
+            }
+        }
         let has_history = match self.store.has_messages(&presumed).await {
             Ok(has_history) => has_history,
             Err(error) => return error.into(),
@@ -399,6 +422,17 @@ impl ChatService {
             }
             Err(error) => error,
         }
+    }
+
+    /// The pause of a linked conversation; `None` when it is not paused or not linked.
+    async fn paused_link(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<crate::store::Pause>, ChatError> {
+        let Some(pause) = self.store.pause(conversation).await? else {
+            return Ok(None);
+        };
+        Ok((self.relation(conversation).await? == Relation::Linked).then_some(pause))
     }
 
     /// Moves the caller's read marker forward to `timestamp` (never back, never past the
@@ -450,6 +484,15 @@ impl ChatService {
             timestamp,
         }))
     }
+}
+
+/// Contact-list lines as anyone sees them: a removed last message without its text (an
+/// admin reads the text in the conversation itself, audited).
+fn redacted(mut contacts: Vec<Contact>) -> Vec<Contact> {
+    for contact in &mut contacts {
+        contact.last_message = contact.last_message.take().map(Message::redacted);
+    }
+    contacts
 }
 
 /// Every connection of both participants, but `origin`.

@@ -2,6 +2,7 @@
 //! about a guardian's claim on a student, the school's settings, and telling guardians and
 //! teachers live when a family link that lets them talk comes or goes.
 
+use crate::moderation::{FlagRules, MAX_EDIT_WINDOW_MINUTES};
 use super::{Actor, ChatService};
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode, OnConflict};
@@ -109,8 +110,19 @@ impl ChatService {
                 ));
             }
         }
+        if let Some(minutes) = patch.edit_window_minutes {
+            if minutes > MAX_EDIT_WINDOW_MINUTES {
+                return Err(ChatError::validation(
+                    ErrorCode::InvalidRequest,
+                    format!("editWindowMinutes is 0 to {MAX_EDIT_WINDOW_MINUTES}"),
+                ));
+            }
+        }
         let before = self.store.settings().await?;
         let after = before.patched(&patch);
+        if patch.flag_words.is_some() || patch.flag_patterns.is_some() {
+            FlagRules::compile(&after.flag_words, &after.flag_patterns)?;
+        }
         let Some(change) = after.change_from(&before) else {
             return Ok(after);
         };
@@ -118,6 +130,7 @@ impl ChatService {
             .await?;
         self.store.put_settings(&after).await?;
         self.forget_school_hours();
+        self.rules_cache.forget();
         Ok(after)
     }
 

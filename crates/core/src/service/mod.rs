@@ -13,6 +13,7 @@ mod classes;
 mod export;
 mod family;
 mod live;
+mod moderation;
 mod notify;
 mod people;
 mod replay;
@@ -26,6 +27,9 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
+pub use moderation::{
+    EditRequest, MessageHistory, ReportQuery, ReportReceipt, ReportRequest, ReportView,
+};
 pub use notify::{HOURS_TTL_MICROS, NotifyView, QuietHours};
 pub use people::{ClassPage, MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};
 pub use replay::{Buffered, Replay, ReplayBudget};
@@ -152,6 +156,10 @@ pub struct ChatService {
     hours_cache: notify::HoursCache,
     /// Changes to one's notification settings and subscriptions, per user.
     notify_limiter: RateLimiter<UserId>,
+    /// The school's edit window and flag rules, read at most every 30 s.
+    rules_cache: moderation::RulesCache,
+    /// Reports, pauses and moderation-queue actions, per user.
+    moderation_limiter: RateLimiter<UserId>,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -177,6 +185,8 @@ impl ChatService {
             notifier: Arc::new(NullNotifier),
             hours_cache: notify::HoursCache::default(),
             notify_limiter: RateLimiter::new(notify::NOTIFY_SETTINGS_RATE),
+            rules_cache: moderation::RulesCache::default(),
+            moderation_limiter: RateLimiter::new(moderation::MODERATION_RATE),
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
     }

@@ -85,7 +85,8 @@ impl Replay {
         let mut batch = Vec::new();
         while batch.len() < max.max(1) {
             match self.merge.next() {
-                Step::Emit(message) => batch.push(message),
+                // The replay is a participant's own catch-up: tombstones without text.
+                Step::Emit(message) => batch.push(message.redacted()),
                 Step::Load {
                     stream,
                     after,

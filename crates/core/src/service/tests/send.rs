@@ -101,12 +101,12 @@ async fn a_linked_pair_may_send_whichever_order_the_ids_are_written_in() {
 #[tokio::test]
 async fn a_send_of_a_linked_pair_is_one_store_call() {
     let c = cast().await;
-    // The first send to a teacher also reads their hours, remembered for a while
-    // (`notify::hours_are_read_once_per_while_not_once_per_send`).
+    // The first send to a teacher also reads their hours, and the school's flag rules,
+    // each remembered for a while (`notify::hours_are_read_once_per_while_not_once_per_send`).
     send(&c.school, &c.s1, "t1+s1", "hello").await.unwrap();
     assert_eq!(
         c.school.store.take_calls(),
-        ["append_if_linked", "notify_prefs"]
+        ["append_if_linked", "notify_prefs", "settings"]
     );
     send(&c.school, &c.s1, "t1+s1", "hello again")
         .await
