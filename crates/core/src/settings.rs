@@ -143,7 +143,10 @@ impl SchoolSettings {
             changes.push(format!("flagWords={} words", self.flag_words.len()));
         }
         if self.flag_patterns != before.flag_patterns {
-            changes.push(format!("flagPatterns={} patterns", self.flag_patterns.len()));
+            changes.push(format!(
+                "flagPatterns={} patterns",
+                self.flag_patterns.len()
+            ));
         }
         (!changes.is_empty()).then(|| changes.join(","))
     }

@@ -27,9 +27,9 @@ use crate::ids::UserId;
 use crate::message::{Message, NewMessage};
 use crate::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, MessageVersion, NewAnnouncement, Pause, Report, ReportId, ReportState, ReportStep,
-    Revision, NotifyPrefs, PageRequest, Pending, PushSubscription,
-    RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
+    MessagePage, MessageVersion, NewAnnouncement, NotifyPrefs, PageRequest, Pause, Pending,
+    PushSubscription, Report, ReportId, ReportState, ReportStep, Revision, RosterChanges,
+    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};

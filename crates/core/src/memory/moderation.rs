@@ -1,8 +1,8 @@
 //! Safeguarding in a [`MemoryStore`](super::MemoryStore): edits that keep every version,
 //! tombstones, pauses and the moderation queue, as the SQLite store keeps them.
 
-use super::state::State;
 use super::MemoryStore;
+use super::state::State;
 use crate::conversation::ConversationId;
 use crate::message::Message;
 use crate::store::{
@@ -74,7 +74,11 @@ impl State {
         expected: Option<Timestamp>,
         pause: Option<&Pause>,
     ) -> bool {
-        let current = self.moderation.pauses.get(conversation).map(|pause| pause.at);
+        let current = self
+            .moderation
+            .pauses
+            .get(conversation)
+            .map(|pause| pause.at);
         if current != expected {
             return false;
         }

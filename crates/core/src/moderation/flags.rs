@@ -46,7 +46,9 @@ impl FlagRules {
                         .size_limit(COMPILED_LIMIT)
                         .dfa_size_limit(COMPILED_LIMIT)
                         .build()
-                        .map_err(|_| invalid("flagWords are too many or too long to match quickly"))?,
+                        .map_err(|_| {
+                            invalid("flagWords are too many or too long to match quickly")
+                        })?,
                 )
             }
         };
@@ -165,7 +167,10 @@ mod tests {
     #[test]
     fn words_match_whole_words_ignoring_case() {
         let rules = rules(&["idiot", "kill myself"], &[]);
-        assert_eq!(rules.matches("you IDIOT").as_deref(), Some("word \"idiot\""));
+        assert_eq!(
+            rules.matches("you IDIOT").as_deref(),
+            Some("word \"idiot\"")
+        );
         assert_eq!(rules.matches("idiotic"), None);
         assert_eq!(
             rules.matches("I want to kill myself").as_deref(),
@@ -188,10 +193,16 @@ mod tests {
     fn huge_or_broken_patterns_are_refused_with_their_place() {
         let huge = vec![r"\w{100}\w{100}\w{100}".to_owned()];
         let error = FlagRules::compile(&[], &huge).unwrap_err();
-        assert!(error.to_string().contains("flagPatterns[0] is too large"), "{error}");
+        assert!(
+            error.to_string().contains("flagPatterns[0] is too large"),
+            "{error}"
+        );
         let broken = vec!["ok".to_owned(), "(unclosed".to_owned()];
         let error = FlagRules::compile(&[], &broken).unwrap_err();
-        assert!(error.to_string().contains("flagPatterns[1] is not a valid"), "{error}");
+        assert!(
+            error.to_string().contains("flagPatterns[1] is not a valid"),
+            "{error}"
+        );
         let too_many = vec!["a".to_owned(); MAX_FLAG_PATTERNS + 1];
         assert!(FlagRules::compile(&[], &too_many).is_err());
         assert!(FlagRules::compile(&["\u{7}".to_owned()], &[]).is_err());

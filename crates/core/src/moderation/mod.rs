@@ -17,4 +17,6 @@ pub use report::{
     MAX_REPORT_DETAILS_CHARS, Report, ReportDetails, ReportId, ReportReason, ReportSource,
     ReportState, ReportStep,
 };
-pub use revision::{DEFAULT_EDIT_WINDOW_MINUTES, MAX_EDIT_WINDOW_MINUTES, MessageVersion, Revision, RevisionKind};
+pub use revision::{
+    DEFAULT_EDIT_WINDOW_MINUTES, MAX_EDIT_WINDOW_MINUTES, MessageVersion, Revision, RevisionKind,
+};

@@ -93,10 +93,13 @@ fn a_pause_stops_the_member_and_never_the_teacher() {
         assert_eq!(refused, caller.id.as_str() == "s1", "{}", caller.id);
         assert!(may_write_while(&caller, &conversation, None).is_ok());
     }
-    let error = may_write_while(&user("s1", Role::Student), &conversation, Some(&pause))
-        .unwrap_err();
+    let error =
+        may_write_while(&user("s1", Role::Student), &conversation, Some(&pause)).unwrap_err();
     assert_eq!(error.code(), ErrorCode::ConversationPaused);
-    assert!(error.to_string().contains("paused by the teacher"), "{error}");
+    assert!(
+        error.to_string().contains("paused by the teacher"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -107,9 +110,7 @@ fn the_teacher_and_admins_pause_and_only_admins_lift_an_admins_pause() {
             let allowed = may_pause(&caller, &conversation, relation).is_ok();
             let expected = match caller.role {
                 Role::Admin => true,
-                Role::Teacher => {
-                    caller.id.as_str() == "t1" && relation != Relation::Unrelated
-                }
+                Role::Teacher => caller.id.as_str() == "t1" && relation != Relation::Unrelated,
                 Role::Student | Role::Guardian => false,
             };
             assert_eq!(allowed, expected, "{} {relation:?}", caller.id);
@@ -139,8 +140,18 @@ fn participants_report_the_other_ones_messages() {
             let teacher_msg = may_report(&caller, &conversation, relation, &by_teacher).is_ok();
             let student_msg = may_report(&caller, &conversation, relation, &by_student).is_ok();
             let related = relation != Relation::Unrelated;
-            assert_eq!(teacher_msg, caller.id.as_str() == "s1" && related, "{}", caller.id);
-            assert_eq!(student_msg, caller.id.as_str() == "t1" && related, "{}", caller.id);
+            assert_eq!(
+                teacher_msg,
+                caller.id.as_str() == "s1" && related,
+                "{}",
+                caller.id
+            );
+            assert_eq!(
+                student_msg,
+                caller.id.as_str() == "t1" && related,
+                "{}",
+                caller.id
+            );
         }
     }
 }

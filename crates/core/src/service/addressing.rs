@@ -126,7 +126,10 @@ impl ChatService {
     /// Whether the conversation's two people are linked — a student and teacher by their
     /// link, a guardian and teacher through at least one child — and, if not, whether it
     /// has messages.
-    pub(super) async fn relation(&self, conversation: &ConversationId) -> Result<Relation, ChatError> {
+    pub(super) async fn relation(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Relation, ChatError> {
         let linked = self.store.is_linked(&Link::of(conversation)).await?
             || !self
                 .connecting_children(conversation.member(), conversation.teacher())

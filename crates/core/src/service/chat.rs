@@ -242,7 +242,11 @@ impl ChatService {
         let (mut messages, peer_read_at) = (messages?, peer_read_at?);
         // Admins see what a removed message said; everyone else its tombstone.
         if access != ReadAccess::Audited {
-            messages.messages = messages.messages.into_iter().map(Message::redacted).collect();
+            messages.messages = messages
+                .messages
+                .into_iter()
+                .map(Message::redacted)
+                .collect();
         }
         Ok(ConversationPage {
             conversation_id: conversation,

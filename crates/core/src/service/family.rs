@@ -2,12 +2,12 @@
 //! about a guardian's claim on a student, the school's settings, and telling guardians and
 //! teachers live when a family link that lets them talk comes or goes.
 
-use crate::moderation::{FlagRules, MAX_EDIT_WINDOW_MINUTES};
 use super::{Actor, ChatService};
 use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode, OnConflict};
 use crate::hub::{Delivery, Event};
 use crate::ids::UserId;
+use crate::moderation::{FlagRules, MAX_EDIT_WINDOW_MINUTES};
 use crate::policy::Guardianship;
 use crate::settings::{SchoolSettings, SettingsPatch};
 use crate::store::{AuditAction, GuardianLink};
@@ -110,13 +110,14 @@ impl ChatService {
                 ));
             }
         }
-        if let Some(minutes) = patch.edit_window_minutes {
-            if minutes > MAX_EDIT_WINDOW_MINUTES {
-                return Err(ChatError::validation(
-                    ErrorCode::InvalidRequest,
-                    format!("editWindowMinutes is 0 to {MAX_EDIT_WINDOW_MINUTES}"),
-                ));
-            }
+        if patch
+            .edit_window_minutes
+            .is_some_and(|minutes| minutes > MAX_EDIT_WINDOW_MINUTES)
+        {
+            return Err(ChatError::validation(
+                ErrorCode::InvalidRequest,
+                format!("editWindowMinutes is 0 to {MAX_EDIT_WINDOW_MINUTES}"),
+            ));
         }
         let before = self.store.settings().await?;
         let after = before.patched(&patch);

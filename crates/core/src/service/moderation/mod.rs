@@ -72,8 +72,8 @@ impl ChatService {
         let settings = self.store.settings().await?;
         // Stored rules were checked when an admin saved them; were they ever unreadable,
         // flagging stops rather than sends failing.
-        let flags = FlagRules::compile(&settings.flag_words, &settings.flag_patterns)
-            .unwrap_or_default();
+        let flags =
+            FlagRules::compile(&settings.flag_words, &settings.flag_patterns).unwrap_or_default();
         let rules = Arc::new(SchoolRules {
             edit_window_minutes: settings.edit_window_minutes,
             flags,

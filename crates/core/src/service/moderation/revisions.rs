@@ -135,8 +135,7 @@ impl ChatService {
         if !self.send_limiter.allow(&caller.id, self.clock.now()) {
             return Err(ChatError::RateLimited);
         }
-        let (conversation, _, message) =
-            self.own_message(caller, conversation, timestamp).await?;
+        let (conversation, _, message) = self.own_message(caller, conversation, timestamp).await?;
         if message.author == caller.id && message.removed_at.is_some() {
             return Ok(message.redacted());
         }

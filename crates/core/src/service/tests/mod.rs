@@ -24,6 +24,7 @@ mod family;
 mod first_sign_in;
 mod journal;
 mod links;
+mod moderation;
 mod notify;
 mod replay;
 mod roster;
