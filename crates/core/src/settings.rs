@@ -37,6 +37,9 @@ pub struct SchoolSettings {
     pub flag_words: Vec<String>,
     /// Patterns (the `regex` crate's syntax, ignoring case) that flag a message likewise.
     pub flag_patterns: Vec<String>,
+    /// Delete conversations whose last message is older than this many days (30 to
+    /// 36,500), except under legal hold. `None`, the default: keep everything forever.
+    pub retention_days: Option<u32>,
 }
 
 impl Default for SchoolSettings {
@@ -50,6 +53,7 @@ impl Default for SchoolSettings {
             edit_window_minutes: DEFAULT_EDIT_WINDOW_MINUTES,
             flag_words: Vec::new(),
             flag_patterns: Vec::new(),
+            retention_days: None,
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct SettingsPatch {
     pub flag_words: Option<Vec<String>>,
     /// New patterns.
     pub flag_patterns: Option<Vec<String>>,
+    /// A new retention period in days, or keep forever (`Some(None)`).
+    pub retention_days: Option<Option<u32>>,
 }
 
 impl SchoolSettings {
@@ -106,6 +112,7 @@ impl SchoolSettings {
                 .flag_patterns
                 .clone()
                 .unwrap_or_else(|| self.flag_patterns.clone()),
+            retention_days: patch.retention_days.unwrap_or(self.retention_days),
         }
     }
 
@@ -147,6 +154,12 @@ impl SchoolSettings {
                 "flagPatterns={} patterns",
                 self.flag_patterns.len()
             ));
+        }
+        if self.retention_days != before.retention_days {
+            match self.retention_days {
+                Some(days) => changes.push(format!("retentionDays={days}")),
+                None => changes.push("retentionDays=forever".to_owned()),
+            }
         }
         (!changes.is_empty()).then(|| changes.join(","))
     }

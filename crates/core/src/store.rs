@@ -17,8 +17,8 @@ pub use crate::audit::{AuditAction, AuditEntry};
 pub use crate::contact::Contact;
 pub use crate::link::{FamilyLink, GuardianLink, Link, Side};
 pub use crate::moderation::{
-    MessageVersion, Pause, Report, ReportId, ReportSource, ReportState, ReportStep, Revision,
-    RevisionKind,
+    Deletion, Hold, HoldTarget, MessageVersion, Pause, Report, ReportId, ReportSource, ReportState,
+    ReportStep, Revision, RevisionKind,
 };
 pub use crate::notify::{Lease, NotifyPrefs, Pending, PendingKind, PushSubscription};
 pub use crate::roster::{Class, RosterChanges, RosterState, SourcedId};
@@ -414,6 +414,38 @@ pub trait Store: Send + Sync + 'static {
         from: ReportState,
         step: &ReportStep,
     ) -> Result<Option<Report>, StoreError>;
+
+    /// Every legal hold, in [`HoldTarget`] order (users, then conversations).
+    async fn holds(&self) -> Result<Vec<Hold>, StoreError> {
+        Err(StoreError::Internal("legal holds are not built yet".into()))
+    }
+
+    /// Keeps `hold`; `false`, with nothing changed, if its target is held already.
+    async fn put_hold(&self, _hold: &Hold) -> Result<bool, StoreError> {
+        Err(StoreError::Internal("legal holds are not built yet".into()))
+    }
+
+    /// Lifts the hold on `target`; whether there was one.
+    async fn remove_hold(&self, _target: &HoldTarget) -> Result<bool, StoreError> {
+        Err(StoreError::Internal("legal holds are not built yet".into()))
+    }
+
+    /// Deletes a conversation for retention, in steps a crash can stop anywhere: each
+    /// call deletes at most `batch` of its messages at or before `up_to`, oldest first,
+    /// with everything kept for them (earlier versions, clientMessageId dedup records),
+    /// atomically per call. Once none is left, the same call deletes the conversation's
+    /// pause and both participants' summaries — but a summary only while its last message
+    /// is at or before `up_to` (a message that arrived meanwhile keeps the conversation
+    /// and its newer messages) — and answers `finished`. Calling again after `finished`
+    /// deletes nothing and answers `finished`. Reports and the audit log are kept.
+    async fn delete_conversation(
+        &self,
+        _conversation: &ConversationId,
+        _up_to: Timestamp,
+        _batch: usize,
+    ) -> Result<Deletion, StoreError> {
+        Err(StoreError::Internal("retention is not built yet".into()))
+    }
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

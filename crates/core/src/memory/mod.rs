@@ -26,10 +26,11 @@ use crate::conversation::ConversationId;
 use crate::ids::UserId;
 use crate::message::{Message, NewMessage};
 use crate::store::{
-    Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, MessageVersion, NewAnnouncement, NotifyPrefs, PageRequest, Pause, Pending,
-    PushSubscription, Report, ReportId, ReportState, ReportStep, Revision, RosterChanges,
-    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
+    Announced, Appended, AuditEntry, Class, Contact, Deletion, FamilyLink, GuardianLink, Hold,
+    HoldTarget, Link, MarkedRead, MessagePage, MessageVersion, NewAnnouncement, NotifyPrefs,
+    PageRequest, Pause, Pending, PushSubscription, Report, ReportId, ReportState, ReportStep,
+    Revision, RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError,
+    UserPatch,
 };
 use crate::time::Timestamp;
 use crate::user::{Role, User, UserRecord};
@@ -368,6 +369,27 @@ impl Store for MemoryStore {
         step: &ReportStep,
     ) -> Result<Option<Report>, StoreError> {
         self.move_report(id, from, step)
+    }
+
+    async fn holds(&self) -> Result<Vec<Hold>, StoreError> {
+        Ok(self.all_holds())
+    }
+
+    async fn put_hold(&self, hold: &Hold) -> Result<bool, StoreError> {
+        Ok(self.add_hold(hold))
+    }
+
+    async fn remove_hold(&self, target: &HoldTarget) -> Result<bool, StoreError> {
+        Ok(self.lift_hold(target))
+    }
+
+    async fn delete_conversation(
+        &self,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+        batch: usize,
+    ) -> Result<Deletion, StoreError> {
+        Ok(self.retire(conversation, up_to, batch))
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -6,8 +6,8 @@ use super::state::State;
 use crate::conversation::ConversationId;
 use crate::message::Message;
 use crate::store::{
-    MessageVersion, Pause, Report, ReportId, ReportState, ReportStep, Revision, RevisionKind,
-    StoreError,
+    Deletion, Hold, HoldTarget, MessageVersion, Pause, Report, ReportId, ReportState, ReportStep,
+    Revision, RevisionKind, StoreError,
 };
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +23,8 @@ pub(super) struct ModerationTables {
     pub(super) reports: BTreeMap<ReportId, Report>,
     /// Each reporter's one report per message, by [`Report::dedup_key`].
     pub(super) report_keys: HashMap<String, ReportId>,
+    /// Legal holds by target.
+    pub(super) holds: BTreeMap<HoldTarget, Hold>,
 }
 
 impl State {
@@ -130,7 +132,106 @@ impl State {
     }
 }
 
+impl State {
+    /// One step of deleting a conversation for retention (see
+    /// [`crate::store::Store::delete_conversation`]).
+    fn delete_conversation(
+        &mut self,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+        batch: usize,
+    ) -> Deletion {
+        let doomed: Vec<Message> = self
+            .messages
+            .get(conversation)
+            .map(|messages| {
+                messages
+                    .range(..=up_to)
+                    .take(batch.max(1))
+                    .map(|(_, message)| message.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(messages) = self.messages.get_mut(conversation) {
+            for message in &doomed {
+                messages.remove(&message.timestamp);
+            }
+        }
+        for message in &doomed {
+            if let Some(client_id) = &message.client_message_id {
+                self.client_ids
+                    .remove(&(message.author.clone(), client_id.clone()));
+            }
+            self.moderation
+                .versions
+                .remove(&(conversation.clone(), message.timestamp));
+        }
+        let messages = u64::try_from(doomed.len()).unwrap_or(u64::MAX);
+        let left = self
+            .messages
+            .get(conversation)
+            .is_some_and(|messages| messages.range(..=up_to).next().is_some());
+        if left {
+            return Deletion {
+                messages,
+                finished: false,
+            };
+        }
+        if self
+            .messages
+            .get(conversation)
+            .is_some_and(|messages| messages.is_empty())
+        {
+            self.messages.remove(conversation);
+        }
+        self.moderation.pauses.remove(conversation);
+        for participant in [conversation.member(), conversation.teacher()] {
+            let key = (participant.clone(), conversation.clone());
+            if self
+                .summaries
+                .get(&key)
+                .is_some_and(|summary| summary.last.timestamp <= up_to)
+            {
+                self.summaries.remove(&key);
+            }
+        }
+        Deletion {
+            messages,
+            finished: true,
+        }
+    }
+}
+
 impl MemoryStore {
+    pub(super) fn all_holds(&self) -> Vec<Hold> {
+        self.state().moderation.holds.values().cloned().collect()
+    }
+
+    pub(super) fn add_hold(&self, hold: &Hold) -> bool {
+        let mut state = self.state();
+        if state.moderation.holds.contains_key(&hold.target) {
+            return false;
+        }
+        state
+            .moderation
+            .holds
+            .insert(hold.target.clone(), hold.clone());
+        true
+    }
+
+    pub(super) fn lift_hold(&self, target: &HoldTarget) -> bool {
+        self.state().moderation.holds.remove(target).is_some()
+    }
+
+    pub(super) fn retire(
+        &self,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+        batch: usize,
+    ) -> Deletion {
+        self.state().delete_conversation(conversation, up_to, batch)
+    }
+
     pub(super) fn message_at(
         &self,
         conversation: &ConversationId,

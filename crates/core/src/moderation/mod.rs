@@ -7,11 +7,15 @@
 //! or guardian cannot write in it.
 
 pub mod flags;
+mod hold;
 mod pause;
 mod report;
 mod revision;
 
 pub use flags::{FlagRules, MAX_FLAG_PATTERNS, MAX_FLAG_WORDS};
+pub use hold::{
+    Deletion, Hold, HoldTarget, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, check_retention_days,
+};
 pub use pause::{MAX_PAUSE_REASON_CHARS, Pause, PauseReason};
 pub use report::{
     MAX_REPORT_DETAILS_CHARS, Report, ReportDetails, ReportId, ReportReason, ReportSource,

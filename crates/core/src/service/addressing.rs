@@ -87,7 +87,7 @@ impl ChatService {
     ) -> Result<Named, ChatError> {
         let Some(presumed) = presumed_conversation(caller, reference) else {
             // An admin: any conversation may be looked at, so nothing is hidden.
-            let conversation = self.resolve(caller, reference).await?;
+            let conversation = self.resolve(Some(caller), reference).await?;
             let relation = self.relation(&conversation).await?;
             return Ok(Named {
                 conversation,
@@ -114,7 +114,9 @@ impl ChatService {
         policy::may_disclose(caller, relation)?;
         let conversation = match relation {
             Relation::Linked => presumed,
-            Relation::History | Relation::Unrelated => self.resolve(caller, reference).await?,
+            Relation::History | Relation::Unrelated => {
+                self.resolve(Some(caller), reference).await?
+            }
         };
         Ok(Named {
             conversation,
@@ -142,14 +144,25 @@ impl ChatService {
     /// Turns a client-written reference into the canonical conversation, checking that both
     /// users exist and may converse ([`policy::may_converse`]: one teacher, and one student
     /// or guardian): 404 or 400 otherwise. Only for admins and pairs the caller has a
-    /// relation with (see the module docs).
-    async fn resolve(
+    /// relation with (see the module docs), and the operator (`caller` `None`).
+    pub(super) async fn resolve(
         &self,
-        caller: &User,
+        caller: Option<&User>,
         reference: &ConversationRef,
     ) -> Result<ConversationId, ChatError> {
-        let first = self.known_user(caller, &reference.first).await?;
-        let second = self.known_user(caller, &reference.second).await?;
+        let known = |id| async move {
+            match caller {
+                Some(caller) => self.known_user(caller, id).await,
+                None => self
+                    .store
+                    .get_user(id)
+                    .await?
+                    .map(|record| record.user)
+                    .ok_or_else(|| ChatError::NotFound(format!("no user {id}"))),
+            }
+        };
+        let first = known(&reference.first).await?;
+        let second = known(&reference.second).await?;
         if !policy::may_converse(first.role, second.role) {
             return Err(ChatError::invalid(
                 ErrorCode::InvalidConversationId,

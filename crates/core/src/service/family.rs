@@ -7,7 +7,7 @@ use crate::conversation::ConversationId;
 use crate::error::{ChatError, ErrorCode, OnConflict};
 use crate::hub::{Delivery, Event};
 use crate::ids::UserId;
-use crate::moderation::{FlagRules, MAX_EDIT_WINDOW_MINUTES};
+use crate::moderation::{FlagRules, MAX_EDIT_WINDOW_MINUTES, check_retention_days};
 use crate::policy::Guardianship;
 use crate::settings::{SchoolSettings, SettingsPatch};
 use crate::store::{AuditAction, GuardianLink};
@@ -118,6 +118,9 @@ impl ChatService {
                 ErrorCode::InvalidRequest,
                 format!("editWindowMinutes is 0 to {MAX_EDIT_WINDOW_MINUTES}"),
             ));
+        }
+        if let Some(Some(days)) = patch.retention_days {
+            check_retention_days(days)?;
         }
         let before = self.store.settings().await?;
         let after = before.patched(&patch);

@@ -28,7 +28,8 @@ pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
 pub use moderation::{
-    EditRequest, MessageHistory, ReportQuery, ReportReceipt, ReportRequest, ReportView,
+    EditRequest, HoldRequest, MAX_HOLD_REASON_CHARS, MessageHistory, ReportQuery, ReportReceipt,
+    ReportRequest, ReportView, RetentionReport,
 };
 pub use notify::{HOURS_TTL_MICROS, NotifyView, QuietHours};
 pub use people::{ClassPage, MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};

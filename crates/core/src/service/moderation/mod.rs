@@ -6,9 +6,11 @@
 
 mod pauses;
 mod reports;
+mod retention;
 mod revisions;
 
 pub use reports::{ReportQuery, ReportReceipt, ReportRequest, ReportView};
+pub use retention::{HoldRequest, MAX_HOLD_REASON_CHARS, RetentionReport};
 pub use revisions::{EditRequest, MessageHistory};
 
 use super::ChatService;

@@ -353,6 +353,29 @@ impl Store for Journal {
         self.note("step_report");
         self.inner.step_report(id, from, step).await
     }
+    async fn holds(&self) -> Result<Vec<crate::store::Hold>, StoreError> {
+        self.note("holds");
+        self.inner.holds().await
+    }
+    async fn put_hold(&self, hold: &crate::store::Hold) -> Result<bool, StoreError> {
+        self.note("put_hold");
+        self.inner.put_hold(hold).await
+    }
+    async fn remove_hold(&self, target: &crate::store::HoldTarget) -> Result<bool, StoreError> {
+        self.note("remove_hold");
+        self.inner.remove_hold(target).await
+    }
+    async fn delete_conversation(
+        &self,
+        conversation: &ConversationId,
+        up_to: Timestamp,
+        batch: usize,
+    ) -> Result<crate::store::Deletion, StoreError> {
+        self.note("delete_conversation");
+        self.inner
+            .delete_conversation(conversation, up_to, batch)
+            .await
+    }
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.note("append_audit");
         if self.audit_down.load(Ordering::SeqCst) {

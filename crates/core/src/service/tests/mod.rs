@@ -27,6 +27,7 @@ mod links;
 mod moderation;
 mod notify;
 mod replay;
+mod retention;
 mod roster;
 mod roster_emails;
 mod send;

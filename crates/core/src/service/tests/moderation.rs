@@ -146,10 +146,7 @@ async fn edits_outside_the_window_or_of_someone_elses_message_change_nothing() {
         .school
         .history("s1+t1", "s1", at(-16 * MINUTE), "old")
         .await;
-    let teachers = c
-        .school
-        .history("s1+t1", "t1", at(-MINUTE), "mine")
-        .await;
+    let teachers = c.school.history("s1+t1", "t1", at(-MINUTE), "mine").await;
     let before = c.school.store.read_messages_of("s1+t1").await;
     let refusals = [
         (&c.s1, old.timestamp.to_string(), ErrorCode::NotEditable),
