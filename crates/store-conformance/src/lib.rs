@@ -51,6 +51,12 @@
 //!   subscriptions (one owner per endpoint, at most ten per user); pending notifications
 //!   (merged per user and kind, listed by due time, taken at most once) and the leases of
 //!   background jobs (one holder until it lapses).
+//! - `moderation`: safeguarding — an author's edits (every earlier text kept as a
+//!   version) and removals (tombstones keeping their text), refused on a stale read, and
+//!   how summaries, retries and pages show them; pauses, set and lifted only over the
+//!   pause that was read, refusing the paused conversation's student or guardian; the
+//!   moderation queue's reports (one per reporter and message), listed newest first by
+//!   state, and moved on only from the state that was read.
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -65,6 +71,7 @@ mod family;
 mod fixtures;
 mod links;
 mod messages;
+mod moderation;
 mod notify;
 mod paging;
 mod replay;
@@ -110,6 +117,19 @@ pub use messages::{
     client_message_id_makes_append_idempotent,
     concurrent_appends_get_distinct_increasing_timestamps,
     has_messages_and_conversations_are_isolated,
+};
+pub use moderation::{
+    a_paused_conversation_refuses_its_student_not_its_teacher,
+    a_paused_family_conversation_refuses_its_guardian, a_removal_keeps_the_text_and_ends_revisions,
+    a_reporter_has_one_report_per_message, a_retry_after_an_edit_answers_the_edited_message,
+    a_stale_revision_conflicts_and_changes_nothing, an_edit_keeps_the_earlier_text_as_a_version,
+    list_reports_is_newest_first_by_state_and_page, message_answers_the_stored_message,
+    pause_is_none_until_set_then_round_trips,
+    put_report_stores_it_and_report_round_trips_every_field,
+    revising_a_missing_message_answers_none,
+    revising_an_older_message_leaves_the_summaries_on_the_newest,
+    revising_the_newest_message_shows_in_both_summaries, set_pause_needs_the_pause_that_was_read,
+    step_report_moves_on_only_from_the_expected_state,
 };
 pub use notify::{
     a_lease_has_one_holder_until_it_lapses,
@@ -229,6 +249,22 @@ macro_rules! conformance_suite {
             put_pending_merges_keeping_the_earlier_due_and_since,
             take_pending_takes_only_what_is_stored_once,
             a_lease_has_one_holder_until_it_lapses,
+            message_answers_the_stored_message,
+            an_edit_keeps_the_earlier_text_as_a_version,
+            a_stale_revision_conflicts_and_changes_nothing,
+            a_removal_keeps_the_text_and_ends_revisions,
+            revising_a_missing_message_answers_none,
+            revising_the_newest_message_shows_in_both_summaries,
+            revising_an_older_message_leaves_the_summaries_on_the_newest,
+            a_retry_after_an_edit_answers_the_edited_message,
+            pause_is_none_until_set_then_round_trips,
+            set_pause_needs_the_pause_that_was_read,
+            a_paused_conversation_refuses_its_student_not_its_teacher,
+            a_paused_family_conversation_refuses_its_guardian,
+            put_report_stores_it_and_report_round_trips_every_field,
+            a_reporter_has_one_report_per_message,
+            list_reports_is_newest_first_by_state_and_page,
+            step_report_moves_on_only_from_the_expected_state,
         }
     };
 }

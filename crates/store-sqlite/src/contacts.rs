@@ -7,10 +7,10 @@ use classchat_core::{ConversationId, UserId};
 use rusqlite::{Connection, Row};
 
 /// Columns shared by both queries, after the conversation id the query selects first (0):
-/// the peer (1–4), the last message (5–10, NULL without one) and the unread count (11).
+/// the peer (1–4), the last message (5–12, NULL without one) and the unread count (13).
 pub(crate) const CONTACT_COLUMNS: &str = "u.user_id, u.display_name, u.role, u.disabled,
     c.conversation_id, c.last_ts, c.last_author, c.last_body, c.last_message_id, c.last_client_message_id,
-    coalesce(c.unread_count, 0)";
+    c.last_edited_at, c.last_removed_at, coalesce(c.unread_count, 0)";
 
 /// Every peer linked to `user`, with the summary if a message exists.
 pub(crate) fn linked(
@@ -95,7 +95,7 @@ pub(crate) fn contact(row: ContactRow) -> Result<Contact, StoreError> {
     })
 }
 
-/// Reads the conversation id (column 0) and [`CONTACT_COLUMNS`] (1–11) of a row.
+/// Reads the conversation id (column 0) and [`CONTACT_COLUMNS`] (1–13) of a row.
 pub(crate) fn read_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
     let has_message = row.get::<_, Option<String>>(5)?.is_some();
     let last = if has_message {
@@ -103,5 +103,5 @@ pub(crate) fn read_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
     } else {
         None
     };
-    Ok((UserRow::read(row, 1)?, row.get(0)?, last, row.get(11)?))
+    Ok((UserRow::read(row, 1)?, row.get(0)?, last, row.get(13)?))
 }

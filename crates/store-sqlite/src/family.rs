@@ -122,7 +122,7 @@ pub(crate) fn contacts(connection: &Connection, user: &UserId) -> Result<Vec<Con
     let mut statement = connection.prepare_cached(&sql).map_err(classify)?;
     let rows = statement
         .query_map([user.as_str()], |row| {
-            Ok((read_row(row)?, UserRow::read(row, 12)?))
+            Ok((read_row(row)?, UserRow::read(row, 14)?))
         })
         .map_err(classify)?;
     let mut lines: Vec<Contact> = Vec::new();

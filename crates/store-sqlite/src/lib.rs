@@ -17,6 +17,12 @@
 //!   by one upsert, taken by a DELETE that names what was read, so each is sent once).
 //! - `leases`: who runs a background job (`leases`), taken or renewed by one conditional
 //!   upsert.
+//! - `revisions`: an author's edits and removals (`messages` changed in place, earlier
+//!   texts in `message_versions`, summaries following their last message).
+//! - `pauses`: paused conversations (`pauses`), set and lifted only over the pause that
+//!   was read, and the refusal of a member's append inside its write.
+//! - `reports`: the moderation queue (`reports`, one per reporter and message, and their
+//!   `report_steps`).
 //! - `rows`, `error`: row decoding and error classification.
 //!
 //! # Durability
@@ -41,7 +47,10 @@ mod leases;
 mod messages;
 mod migrations;
 mod notify;
+mod pauses;
 mod pending;
+mod reports;
+mod revisions;
 mod roster;
 mod rows;
 mod settings;
@@ -51,17 +60,16 @@ mod users;
 
 pub use connection::Synchronous;
 
-use classchat_core::Message;
-use classchat_core::store::{MessageVersion, Pause, Report, ReportId, ReportState, ReportStep, Revision};
 use async_trait::async_trait;
 use classchat_core::message::NewMessage;
 use classchat_core::store::{
     Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, Pending, PushSubscription,
-    RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
+    MessagePage, MessageVersion, NewAnnouncement, NotifyPrefs, PageRequest, Pause, Pending,
+    PushSubscription, Report, ReportId, ReportState, ReportStep, Revision, RosterChanges,
+    RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
 };
 use classchat_core::user::UserRecord;
-use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
+use classchat_core::{ConversationId, Message, Role, Timestamp, User, UserId};
 use connection::{Readers, Writer, open_connection};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -225,7 +233,9 @@ impl Store for SqliteStore {
         let message = message.clone();
         self.writer
             .run(move |connection| {
-                if !family::may_append(connection, &message)? {
+                if !family::may_append(connection, &message)?
+                    || pauses::refuses(connection, &message)?
+                {
                     return Ok(None);
                 }
                 messages::append(connection, &message).map(Some)
@@ -457,61 +467,86 @@ impl Store for SqliteStore {
 
     async fn message(
         &self,
-        _conversation: &ConversationId,
-        _timestamp: Timestamp,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
     ) -> Result<Option<Message>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |connection| revisions::message(connection, &conversation, timestamp))
+            .await
     }
 
-    async fn revise_message(&self, _revision: &Revision) -> Result<Option<Message>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    async fn revise_message(&self, revision: &Revision) -> Result<Option<Message>, StoreError> {
+        let revision = revision.clone();
+        self.writer
+            .run(move |connection| revisions::revise(connection, &revision))
+            .await
     }
 
     async fn message_versions(
         &self,
-        _conversation: &ConversationId,
-        _timestamp: Timestamp,
+        conversation: &ConversationId,
+        timestamp: Timestamp,
     ) -> Result<Vec<MessageVersion>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |connection| revisions::versions(connection, &conversation, timestamp))
+            .await
     }
 
-    async fn pause(&self, _conversation: &ConversationId) -> Result<Option<Pause>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    async fn pause(&self, conversation: &ConversationId) -> Result<Option<Pause>, StoreError> {
+        let conversation = conversation.clone();
+        self.readers
+            .run(move |connection| pauses::get(connection, &conversation))
+            .await
     }
 
     async fn set_pause(
         &self,
-        _conversation: &ConversationId,
-        _expected: Option<Timestamp>,
-        _pause: Option<&Pause>,
+        conversation: &ConversationId,
+        expected: Option<Timestamp>,
+        pause: Option<&Pause>,
     ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+        let (conversation, pause) = (conversation.clone(), pause.cloned());
+        self.writer
+            .run(move |connection| pauses::set(connection, &conversation, expected, pause.as_ref()))
+            .await
     }
 
-    async fn put_report(&self, _report: &Report) -> Result<Report, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    async fn put_report(&self, report: &Report) -> Result<Report, StoreError> {
+        let report = report.clone();
+        self.writer
+            .run(move |connection| reports::put(connection, &report))
+            .await
     }
 
-    async fn report(&self, _id: ReportId) -> Result<Option<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        self.readers
+            .run(move |connection| reports::get(connection, id))
+            .await
     }
 
     async fn list_reports(
         &self,
-        _state: Option<ReportState>,
-        _before: Option<ReportId>,
-        _limit: usize,
+        state: Option<ReportState>,
+        before: Option<ReportId>,
+        limit: usize,
     ) -> Result<Vec<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+        self.readers
+            .run(move |connection| reports::list(connection, state, before, limit))
+            .await
     }
 
     async fn step_report(
         &self,
-        _id: ReportId,
-        _from: ReportState,
-        _step: &ReportStep,
+        id: ReportId,
+        from: ReportState,
+        step: &ReportStep,
     ) -> Result<Option<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
+        let step = step.clone();
+        self.writer
+            .run(move |connection| reports::step(connection, id, from, &step))
+            .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -40,7 +40,7 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
     let client_id = message.client_message_id.as_ref().map(|id| id.as_str());
     connection
         .prepare_cached(&format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, ?7)"
         ))
         .and_then(|mut statement| {
             statement.execute(params![
@@ -68,6 +68,8 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
                     last_body = excluded.last_body,
                     last_message_id = excluded.last_message_id,
                     last_client_message_id = excluded.last_client_message_id,
+                    last_edited_at = NULL,
+                    last_removed_at = NULL,
                     unread_count = unread_count + excluded.unread_count",
             )
             .and_then(|mut statement| {

@@ -221,6 +221,74 @@ CREATE TABLE leases (
 ALTER TABLE notify_prefs ADD COLUMN email TEXT;
 ALTER TABLE settings ADD COLUMN urgent_senders TEXT NOT NULL DEFAULT '';
 "#,
+    // Safeguarding. A message's `edited_at` and `removed_at` (microseconds, NULL: never)
+    // are kept on its row, and on each summary row whose last message it is
+    // (`last_edited_at`, `last_removed_at`), so contact lists show a revision without
+    // reading `messages`. `message_versions` keeps every earlier text of an edited
+    // message, numbered from 1 in the order they were replaced.
+    //
+    // `pauses` is one row per paused conversation; resuming deletes it.
+    //
+    // `reports` is the moderation queue, by id (a ULID, so in the order they were made);
+    // `dedup_key` (`Report::dedup_key`) is unique, so a reporter has one report per
+    // message; `reporter` is NULL for the school's flags. `reports_by_state` lists one
+    // state newest first. `report_steps` keeps the steps admins took, numbered from 1.
+    //
+    // The school's edit window and flag rules are new columns of `settings`, with the
+    // defaults a school that never chose gets; the lists are JSON arrays of strings (a
+    // pattern may hold any character, a line break included).
+    r#"
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN removed_at INTEGER;
+ALTER TABLE conversations ADD COLUMN last_edited_at INTEGER;
+ALTER TABLE conversations ADD COLUMN last_removed_at INTEGER;
+
+CREATE TABLE message_versions (
+    conversation_id TEXT NOT NULL,
+    ts              INTEGER NOT NULL,
+    seq             INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    written_at      INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, ts, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE pauses (
+    conversation_id TEXT PRIMARY KEY,
+    by_user         TEXT NOT NULL,
+    by_role         TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    reason          TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE reports (
+    id              TEXT PRIMARY KEY,
+    dedup_key       TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL,
+    ts              INTEGER NOT NULL,
+    message_id      TEXT NOT NULL,
+    author          TEXT NOT NULL,
+    reporter        TEXT,
+    reason          TEXT NOT NULL,
+    details         TEXT,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reports_by_state ON reports (state, id);
+
+CREATE TABLE report_steps (
+    report_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    state     TEXT NOT NULL,
+    by_user   TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    note      TEXT,
+    PRIMARY KEY (report_id, seq)
+) WITHOUT ROWID;
+
+ALTER TABLE settings ADD COLUMN edit_window_minutes INTEGER NOT NULL DEFAULT 15;
+ALTER TABLE settings ADD COLUMN flag_words TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE settings ADD COLUMN flag_patterns TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.
@@ -336,6 +404,42 @@ mod tests {
             },
             "a school's choice survives; the new settings are their defaults"
         );
+    }
+
+    #[test]
+    fn the_safeguarding_migration_keeps_messages_and_settings_and_defaults_the_new_ones() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..8] {
+            connection.execute_batch(sql).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 8).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO settings (id, guardian_oversight, urgent_senders) VALUES (1, 1, 't1');
+                 INSERT INTO messages (conversation_id, ts, author, body, message_id)
+                     VALUES ('s1+t1', 1, 's1', 'hi', '01JE0000000000000000000001');",
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+
+        let settings = crate::settings::get(&connection).unwrap();
+        assert_eq!(
+            settings,
+            classchat_core::store::SchoolSettings {
+                guardian_oversight: true,
+                urgent_senders: vec![classchat_core::UserId::parse("t1").unwrap()],
+                ..Default::default()
+            },
+            "a school's choices survive; the edit window is 15 minutes and nothing is flagged"
+        );
+        let revised: (Option<i64>, Option<i64>) = connection
+            .query_row(
+                "SELECT edited_at, removed_at FROM messages WHERE conversation_id = 's1+t1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(revised, (None, None), "earlier messages were never revised");
     }
 
     #[test]

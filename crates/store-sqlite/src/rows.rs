@@ -43,8 +43,8 @@ impl UserRow {
 }
 
 /// The columns of a `messages` row, in the order [`MessageRow::read_stored`] expects.
-pub(crate) const MESSAGE_COLUMNS: &str =
-    "conversation_id, ts, author, body, message_id, client_message_id, announcement_id";
+pub(crate) const MESSAGE_COLUMNS: &str = "conversation_id, ts, author, body, message_id,
+    client_message_id, edited_at, removed_at, announcement_id";
 
 /// A message as stored, whether in `messages` or as a summary's last message.
 pub(crate) struct MessageRow {
@@ -54,11 +54,13 @@ pub(crate) struct MessageRow {
     pub(crate) body: String,
     pub(crate) message_id: String,
     pub(crate) client_message_id: Option<String>,
+    pub(crate) edited_at: Option<i64>,
+    pub(crate) removed_at: Option<i64>,
     pub(crate) announcement_id: Option<String>,
 }
 
 impl MessageRow {
-    /// Reads the six columns a message and a summary's last message share, starting at
+    /// Reads the eight columns a message and a summary's last message share, starting at
     /// column `first`. (A summary does not keep the announcement id of its last message.)
     pub(crate) fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -68,6 +70,8 @@ impl MessageRow {
             body: row.get(first + 3)?,
             message_id: row.get(first + 4)?,
             client_message_id: row.get(first + 5)?,
+            edited_at: row.get(first + 6)?,
+            removed_at: row.get(first + 7)?,
             announcement_id: None,
         })
     }
@@ -75,7 +79,7 @@ impl MessageRow {
     /// Reads [`MESSAGE_COLUMNS`] starting at column `first`.
     pub(crate) fn read_stored(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
         Ok(Self {
-            announcement_id: row.get(first + 6)?,
+            announcement_id: row.get(first + 8)?,
             ..Self::read(row, first)?
         })
     }
@@ -100,8 +104,8 @@ impl MessageRow {
                 .map(MessageId::parse)
                 .transpose()
                 .map_err(|_| corrupt("announcement id"))?,
-            edited_at: None,
-            removed_at: None,
+            edited_at: self.edited_at.map(timestamp).transpose()?,
+            removed_at: self.removed_at.map(timestamp).transpose()?,
         })
     }
 }

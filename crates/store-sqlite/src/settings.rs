@@ -1,27 +1,32 @@
 //! The school's settings: one row of the `settings` table (`id` 1), a column per setting.
-//! No row means no admin ever chose, and every setting is its default.
+//! No row means no admin ever chose, and every setting is its default. The flag lists
+//! are JSON arrays of strings: a pattern may hold any character, a line break included.
 
-use crate::error::classify;
+use crate::error::{classify, corrupt};
 use crate::rows::schedule;
 use classchat_core::UserId;
 use classchat_core::notify::Schedule;
 use classchat_core::store::{SchoolSettings, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
-/// The settings row as stored: quiet hours still encoded.
+/// The settings row as stored: quiet hours and flag lists still encoded.
 struct Row {
     guardian_oversight: bool,
     quiet_hours: Option<String>,
     push_preview: bool,
     digest_text: bool,
     urgent_senders: String,
+    edit_window_minutes: u32,
+    flag_words: String,
+    flag_patterns: String,
 }
 
 /// The stored settings, or [`SchoolSettings::default`] if none were ever stored.
 pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError> {
     let row = connection
         .prepare_cached(
-            "SELECT guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders
+            "SELECT guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders,
+                    edit_window_minutes, flag_words, flag_patterns
              FROM settings WHERE id = 1",
         )
         .and_then(|mut statement| {
@@ -33,6 +38,9 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
                         push_preview: row.get(2)?,
                         digest_text: row.get(3)?,
                         urgent_senders: row.get(4)?,
+                        edit_window_minutes: row.get(5)?,
+                        flag_words: row.get(6)?,
+                        flag_patterns: row.get(7)?,
                     })
                 })
                 .optional()
@@ -55,8 +63,23 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
                 })
             })
             .collect::<Result<_, _>>()?,
+        edit_window_minutes: row.edit_window_minutes,
+        flag_words: list(&row.flag_words)?,
+        flag_patterns: list(&row.flag_patterns)?,
+        // A setting this schema has no column for yet is its default.
         ..SchoolSettings::default()
     })
+}
+
+/// A flag list as stored: a JSON array of strings.
+fn list(raw: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(raw).map_err(|_| corrupt("flag list"))
+}
+
+/// A flag list to store.
+fn encode(list: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(list)
+        .map_err(|error| StoreError::Internal(format!("cannot encode a flag list: {error}")))
 }
 
 /// Replaces the settings whole: writes the row, or overwrites every column of it.
@@ -64,17 +87,25 @@ pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<
     let quiet_hours = settings.quiet_hours.as_ref().map(Schedule::encode);
     let urgent_senders: Vec<&str> = settings.urgent_senders.iter().map(UserId::as_str).collect();
     let urgent_senders = urgent_senders.join(" ");
+    let (flag_words, flag_patterns) = (
+        encode(&settings.flag_words)?,
+        encode(&settings.flag_patterns)?,
+    );
     connection
         .prepare_cached(
             "INSERT INTO settings
-                (id, guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                (id, guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders,
+                 edit_window_minutes, flag_words, flag_patterns)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET
                 guardian_oversight = excluded.guardian_oversight,
                 quiet_hours = excluded.quiet_hours,
                 push_preview = excluded.push_preview,
                 digest_text = excluded.digest_text,
-                urgent_senders = excluded.urgent_senders",
+                urgent_senders = excluded.urgent_senders,
+                edit_window_minutes = excluded.edit_window_minutes,
+                flag_words = excluded.flag_words,
+                flag_patterns = excluded.flag_patterns",
         )
         .and_then(|mut statement| {
             statement.execute(rusqlite::params![
@@ -83,6 +114,9 @@ pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<
                 settings.push_preview,
                 settings.digest_text,
                 urgent_senders,
+                settings.edit_window_minutes,
+                flag_words,
+                flag_patterns,
             ])
         })
         .map_err(classify)?;

@@ -8,7 +8,8 @@ use classchat_core::store::{SchoolSettings, Store};
 use std::sync::Arc;
 
 /// A store that was never given settings answers the defaults: guardian oversight off,
-/// no quiet hours, no message text in pushes or digests.
+/// no quiet hours, no message text in pushes or digests, a 15-minute edit window and no
+/// flag words or patterns.
 pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
     let settings = store.settings().await.expect("settings failed");
     assert_eq!(
@@ -24,6 +25,14 @@ pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
         settings.quiet_hours.is_none() && !settings.push_preview && !settings.digest_text,
         "no quiet hours, and no message text on a lock screen or in a digest, until an admin \
          decides otherwise"
+    );
+    assert_eq!(
+        settings.edit_window_minutes, 15,
+        "authors may edit for 15 minutes until an admin decides otherwise"
+    );
+    assert!(
+        settings.flag_words.is_empty() && settings.flag_patterns.is_empty(),
+        "nothing is flagged until an admin sets words or patterns"
     );
 }
 
@@ -43,6 +52,7 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         edit_window_minutes: 30,
         flag_patterns: vec![r"\d{3}-\d{4}".to_owned(), "meet (me|up)".to_owned()],
         flag_words: vec!["idiot".to_owned(), "kill myself".to_owned()],
+        retention_days: None,
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
@@ -60,6 +70,7 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         edit_window_minutes: 0,
         flag_patterns: Vec::new(),
         flag_words: Vec::new(),
+        retention_days: None,
     };
     store
         .put_settings(&off)

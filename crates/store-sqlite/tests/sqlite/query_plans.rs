@@ -343,6 +343,10 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
         ("push_subscriptions", 4),
         ("pending_notices", 3),
         ("leases", 1),
+        ("message_versions", 2),
+        ("pauses", 3),
+        ("reports", 5),
+        ("report_steps", 2),
     ] {
         let found = tables_touched(table);
         assert!(
