@@ -148,6 +148,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
+    crate::retention::start(&served.service, args.jobs.retention_every);
     seed(&served.service)
         .await
         .context("cannot seed the demo school")?;

@@ -19,6 +19,7 @@ mod demo;
 mod export;
 mod files;
 mod open_files;
+mod retention;
 mod roster;
 mod secret;
 mod serve;

@@ -53,6 +53,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
+    crate::retention::start(&served.service, args.jobs.retention_every);
     if args.store.store == StoreKind::Dynamodb
         && args.http.jwt_secret.is_none()
         && args.http.jwt_secret_file.is_none()

@@ -21,6 +21,8 @@ pub enum Actor<'a> {
     User(&'a User),
     /// Whoever runs the `classchat` CLI on the server: they own the database already.
     Operator,
+    /// A background job of the server itself (retention), named in the audit log.
+    Job(&'static str),
 }
 
 impl Actor<'_> {
@@ -29,6 +31,7 @@ impl Actor<'_> {
         match self {
             Self::User(user) => policy::may_administer(user).map(|()| user.id.as_str()),
             Self::Operator => Ok("cli"),
+            Self::Job(name) => Ok(name),
         }
     }
 
@@ -36,7 +39,7 @@ impl Actor<'_> {
     pub(super) fn user(&self) -> Option<&User> {
         match self {
             Self::User(user) => Some(user),
-            Self::Operator => None,
+            Self::Operator | Self::Job(_) => None,
         }
     }
 }

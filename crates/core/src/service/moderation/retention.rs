@@ -23,6 +23,8 @@ const TEACHER_PAGE: usize = 200;
 const DELETE_BATCH: usize = 100;
 /// Longest reason a hold may give, in characters.
 pub const MAX_HOLD_REASON_CHARS: usize = 500;
+/// The retention job's lease, and its name in the audit log.
+const RETENTION_LEASE: &str = "retention";
 /// Conversations a dry run names (it counts them all).
 const PREVIEW_SAMPLE: usize = 100;
 
@@ -202,6 +204,31 @@ impl ChatService {
             self.audit(name, action, report.summary()).await?;
         }
         Ok(report)
+    }
+
+    /// One round of the retention job, which every node runs: if no node has run a pass
+    /// within `every_micros` (the `retention` lease is free), this one takes the lease for
+    /// that long and runs the pass, audited as the job `retention`. `None` when another
+    /// node ran it, or runs it now. A node that crashes mid-pass leaves the lease until it
+    /// lapses; the next pass then finishes what it left.
+    pub async fn retention_round(
+        &self,
+        every_micros: i64,
+    ) -> Result<Option<RetentionReport>, ChatError> {
+        let now = self.clock.now();
+        // A holder of its own for every round, so a node never renews its own lease: at
+        // most one pass per period across all nodes.
+        let holder = ulid::Ulid::new().to_string();
+        if !self
+            .store
+            .try_lease(RETENTION_LEASE, &holder, now, now.plus_micros(every_micros))
+            .await?
+        {
+            return Ok(None);
+        }
+        self.retention_pass(Actor::Job(RETENTION_LEASE), false)
+            .await
+            .map(Some)
     }
 
     /// Walks every teacher's conversations, deleting (or counting) those whose last

@@ -254,3 +254,47 @@ impl Canonical for str {
         crate::conversation::ConversationId::parse_canonical(self).unwrap()
     }
 }
+
+/// A clock the test moves.
+struct Manual(std::sync::atomic::AtomicI64);
+
+impl crate::time::Clock for Manual {
+    fn now(&self) -> crate::time::Timestamp {
+        crate::time::Timestamp::from_micros(self.0.load(std::sync::atomic::Ordering::SeqCst))
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_job_runs_one_pass_per_period_across_nodes() {
+    use crate::service::ChatService;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let school = school_with_history().await;
+    let clock = Arc::new(Manual(std::sync::atomic::AtomicI64::new(at(0).as_micros())));
+    let node = |clock: &Arc<Manual>| {
+        ChatService::new(
+            Arc::clone(&school.store) as Arc<dyn Store>,
+            Arc::clone(clock) as Arc<dyn crate::time::Clock>,
+        )
+    };
+    let (first, second) = (node(&clock), node(&clock));
+    let every = DAY;
+    let ran = first.retention_round(every).await.unwrap().unwrap();
+    assert_eq!(ran.conversations, 2);
+    assert!(second.retention_round(every).await.unwrap().is_none());
+    assert!(
+        first.retention_round(every).await.unwrap().is_none(),
+        "not again within the day"
+    );
+    clock.0.fetch_add(every + 1, Ordering::SeqCst);
+    let next = second.retention_round(every).await.unwrap().unwrap();
+    assert_eq!(next.conversations, 0, "a second pass finds nothing");
+    let log = school.store.audit_log().await;
+    let runs: Vec<&str> = log
+        .iter()
+        .filter(|entry| entry.action == AuditAction::RetentionRun)
+        .map(|entry| entry.actor.as_str())
+        .collect();
+    assert_eq!(runs, ["retention", "retention"]);
+}
