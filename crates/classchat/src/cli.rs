@@ -182,6 +182,8 @@ pub struct ServeArgs {
     /// Notification settings.
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
     /// Redis for fan-out between nodes, e.g. redis://10.0.0.5:6379, when several `serve`
     /// processes share one DynamoDB store. Unset: events reach this process's connections
     /// only, which is all a single node needs.
@@ -212,6 +214,8 @@ pub struct DemoArgs {
     /// Notification settings.
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
     /// Serve on an address other than loopback. The demo's passwords are printed and
     /// public, so without this flag `demo` refuses any address but 127.0.0.1 or ::1.
     #[arg(long)]
@@ -343,6 +347,16 @@ pub enum SettingsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// The server's own background jobs (`serve` and `demo`).
+#[derive(Debug, Clone, Args)]
+pub struct JobArgs {
+    /// How often retention runs: one pass per period across all nodes sharing the store,
+    /// deleting what the school's policy says (nothing without one). A tuning knob; the
+    /// tests shorten it.
+    #[arg(long, env = "CLASSCHAT_RETENTION_EVERY", default_value = "24h", value_parser = humantime::parse_duration, hide = true)]
+    pub retention_every: Duration,
 }
 
 /// How people who are away are reached (`serve` and `demo`).
