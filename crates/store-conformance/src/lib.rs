@@ -56,7 +56,10 @@
 //!   how summaries, retries and pages show them; pauses, set and lifted only over the
 //!   pause that was read, refusing the paused conversation's student or guardian; the
 //!   moderation queue's reports (one per reporter and message), listed newest first by
-//!   state, and moved on only from the state that was read.
+//!   state, and moved on only from the state that was read; legal holds (one per target,
+//!   listed users first); deleting a conversation for retention, in batches oldest first,
+//!   up to an instant, leaving no message, version, pause, summary or clientMessageId
+//!   record behind and everything else alone.
 //! - `replay`: the `sync` replay (`ChatService::replay`) over the store: within its memory
 //!   budget for a thousand conversations, complete and in order.
 //! - `fixtures`: small shared builders.
@@ -119,13 +122,21 @@ pub use messages::{
     has_messages_and_conversations_are_isolated,
 };
 pub use moderation::{
+    a_deleted_conversation_leaves_no_messages_summaries_pause_or_client_ids,
     a_paused_conversation_refuses_its_student_not_its_teacher,
     a_paused_family_conversation_refuses_its_guardian, a_removal_keeps_the_text_and_ends_revisions,
     a_reporter_has_one_report_per_message, a_retry_after_an_edit_answers_the_edited_message,
     a_stale_revision_conflicts_and_changes_nothing, an_edit_keeps_the_earlier_text_as_a_version,
+    delete_conversation_deletes_the_oldest_messages_in_batches_until_finished,
+    delete_conversation_keeps_what_came_after_up_to,
+    delete_conversation_leaves_other_conversations_reports_and_audit_alone,
+    holds_are_listed_users_first_then_conversations,
+    holds_are_none_until_put_then_listed_with_every_field,
     list_reports_is_newest_first_by_state_and_page, message_answers_the_stored_message,
-    pause_is_none_until_set_then_round_trips,
+    pause_is_none_until_set_then_round_trips, put_hold_of_a_held_target_changes_nothing,
     put_report_stores_it_and_report_round_trips_every_field,
+    remove_hold_reports_whether_there_was_one,
+    retention_passes_delete_what_expired_keep_what_is_held_and_resume,
     revising_a_missing_message_answers_none,
     revising_an_older_message_leaves_the_summaries_on_the_newest,
     revising_the_newest_message_shows_in_both_summaries, set_pause_needs_the_pause_that_was_read,
@@ -265,6 +276,15 @@ macro_rules! conformance_suite {
             a_reporter_has_one_report_per_message,
             list_reports_is_newest_first_by_state_and_page,
             step_report_moves_on_only_from_the_expected_state,
+            holds_are_none_until_put_then_listed_with_every_field,
+            put_hold_of_a_held_target_changes_nothing,
+            holds_are_listed_users_first_then_conversations,
+            remove_hold_reports_whether_there_was_one,
+            delete_conversation_deletes_the_oldest_messages_in_batches_until_finished,
+            a_deleted_conversation_leaves_no_messages_summaries_pause_or_client_ids,
+            delete_conversation_keeps_what_came_after_up_to,
+            delete_conversation_leaves_other_conversations_reports_and_audit_alone,
+            retention_passes_delete_what_expired_keep_what_is_held_and_resume,
         }
     };
 }

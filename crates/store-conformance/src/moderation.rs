@@ -3,16 +3,29 @@
 //! do to conversation summaries, idempotent retries and reads in `revised`; pauses
 //! ([`Store::pause`], [`Store::set_pause`], and the refusal in
 //! [`Store::append_if_linked`]) in `pauses`; the moderation queue ([`Store::put_report`],
-//! [`Store::report`], [`Store::list_reports`], [`Store::step_report`]) in `reports`.
+//! [`Store::report`], [`Store::list_reports`], [`Store::step_report`]) in `reports`;
+//! legal holds ([`Store::holds`], [`Store::put_hold`], [`Store::remove_hold`]) in
+//! `holds`, and deleting a conversation for retention ([`Store::delete_conversation`])
+//! in `retention`; a whole retention pass of the service over the store, with a clock the
+//! check moves, in `retention_pass`.
 //! The school's edit window and flag rules are checked with the other settings, in
 //! `family::settings`.
 //!
 //! [`Store`]: classchat_core::store::Store
 
+mod holds;
 mod pauses;
 mod reports;
+mod retention;
+mod retention_pass;
 mod revised;
 mod revisions;
+
+pub use holds::{
+    holds_are_listed_users_first_then_conversations,
+    holds_are_none_until_put_then_listed_with_every_field,
+    put_hold_of_a_held_target_changes_nothing, remove_hold_reports_whether_there_was_one,
+};
 
 pub use pauses::{
     a_paused_conversation_refuses_its_student_not_its_teacher,
@@ -24,6 +37,13 @@ pub use reports::{
     put_report_stores_it_and_report_round_trips_every_field,
     step_report_moves_on_only_from_the_expected_state,
 };
+pub use retention::{
+    a_deleted_conversation_leaves_no_messages_summaries_pause_or_client_ids,
+    delete_conversation_deletes_the_oldest_messages_in_batches_until_finished,
+    delete_conversation_keeps_what_came_after_up_to,
+    delete_conversation_leaves_other_conversations_reports_and_audit_alone,
+};
+pub use retention_pass::retention_passes_delete_what_expired_keep_what_is_held_and_resume;
 pub use revised::{
     a_retry_after_an_edit_answers_the_edited_message,
     revising_an_older_message_leaves_the_summaries_on_the_newest,

@@ -8,8 +8,8 @@ use classchat_core::store::{SchoolSettings, Store};
 use std::sync::Arc;
 
 /// A store that was never given settings answers the defaults: guardian oversight off,
-/// no quiet hours, no message text in pushes or digests, a 15-minute edit window and no
-/// flag words or patterns.
+/// no quiet hours, no message text in pushes or digests, a 15-minute edit window, no
+/// flag words or patterns, and no retention period (everything is kept).
 pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
     let settings = store.settings().await.expect("settings failed");
     assert_eq!(
@@ -34,11 +34,15 @@ pub async fn settings_are_the_default_until_put(store: Arc<dyn Store>) {
         settings.flag_words.is_empty() && settings.flag_patterns.is_empty(),
         "nothing is flagged until an admin sets words or patterns"
     );
+    assert_eq!(
+        settings.retention_days, None,
+        "nothing is deleted for retention until an admin sets a period"
+    );
 }
 
 /// `put_settings` replaces the settings whole: what was put is read back (quiet hours
-/// entry for entry), a second put overwrites the first, and a put without quiet hours
-/// clears them.
+/// entry for entry, and the retention period), a second put overwrites the first (a
+/// retention period with none), and a put without quiet hours clears them.
 pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
     let on = SchoolSettings {
         guardian_oversight: true,
@@ -52,7 +56,7 @@ pub async fn put_settings_replaces_the_settings(store: Arc<dyn Store>) {
         edit_window_minutes: 30,
         flag_patterns: vec![r"\d{3}-\d{4}".to_owned(), "meet (me|up)".to_owned()],
         flag_words: vec!["idiot".to_owned(), "kill myself".to_owned()],
-        retention_days: None,
+        retention_days: Some(1095),
     };
     store.put_settings(&on).await.expect("put_settings failed");
     assert_eq!(
