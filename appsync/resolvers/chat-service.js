@@ -1,5 +1,6 @@
-// Queries and the user-facing mutations (`sendMessage`, `markRead`): one resolver for every
-// such field, backed by the Lambda data source (the classchat-appsync function), where
+// Queries and the user-facing mutations (`sendMessage`, `markRead`, `editMessage`,
+// `removeMessage`, `reportMessage`, `pauseConversation`, `resumeConversation`): one resolver
+// for every such field, backed by the Lambda data source (the classchat-appsync function), where
 // ChatService applies the same rules as on classchat's own server. See appsync/README.md for
 // the event and the answer.
 import { util } from '@aws-appsync/utils';

@@ -19,6 +19,8 @@ export function request(ctx) {
 export function response(ctx) {
   const payload = ctx.result;
   extensions.invalidateSubscriptions({ subscriptionField: 'messageAdded', payload });
+  extensions.invalidateSubscriptions({ subscriptionField: 'messageEdited', payload });
+  extensions.invalidateSubscriptions({ subscriptionField: 'messageRemoved', payload });
   extensions.invalidateSubscriptions({ subscriptionField: 'inbox', payload });
-  return { subscriptionFields: ['messageAdded', 'inbox'] };
+  return { subscriptionFields: ['messageAdded', 'messageEdited', 'messageRemoved', 'inbox'] };
 }

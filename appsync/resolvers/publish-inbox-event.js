@@ -24,9 +24,17 @@ export function request(ctx) {
     input.link
       ? { __typename: 'LinkEvent', conversationId: input.link.conversationId, linked: input.link.linked }
       : null,
+    input.messageEdited ? { __typename: 'MessageEditedEvent', message: input.messageEdited } : null,
+    input.messageRemoved ? { __typename: 'MessageRemovedEvent', message: input.messageRemoved } : null,
+    input.pause
+      ? { __typename: 'PauseEvent', conversationId: input.pause.conversationId, pause: input.pause.pause ?? null }
+      : null,
   ].filter((event) => event !== null);
   if (events.length !== 1) {
-    util.error('exactly one of message, read, typing, presence and link must be set', 'invalid_input');
+    util.error(
+      'exactly one of message, read, typing, presence, link, messageEdited, messageRemoved and pause must be set',
+      'invalid_input',
+    );
   }
   return { payload: { recipients: input.recipients, event: events[0] } };
 }

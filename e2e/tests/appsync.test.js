@@ -74,7 +74,7 @@ test('the AppSync schema parses and validates, given AppSync scalars and directi
     }
     assert.equal(field.type.toString(), getNamedType(field.type).name, `${field.name} is nullable`);
   }
-  for (const name of ['publishMessage', 'publishInboxEvent', 'endUserSessions', 'endLink', 'endExpiredSessions']) {
+  for (const name of ['publishMessage', 'publishMessageEdited', 'publishMessageRemoved', 'publishInboxEvent', 'endUserSessions', 'endLink', 'endExpiredSessions']) {
     assert.deepEqual(directiveNames(mutations[name]), ['aws_iam'], name);
   }
 
@@ -104,6 +104,8 @@ test('the AppSync schema keeps the server schema\'s types and fields, but where 
   // delivers its event inside an envelope that carries the recipients for the filter.
   const DIFFERENT = {
     'Subscription.messageAdded': ['Message!', 'Message'],
+    'Subscription.messageEdited': ['MessageEvent!', 'MessageEvent'],
+    'Subscription.messageRemoved': ['MessageEvent!', 'MessageEvent'],
     'Subscription.inbox': ['InboxEvent!', 'InboxDelivery'],
   };
   for (const type of Object.values(server.getTypeMap()).filter((t) => !t.name.startsWith('__'))) {
@@ -153,7 +155,7 @@ test('template.yaml gives every root field one resolver file, on the right data 
   // The operations the backend and the schedule send are valid against the schema.
   const [[, schedule]] = resourcesOf('AWS::Events::Rule');
   const operations = [
-    ...['publishMessage', 'publishInboxEvent', 'endUserSessions', 'endLink', 'messageAdded', 'inbox'].map(documented),
+    ...['publishMessage', 'publishMessageEdited', 'publishMessageRemoved', 'publishInboxEvent', 'endUserSessions', 'endLink', 'messageAdded', 'messageEdited', 'inbox'].map(documented),
     schedule.Properties.Targets[0].AppSyncParameters.GraphQLOperation,
   ];
   for (const operation of operations) assert.deepEqual(validate(schema, parse(operation)).map(String), [], operation);
@@ -259,6 +261,8 @@ function message(conversationId, author, messageBody) {
     messageBody,
     clientMessageId: null,
     announcementId: null,
+    editedAt: null,
+    removedAt: null,
   };
 }
 
@@ -372,6 +376,53 @@ test('another student may not follow the conversation: forbidden', async () => {
   assert.deepEqual(bob.messages.filter((m) => m.type === 'data'), []);
 });
 
+test('an edit reaches the participants\' messageEdited and inbox as an event of its own; a pause their inbox', async () => {
+  const alice = await subscriber(token('alice', 'student'));
+  const teacher = await subscriber(token('ms.rivera', 'teacher'));
+  const bob = await subscriber(token('bob', 'student'));
+  const teacherEdited = await teacher.subscribe(documented('messageEdited'), { conversationId: 'ms.rivera+alice' });
+  assert.equal(teacherEdited.answer.type, 'start_ack', JSON.stringify(teacherEdited.answer));
+  const teacherAdded = await teacher.subscribe(documented('messageAdded'), { conversationId: 'alice+ms.rivera' });
+  const aliceInbox = await alice.subscribe(documented('inbox'));
+  const bobInbox = await bob.subscribe(documented('inbox'));
+  // Another student may not follow the edits of the conversation either.
+  const refused = await bob.subscribe(documented('messageEdited'), { conversationId: 'alice+ms.rivera' });
+  assert.equal(refused.answer.type, 'error');
+  assert.equal(refused.answer.payload.errors[0].errorType, 'forbidden');
+
+  // `Hub::publish` of `Event::Edited`: the message as it reads after Alice's edit.
+  const recipients = ['alice', 'ms.rivera'];
+  const edited = { ...message('alice+ms.rivera', 'alice', 'homework attached'), editedAt: '2026-01-01T09:30:00.000000Z' };
+  const calls = await publish({ recipients, event: { messageEdited: edited } });
+  const made = calls.map((c) => [c.operation, c.variables]).sort(([a], [b]) => a.localeCompare(b));
+  assert.deepEqual(made, [
+    ['publishInboxEvent', { input: { recipients, messageEdited: edited } }],
+    ['publishMessageEdited', { input: edited }],
+  ]);
+  await eventually('the edit at both subscribers', () => teacherEdited.data().length === 1 && aliceInbox.data().length === 1);
+  await settle();
+  const { messageId, conversationId, timestamp, messageBody, editedAt } = edited;
+  assert.deepEqual(teacherEdited.data()[0].data.messageEdited, { message: { messageId, conversationId, timestamp, messageBody, editedAt } });
+  assert.deepEqual(aliceInbox.data()[0].data.inbox.event, {
+    __typename: 'MessageEditedEvent',
+    message: { messageId, conversationId, timestamp, messageBody, editedAt },
+  });
+  assert.deepEqual(teacherAdded.data(), [], 'an edit is no new message');
+  assert.deepEqual(bobInbox.data(), []);
+
+  // `Event::Paused`: the inbox's PauseEvent, to the participants only.
+  const pause = { by: 'ms.rivera', byRole: 'teacher', at: '2026-01-01T09:31:00.000000Z', reason: 'A break' };
+  const paused = await publish({ recipients, event: { pause: { conversationId: 'alice+ms.rivera', pause } } });
+  assert.deepEqual(paused.map((c) => [c.operation, c.variables]), [
+    ['publishInboxEvent', { input: { recipients, pause: { conversationId: 'alice+ms.rivera', pause } } }],
+  ]);
+  await eventually('the pause in alice\'s inbox', () => aliceInbox.data().length === 2);
+  await settle();
+  assert.deepEqual(aliceInbox.data()[1].data.inbox.event, { __typename: 'PauseEvent', conversationId: 'alice+ms.rivera', pause });
+  assert.deepEqual(bobInbox.data(), []);
+  assert.equal(teacherEdited.data().length, 1, 'messageEdited carries edits only');
+});
+
 test('a refused token gets no connection; the publish mutations refuse the token', async () => {
   await assert.rejects(subscriber(token('alice', 'student', { seconds: -10 })), /no connection_ack/);
   await assert.rejects(subscriber('not-a-token'), /no connection_ack/);
@@ -406,7 +457,7 @@ test('ending a user\'s sessions ends their subscriptions, and only theirs', asyn
     assert.deepEqual(more, []);
     assert.equal(ended.operation, 'endUserSessions');
     assert.deepEqual(ended.variables, { userId: 'alice', reason: 'account_disabled' });
-    assert.deepEqual(ended.answer, { data: { endUserSessions: { subscriptionFields: ['messageAdded', 'inbox'] } } });
+    assert.deepEqual(ended.answer, { data: { endUserSessions: { subscriptionFields: ['messageAdded', 'messageEdited', 'messageRemoved', 'inbox'] } } });
     await eventually('alice\'s subscriptions complete', () => aliceAdded.completed() && aliceInbox.completed());
     assert.equal(teacherAdded.completed(), false);
     // The authorizer refuses her token from now on: she cannot subscribe again.
@@ -429,6 +480,8 @@ test('unlinking a pair ends the subscriptions to their conversation, not the inb
   const teacherAdded = await teacher.subscribe(documented('messageAdded'), { conversationId: 'ms.rivera+alice' });
   const teacherWithBob = await teacher.subscribe(documented('messageAdded'), { conversationId: 'bob+ms.rivera' });
   const teacherInbox = await teacher.subscribe(documented('inbox'));
+  const aliceEdited = await alice.subscribe(documented('messageEdited'), { conversationId: 'alice+ms.rivera' });
+  assert.equal(aliceEdited.answer.type, 'start_ack', JSON.stringify(aliceEdited.answer));
 
   // An admin unlinks them: `Hub::publish` of the LinkEvent to both, which tells their inbox
   // first, then ends the conversation's subscriptions.
@@ -438,8 +491,9 @@ test('unlinking a pair ends the subscriptions to their conversation, not the inb
     ['publishInboxEvent', { input: { recipients: ['alice', 'ms.rivera'], link: unlinked } }],
     ['endLink', { conversationId: 'alice+ms.rivera' }],
   ]);
-  assert.deepEqual(calls[1].answer, { data: { endLink: { subscriptionFields: ['messageAdded'] } } });
+  assert.deepEqual(calls[1].answer, { data: { endLink: { subscriptionFields: ['messageAdded', 'messageEdited', 'messageRemoved'] } } });
   await eventually('both participants\' messageAdded complete', () => aliceAdded.completed() && teacherAdded.completed());
+  await eventually('alice\'s messageEdited completes', () => aliceEdited.completed());
   await eventually('the teacher\'s inbox hears of it', () => teacherInbox.data().length === 1);
   await settle();
   assert.deepEqual(teacherInbox.data()[0].data.inbox.event, { __typename: 'LinkEvent', ...unlinked });
@@ -467,7 +521,7 @@ test('the expiry schedule ends subscriptions whose token has expired, and no oth
 
   // EventBridge's `time` once the token has expired.
   await new Promise((resolve) => setTimeout(resolve, (soon - Date.now() / 1000) * 1000 + 50));
-  assert.deepEqual(await sweep(isoSeconds(soon)), { data: { endExpiredSessions: { subscriptionFields: ['messageAdded', 'inbox'] } } });
+  assert.deepEqual(await sweep(isoSeconds(soon)), { data: { endExpiredSessions: { subscriptionFields: ['messageAdded', 'messageEdited', 'messageRemoved', 'inbox'] } } });
   await eventually('alice\'s subscriptions complete', () => aliceAdded.completed() && aliceInbox.completed());
   assert.equal(teacherInbox.completed(), false);
 });

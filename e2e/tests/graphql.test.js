@@ -1,7 +1,8 @@
 // GraphQL subscriptions through the real npm `graphql-ws` client (the one Apollo, urql and
 // Relay use), against the real binary: a teacher's `messageAdded` and `inbox` get the
-// messages sent over REST, `/chat/ws` and the GraphQL mutation, each once and in order;
-// another student is refused; a bad token, a silent client, a disabled account and an
+// messages sent over REST, `/chat/ws` and the GraphQL mutation, each once and in order,
+// and `messageEdited` the edit made with the GraphQL mutation; another student is refused;
+// a bad token, a silent client, a disabled account and an
 // expired token each end the socket with the protocol's code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +84,7 @@ function shortToken(sub, role, seconds) {
 
 const MESSAGE_ADDED = 'subscription($id: String!) { messageAdded(conversationId: $id) { author messageBody } }';
 const INBOX = 'subscription { inbox { __typename ... on MessageEvent { message { conversationId messageBody } } } }';
+const MESSAGE_EDITED = 'subscription($id: String!) { messageEdited(conversationId: $id) { message { author messageBody editedAt } } }';
 
 test('a teacher gets each message once and in order, whichever transport sent it', async () => {
   const teacher = await login(server.url, 'ms.rivera');
@@ -125,6 +127,43 @@ test('a teacher gets each message once and in order, whichever transport sent it
   assert.deepEqual(messages(), ['over REST', 'over the socket', 'over GraphQL']);
   assert.deepEqual(inboxed(), ['over REST', 'over the socket', 'over GraphQL', 'from bob']);
   await graphql.dispose();
+});
+
+test('a teacher follows the edits of a conversation; another student is refused them', async () => {
+  const teacher = await login(server.url, 'ms.rivera');
+  const alice = await login(server.url, 'alice');
+  const bob = await login(server.url, 'bob');
+  const { graphql } = client(teacher);
+  const edited = subscribe(graphql, MESSAGE_EDITED, { id: 'ms.rivera+alice' });
+  await new Promise((resolve, reject) => {
+    graphql.subscribe({ query: '{ me { userId } }' }, { next: resolve, error: reject, complete: () => {} });
+  });
+
+  const sent = await sendMessage(server.url, alice, 'alice+ms.rivera', 'alice', 'see you tomorow');
+  const mutation = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${alice}` },
+    body: JSON.stringify({
+      query: 'mutation($c: String!, $t: String!, $b: String!) { editMessage(conversationId: $c, timestamp: $t, messageBody: $b) { editedAt } }',
+      variables: { c: 'alice+ms.rivera', t: sent.timestamp, b: 'see you tomorrow' },
+    }),
+  });
+  assert.equal(mutation.status, 200);
+  const answer = await mutation.json();
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  await eventually('the edit', () => edited.results.length >= 1);
+  const { message } = edited.results[0].data.messageEdited;
+  assert.equal(message.author, 'alice');
+  assert.equal(message.messageBody, 'see you tomorrow');
+  assert.equal(message.editedAt, answer.data.editMessage.editedAt);
+  await graphql.dispose();
+
+  const { graphql: stranger } = client(bob);
+  const refused = subscribe(stranger, MESSAGE_EDITED, { id: 'alice+ms.rivera' });
+  const outcome = await refused.done;
+  assert.equal(outcome.complete, true);
+  assert.equal(refused.results[0].errors[0].extensions.code, 'forbidden');
+  await stranger.dispose();
 });
 
 test('another student is refused the conversation with forbidden', async () => {

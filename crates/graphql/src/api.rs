@@ -89,7 +89,7 @@ pub(crate) fn caller<'a>(ctx: &async_graphql::Context<'a>) -> async_graphql::Res
 impl Api {
     /// The API over `service`, keeping time for its budgets by `clock`.
     pub fn new(service: Arc<ChatService>, clock: Arc<dyn Clock>, limits: GraphqlLimits) -> Self {
-        let schema = Schema::build(Query, Mutation, Subscription)
+        let schema = Schema::build(Query, Mutation::default(), Subscription)
             .limit_depth(limits.depth)
             .limit_complexity(limits.complexity)
             .finish();

@@ -5,12 +5,15 @@
 //!
 //! - [`Api`]: the schema with its limits and the per-user operation budget; the server
 //!   mounts it at `POST /graphql` (see `classchat-server`'s `routes::graphql`).
-//! - `query`, `mutation`: the root types; `types`: the objects they return; `contacts`:
-//!   the lines of the contact lists, with their families; `error`: the error mapping.
+//! - `query`, `mutation`, `subscription`: the root types; `moderation`: the safeguarding
+//!   mutations (edit, remove, report, pause, resume); `types`: the objects they return;
+//!   `contacts`: the lines of the contact lists, with their families; `error`: the error
+//!   mapping; `ws`: the `graphql-transport-ws` socket.
 
 mod api;
 mod contacts;
 mod error;
+mod moderation;
 mod mutation;
 mod query;
 mod subscription;

@@ -1,14 +1,22 @@
 //! The `Mutation` root: sending a message and moving a read marker, through the same
-//! `ChatService` calls (and the same send rate, shared with REST and `/chat/ws`).
+//! `ChatService` calls (and the same send rate, shared with REST and `/chat/ws`), merged
+//! with the safeguarding mutations of [`crate::moderation`].
 
 use crate::api::{Caller, caller};
 use crate::error::OrGraphql;
+use crate::moderation::ModerationMutation;
 use crate::types::{Message, ReadMarker};
-use async_graphql::{Context, InputObject, Object, Result};
+use async_graphql::{Context, InputObject, MergedObject, Object, Result};
 use classchat_core::service::SendRequest;
 
-/// The root of mutations.
-pub(crate) struct Mutation;
+/// The root of mutations: a conversation's own, then the safeguarding ones.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub(crate) struct Mutation(MessageMutation, ModerationMutation);
+
+/// The mutations of a conversation's messages and read markers.
+#[derive(Default)]
+pub(crate) struct MessageMutation;
 
 /// A message to send.
 #[derive(InputObject, Debug)]
@@ -23,7 +31,7 @@ pub(crate) struct SendMessageInput {
 }
 
 #[Object]
-impl Mutation {
+impl MessageMutation {
     /// Stores a message (the caller is its author) and returns it once it is durable. The
     /// other participant's connections get it live.
     async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> Result<Message> {

@@ -5,7 +5,9 @@
 use crate::api::{Caller, caller};
 use crate::contacts::Contact;
 use crate::error::OrGraphql;
-use crate::types::{AccountPage, AuditEntry, AuditPage, Conversation, Link, Me, Message, Role};
+use crate::types::{
+    AccountPage, AuditEntry, AuditPage, Conversation, Link, Me, Message, Pause, Role,
+};
 use async_graphql::{Context, Object, Result};
 use classchat_core::service::{Actor, PageQuery};
 
@@ -94,6 +96,7 @@ impl Query {
             messages,
             has_more: read.page.has_more,
             peer_read_at: read.peer_read_at.map(|at| at.to_string()),
+            pause: read.pause.as_ref().map(Pause::from),
         })
     }
 

@@ -1,14 +1,14 @@
-//! The `Subscription` root: `messageAdded(conversationId)` for its participants, and
-//! `inbox`, every event of the caller's conversations. Both read the live events the
-//! caller's connection receives from the live registry ([`Feed`]): the service and the hub
-//! already decided who gets each event, so a subscription only narrows the connection's
-//! events down, never widens them.
+//! The `Subscription` root: `messageAdded`, `messageEdited` and `messageRemoved` of one
+//! conversation for its participants, and `inbox`, every event of the caller's
+//! conversations. All read the live events the caller's connection receives from the live
+//! registry ([`Feed`]): the service and the hub already decided who gets each event, so a
+//! subscription only narrows the connection's events down, never widens them.
 
 use crate::api::{Caller, caller};
 use crate::error::OrGraphql;
-use crate::types::{Message, ReadMarker};
+use crate::types::{Message, Pause, ReadMarker};
 use async_graphql::{Context, Result, SimpleObject, Subscription, Union};
-use classchat_core::Event;
+use classchat_core::{ConversationId, Event};
 use classchat_live::LiveEvent;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
@@ -54,11 +54,37 @@ impl Feed {
 /// The root of subscriptions.
 pub(crate) struct Subscription;
 
-/// A message that arrived.
+/// A message that arrived (on `inbox`), or that its author edited or removed (on
+/// `messageEdited` and `messageRemoved`).
 #[derive(SimpleObject, Clone, Debug)]
 pub(crate) struct MessageEvent {
     /// The message.
     pub(crate) message: Message,
+}
+
+/// Its author edited a message: the message as it now reads, with `editedAt`.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct MessageEditedEvent {
+    /// The message.
+    pub(crate) message: Message,
+}
+
+/// Its author removed a message: its tombstone, with `removedAt` and an empty
+/// `messageBody`.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct MessageRemovedEvent {
+    /// The tombstone.
+    pub(crate) message: Message,
+}
+
+/// A teacher or an admin paused a conversation (its student or guardian cannot write
+/// until it resumes), or resumed it.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct PauseEvent {
+    /// The conversation.
+    pub(crate) conversation_id: String,
+    /// The pause now in force; null when the conversation resumed.
+    pub(crate) pause: Option<Pause>,
 }
 
 /// The other participant is typing.
@@ -102,6 +128,12 @@ pub(crate) enum InboxEvent {
     Presence(PresenceEvent),
     /// A link added or removed.
     Link(LinkEvent),
+    /// A message edited.
+    MessageEdited(MessageEditedEvent),
+    /// A message removed.
+    MessageRemoved(MessageRemovedEvent),
+    /// A conversation paused or resumed.
+    Pause(PauseEvent),
 }
 
 impl From<&Event> for InboxEvent {
@@ -137,15 +169,18 @@ impl From<&Event> for InboxEvent {
                 conversation_id: conversation_id.to_string(),
                 linked: *linked,
             }),
-            // Placeholder until the GraphQL safeguarding events exist.
-            Event::Edited(message) | Event::Removed(message) => Self::Message(MessageEvent {
+            Event::Edited(message) => Self::MessageEdited(MessageEditedEvent {
+                message: Message::from(message),
+            }),
+            Event::Removed(message) => Self::MessageRemoved(MessageRemovedEvent {
                 message: Message::from(message),
             }),
             Event::Paused {
-                conversation_id, ..
-            } => Self::Link(LinkEvent {
+                conversation_id,
+                pause,
+            } => Self::Pause(PauseEvent {
                 conversation_id: conversation_id.to_string(),
-                linked: true,
+                pause: pause.as_ref().map(Pause::from),
             }),
         }
     }
@@ -163,27 +198,54 @@ impl Subscription {
         ctx: &Context<'_>,
         conversation_id: String,
     ) -> Result<BoxStream<'static, Result<Message>>> {
-        let Caller { service, user } = caller(ctx)?;
-        let feed = ctx.data::<Feed>()?.clone();
-        let conversation = service.follow(user, &conversation_id).await.or_graphql()?;
-        let steps = feed.events().map(move |event| match event {
-            Err(()) => Step::Last(missed_events()),
-            Ok(event) => match event.event() {
-                Event::Message(message) if message.conversation_id == conversation => {
-                    Step::Item(Message::from(message))
-                }
-                Event::Link {
-                    conversation_id,
-                    linked: false,
-                } if *conversation_id == conversation => Step::Last(unlinked()),
-                _ => Step::Skip,
-            },
-        });
-        Ok(until_last(steps.boxed()).boxed())
+        follow(ctx, &conversation_id, |event, conversation| match event {
+            Event::Message(message) if message.conversation_id == *conversation => {
+                Some(Message::from(message))
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Every edit of a message of one conversation: the message as it now reads, with
+    /// `editedAt`. Who may follow it, and when it ends, as `messageAdded`.
+    async fn message_edited(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: String,
+    ) -> Result<BoxStream<'static, Result<MessageEvent>>> {
+        follow(ctx, &conversation_id, |event, conversation| match event {
+            Event::Edited(message) if message.conversation_id == *conversation => {
+                Some(MessageEvent {
+                    message: Message::from(message),
+                })
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Every removal of a message of one conversation: its tombstone, with `removedAt`
+    /// and an empty `messageBody`. Who may follow it, and when it ends, as `messageAdded`.
+    async fn message_removed(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: String,
+    ) -> Result<BoxStream<'static, Result<MessageEvent>>> {
+        follow(ctx, &conversation_id, |event, conversation| match event {
+            Event::Removed(message) if message.conversation_id == *conversation => {
+                Some(MessageEvent {
+                    message: Message::from(message),
+                })
+            }
+            _ => None,
+        })
+        .await
     }
 
     /// Every event of the caller's conversations, as `/chat/ws` delivers them: messages,
-    /// read markers, typing notices and the presence of linked peers.
+    /// edits and removals, read markers, typing notices, the presence of linked peers,
+    /// links made or removed, and pauses.
     async fn inbox(&self, ctx: &Context<'_>) -> Result<BoxStream<'static, Result<InboxEvent>>> {
         caller(ctx)?;
         let feed = ctx.data::<Feed>()?.clone();
@@ -195,6 +257,31 @@ impl Subscription {
             })
             .boxed())
     }
+}
+
+/// A subscription to one conversation: refused unless the caller may follow it
+/// (`ChatService::follow`: participants only), then what `pick` makes of each of its
+/// events, until its participants are unlinked (`not_linked`). The socket's own end (a
+/// revoked session, an expired token) ends it too.
+async fn follow<T: Send + 'static>(
+    ctx: &Context<'_>,
+    raw: &str,
+    pick: fn(&Event, &ConversationId) -> Option<T>,
+) -> Result<BoxStream<'static, Result<T>>> {
+    let Caller { service, user } = caller(ctx)?;
+    let feed = ctx.data::<Feed>()?.clone();
+    let conversation = service.follow(user, raw).await.or_graphql()?;
+    let steps = feed.events().map(move |event| match event {
+        Err(()) => Step::Last(missed_events()),
+        Ok(event) => match event.event() {
+            Event::Link {
+                conversation_id,
+                linked: false,
+            } if *conversation_id == conversation => Step::Last(unlinked()),
+            other => pick(other, &conversation).map_or(Step::Skip, Step::Item),
+        },
+    });
+    Ok(until_last(steps.boxed()).boxed())
 }
 
 /// What one live event means to a subscription.

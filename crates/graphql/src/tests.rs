@@ -1,8 +1,13 @@
 //! The checked-in schema, and the schema's own rules (limits, codes) without HTTP. The
 //! operations themselves are tested end to end in `classchat-server`'s `api` tests; the
-//! family fields, which map the core's one `family` list per line, here (`families`).
+//! family fields, which map the core's one `family` list per line, here (`families`); the
+//! safeguarding mutations (`moderation`) and their live events over a socket served in
+//! process (`moderation_live`), on the small school of `school`.
 
 mod families;
+mod moderation;
+mod moderation_live;
+mod school;
 
 use super::*;
 use classchat_core::{ChatService, MemoryStore, SystemClock};

@@ -5,6 +5,7 @@
 use crate::api::{Caller, caller};
 use crate::error::OrGraphql;
 use async_graphql::{ComplexObject, Context, Enum, Result, SimpleObject};
+use classchat_core::moderation::Pause as CorePause;
 use classchat_core::{AuditEntry as CoreAuditEntry, Link as CoreLink, Message as CoreMessage};
 use classchat_core::{Role as CoreRole, User as CoreUser};
 
@@ -141,6 +142,11 @@ pub(crate) struct Message {
     /// When it is one copy of a class announcement (the same text in each student's own
     /// conversation with the teacher): the announcement's id.
     pub(crate) announcement_id: Option<String>,
+    /// When its author last edited it; null if never.
+    pub(crate) edited_at: Option<String>,
+    /// When its author removed it; null if not removed. A removed message's `messageBody`
+    /// is empty for everyone but admins, who still read the text.
+    pub(crate) removed_at: Option<String>,
 }
 
 impl From<&CoreMessage> for Message {
@@ -156,6 +162,8 @@ impl From<&CoreMessage> for Message {
                 .as_ref()
                 .map(|id| id.as_str().to_owned()),
             announcement_id: message.announcement_id.map(|id| id.to_string()),
+            edited_at: message.edited_at.map(|at| at.to_string()),
+            removed_at: message.removed_at.map(|at| at.to_string()),
         }
     }
 }
@@ -178,6 +186,9 @@ pub(crate) struct Conversation {
     /// How far the other participant has read, for "Seen"; null before their first read,
     /// for pages read backwards (`before`), and for admins.
     pub(crate) peer_read_at: Option<String>,
+    /// The conversation's pause, if it is paused: the client tells its student or guardian
+    /// why they cannot write. Null when it is not paused.
+    pub(crate) pause: Option<Pause>,
 }
 
 #[ComplexObject]
@@ -188,6 +199,34 @@ impl Conversation {
     async fn unread_count(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
         let Caller { service, user } = caller(ctx)?;
         service.unread_count(user, &self.id).await.or_graphql()
+    }
+}
+
+/// A paused conversation: while the pause lasts its student or guardian cannot send or
+/// edit; the teacher still can, and both still read.
+#[derive(SimpleObject, Clone, Debug)]
+pub(crate) struct Pause {
+    /// Who paused it: the conversation's teacher, or an admin.
+    pub(crate) by: String,
+    /// Their role then, `teacher` or `admin`: a pause an admin made only an admin lifts.
+    pub(crate) by_role: String,
+    /// When.
+    pub(crate) at: String,
+    /// What both sides are told, if anything.
+    pub(crate) reason: Option<String>,
+}
+
+impl From<&CorePause> for Pause {
+    fn from(pause: &CorePause) -> Self {
+        Self {
+            by: pause.by.to_string(),
+            by_role: pause.by_role.as_str().to_owned(),
+            at: pause.at.to_string(),
+            reason: pause
+                .reason
+                .as_ref()
+                .map(|reason| reason.as_str().to_owned()),
+        }
     }
 }
 

@@ -10,6 +10,9 @@
 //! {"recipients": [...], "event": {"typing": {"conversationId", "userId"}}}
 //! {"recipients": [...], "event": {"presence": {"userId", "online"}}}
 //! {"recipients": [...], "event": {"link": {"conversationId", "linked"}}}
+//! {"recipients": [...], "event": {"messageEdited": {…message, "editedAt"}}}
+//! {"recipients": [...], "event": {"messageRemoved": {…message, "messageBody": "", "removedAt"}}}
+//! {"recipients": [...], "event": {"pause": {"conversationId", "pause": {"by", "byRole", "at", "reason"?} | null}}}
 //! {"revoke": {"userId", "reason"}}
 //! ```
 //!
@@ -21,9 +24,10 @@
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use classchat_core::moderation::{Pause, PauseReason};
 use classchat_core::{
     ClientMessageId, ConversationId, Delivery, Event, Message, MessageBody, MessageId, Revocation,
-    Timestamp, UserId,
+    Role, Timestamp, UserId,
 };
 use classchat_lambda::appsync::AppSyncPublisher;
 use serde_json::{Value, json};
@@ -108,24 +112,32 @@ fn event(value: &Value) -> Result<Event, String> {
         |value: &Value| ConversationId::parse_canonical(text(value)?).map_err(|e| e.to_string());
     let timestamp = |value: &Value| Timestamp::parse(text(value)?).map_err(|e| e.to_string());
     if let Some(message) = value.get("message") {
-        return Ok(Event::Message(Message {
-            conversation_id: conversation(&message["conversationId"])?,
-            timestamp: timestamp(&message["timestamp"])?,
-            author: user(&message["author"])?,
-            body: MessageBody::parse(text(&message["messageBody"])?).map_err(|e| e.to_string())?,
-            message_id: MessageId::parse(text(&message["messageId"])?)
-                .map_err(|e| e.to_string())?,
-            client_message_id: match message.get("clientMessageId") {
-                None | Some(Value::Null) => None,
-                Some(id) => Some(ClientMessageId::parse(text(id)?).map_err(|e| e.to_string())?),
-            },
-            announcement_id: match message.get("announcementId") {
-                None | Some(Value::Null) => None,
-                Some(id) => Some(MessageId::parse(text(id)?).map_err(|e| e.to_string())?),
-            },
-            edited_at: None,
-            removed_at: None,
-        }));
+        return Ok(Event::Message(stored(message)?));
+    }
+    if let Some(message) = value.get("messageEdited") {
+        return Ok(Event::Edited(stored(message)?));
+    }
+    if let Some(message) = value.get("messageRemoved") {
+        return Ok(Event::Removed(stored(message)?.redacted()));
+    }
+    if let Some(paused) = value.get("pause") {
+        let pause = match paused.get("pause") {
+            None | Some(Value::Null) => None,
+            Some(pause) => Some(Pause {
+                by: user(&pause["by"])?,
+                by_role: text(&pause["byRole"])?
+                    .parse::<Role>()
+                    .map_err(|_| format!("unknown role {}", pause["byRole"]))?,
+                at: timestamp(&pause["at"])?,
+                reason: optional(&pause["reason"])?
+                    .map(|reason| PauseReason::parse(reason).map_err(|e| e.to_string()))
+                    .transpose()?,
+            }),
+        };
+        return Ok(Event::Paused {
+            conversation_id: conversation(&paused["conversationId"])?,
+            pause,
+        });
     }
     if let Some(read) = value.get("read") {
         return Ok(Event::Read {
@@ -153,6 +165,46 @@ fn event(value: &Value) -> Result<Event, String> {
         });
     }
     Err(format!("not an event: {value}"))
+}
+
+/// A message as stored, from its JSON; a tombstone's empty body is allowed (the event
+/// carries it redacted).
+fn stored(message: &Value) -> Result<Message, String> {
+    let timestamp = |value: &Value| Timestamp::parse(text(value)?).map_err(|e| e.to_string());
+    let removed_at = optional(&message["removedAt"])?
+        .map(|at| Timestamp::parse(at).map_err(|e| e.to_string()))
+        .transpose()?;
+    let body = match text(&message["messageBody"])? {
+        // Redacted again by the caller: the text is never published.
+        "" if removed_at.is_some() => MessageBody::parse("removed").map_err(|e| e.to_string())?,
+        body => MessageBody::parse(body).map_err(|e| e.to_string())?,
+    };
+    Ok(Message {
+        conversation_id: ConversationId::parse_canonical(text(&message["conversationId"])?)
+            .map_err(|e| e.to_string())?,
+        timestamp: timestamp(&message["timestamp"])?,
+        author: user(&message["author"])?,
+        body,
+        message_id: MessageId::parse(text(&message["messageId"])?).map_err(|e| e.to_string())?,
+        client_message_id: optional(&message["clientMessageId"])?
+            .map(|id| ClientMessageId::parse(id).map_err(|e| e.to_string()))
+            .transpose()?,
+        announcement_id: optional(&message["announcementId"])?
+            .map(|id| MessageId::parse(id).map_err(|e| e.to_string()))
+            .transpose()?,
+        edited_at: optional(&message["editedAt"])?
+            .map(|at| Timestamp::parse(at).map_err(|e| e.to_string()))
+            .transpose()?,
+        removed_at,
+    })
+}
+
+/// A string that may be absent or null.
+fn optional(value: &Value) -> Result<Option<&str>, String> {
+    match value {
+        Value::Null => Ok(None),
+        value => text(value).map(Some),
+    }
 }
 
 fn text(value: &Value) -> Result<&str, String> {

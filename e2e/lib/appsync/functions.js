@@ -53,7 +53,9 @@ export function chatService({ field, arguments: args, identity }) {
   switch (field) {
     case 'Query.me':
       return { data: { userId: caller, displayName: SCHOOL[caller].name, role: SCHOOL[caller].role } };
-    case 'Subscription.messageAdded': {
+    case 'Subscription.messageAdded':
+    case 'Subscription.messageEdited':
+    case 'Subscription.messageRemoved': {
       const pair = args.conversationId.split('+');
       const student = pair.find((id) => SCHOOL[id]?.role === 'STUDENT');
       const teacher = pair.find((id) => SCHOOL[id]?.role === 'TEACHER');

@@ -18,7 +18,7 @@ import { documented } from './sources.js';
 const TIMEOUT = 10_000;
 
 /** The operations classchat's backend sends, by the name of their appsync/README.md block. */
-export const BACKEND_OPERATIONS = ['publishMessage', 'publishInboxEvent', 'endUserSessions', 'endLink'];
+export const BACKEND_OPERATIONS = ['publishMessage', 'publishMessageEdited', 'publishMessageRemoved', 'publishInboxEvent', 'endUserSessions', 'endLink'];
 const withoutComment = (document) => document.replace(/^#.*\n/, '').trim();
 
 /** An HTTP hop between classchat's publisher and the simulator that records each call and

@@ -1,6 +1,7 @@
-//! The AppSync API's Lambda data source (`classchat-appsync`): every query, `sendMessage`,
-//! `markRead` and the start of a `messageAdded` subscription (`appsync/README.md`, "The
-//! Lambda data source"). The caller is looked up again from the authorizer's
+//! The AppSync API's Lambda data source (`classchat-appsync`): every query, every client
+//! mutation (`sendMessage`, `markRead`, the safeguarding ones) and the start of a
+//! `messageAdded`, `messageEdited` or `messageRemoved` subscription (`appsync/README.md`,
+//! "The Lambda data source"). The caller is looked up again from the authorizer's
 //! `resolverContext` (a disabled account or a revoked token stops here too), then each
 //! field runs through classchat's own GraphQL schema (`classchat-graphql`): the same rules,
 //! limits and error codes as `POST /graphql`. Refusals are answers
@@ -15,6 +16,13 @@ use std::sync::Arc;
 
 /// The operations run for AppSync's fields, one per field (see the file).
 const FIELDS: &str = include_str!("fields.graphql");
+
+/// The subscriptions to one conversation: each starts with `ChatService::follow`.
+const FOLLOWING: [&str; 3] = [
+    "Subscription.messageAdded",
+    "Subscription.messageEdited",
+    "Subscription.messageRemoved",
+];
 
 /// What AppSync sends for one field.
 #[derive(Debug, Deserialize)]
@@ -95,7 +103,7 @@ impl Resolver {
             .await
             .map_err(Refusal::from)?;
         let arguments = event.arguments.unwrap_or_default();
-        if event.field == "Subscription.messageAdded" {
+        if FOLLOWING.contains(&event.field.as_str()) {
             let raw = arguments
                 .get("conversationId")
                 .and_then(Value::as_str)
@@ -185,6 +193,6 @@ mod tests {
                 count += 1;
             }
         }
-        assert_eq!(count, 10, "8 queries and 2 mutations");
+        assert_eq!(count, 15, "8 queries and 7 mutations");
     }
 }

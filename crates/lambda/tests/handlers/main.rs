@@ -8,6 +8,7 @@ mod common;
 mod appsync;
 mod appsync_families;
 mod appsync_matrix;
+mod appsync_moderation;
 mod fan_out;
 mod http;
 mod iam;
