@@ -246,6 +246,47 @@ export function markRead(conversationId, timestamp) {
   return request('POST', '/chat/mark_read', { body: { conversationId, timestamp } });
 }
 
+// --- Safeguarding ------------------------------------------------------------------------
+
+/**
+ * Replaces the text of one's own message (the school's edit window applies: 409
+ * `not_editable` once it has passed); answers the message as stored, with `editedAt`.
+ */
+export function editMessage(conversationId, timestamp, messageBody) {
+  return request('POST', '/chat/edit', { body: { conversationId, timestamp, messageBody } });
+}
+
+/** Removes one's own message; answers its tombstone (`removedAt`, an empty body). */
+export function removeMessage(conversationId, timestamp) {
+  return request('POST', '/chat/remove', { body: { conversationId, timestamp } });
+}
+
+/**
+ * Reports the other participant's message to the school: `reason` is one of bullying,
+ * inappropriate, safety, spam, other; `details` is optional. Answers only that it was
+ * received.
+ */
+export function reportMessage(conversationId, timestamp, reason, details) {
+  const body = { conversationId, timestamp, reason };
+  if (details) body.details = details;
+  return request('POST', '/chat/report', { body });
+}
+
+/**
+ * Pauses a conversation (its teacher, or an admin): its student or guardian cannot write
+ * until it is resumed. `reason`, if given, is shown to both sides. Answers {pause}.
+ */
+export function pauseConversation(conversationId, reason) {
+  const body = { conversationId };
+  if (reason) body.reason = reason;
+  return request('POST', '/chat/pause', { body });
+}
+
+/** Lifts a pause (a teacher only their own; an admin any); answers {pause: null}. */
+export function resumeConversation(conversationId) {
+  return request('POST', '/chat/resume', { body: { conversationId } });
+}
+
 // --- Notifications -----------------------------------------------------------------------
 
 /**
@@ -368,16 +409,48 @@ export function removeGuardian(guardianId, studentId) {
 
 /**
  * The school's settings: {guardianOversight, quietHours (a schedule, or null), pushPreview,
- * digestText, urgentSenders (the userIds of the teachers allowed urgent messages)}.
+ * digestText, urgentSenders (the userIds of the teachers allowed urgent messages),
+ * editWindowMinutes (0–1440), flagWords, flagPatterns (what sends a message to the
+ * moderation queue)}.
  */
 export const getSettings = () => request('GET', '/admin/settings');
 
 /**
  * Changes some settings; answers all of them as they now are. `urgentSenders` is the whole
- * new list (404 for an unknown user, 422 `invalid_role` for one who is not a teacher).
+ * new list (404 for an unknown user, 422 `invalid_role` for one who is not a teacher);
+ * `flagWords` and `flagPatterns` too (422 with the server's reason for one it refuses).
  */
 export function updateSettings(changes) {
   return request('PATCH', '/admin/settings', { body: changes });
+}
+
+/**
+ * The moderation queue, newest first: `state` (open, reviewed, actioned, dismissed; all
+ * when absent), `before` a reportId from the previous page. Answers {reports}.
+ */
+export function listReports({ state, before, limit = 50 } = {}) {
+  return request('GET', '/admin/reports', { query: { state, before, limit } });
+}
+
+/**
+ * One report with `context` messages either side of the reported one (as stored: removed
+ * ones keep their text for admins), the reported message's earlier `versions` and the
+ * conversation's `pause`. The read is audited as a read of the conversation.
+ */
+export function getReport(reportId, { context } = {}) {
+  return request('GET', `/admin/reports/${encodeURIComponent(reportId)}`, { query: { context } });
+}
+
+/** Moves a report on: `state` reviewed, actioned or dismissed, with an optional note. */
+export function stepReport(reportId, state, note) {
+  const body = { state };
+  if (note) body.note = note;
+  return request('PATCH', `/admin/reports/${encodeURIComponent(reportId)}`, { body });
+}
+
+/** A message as first written and every later text: {message, versions}; audited. */
+export function messageHistory(conversationId, timestamp) {
+  return request('GET', '/admin/messages/history', { query: { conversationId, timestamp } });
 }
 
 export function listAudit({ before, limit = 50 } = {}) {
@@ -418,6 +491,11 @@ export function describeError(error) {
       return 'This account is disabled. Please contact your school office.';
     case 'forbidden':
       return error.message || 'You are not allowed to do that.';
+    // The server's own words say who paused, why, or how long edits are allowed.
+    case 'conversation_paused':
+    case 'not_editable':
+    case 'report_closed':
+      return sentence(error.message) || 'That cannot be done now.';
     case 'too_many_attempts':
       return 'Too many sign-in attempts for this account. Wait a little, then try again.';
     case 'busy':
@@ -426,4 +504,12 @@ export function describeError(error) {
     default:
       return error?.message || 'Something went wrong. Please try again.';
   }
+}
+
+/** A server message as a sentence: capitalised, ending with a full stop. */
+function sentence(text) {
+  const trimmed = String(text || '').trim();
+  if (!trimmed) return '';
+  const first = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
 }

@@ -1,7 +1,8 @@
 // What the client knows: contacts, the messages it has loaded, messages being sent, read
-// markers. Messages arrive from several paths (REST pages, live frames, sync replays,
-// acks, REST sends), so everything is merged here and deduplicated by messageId; an own
-// message in flight is matched to its stored copy by clientMessageId.
+// markers, pauses. Messages arrive from several paths (REST pages, live frames, sync
+// replays, acks, REST sends), so everything is merged here and deduplicated by messageId; an
+// own message in flight is matched to its stored copy by clientMessageId. An edited or
+// removed copy of a message replaces an older one, whichever path brings it.
 
 export class ChatState extends EventTarget {
   constructor(me) {
@@ -153,6 +154,7 @@ export class ChatState extends EventTarget {
         hasMore: false, // older pages exist
         peerReadAt: null, // the other participant's read marker, from pages and `read` frames
         myReadAt: null,
+        pause: undefined, // {by, byRole, at, reason} while paused, null when not; undefined: not known yet
       };
       this.conversations.set(conversationId, conversation);
     }
@@ -178,19 +180,52 @@ export class ChatState extends EventTarget {
       if (message.author === this.me.userId && message.clientMessageId) {
         conversation.pending.delete(message.clientMessageId);
       }
-      if (conversation.messages.has(message.messageId)) continue;
+      const known = conversation.messages.get(message.messageId);
+      if (known) {
+        if (revision(message) > revision(known)) this.revise(conversation, message);
+        continue;
+      }
       conversation.messages.set(message.messageId, message);
       fresh.push(message);
       touched.add(message.conversationId);
       const contact = this.contacts.get(message.conversationId);
       if (contact) {
-        contact.lastMessage = newest(contact.lastMessage, message);
+        const same = contact.lastMessage?.messageId === message.messageId;
+        contact.lastMessage = same && revision(contact.lastMessage) >= revision(message)
+          ? contact.lastMessage
+          : same ? message : newest(contact.lastMessage, message);
         contact.listed = true;
       }
     }
     for (const id of touched) this.changed('messages', id);
     if (touched.size) this.changed('contacts');
     return fresh;
+  }
+
+  /**
+   * An edited message or a removal's tombstone replaces the copy held; the contact list's
+   * preview too, if it was that message.
+   */
+  revise(conversation, message) {
+    conversation.messages.set(message.messageId, message);
+    this.changed('messages', message.conversationId);
+    const contact = this.contacts.get(message.conversationId);
+    if (contact?.lastMessage?.messageId === message.messageId) {
+      contact.lastMessage = message;
+      this.changed('contacts');
+    }
+  }
+
+  /**
+   * A conversation's pause ({by, byRole, at, reason}, or null when it is not paused), from
+   * a page, a live `paused` frame or one's own pause or resume.
+   */
+  setPause(conversationId, pause) {
+    const conversation = this.conversation(conversationId);
+    const next = pause || null;
+    if (JSON.stringify(conversation.pause) === JSON.stringify(next)) return;
+    conversation.pause = next;
+    this.changed('pause', conversationId);
   }
 
   /**
@@ -205,6 +240,8 @@ export class ChatState extends EventTarget {
       conversation.peerReadAt = page.peerReadAt;
     }
     this.addMessages(page.messages);
+    // Every page says whether the conversation is paused now (servers before pauses: absent).
+    if (page.pause !== undefined) this.setPause(conversationId, page.pause);
     this.changed('messages', conversationId);
   }
 
@@ -293,4 +330,14 @@ function newest(a, b) {
   if (!a) return b || null;
   if (!b) return a;
   return b.timestamp > a.timestamp ? b : a;
+}
+
+/**
+ * How far a message has been revised, as a string that sorts: as sent, then each edit by
+ * its time, then removed (the last word: a removed message is never edited).
+ */
+function revision(message) {
+  if (message.removedAt) return `2${message.removedAt}`;
+  if (message.editedAt) return `1${message.editedAt}`;
+  return '0';
 }

@@ -19,6 +19,21 @@ const ACTIONS = {
   'guardian.add': 'Made someone a guardian',
   'guardian.remove': 'Removed a guardian',
   'settings.update': 'Changed the settings',
+  'message.urgent': 'Sent an urgent message',
+  'message.edit': 'Edited their message',
+  'message.remove': 'Removed their message',
+  'message.history': 'Read a message’s earlier versions',
+  'report.review': 'Marked a report reviewed',
+  'report.action': 'Actioned a report',
+  'report.dismiss': 'Dismissed a report',
+  'conversation.pause': 'Paused a conversation',
+  'conversation.resume': 'Resumed a conversation',
+  'export.user': 'Exported a person’s data',
+  'export.conversation': 'Exported a conversation',
+  'hold.set': 'Placed a legal hold',
+  'hold.release': 'Released a legal hold',
+  'retention.run': 'Deleted by the retention policy',
+  'retention.preview': 'Previewed the retention policy',
 };
 
 export class AuditPanel {

@@ -3,12 +3,15 @@
 // and guardians are notified (the schedule editor teachers use for their office hours),
 // whether a push shows the start of the message or only who wrote, and whether email
 // digests quote messages. Urgent messages: the teachers allowed to send messages that
-// notify a student or guardian even in their quiet hours. Each switch is saved as soon as
-// it is turned; the hours with their own Save button; each teacher added or removed at once.
+// notify a student or guardian even in their quiet hours. Safeguarding: the edit window and
+// the words and patterns that flag a message (settings-safeguarding.js). Each switch is
+// saved as soon as it is turned; the hours and the safeguarding rules with their own Save
+// buttons; each teacher added or removed at once.
 
 import * as api from '../api.js';
 import { h, avatar, bidi, isolate, replace, show } from '../dom.js';
 import { ScheduleEditor } from './schedule.js';
+import { SafeguardingSettings } from './settings-safeguarding.js';
 
 /** A switch for one boolean setting `key`, saved on change. */
 class SettingSwitch {
@@ -251,6 +254,7 @@ export class SettingsPanel {
     });
     this.switches = [this.oversight, this.pushPreview, this.digestText];
     this.urgent = new UrgentSenders({ onSaved });
+    this.safeguarding = new SafeguardingSettings({ onSaved });
     this.hours = new ScheduleEditor({
       label: 'School notification hours',
       anyTime: 'Students and guardians are notified at any time.',
@@ -294,6 +298,15 @@ export class SettingsPanel {
           'Each urgent message is recorded in the audit log.'),
         this.urgent.nodes,
       ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'settings-safeguarding-title' },
+        h('h2', { id: 'settings-safeguarding-title' }, 'Safeguarding'),
+        h('p', { class: 'card-intro' },
+          'People may edit or remove their own messages; the other side sees that they did, and the school keeps what was there. ',
+          'Messages that contain a word or match a pattern below go to the moderation queue.'),
+        this.safeguarding.element,
+      ),
     );
   }
 
@@ -302,6 +315,7 @@ export class SettingsPanel {
     for (const setting of this.switches) setting.input.disabled = true;
     this.hours.setDisabled(true);
     this.urgent.setDisabled(true);
+    this.safeguarding.setDisabled(true);
     this.urgent.loadTeachers();
     try {
       this.apply(await api.getSettings(), { hours: true });
@@ -312,13 +326,17 @@ export class SettingsPanel {
     }
   }
 
-  /** Shows the settings as saved; the hours' fields only when asked (not to undo edits). */
+  /**
+   * Shows the settings as saved; the hours' and the safeguarding rules' fields only when
+   * asked (not to undo edits).
+   */
   apply(settings, { hours }) {
     for (const setting of this.switches) setting.apply(settings);
     this.urgent.apply(settings);
     if (hours) {
       this.hours.setDisabled(false);
       this.hours.set(settings.quietHours ?? null);
+      this.safeguarding.apply(settings);
     }
   }
 }

@@ -1,11 +1,12 @@
-// The admin's screen: people, links, families (guardians), the roster import, the
-// school's settings (families and notifications), the audit log, and a read-only
-// conversation viewer.
+// The admin's screen: people, the moderation queue (its tab counts the open reports), links,
+// families (guardians), the roster import, the school's settings (families, notifications,
+// safeguarding), the audit log, and a read-only conversation viewer, where the office may
+// also pause and resume the conversation.
 // Admins never take part in conversations, so there is no live connection here; every
 // conversation read is audited by the server, and the viewer says so before loading.
 
 import * as api from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, formatCount, replace } from '../dom.js';
 import { ChatState } from '../state.js';
 import { ConversationView } from './conversation.js';
 import { UsersPanel } from './admin-users.js';
@@ -14,9 +15,17 @@ import { FamiliesPanel } from './admin-families.js';
 import { SettingsPanel } from './admin-settings.js';
 import { AuditPanel } from './admin-audit.js';
 import { RosterPanel } from './admin-roster.js';
+import { ModerationPanel } from './moderation.js';
+import { PauseControl } from './pause.js';
+
+/** Open reports counted for the tab: one page; a fuller queue shows as "200+". */
+const COUNT_LIMIT = 200;
+/** How often the tab's count is read again while the office has classchat open. */
+const COUNT_EVERY_MS = 60_000;
 
 const TABS = [
   { id: 'users', label: 'People' },
+  { id: 'moderation', label: 'Moderation' },
   { id: 'links', label: 'Links' },
   { id: 'families', label: 'Families' },
   { id: 'roster', label: 'Roster' },
@@ -41,6 +50,8 @@ export class AdminScreen {
         return link;
       }),
     );
+    this.openCount = h('span', { class: 'tab-count', hidden: true });
+    this.tabLinks.get('moderation').append(this.openCount);
     this.content = h('main', { class: 'admin-content', id: 'main-pane', tabindex: '-1' });
     this.element = h('div', { class: 'admin-layout' }, this.nav, this.content);
     const context = {
@@ -49,9 +60,11 @@ export class AdminScreen {
       refreshNames: () => this.refreshNames(),
       toast: hooks.toast,
       navigate: hooks.navigate,
+      onReportsChanged: () => this.refreshCount(),
     };
     this.panels = {
       users: new UsersPanel(context),
+      moderation: new ModerationPanel(context),
       links: new LinksPanel(context),
       families: new FamiliesPanel(context),
       roster: new RosterPanel(context),
@@ -62,11 +75,29 @@ export class AdminScreen {
   }
 
   async start() {
+    this.refreshCount();
+    this.countTimer = setInterval(() => this.refreshCount(), COUNT_EVERY_MS);
     await this.refreshNames().catch((error) => this.hooks.toast(api.describeError(error), 'error'));
   }
 
   destroy() {
+    clearInterval(this.countTimer);
     this.viewer?.destroy();
+    this.panels.moderation.destroy();
+  }
+
+  /** The number of open reports, on the Moderation tab (nothing when there are none). */
+  async refreshCount() {
+    let count;
+    try {
+      count = (await api.listReports({ state: 'open', limit: COUNT_LIMIT })).reports.length;
+    } catch (error) {
+      if (error.status !== 401) console.debug('classchat: cannot count the open reports', error.code);
+      return;
+    }
+    const text = count >= COUNT_LIMIT ? `${formatCount(COUNT_LIMIT)}+` : formatCount(count);
+    replace(this.openCount, text, h('span', { class: 'sr-only' }, ` open report${count === 1 ? '' : 's'}`));
+    this.openCount.hidden = count === 0;
   }
 
   async refreshNames() {
@@ -98,7 +129,7 @@ export class AdminScreen {
     for (const [key, link] of this.tabLinks) link.setAttribute('aria-current', key === id ? 'page' : 'false');
     this.element.classList.remove('viewing');
     replace(this.content, this.panels[id].element);
-    this.panels[id].show(params);
+    this.panels[id].show(params, rest);
   }
 
   async showViewer(conversationId) {
@@ -111,6 +142,13 @@ export class AdminScreen {
     // A family conversation is a guardian's with a teacher of their child.
     const first = this.roles.get(studentId) === 'guardian' ? 'Guardian' : 'Student';
     const state = new ChatState(this.session.user);
+    const pause = new PauseControl({
+      conversationId,
+      admin: true,
+      memberName: name(studentId),
+      onChanged: (changed) => state.setPause(conversationId, changed),
+      toast: this.hooks.toast,
+    });
     const view = new ConversationView({
       state,
       conversationId,
@@ -129,6 +167,7 @@ export class AdminScreen {
       },
       onBack: () => this.hooks.navigate('#/admin/links'),
       backLabel: 'Back to links',
+      pause: { viewer: 'admin', memberName: name(studentId), nameOf: name, control: pause },
     });
     this.viewer = view;
     replace(this.content, h('div', { class: 'viewer-frame' }, view.element));

@@ -16,14 +16,20 @@
 // each time a conversation opens, so an office's change shows without a reload) may mark
 // a message to a student or guardian as urgent; the flag stays with the message in
 // flight, so a resend over REST or after a reconnect is urgent too.
+//
+// Safeguarding: a participant edits, removes or reports messages (REST), a teacher pauses
+// and resumes; `messageEdited`, `messageRemoved` and `paused` frames bring the other side's
+// changes live, and after a reconnect the open conversation's newest page is read again, so
+// an edit or a pause missed meanwhile shows too (a `sync` replays only new messages).
 
 import * as api from '../api.js';
 import { h, bidi, isolate, namesText, replace, show } from '../dom.js';
 import { LiveConnection } from '../live.js';
 import { ChatState } from '../state.js';
-import { ContactsView } from './contacts.js';
+import { ContactsView, contactEntry, familyEntries } from './contacts.js';
 import { ConversationView } from './conversation.js';
 import { NotificationsView } from './notifications.js';
+import { PauseControl } from './pause.js';
 import { StudentPicker } from './picker.js';
 
 const ACK_TIMEOUT_MS = 10_000; // no ack by then: resend over REST (same clientMessageId)
@@ -50,6 +56,7 @@ export class ChatScreen {
     this.openId = null;
     this.ackTimers = new Map();
     this.refreshing = null;
+    this.connectedBefore = false; // a reconnect, not the first connect, re-reads the open page
 
     this.contacts = new ContactsView(this.state, {
       onOpen: (id) => hooks.navigate(`#/c/${encodeURIComponent(id)}`),
@@ -250,6 +257,7 @@ export class ChatScreen {
       onRetry: (clientMessageId) => this.transmit(clientMessageId),
       onTyping: () => this.live.send({ action: 'typing', conversationId }),
       onBack: () => this.hooks.navigate('#/'),
+      ...this.safeguards(contact),
     });
     replace(this.pane, this.view.element);
     if (!contact.readOnly) {
@@ -259,6 +267,31 @@ export class ChatScreen {
     this.view.start().then(() => this.maybeMarkRead());
     this.view.showTyping();
     this.view.focus();
+  }
+
+  /** A conversation's message actions, and how its pause is shown (and, to its teacher, set). */
+  safeguards(contact) {
+    const id = contact.conversationId;
+    const revised = (message) => this.state.addMessages([message]);
+    const setPause = (pause) => this.state.setPause(id, pause);
+    return {
+      actions: {
+        onEdit: async (message, body) => revised(await api.editMessage(id, message.timestamp, body)),
+        onRemove: async (message) => revised(await api.removeMessage(id, message.timestamp)),
+        onReport: (message, reason, details) => api.reportMessage(id, message.timestamp, reason, details),
+      },
+      pause: {
+        viewer: this.me.role,
+        memberName: contact.peerName,
+        control: this.isTeacher ? new PauseControl({ conversationId: id, memberName: contact.peerName, onChanged: setPause, toast: this.hooks.toast }) : null,
+      },
+    };
+  }
+
+  /** A send refused because the conversation is paused: the pause this tab missed. */
+  refused(conversationId, code) {
+    if (code !== 'conversation_paused') return;
+    api.readPage(conversationId, { limit: 1 }).then((page) => this.state.setPause(conversationId, page.pause ?? null), () => {});
   }
 
   /** The Notifications page (#/settings), in the conversation's pane. */
@@ -390,6 +423,7 @@ export class ChatScreen {
       if (error.status === 401) return; // the app is already back at the login page
       this.state.setPendingStatus(clientMessageId, 'failed', api.describeError(error));
       if (pending.urgent && error.code === 'forbidden') this.refreshUrgent(); // no longer allowed?
+      this.refused(pending.conversationId, error.code);
     }
   }
 
@@ -437,10 +471,11 @@ export class ChatScreen {
         break;
       case 'error':
         if (frame.clientMessageId && this.state.pendingMessage(frame.clientMessageId)) {
-          const { urgent } = this.state.pendingMessage(frame.clientMessageId);
+          const { urgent, conversationId } = this.state.pendingMessage(frame.clientMessageId);
           clearTimeout(this.ackTimers.get(frame.clientMessageId));
           this.state.setPendingStatus(frame.clientMessageId, 'failed', api.describeError(frame));
           if (urgent && frame.code === 'forbidden') this.refreshUrgent(); // no longer allowed?
+          this.refused(conversationId, frame.code);
         } else if (frame.code === 'unauthorized') {
           this.hooks.onExpired();
         } else {
@@ -456,6 +491,13 @@ export class ChatScreen {
         break;
       case 'presence':
         this.state.setPresence(frame.userId, frame.online);
+        break;
+      case 'messageEdited':
+      case 'messageRemoved':
+        this.state.addMessages([frame.message]); // replaces the copy held, if newer
+        break;
+      case 'paused':
+        this.state.setPause(frame.conversationId, frame.pause);
         break;
       case 'link':
         // An admin linked or unlinked this user and a peer: the contact list (and which
@@ -518,6 +560,13 @@ export class ChatScreen {
   reconnected() {
     // Messages sent while the socket was down or whose ack was lost: resend (idempotent).
     for (const pending of this.state.allPending()) this.transmit(pending.clientMessageId);
+    // Edits, removals and pauses missed while away: the open conversation's newest page
+    // (not a child's, read by their guardian: each read of it is audited).
+    const open = this.openId && this.view && this.state.contact(this.openId);
+    if (this.connectedBefore && open && !open.readOnly && this.state.conversation(this.openId).loaded) {
+      this.loadPage(this.openId, false).catch(() => {});
+    }
+    this.connectedBefore = true;
     // Our own read marker may have been sent over REST meanwhile; nothing else to do.
     this.maybeMarkRead();
   }
@@ -533,43 +582,4 @@ export class ChatScreen {
     // server that is simply down.
     if (!opened || code === 1008) this.refreshContacts().catch(() => {});
   }
-}
-
-/**
- * A teacher's conversations with their students' guardians, from get_students: one per
- * guardian, naming every listed student of theirs.
- */
-function familyEntries(students) {
-  const byConversation = new Map();
-  for (const student of students) {
-    for (const guardian of student.guardians || []) {
-      let entry = byConversation.get(guardian.conversationId);
-      if (!entry) {
-        entry = {
-          conversationId: guardian.conversationId,
-          peerId: guardian.userId,
-          peerName: guardian.displayName,
-          peerRole: 'guardian',
-          children: [],
-          lastMessage: null,
-          unreadCount: 0,
-          listed: false,
-        };
-        byConversation.set(guardian.conversationId, entry);
-      }
-      entry.children.push({ userId: student.userId, displayName: student.displayName });
-    }
-  }
-  return [...byConversation.values()];
-}
-
-function contactEntry(entry, listed) {
-  return {
-    conversationId: entry.conversationId,
-    peerId: entry.userId,
-    peerName: entry.displayName,
-    lastMessage: entry.lastMessage,
-    unreadCount: entry.unreadCount,
-    listed,
-  };
 }

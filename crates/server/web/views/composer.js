@@ -3,6 +3,7 @@
 // Unicode code points like the server does) and disables Send, and throttled typing hints.
 // For a teacher the school allows, writing to a student or guardian, an "Urgent" checkbox:
 // off by default and off again after each send, so no message is urgent by accident.
+// While a conversation is paused, a student's or guardian's box is disabled and hidden.
 
 import { h, bidi, formatCount, isolate, show } from '../dom.js';
 
@@ -99,6 +100,16 @@ export class Composer {
   setEnabled(enabled, reason = '') {
     this.input.disabled = !enabled;
     if (!enabled) this.input.placeholder = reason;
+    this.changed();
+  }
+
+  /**
+   * While the conversation is paused the box is disabled and hidden (the conversation
+   * shows why in its place); what was typed stays for when it resumes.
+   */
+  setPaused(paused) {
+    this.input.disabled = paused;
+    show(this.element, !paused);
     this.changed();
   }
 

@@ -3,6 +3,7 @@
 // is grouped by child: under each child their teachers (a teacher of two children is under
 // both, with the one conversation), and where the school allows it the child's own
 // conversations, read-only. A teacher's conversation with a guardian names the children.
+// A removed last message shows as "Message removed"; an edited one with its new text.
 
 import { h, avatar, bidi, namesList, reconcile, replace, shortTime, fullTime, formatCount, show } from '../dom.js';
 
@@ -100,6 +101,8 @@ export class ContactsView {
           c.peerRole,
           c.children,
           c.lastMessage?.messageId,
+          c.lastMessage?.editedAt,
+          c.lastMessage?.removedAt,
           c.unreadCount,
           c.online,
           c.typingUntil > now,
@@ -178,7 +181,9 @@ export class ContactsView {
           : null,
         last.announcementId ? h('span', { class: 'preview-tag' }, 'Announcement: ') : null,
         // textContent only, and bidi-isolated: the body is whatever someone typed.
-        bidi(last.messageBody.replace(/\s+/g, ' ')),
+        last.removedAt && !last.messageBody
+          ? h('span', { class: 'preview-removed' }, 'Message removed')
+          : bidi(last.messageBody.replace(/\s+/g, ' ')),
       );
     } else {
       preview = h('span', { class: 'preview muted' }, contact.readOnly ? 'No messages yet' : 'No messages yet — say hello');
@@ -237,4 +242,43 @@ export class ContactsView {
 /** "Parent of Sam Lee and Mia Lee"; a guardian no child connects any more: "Parent or carer". */
 function familyLabel(children) {
   return children?.length ? ['Parent of ', namesList(children)] : 'Parent or carer';
+}
+
+/**
+ * A teacher's conversations with their students' guardians, from get_students: one per
+ * guardian, naming every listed student of theirs.
+ */
+export function familyEntries(students) {
+  const byConversation = new Map();
+  for (const student of students) {
+    for (const guardian of student.guardians || []) {
+      let entry = byConversation.get(guardian.conversationId);
+      if (!entry) {
+        entry = {
+          conversationId: guardian.conversationId,
+          peerId: guardian.userId,
+          peerName: guardian.displayName,
+          peerRole: 'guardian',
+          children: [],
+          lastMessage: null,
+          unreadCount: 0,
+          listed: false,
+        };
+        byConversation.set(guardian.conversationId, entry);
+      }
+      entry.children.push({ userId: student.userId, displayName: student.displayName });
+    }
+  }
+  return [...byConversation.values()];
+}
+
+export function contactEntry(entry, listed) {
+  return {
+    conversationId: entry.conversationId,
+    peerId: entry.userId,
+    peerName: entry.displayName,
+    lastMessage: entry.lastMessage,
+    unreadCount: entry.unreadCount,
+    listed,
+  };
 }

@@ -7,9 +7,16 @@
 // conversations is told so under the header. After a send to someone outside their
 // notification hours, a note above the chat box says when they will be notified. A
 // teacher the school allows may mark a message to a student or guardian as urgent.
+// Safeguarding: edited messages say "(edited)", removed ones "Message removed" (admins
+// see the text, marked removed); participants get each message's actions (message-
+// actions.js), and while the conversation is paused everyone is told, and the student's
+// or guardian's chat box gives way to the notice (pause.js).
 
 import { h, avatar, bidi, reconcile, replace, show, clockTime, dayKey, dayLabel, fullTime, laterTime } from '../dom.js';
 import { Composer } from './composer.js';
+import { MessageActions } from './message-actions.js';
+import { pauseNotice } from './pause.js';
+import { ReportDialog } from './report-dialog.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // messages closer than this from one author are grouped
 const LOAD_OLDER_WITHIN_PX = 150; // start fetching before the reader hits the very top
@@ -31,6 +38,10 @@ export class ConversationView {
    * @param {() => void} [options.onTyping]
    * @param {() => void} options.onBack
    * @param {string} [options.backLabel]
+   * @param {object} [options.actions]  a participant's message actions: {onEdit(message, body),
+   *   onRemove(message), onReport(message, reason, details)}, each a Promise
+   * @param {object} [options.pause]  how a pause is told: {viewer ('student'|'guardian'|
+   *   'teacher'|'admin'), memberName, nameOf?, control? (a PauseControl for the header)}
    */
   constructor(options) {
     this.options = options;
@@ -66,6 +77,20 @@ export class ConversationView {
     this.composer = options.readOnly
       ? null
       : new Composer({ peerName: this.peer.name, onSend: options.onSend, onTyping: options.onTyping });
+    // Empty (and taking no room) unless the conversation is paused.
+    this.pauseNote = h('div', { class: 'pause-notice', role: 'status', tabindex: '-1' });
+    if (options.actions) {
+      this.reportDialog = new ReportDialog({ onReport: options.actions.onReport });
+      this.actions = new MessageActions({
+        me,
+        peerName: this.peer.name,
+        onEdit: options.actions.onEdit,
+        onRemove: options.actions.onRemove,
+        onReport: (message, returnTo) => this.reportDialog.open(message, returnTo),
+        onChange: () => this.render(),
+        row: (messageId) => this.list.querySelector(`.message[data-message-id="${CSS.escape(messageId)}"]`),
+      });
+    }
 
     this.element = h(
       'section',
@@ -85,6 +110,7 @@ export class ConversationView {
           h('h2', { dir: 'auto' }, this.peer.name),
           (this.subtitle = h('p', { class: 'subtitle' }, this.peer.subtitle)),
         ),
+        options.pause?.control && h('div', { class: 'conversation-actions' }, options.pause.control.element),
       ),
       options.readOnly &&
         h(
@@ -100,7 +126,10 @@ export class ConversationView {
       h('div', { class: 'scroller-wrap' }, this.scroller, this.newPill),
       this.typing,
       !options.readOnly && this.quietNote,
+      this.pauseNote,
       this.composer?.element,
+      this.reportDialog?.element,
+      options.pause?.control?.dialog,
     );
 
     this.onMessages = (event) => {
@@ -109,8 +138,12 @@ export class ConversationView {
     this.onTypingEvent = (event) => {
       if (event.detail.conversationId === this.id) this.showTyping();
     };
+    this.onPause = (event) => {
+      if (event.detail.conversationId === this.id) this.renderPause();
+    };
     this.state.addEventListener('messages', this.onMessages);
     this.state.addEventListener('typing', this.onTypingEvent);
+    this.state.addEventListener('pause', this.onPause);
     // A phone keyboard opening or a window resize must not leave the newest message hidden.
     this.stuckToBottom = true;
     this.resizes = new ResizeObserver(() => {
@@ -122,6 +155,8 @@ export class ConversationView {
   destroy() {
     this.state.removeEventListener('messages', this.onMessages);
     this.state.removeEventListener('typing', this.onTypingEvent);
+    this.state.removeEventListener('pause', this.onPause);
+    this.actions?.destroy();
     clearTimeout(this.typingTimer);
     this.resizes.disconnect();
   }
@@ -171,9 +206,29 @@ export class ConversationView {
     this.composer?.setEnabled(enabled, reason);
   }
 
+  /**
+   * Tells everyone reading that the conversation is paused, and why; the student's or
+   * guardian's chat box gives way to the notice until it is resumed (what they had typed
+   * stays). The header's control offers Pause or Resume.
+   */
+  renderPause() {
+    const { pause } = this.state.conversation(this.id);
+    const how = this.options.pause;
+    how?.control?.set(pause);
+    const notice = how && pauseNotice(pause, { viewer: how.viewer, memberName: how.memberName, nameOf: how.nameOf });
+    replace(this.pauseNote, notice);
+    this.pauseNote.classList.toggle('member', how?.viewer === 'student' || how?.viewer === 'guardian');
+    if (this.composer && (how?.viewer === 'student' || how?.viewer === 'guardian')) {
+      const typing = this.element.contains(document.activeElement) && this.composer.element.contains(document.activeElement);
+      this.composer.setPaused(Boolean(pause));
+      if (pause && typing) this.pauseNote.focus({ preventScroll: true });
+    }
+  }
+
   async start() {
     const conversation = this.state.conversation(this.id);
     this.render();
+    this.renderPause();
     if (!conversation.loaded) {
       replace(this.historyStatus, 'Loading messages…');
       try {
@@ -312,7 +367,7 @@ export class ConversationView {
 
     reconcile(this.list, this.items(), {
       key: (item) => item.key,
-      signature: (item) => signature(item),
+      signature: (item) => signature(item, this.actions),
       render: (item, el) => this.renderItem(item, el),
     });
     this.renderHistoryStatus();
@@ -341,7 +396,8 @@ export class ConversationView {
     const body = message ? message.messageBody : pending.messageBody;
     const status = pending ? pending.status : 'sent';
     const announcement = Boolean(message?.announcementId);
-    li.className = `message ${own ? 'own' : 'peer'}${item.first ? ' first' : ''}${item.last ? ' last' : ''} ${status}${announcement ? ' announcement' : ''}`;
+    const removed = Boolean(message?.removedAt);
+    li.className = `message ${own ? 'own' : 'peer'}${item.first ? ' first' : ''}${item.last ? ' last' : ''} ${status}${announcement ? ' announcement' : ''}${removed ? ' removed' : ''}`;
     li.dataset.status = status;
     if (message) li.dataset.messageId = message.messageId;
     else delete li.dataset.messageId;
@@ -351,19 +407,26 @@ export class ConversationView {
     if (message && item.last) meta.push(h('time', { datetime: message.timestamp, title: fullTime(message.timestamp) }, clockTime(message.timestamp)));
     if (item.status) meta.push(h('span', { class: `receipt ${item.status.toLowerCase()}` }, item.status));
     if (status === 'pending') meta.push(h('span', { class: 'receipt sending' }, 'Sending…'));
-    replace(
+    // The body is plain text: textContent via h(), never parsed as HTML; `dir="auto"`
+    // isolates it, so an override inside it cannot reorder the time or receipt beside it.
+    const bubble = h(
+      'div',
+      { class: 'bubble', title: message ? fullTime(message.timestamp) : null },
+      // A copy of a class announcement: the same text went to every student of the class,
+      // each in their own conversation. Read out before the text, as part of the message.
+      announcement && h('span', { class: 'announcement-mark' }, 'Announcement', h('span', { class: 'sr-only' }, ':')),
+      // A tombstone: the text is gone for participants; an admin still sees it, marked.
+      removed && !body
+        ? h('p', { class: 'message-body removed-body' }, 'Message removed')
+        : h('p', { class: 'message-body', dir: 'auto' }, body),
+      removed && body && h('span', { class: 'revision-mark removed-mark' }, 'Removed by its author'),
+      !removed && message?.editedAt && h('span', { class: 'revision-mark edited-mark', title: `Edited ${fullTime(message.editedAt)}` }, '(edited)'),
+    );
+    const tools = this.actions && message && this.actions.offers(message);
+    MessageActions.keepFocus(li, () => replace(
       li,
       showName && h('div', { class: 'message-author', dir: 'auto' }, this.options.nameOf(author)),
-      // The body is plain text: textContent via h(), never parsed as HTML; `dir="auto"`
-      // isolates it, so an override inside it cannot reorder the time or receipt beside it.
-      h(
-        'div',
-        { class: 'bubble', title: message ? fullTime(message.timestamp) : null },
-        // A copy of a class announcement: the same text went to every student of the class,
-        // each in their own conversation. Read out before the text, as part of the message.
-        announcement && h('span', { class: 'announcement-mark' }, 'Announcement', h('span', { class: 'sr-only' }, ':')),
-        h('p', { class: 'message-body', dir: 'auto' }, body),
-      ),
+      tools ? h('div', { class: 'message-tools-wrap' }, h('div', { class: 'bubble-row' }, bubble, this.actions.tools(message)), this.actions.panel(message)) : bubble,
       meta.length > 0 && h('div', { class: 'message-meta' }, meta.flatMap((part, i) => (i ? [' · ', part] : [part]))),
       status === 'failed' &&
         h(
@@ -372,13 +435,16 @@ export class ConversationView {
           h('span', {}, `Not sent. ${pending.error || ''}`),
           h('button', { type: 'button', class: 'link-button', onclick: () => this.options.onRetry(pending.clientMessageId) }, 'Retry'),
         ),
-    );
+    ));
     return li;
   }
 }
 
-function signature(item) {
+/** What a row shows; `actions`: what of its message's actions is open, if any. */
+function signature(item, actions) {
   if (item.kind === 'day') return item.label;
   if (item.kind === 'pending') return JSON.stringify(['p', item.pending.status, item.pending.error]);
-  return JSON.stringify(['m', item.message.messageId, item.first, item.last, item.status]);
+  const m = item.message;
+  return JSON.stringify(['m', m.messageId, item.first, item.last, item.status, m.messageBody, m.editedAt, m.removedAt,
+    actions ? actions.signature(m) : '']);
 }
