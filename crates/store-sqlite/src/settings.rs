@@ -1,6 +1,7 @@
 //! The school's settings: one row of the `settings` table (`id` 1), a column per setting.
 //! No row means no admin ever chose, and every setting is its default. The flag lists
 //! are JSON arrays of strings: a pattern may hold any character, a line break included.
+//! The retention period is days, NULL to keep everything.
 
 use crate::error::{classify, corrupt};
 use crate::rows::schedule;
@@ -19,6 +20,7 @@ struct Row {
     edit_window_minutes: u32,
     flag_words: String,
     flag_patterns: String,
+    retention_days: Option<u32>,
 }
 
 /// The stored settings, or [`SchoolSettings::default`] if none were ever stored.
@@ -26,7 +28,7 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
     let row = connection
         .prepare_cached(
             "SELECT guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders,
-                    edit_window_minutes, flag_words, flag_patterns
+                    edit_window_minutes, flag_words, flag_patterns, retention_days
              FROM settings WHERE id = 1",
         )
         .and_then(|mut statement| {
@@ -41,6 +43,7 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
                         edit_window_minutes: row.get(5)?,
                         flag_words: row.get(6)?,
                         flag_patterns: row.get(7)?,
+                        retention_days: row.get(8)?,
                     })
                 })
                 .optional()
@@ -66,8 +69,7 @@ pub(crate) fn get(connection: &Connection) -> Result<SchoolSettings, StoreError>
         edit_window_minutes: row.edit_window_minutes,
         flag_words: list(&row.flag_words)?,
         flag_patterns: list(&row.flag_patterns)?,
-        // A setting this schema has no column for yet is its default.
-        ..SchoolSettings::default()
+        retention_days: row.retention_days,
     })
 }
 
@@ -95,8 +97,8 @@ pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<
         .prepare_cached(
             "INSERT INTO settings
                 (id, guardian_oversight, quiet_hours, push_preview, digest_text, urgent_senders,
-                 edit_window_minutes, flag_words, flag_patterns)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 edit_window_minutes, flag_words, flag_patterns, retention_days)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET
                 guardian_oversight = excluded.guardian_oversight,
                 quiet_hours = excluded.quiet_hours,
@@ -105,7 +107,8 @@ pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<
                 urgent_senders = excluded.urgent_senders,
                 edit_window_minutes = excluded.edit_window_minutes,
                 flag_words = excluded.flag_words,
-                flag_patterns = excluded.flag_patterns",
+                flag_patterns = excluded.flag_patterns,
+                retention_days = excluded.retention_days",
         )
         .and_then(|mut statement| {
             statement.execute(rusqlite::params![
@@ -117,6 +120,7 @@ pub(crate) fn put(connection: &Connection, settings: &SchoolSettings) -> Result<
                 settings.edit_window_minutes,
                 flag_words,
                 flag_patterns,
+                settings.retention_days,
             ])
         })
         .map_err(classify)?;

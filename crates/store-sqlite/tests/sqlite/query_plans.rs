@@ -347,6 +347,7 @@ fn the_literal_scanner_sees_the_queries_of_every_concern() {
         ("pauses", 3),
         ("reports", 5),
         ("report_steps", 2),
+        ("holds", 1),
     ] {
         let found = tables_touched(table);
         assert!(
