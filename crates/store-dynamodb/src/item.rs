@@ -6,16 +6,21 @@
 
 use crate::error::corrupt;
 use aws_sdk_dynamodb::types::AttributeValue;
-use classchat_core::message::MessageBody;
 use classchat_core::roster::SourcedId;
 use classchat_core::store::{GuardianLink, Link, StoreError};
 use classchat_core::{
-    ClientMessageId, ConversationId, DisplayName, Message, MessageId, Role, Timestamp, User, UserId,
+    ClientMessageId, ConversationId, DisplayName, MessageId, Role, Timestamp, User, UserId,
 };
 use std::collections::HashMap;
 
+mod holds;
+mod messages;
+mod moderation;
 mod notify;
 mod pending;
+pub(crate) use holds::*;
+pub(crate) use messages::*;
+pub(crate) use moderation::*;
 pub(crate) use notify::*;
 pub(crate) use pending::*;
 
@@ -305,69 +310,6 @@ pub(crate) fn get_user_id(item: &Item, name: &str) -> Result<UserId, StoreError>
     UserId::parse(get_s(item, name)?).map_err(|_| corrupt(name))
 }
 
-/// The Message item of `message`: the seed's attributes, and the announcement's id on a
-/// copy of a class announcement.
-pub(crate) fn message_item(message: &Message) -> Item {
-    let mut item = message_key(&message.conversation_id, message.timestamp);
-    item.insert(AUTHOR.to_owned(), s(message.author.as_str()));
-    item.insert(MESSAGE_BODY.to_owned(), s(message.body.as_str()));
-    item.insert(MESSAGE_ID.to_owned(), s(message.message_id.to_string()));
-    if let Some(client_id) = &message.client_message_id {
-        item.insert(CLIENT_MESSAGE_ID.to_owned(), s(client_id.as_str()));
-    }
-    if let Some(announcement) = message.announcement_id {
-        item.insert(ANNOUNCEMENT_ID.to_owned(), s(announcement.to_string()));
-    }
-    item
-}
-
-/// A message read back from the Message table.
-pub(crate) fn message_from_item(item: &Item) -> Result<Message, StoreError> {
-    Ok(Message {
-        conversation_id: ConversationId::parse_canonical(get_s(item, CONVERSATION_ID)?)
-            .map_err(|_| corrupt(CONVERSATION_ID))?,
-        timestamp: get_timestamp(item, TIMESTAMP)?,
-        author: get_user_id(item, AUTHOR)?,
-        body: MessageBody::from_stored(get_s(item, MESSAGE_BODY)?.to_owned()),
-        message_id: MessageId::parse(get_s(item, MESSAGE_ID)?).map_err(|_| corrupt(MESSAGE_ID))?,
-        client_message_id: get_opt_s(item, CLIENT_MESSAGE_ID)?
-            .map(ClientMessageId::parse)
-            .transpose()
-            .map_err(|_| corrupt(CLIENT_MESSAGE_ID))?,
-        announcement_id: get_opt_s(item, ANNOUNCEMENT_ID)?
-            .map(MessageId::parse)
-            .transpose()
-            .map_err(|_| corrupt(ANNOUNCEMENT_ID))?,
-        edited_at: None,
-        removed_at: None,
-    })
-}
-
-/// The last message a conversation summary remembers, if it has one.
-pub(crate) fn last_message_from_summary(
-    conversation: &ConversationId,
-    item: &Item,
-) -> Result<Message, StoreError> {
-    Ok(Message {
-        conversation_id: conversation.clone(),
-        timestamp: get_timestamp(item, LAST_MESSAGE_AT)?,
-        author: get_user_id(item, LAST_AUTHOR)?,
-        body: MessageBody::from_stored(get_s(item, LAST_MESSAGE_PREVIEW)?.to_owned()),
-        message_id: MessageId::parse(get_s(item, LAST_MESSAGE_ID)?)
-            .map_err(|_| corrupt(LAST_MESSAGE_ID))?,
-        client_message_id: get_opt_s(item, LAST_CLIENT_MESSAGE_ID)?
-            .map(ClientMessageId::parse)
-            .transpose()
-            .map_err(|_| corrupt(LAST_CLIENT_MESSAGE_ID))?,
-        // Summaries do not keep the announcement id (nor does the SQLite store's): a
-        // contact list shows the last message's text, and whoever needs to know that it
-        // was an announcement reads the message itself.
-        announcement_id: None,
-        edited_at: None,
-        removed_at: None,
-    })
-}
-
 /// The public attributes of a user, shared by profile and listing items.
 pub(crate) fn user_attributes(user: &User) -> Item {
     HashMap::from([
@@ -390,59 +332,9 @@ pub(crate) fn user_from_item(id: UserId, item: &Item) -> Result<User, StoreError
     })
 }
 
-/// The conversation id of a summary item, from its sort key.
-pub(crate) fn conversation_of_summary(item: &Item) -> Result<ConversationId, StoreError> {
-    let sk = get_s(item, SK)?;
-    let raw = sk.strip_prefix(CONV_PREFIX).ok_or_else(|| corrupt(SK))?;
-    ConversationId::parse_canonical(raw).map_err(|_| corrupt(SK))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn message(client_id: Option<&str>) -> Message {
-        copy(client_id, None)
-    }
-
-    fn copy(client_id: Option<&str>, announcement: Option<MessageId>) -> Message {
-        Message {
-            conversation_id: ConversationId::new(
-                UserId::parse("abc").unwrap(),
-                UserId::parse("123").unwrap(),
-            ),
-            timestamp: Timestamp::parse("2026-11-24T14:01:02.123456Z").unwrap(),
-            author: UserId::parse("abc").unwrap(),
-            body: MessageBody::parse("i am the student!").unwrap(),
-            message_id: MessageId::generate(),
-            client_message_id: client_id.map(|raw| ClientMessageId::parse(raw).unwrap()),
-            announcement_id: announcement,
-            edited_at: None,
-            removed_at: None,
-        }
-    }
-
-    #[test]
-    fn message_items_round_trip_with_the_seed_attributes() {
-        for client_id in [None, Some("c-1")] {
-            let original = message(client_id);
-            let item = message_item(&original);
-            assert_eq!(item[CONVERSATION_ID], s("abc+123"));
-            assert_eq!(item[TIMESTAMP], s("2026-11-24T14:01:02.123456Z"));
-            assert_eq!(item.len(), 5 + usize::from(client_id.is_some()));
-            assert_eq!(message_from_item(&item).unwrap(), original);
-        }
-    }
-
-    #[test]
-    fn copies_of_announcements_round_trip_with_their_announcement_id() {
-        let announcement = MessageId::generate();
-        let original = copy(None, Some(announcement));
-        let item = message_item(&original);
-        assert_eq!(item[ANNOUNCEMENT_ID], s(announcement.to_string()));
-        assert_eq!(item.len(), 6);
-        assert_eq!(message_from_item(&item).unwrap(), original);
-    }
 
     #[test]
     fn the_longest_sourced_id_fits_a_class_sort_key() {
@@ -489,16 +381,6 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_are_corrupt_not_defaults() {
-        let mut item = message_item(&message(None));
-        item.insert(AUTHOR.to_owned(), n(5));
-        assert!(matches!(
-            message_from_item(&item),
-            Err(StoreError::Internal(_))
-        ));
-    }
-
-    #[test]
     fn special_partitions_never_collide_with_user_ids() {
         for partition in [
             USERS_PARTITION,
@@ -510,6 +392,7 @@ mod tests {
             GUARDIANS_PARTITION,
             ROSTER_GUARDIANS_PARTITION,
             SCHOOL_PARTITION,
+            HOLDS_PARTITION,
             PING_KEY,
         ] {
             assert!(UserId::parse(partition).is_err(), "{partition}");

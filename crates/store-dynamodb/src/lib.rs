@@ -6,7 +6,9 @@
 //! **`Message`** — partition key `conversationId` (S), sort key `timestamp` (S, the
 //! fixed-width RFC 3339 form, so string order is time order). Attributes `author`,
 //! `messageBody`, `messageId` and, when the client sent one, `clientMessageId` — all S,
-//! as in the seed's table — and, on a copy of a class announcement, `announcementId` (S).
+//! as in the seed's table — and, on a copy of a class announcement, `announcementId` (S);
+//! once its author revised it, `editedAt` and `removedAt` (S, timestamps). A partition
+//! holds messages only: their earlier texts are in UserInfo.
 //!
 //! **`UserInfo`** — partition key `userId` (S), sort key `sk` (S):
 //!
@@ -17,11 +19,11 @@
 //! | guardian | `ward#<studentId>` | guardianId, studentId | the guardian's side of a guardian link |
 //! | student | `wardship` | guardians (SS, absent: none), familyVersion (N) | the student's side of their guardian links, and the version every change of their family links bumps, so that such changes are serialised per student (see `family`) |
 //! | guardian, teacher | `via#<peerId>#<childId>` | guardianId, teacherId, studentId | a family link, under both ends: `family_links` in one Query, and the one item a guardian's send checks |
-//! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastReadAt, unreadCount (N) | the contact list without touching messages |
-//! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL) |
+//! | user | `conv#<conversationId>` | peerId, lastMessageAt, lastMessagePreview (the whole body), lastAuthor, lastMessageId, lastClientMessageId?, lastEditedAt?, lastRemovedAt?, lastReadAt, unreadCount (N) | the contact list without touching messages; a revision of the last message shows here too |
+//! | author | `cmid#<clientMessageId>` | conversationId, timestamp, ttl | idempotent retries (30 days, then TTL; retention deletes it with its message while it still names it) |
 //! | member | `cls#<sourcedId>` | — | the classes the user teaches or takes (`classes_of`); written with the class items by roster imports. 4 + 1,020 bytes: the longest sourcedId still fits a sort key |
 //! | author | `ann#<clientMessageId>` | announcementId, classId | the author made this announcement (idempotent retries; kept, like its copies' items) |
-//! | author | `annc#<announcementId>#<conversationId>` | conversationId, timestamp | one copy of an announcement: a retry never stores a second |
+//! | author | `annc#<announcementId>#<conversationId>` | conversationId, timestamp | one copy of an announcement: a retry never stores a second (retention deletes it with its copy) |
 //! | user | `notify` | push, emailDigest (BOOL), hours (S, absent: none) | the user's notification preferences (no item: the defaults) |
 //! | user | `push#<hex SHA-256 of the endpoint>` | endpoint, p256dh, auth, created (S) | one push subscription of the user's (at most ten) |
 //! | user | `pushes` | version (N) | bumped by every registration for the user, on condition that it is unchanged, so racing ones cannot exceed the limit |
@@ -33,8 +35,14 @@
 //! | `#users#<role>` | userId | displayName, role, disabled | `list_users` of one role |
 //! | `#links` | `<teacherId>+<studentId>` | teacherId, studentId | every link, sorted |
 //! | `#guardians` | `<guardianId>+<studentId>` | guardianId, studentId | every guardian link, sorted; decides whether one exists |
-//! | `#school` | `settings` | guardianOversight, pushPreview, digestText (BOOL; the last two absent: off), quietHours (S, absent: none) | the school's settings (no item: the defaults) |
+//! | `#school` | `settings` | guardianOversight, pushPreview, digestText (BOOL; the last two absent: off), quietHours (S, absent: none), urgentSenders (SS, absent: nobody), editWindowMinutes (N, absent: 15), flagWords, flagPatterns (L of S, absent: none), retentionDays (N, absent: keep everything) | the school's settings (no item: the defaults) |
 //! | `#audit` | entry id (ULID) | at, actor, action, target | the audit log, newest first |
+//! | `#conv#<conversationId>` | `pause` | by, byRole, at, reason? | the conversation's pause (no item: not paused); a member's append checks that there is none, in its transaction |
+//! | `#conv#<conversationId>` | `version#<timestamp>#<writtenAt>` | messageBody, writtenAt | an earlier text of the message at `timestamp` (one per edit): a message's versions are one Query, oldest first |
+//! | `#reports` | report id (ULID) | conversationId, timestamp, messageId, author, source (a userId or `#flags`), reason, details?, createdAt, state, steps (L of M: state, by, at, note?) | every report, newest first |
+//! | `#reports#<state>` | report id | the same | the reports in one state, moved with each step |
+//! | `#reportkeys` | `<reporterId or #flags>#<messageId>` | reportId | one report per reporter and message |
+//! | `#holds` | `user:<userId>` or `conversation:<conversationId>` (`HoldTarget::key`) | by, at, reason? | a legal hold: retention deletes nothing it covers; one per target, listed in one Query (and put in users-first order in memory) |
 //! | `#roster#accounts` | sourcedId | accountId | the account a roster import created for that person (its profile and listing items are ordinary) |
 //! | `#roster#classes` | sourcedId | title, teachers, students (lists of userIds) | a class from the roster, replaced whole |
 //! | `#roster#links` | `<teacherId>+<studentId>` | teacherId, studentId, byHand (BOOL) | a link the roster derives (its items are the ordinary three); `byHand`: also added by hand, so it stays when the roster drops it |
@@ -52,7 +60,11 @@
 //! that Query plus batch reads of the summaries of those conversations and of the
 //! people's profiles, the settings one GetItem, a user's notification preferences one
 //! GetItem and their push subscriptions one Query over `push#`, the pending
-//! notifications due by a time one Query of `#pending`. The user-partition
+//! notifications due by a time one Query of `#pending`, a message's earlier texts one Query
+//! over `version#<timestamp>#` in its conversation's partition, the moderation queue one
+//! Query of `#reports` or of one state's partition, the legal holds one Query of `#holds`,
+//! a retention step's messages one Query of the conversation's Message partition (up to
+//! its instant) and their versions one Query over `version#` in `#conv#…`. The user-partition
 //! prefixes `ann#`, `annc#` and `cls#` all sort before `conv#`, and `ward#`, `wardship`,
 //! `via#`, `notify`, `pending#`, `push#` and `pushes` after `link$`, so no Query of another
 //! prefix or range ever reads them. The fixed partitions
@@ -60,8 +72,10 @@
 //! below a partition's limits, but for a roster import's burst: it writes a few
 //! transactions at a time and retries those throttled, and an import cut short converges
 //! when run again; `#pending` takes a write when a user's notification is created,
-//! brought forward or taken (not for every message it covers), and `#leases` a renewal
-//! every few seconds per node. No GSI on
+//! brought forward or taken (not for every message it covers), `#leases` a renewal
+//! every few seconds per node, and `#reports…` a write per report or step. A
+//! conversation's `#conv#…` partition takes its edits and pauses, and `#holds` an
+//! admin's hold or release. No GSI on
 //! UserInfo: every listing above is strongly consistent, which a GSI could not be.
 //!
 //! **`Connections`** — partition key `connectionId` (S); `userId`, `connectedAt`, `ttl`
@@ -81,6 +95,15 @@
 //! one and a take succeeds once (see `pending`). Changes of a student's family
 //! links (their teacher and guardian links) are serialised on the student's `wardship`
 //! version, so the family-link items they write from a read never go stale (see `family`).
+//! A revision puts the message back on condition that it is as read, in one transaction
+//! with its version and, when it is the newest, both summaries (see `revisions`); a pause
+//! is one conditional write (see `pauses`); a report's filing and each step are one
+//! transaction each, conditioned on the reporter's key and on the state read (see
+//! `reports`). A hold is one conditional PutItem on its target's item (see `holds`); a
+//! retention step deletes messages with their versions and dedup items in one
+//! transaction of at most 100 actions, each message on condition that it is still there
+//! and each dedup item that it still names it, then the pause and the summaries still on
+//! an old message, one conditional delete each (see `retention`).
 //! Throttling and 5xx are retried by the SDK (standard mode, short backoff); a store that
 //! cannot be reached within the timeouts of [`Timeouts`] is [`StoreError::Unavailable`]
 //! (HTTP 503), and since no state is cached the next request after it returns succeeds.
@@ -89,16 +112,20 @@
 //!
 //! # Layout
 //! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
-//! `messages` (append), `pages` (reading messages), `read_marker` (mark_read), `contacts`
+//! `messages` (append), `pages` (reading messages), `revisions` (edits and removals, their
+//! versions), `pauses`, `reports` (the moderation queue), `holds` (legal holds), `retention`
+//! (deleting a conversation for retention), `read_marker` (mark_read), `contacts`
 //! (contact lists), `family` (guardian links, family links, family contact lists),
 //! `settings` (the school's settings), `notify` (notification preferences and push
 //! subscriptions), `pending` (pending notifications), `leases` (background jobs' leases),
 //! `roster` (roster imports), `classes` (classes as
 //! members read them), `announcements` (class announcements), `audit`, `item` (key
 //! layout and item
-//! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping).
+//! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping),
+//! `store_impl` (the `Store` port, each method handed to its module).
 //!
 //! [`Store`]: classchat_core::store::Store
+//! [`StoreError::Unavailable`]: classchat_core::store::StoreError::Unavailable
 
 #![warn(missing_docs)]
 
@@ -109,16 +136,22 @@ mod config;
 mod contacts;
 mod error;
 mod family;
+mod holds;
 mod item;
 mod leases;
 mod messages;
 mod notify;
 mod ops;
 mod pages;
+mod pauses;
 mod pending;
 mod read_marker;
+mod reports;
+mod retention;
+mod revisions;
 mod roster;
 mod settings;
+mod store_impl;
 mod tables;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -127,19 +160,6 @@ mod users;
 pub use config::{DEFAULT_REGION, DynamoConfig, TableNames, Timeouts};
 pub use error::{SetupError, TableProblems, WrongTable};
 pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome};
-
-use classchat_core::Message;
-use classchat_core::store::{MessageVersion, Pause, Report, ReportId, ReportState, ReportStep, Revision};
-use async_trait::async_trait;
-use classchat_core::message::NewMessage;
-use classchat_core::store::{
-    Announced, Appended, AuditEntry, Class, Contact, FamilyLink, GuardianLink, Link, MarkedRead,
-    MessagePage, NewAnnouncement, NotifyPrefs, PageRequest, Pending, PushSubscription,
-    RosterChanges, RosterState, SchoolSettings, Side, SourcedId, Store, StoreError, UserPatch,
-};
-use classchat_core::user::UserRecord;
-use classchat_core::{ConversationId, Role, Timestamp, User, UserId};
-use std::collections::HashMap;
 
 /// A classchat store in three DynamoDB tables.
 pub struct DynamoStore {
@@ -186,326 +206,5 @@ impl DynamoStore {
     /// The SDK client, for tools and tests that look at the raw items.
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
         &self.client
-    }
-}
-
-#[async_trait]
-impl Store for DynamoStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        // Each table with the cheapest request that proves it is there and readable, all
-        // three at once so readiness costs one round trip: a consistent point read of a
-        // key that never exists in Message and UserInfo, and in Connections a Query of the
-        // `userId-index` for a user that never exists — the one read of Connections every
-        // node's role is granted (the serverless HTTP function may only Query the index),
-        // and it proves the index is there too.
-        let message = self
-            .client
-            .get_item()
-            .table_name(&self.tables.message)
-            .set_key(Some(HashMap::from([
-                (item::CONVERSATION_ID.to_owned(), item::s(item::PING_KEY)),
-                (item::TIMESTAMP.to_owned(), item::s(item::PING_KEY)),
-            ])))
-            .consistent_read(true)
-            .send();
-        let user_info = self
-            .client
-            .get_item()
-            .table_name(&self.tables.user_info)
-            .set_key(Some(item::user_info_key(item::PING_KEY, item::PING_KEY)))
-            .consistent_read(true)
-            .send();
-        let connections = self
-            .client
-            .query()
-            .table_name(&self.tables.connections)
-            .index_name(CONNECTIONS_BY_USER)
-            .key_condition_expression("#u = :u")
-            .expression_attribute_names("#u", item::USER_ID)
-            .expression_attribute_values(":u", item::s(item::PING_KEY))
-            .limit(1)
-            .send();
-        let (message, user_info, connections) = tokio::join!(message, user_info, connections);
-        message.map_err(|error| error::classify("GetItem ping Message", error))?;
-        user_info.map_err(|error| error::classify("GetItem ping UserInfo", error))?;
-        connections.map_err(|error| error::classify("Query ping Connections", error))?;
-        Ok(())
-    }
-
-    async fn get_user(&self, id: &UserId) -> Result<Option<UserRecord>, StoreError> {
-        users::get(self, id).await
-    }
-
-    async fn create_user(&self, record: &UserRecord) -> Result<(), StoreError> {
-        users::create(self, record).await
-    }
-
-    async fn update_user(
-        &self,
-        id: &UserId,
-        patch: &UserPatch,
-    ) -> Result<Option<User>, StoreError> {
-        users::update(self, id, patch).await
-    }
-
-    async fn list_users(
-        &self,
-        role: Option<Role>,
-        after: Option<&UserId>,
-        limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
-        users::list(self, role, after, limit).await
-    }
-
-    async fn add_link(&self, link: &Link) -> Result<(), StoreError> {
-        users::add_link(self, link).await
-    }
-
-    async fn remove_link(&self, link: &Link) -> Result<bool, StoreError> {
-        users::remove_link(self, link).await
-    }
-
-    async fn is_linked(&self, link: &Link) -> Result<bool, StoreError> {
-        users::is_linked(self, link).await
-    }
-
-    async fn list_links(&self, user: Option<&UserId>) -> Result<Vec<Link>, StoreError> {
-        users::list_links(self, user).await
-    }
-
-    async fn linked_contacts(&self, user: &UserId, side: Side) -> Result<Vec<Contact>, StoreError> {
-        contacts::linked(self, user, side).await
-    }
-
-    async fn active_conversations(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
-        contacts::active(self, user).await
-    }
-
-    async fn conversations_since(
-        &self,
-        user: &UserId,
-        since: Timestamp,
-    ) -> Result<Vec<ConversationId>, StoreError> {
-        contacts::since(self, user, since).await
-    }
-
-    async fn has_messages(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
-        pages::has_any(self, conversation).await
-    }
-
-    async fn append_if_linked(&self, message: &NewMessage) -> Result<Option<Appended>, StoreError> {
-        messages::append_checked(self, message).await
-    }
-
-    async fn read_messages(
-        &self,
-        conversation: &ConversationId,
-        page: &PageRequest,
-    ) -> Result<MessagePage, StoreError> {
-        pages::read(self, conversation, page).await
-    }
-
-    async fn read_marker(
-        &self,
-        user: &UserId,
-        conversation: &ConversationId,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        read_marker::read_marker(self, user, conversation).await
-    }
-
-    async fn unread_count(
-        &self,
-        user: &UserId,
-        conversation: &ConversationId,
-    ) -> Result<u64, StoreError> {
-        read_marker::unread_count(self, user, conversation).await
-    }
-
-    async fn mark_read(
-        &self,
-        user: &UserId,
-        conversation: &ConversationId,
-        up_to: Timestamp,
-    ) -> Result<Option<MarkedRead>, StoreError> {
-        read_marker::mark_read(self, user, conversation, up_to).await
-    }
-
-    async fn roster_state(&self) -> Result<RosterState, StoreError> {
-        roster::state(self).await
-    }
-
-    async fn apply_roster(&self, changes: &RosterChanges) -> Result<(), StoreError> {
-        roster::apply(self, changes).await
-    }
-
-    async fn class(&self, id: &SourcedId) -> Result<Option<Class>, StoreError> {
-        classes::get(self, id).await
-    }
-
-    async fn classes(&self) -> Result<Vec<Class>, StoreError> {
-        roster::classes(self).await
-    }
-
-    async fn classes_of(&self, user: &UserId) -> Result<Vec<Class>, StoreError> {
-        classes::of(self, user).await
-    }
-
-    async fn append_announcement(
-        &self,
-        announcement: &NewAnnouncement,
-    ) -> Result<Announced, StoreError> {
-        announcements::append(self, announcement).await
-    }
-
-    async fn add_guardian(&self, link: &GuardianLink) -> Result<(), StoreError> {
-        family::add_guardian(self, link).await
-    }
-
-    async fn remove_guardian(&self, link: &GuardianLink) -> Result<bool, StoreError> {
-        family::remove_guardian(self, link).await
-    }
-
-    async fn list_guardian_links(
-        &self,
-        user: Option<&UserId>,
-    ) -> Result<Vec<GuardianLink>, StoreError> {
-        family::list_guardian_links(self, user).await
-    }
-
-    async fn family_links(&self, user: &UserId) -> Result<Vec<FamilyLink>, StoreError> {
-        family::family_links(self, user).await
-    }
-
-    async fn family_contacts(&self, user: &UserId) -> Result<Vec<Contact>, StoreError> {
-        family::family_contacts(self, user).await
-    }
-
-    async fn settings(&self) -> Result<SchoolSettings, StoreError> {
-        settings::get(self).await
-    }
-
-    async fn put_settings(&self, settings: &SchoolSettings) -> Result<(), StoreError> {
-        settings::put(self, settings).await
-    }
-
-    async fn notify_prefs(&self, user: &UserId) -> Result<NotifyPrefs, StoreError> {
-        notify::prefs(self, user).await
-    }
-
-    async fn put_notify_prefs(&self, user: &UserId, prefs: &NotifyPrefs) -> Result<(), StoreError> {
-        notify::put_prefs(self, user, prefs).await
-    }
-
-    async fn push_subscriptions(&self, user: &UserId) -> Result<Vec<PushSubscription>, StoreError> {
-        notify::subscriptions(self, user).await
-    }
-
-    async fn put_push_subscription(
-        &self,
-        user: &UserId,
-        subscription: &PushSubscription,
-    ) -> Result<(), StoreError> {
-        notify::put_subscription(self, user, subscription).await
-    }
-
-    async fn remove_push_subscription(
-        &self,
-        user: &UserId,
-        endpoint: &str,
-    ) -> Result<bool, StoreError> {
-        notify::remove_subscription(self, user, endpoint).await
-    }
-
-    async fn put_pending(&self, pending: &Pending) -> Result<(), StoreError> {
-        pending::put(self, pending).await
-    }
-
-    async fn due_pending(&self, now: Timestamp, limit: usize) -> Result<Vec<Pending>, StoreError> {
-        pending::due(self, now, limit).await
-    }
-
-    async fn take_pending(&self, pending: &Pending) -> Result<bool, StoreError> {
-        pending::take(self, pending).await
-    }
-
-    async fn try_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: Timestamp,
-        until: Timestamp,
-    ) -> Result<bool, StoreError> {
-        leases::try_take(self, name, holder, now, until).await
-    }
-
-    async fn message(
-        &self,
-        _conversation: &ConversationId,
-        _timestamp: Timestamp,
-    ) -> Result<Option<Message>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn revise_message(&self, _revision: &Revision) -> Result<Option<Message>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn message_versions(
-        &self,
-        _conversation: &ConversationId,
-        _timestamp: Timestamp,
-    ) -> Result<Vec<MessageVersion>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn pause(&self, _conversation: &ConversationId) -> Result<Option<Pause>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn set_pause(
-        &self,
-        _conversation: &ConversationId,
-        _expected: Option<Timestamp>,
-        _pause: Option<&Pause>,
-    ) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn put_report(&self, _report: &Report) -> Result<Report, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn report(&self, _id: ReportId) -> Result<Option<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn list_reports(
-        &self,
-        _state: Option<ReportState>,
-        _before: Option<ReportId>,
-        _limit: usize,
-    ) -> Result<Vec<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn step_report(
-        &self,
-        _id: ReportId,
-        _from: ReportState,
-        _step: &ReportStep,
-    ) -> Result<Option<Report>, StoreError> {
-        Err(StoreError::Internal("safeguarding is not built yet".into()))
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        audit::append(self, entry).await
-    }
-
-    async fn list_audit(
-        &self,
-        before: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        audit::list(self, before, limit).await
     }
 }

@@ -4,7 +4,10 @@
 //! teacher's `link#` item naming the student or, in a guardian's conversation with a
 //! teacher, the guardian's `via#<teacherId>#<childId>` item, which exists exactly while
 //! the child is the guardian's and linked to the teacher (see `family`), so one item
-//! proves both links and a send never slips through either being removed.
+//! proves both links and a send never slips through either being removed. A message by
+//! the conversation's member (its student or guardian) also checks that the conversation
+//! has no pause item (see `pauses`), so a pause set at the same moment is never slipped
+//! past either.
 //!
 //! # Why it is correct when many nodes write at once
 //! - The message Put is conditional on its key not existing, so two writers can never
@@ -28,13 +31,14 @@
 use crate::DynamoStore;
 use crate::error::build_failed;
 use crate::item::{
-    CMID_PREFIX, CONVERSATION_ID, Item, LAST_AUTHOR, LAST_CLIENT_MESSAGE_ID, LAST_MESSAGE_AT,
-    LAST_MESSAGE_ID, LAST_MESSAGE_PREVIEW, LAST_READ_AT, PEER_ID, TIMESTAMP, UNREAD_COUNT, USER_ID,
-    cmid_sk, conv_sk, get_s, get_timestamp, link_sk, message_from_item, message_item, message_key,
-    n, s, user_info_key, via_sk,
+    CMID_PREFIX, CONVERSATION_ID, Item, LAST_AUTHOR, LAST_CLIENT_MESSAGE_ID, LAST_EDITED_AT,
+    LAST_MESSAGE_AT, LAST_MESSAGE_ID, LAST_MESSAGE_PREVIEW, LAST_READ_AT, LAST_REMOVED_AT, PEER_ID,
+    TIMESTAMP, UNREAD_COUNT, USER_ID, cmid_sk, conv_sk, get_s, get_timestamp, link_sk,
+    message_from_item, message_item, message_key, n, s, user_info_key, via_sk,
 };
 use crate::ops::{self, Transacted, transact};
 use crate::pages::newest;
+use crate::pauses;
 use crate::tables::TTL_ATTRIBUTE;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use classchat_core::message::NewMessage;
@@ -86,8 +90,9 @@ impl AppendLocks {
 }
 
 /// Appends `new`, only while the conversation's link item exists — in a family
-/// conversation, the guardian's family-link item through `new.via` — (`None` otherwise,
-/// nothing written). The common case is one request: the transaction,
+/// conversation, the guardian's family-link item through `new.via` — and, when its author
+/// is the conversation's member, while the conversation has no pause item (`None`
+/// otherwise, nothing written). The common case is one request: the transaction,
 /// at the proposed timestamp (or just after the newest this process knows of), with the
 /// link as a condition check in it. Only when a condition fails does it read — the dedup
 /// item's message, or the conversation's newest timestamp to retry just after it.
@@ -104,7 +109,16 @@ pub(crate) async fn append_checked(
     for attempt in 0..APPEND_ATTEMPTS {
         let message = new.stored_after(newest_hint);
         let timestamp = message.timestamp;
-        let (items, link_check) = transaction(store, &message, new.via.as_ref())?;
+        let (mut items, link_check) = transaction(store, &message, new.via.as_ref())?;
+        // The member (student or guardian) writes only while the conversation is not
+        // paused, checked in the same write; the teacher's sends pay nothing for it.
+        let pause_check = match new.author == *conversation.member() {
+            true => {
+                items.push(pauses::unpaused_check(store, conversation)?);
+                Some(items.len() - 1)
+            }
+            false => None,
+        };
         let outcome = transact(&store.client, items, "TransactWriteItems append message").await;
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -122,7 +136,10 @@ pub(crate) async fn append_checked(
                 });
                 return Ok(Some(Appended::Created(message)));
             }
-            outcome if outcome.condition_failed(link_check) => {
+            outcome
+                if outcome.condition_failed(link_check)
+                    || pause_check.is_some_and(|index| outcome.condition_failed(index)) =>
+            {
                 return Ok(None);
             }
             outcome if outcome.condition_failed(DEDUP) => {
@@ -296,9 +313,11 @@ fn summary_update(
     let set = "SET #peer = :peer, #at = :at, #preview = :preview, #author = :author, \
                #mid = :mid, #read = if_not_exists(#read, :min), \
                #unread = if_not_exists(#unread, :zero) + :unread";
+    // A new last message is neither edited nor removed: what the summary kept of the
+    // previous one's revisions goes.
     let expression = match &message.client_message_id {
-        Some(_) => format!("{set}, #cmid = :cmid"),
-        None => format!("{set} REMOVE #cmid"),
+        Some(_) => format!("{set}, #cmid = :cmid REMOVE #edited, #removed"),
+        None => format!("{set} REMOVE #cmid, #edited, #removed"),
     };
     let mut update = Update::builder()
         .table_name(&store.tables.user_info)
@@ -316,6 +335,8 @@ fn summary_update(
         .expression_attribute_names("#cmid", LAST_CLIENT_MESSAGE_ID)
         .expression_attribute_names("#read", LAST_READ_AT)
         .expression_attribute_names("#unread", UNREAD_COUNT)
+        .expression_attribute_names("#edited", LAST_EDITED_AT)
+        .expression_attribute_names("#removed", LAST_REMOVED_AT)
         .expression_attribute_values(":peer", s(peer.as_str()))
         .expression_attribute_values(":at", s(message.timestamp.to_string()))
         .expression_attribute_values(":preview", s(message.body.as_str()))

@@ -6,11 +6,13 @@
 use crate::DynamoStore;
 use crate::error::{classify, corrupt};
 use crate::item::{
-    DIGEST_TEXT, GUARDIAN_OVERSIGHT, PUSH_PREVIEW, QUIET_HOURS, SCHOOL_PARTITION, SETTINGS,
-    URGENT_SENDERS, get_bool, get_bool_or_false, get_schedule, s, user_info_key,
+    DIGEST_TEXT, EDIT_WINDOW_MINUTES, FLAG_PATTERNS, FLAG_WORDS, GUARDIAN_OVERSIGHT, Item,
+    PUSH_PREVIEW, QUIET_HOURS, RETENTION_DAYS, SCHOOL_PARTITION, SETTINGS, URGENT_SENDERS,
+    get_bool, get_bool_or_false, get_schedule, get_u64, n, s, user_info_key,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use classchat_core::UserId;
+use classchat_core::moderation::DEFAULT_EDIT_WINDOW_MINUTES;
 use classchat_core::notify::Schedule;
 use classchat_core::store::{SchoolSettings, StoreError};
 
@@ -33,7 +35,15 @@ pub(crate) async fn get(store: &DynamoStore) -> Result<SchoolSettings, StoreErro
         push_preview: get_bool_or_false(&item, PUSH_PREVIEW)?,
         digest_text: get_bool_or_false(&item, DIGEST_TEXT)?,
         urgent_senders: urgent_senders(&item)?,
-        ..SchoolSettings::default()
+        edit_window_minutes: edit_window(&item)?,
+        flag_words: strings(&item, FLAG_WORDS)?,
+        flag_patterns: strings(&item, FLAG_PATTERNS)?,
+        retention_days: item
+            .get(RETENTION_DAYS)
+            .map(|_| {
+                u32::try_from(get_u64(&item, RETENTION_DAYS)?).map_err(|_| corrupt(RETENTION_DAYS))
+            })
+            .transpose()?,
     })
 }
 
@@ -61,6 +71,23 @@ pub(crate) async fn put(store: &DynamoStore, settings: &SchoolSettings) -> Resul
             AttributeValue::Ss(senders.collect()),
         );
     }
+    // Written even at its default: 0 (no edits at all) must read back as 0.
+    item.insert(
+        EDIT_WINDOW_MINUTES.to_owned(),
+        n(settings.edit_window_minutes),
+    );
+    if let Some(days) = settings.retention_days {
+        item.insert(RETENTION_DAYS.to_owned(), n(days));
+    }
+    for (name, list) in [
+        (FLAG_WORDS, &settings.flag_words),
+        (FLAG_PATTERNS, &settings.flag_patterns),
+    ] {
+        if !list.is_empty() {
+            let list = list.iter().map(|text| s(text.as_str())).collect();
+            item.insert(name.to_owned(), AttributeValue::L(list));
+        }
+    }
     store
         .client
         .put_item()
@@ -72,8 +99,28 @@ pub(crate) async fn put(store: &DynamoStore, settings: &SchoolSettings) -> Resul
     Ok(())
 }
 
+/// The edit window, or the default when the item predates the setting.
+fn edit_window(item: &Item) -> Result<u32, StoreError> {
+    match item.get(EDIT_WINDOW_MINUTES) {
+        None => Ok(DEFAULT_EDIT_WINDOW_MINUTES),
+        Some(_) => u32::try_from(get_u64(item, EDIT_WINDOW_MINUTES)?)
+            .map_err(|_| corrupt(EDIT_WINDOW_MINUTES)),
+    }
+}
+
+/// A list of strings kept in its order (absent: empty).
+fn strings(item: &Item, name: &str) -> Result<Vec<String>, StoreError> {
+    let Some(value) = item.get(name) else {
+        return Ok(Vec::new());
+    };
+    let list = value.as_l().map_err(|_| corrupt(name))?;
+    list.iter()
+        .map(|text| text.as_s().cloned().map_err(|_| corrupt(name)))
+        .collect()
+}
+
 /// The teachers allowed urgent sends, sorted (a string set has no order).
-fn urgent_senders(item: &crate::item::Item) -> Result<Vec<UserId>, StoreError> {
+fn urgent_senders(item: &Item) -> Result<Vec<UserId>, StoreError> {
     let Some(value) = item.get(URGENT_SENDERS) else {
         return Ok(Vec::new());
     };

@@ -4,19 +4,22 @@
 //! classes as members read them, class announcements written in several transactions,
 //! family links kept true under racing changes, push subscriptions kept within their limit
 //! and with one owner under racing registrations, pending notifications merged and taken
-//! once under racing writers and leases won by one node, and outages. One test binary for
-//! all of them.
+//! once under racing writers and leases won by one node, revisions and report steps made
+//! on one reading applied once, retention steps within one transaction and once across
+//! nodes, and outages. One test binary for all of them.
 
 mod announcements;
 mod classes;
 mod conformance;
 mod family;
 mod fixtures;
+mod moderation;
 mod multi_node;
 mod notify;
 mod outage;
 mod paging;
 mod pending;
+mod retention;
 mod roster;
 mod roster_guardians;
 mod tables;
