@@ -146,8 +146,14 @@ fn the_code_calls_what_each_function_needs_on_each_resource() {
     for function in ["HttpFunction", "WsFunction"] {
         assert_eq!(
             actions(function, "MessageTable"),
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-            "{function}: messages are appended in a transaction, never updated or deleted"
+            [
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query"
+            ],
+            "{function}: messages are appended in a transaction, revised by a conditional \
+             Put, and deleted only by the school's retention policy"
         );
         assert_eq!(actions(function, "UserInfoTable").len(), 7, "{function}");
         assert_eq!(
@@ -215,11 +221,11 @@ fn statement<'a>(template: &'a mut Value, role: &str, sid: &str) -> &'a mut Valu
 #[test]
 fn the_check_catches_an_extra_grant_and_a_missing_one() {
     let mut template = template();
-    // One grant too many: DeleteItem on Message, which nothing calls.
+    // One grant too many: UpdateItem on Message, which nothing calls.
     statement(&mut template, "HttpFunctionRole", "Messages")["Action"]
         .as_sequence_mut()
         .unwrap()
-        .push(Value::from("dynamodb:DeleteItem"));
+        .push(Value::from("dynamodb:UpdateItem"));
     // One too few: the WebSocket function may no longer read its secret.
     statement(&mut template, "WsFunctionRole", "TokenSigningSecret")["Action"] =
         Value::Sequence(Vec::new());
@@ -228,7 +234,7 @@ fn the_check_catches_an_extra_grant_and_a_missing_one() {
     assert_eq!(
         found,
         [
-            "HttpFunction: dynamodb:DeleteItem on MessageTable is granted, but the code never \
+            "HttpFunction: dynamodb:UpdateItem on MessageTable is granted, but the code never \
              calls it",
             "WsFunction: secretsmanager:GetSecretValue on GenerateJwtSecret ? JwtSecret : \
              JwtSecretArn is called, but not granted",
