@@ -37,7 +37,9 @@ pub enum Command {
     #[command(subcommand)]
     Tables(TablesCommand),
     /// Write the whole school as JSON Lines: users (never passwords), links, every
-    /// message, the audit log. The export itself is written to the audit log.
+    /// message, the audit log. With --user or --conversation, one person's or one
+    /// conversation's history instead, as JSON Lines, CSV or a printable HTML transcript.
+    /// The export itself is written to the audit log.
     Export(ExportArgs),
     /// Bring the school's people, classes and teacher–student links in from its student
     /// information system (OneRoster CSV).
@@ -197,6 +199,20 @@ pub struct ExportArgs {
     /// Where to write: a file path, or `-` for standard output.
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
+    /// Export one person's history instead of the whole school: their profile and every
+    /// conversation they take part in, each message as stored (removed and edited ones
+    /// with their texts).
+    #[arg(long, value_name = "ID", conflicts_with = "conversation")]
+    pub user: Option<String>,
+    /// Export one conversation instead of the whole school: `<studentId>+<teacherId>`
+    /// (or a guardian's), in either order.
+    #[arg(long, value_name = "ID")]
+    pub conversation: Option<String>,
+    /// The format of a --user or --conversation export: JSON Lines, CSV (for
+    /// spreadsheets) or a printable HTML transcript (a browser saves it as PDF). The
+    /// whole-school export is JSON Lines only.
+    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "html"])]
+    pub format: String,
     /// Store settings.
     #[command(flatten)]
     pub store: StoreArgs,

@@ -47,8 +47,17 @@ struct Counts {
     audit: u64,
 }
 
-/// Runs `classchat export`.
+/// Runs `classchat export`: the whole school, or one person or conversation
+/// ([`crate::export_scoped`]).
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    if args.user.is_some() || args.conversation.is_some() {
+        return crate::export_scoped::export_scoped(args).await;
+    }
+    anyhow::ensure!(
+        args.format == "jsonl",
+        "the whole-school export is JSON Lines only; --format {} is for --user or --conversation",
+        args.format
+    );
     let service = open_service(&args.store).await?;
     let to_stdout = args.out == Path::new("-");
     let mut out: Box<dyn Write> = if to_stdout {

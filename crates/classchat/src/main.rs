@@ -5,7 +5,8 @@
 //! - `serve`: opening the store and running the HTTP server until a signal.
 //! - `demo`: seeding a fresh demo school.
 //! - `admin`: the `user`, `link` and `settings` commands.
-//! - `export`: the whole school as JSON Lines.
+//! - `export`: the whole school as JSON Lines; `export_scoped`: one person's or one
+//!   conversation's history as JSON Lines, CSV or an HTML transcript.
 //! - `roster`: importing a OneRoster CSV bundle.
 //! - `secret`: the token signing secret (at least 32 bytes): given, read from a file, or
 //!   generated once and kept beside the database.
@@ -17,6 +18,7 @@ mod admin;
 mod cli;
 mod demo;
 mod export;
+mod export_scoped;
 mod files;
 mod open_files;
 mod retention;

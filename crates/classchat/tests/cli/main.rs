@@ -6,6 +6,7 @@ mod cli;
 mod demo_binding;
 mod dynamodb;
 mod export;
+mod export_scoped;
 mod fd_limit;
 mod files;
 mod login_flood;

@@ -11,6 +11,7 @@ mod chat;
 mod cheap_limits;
 mod classes;
 mod export;
+mod export_scoped;
 mod family;
 mod live;
 mod moderation;
@@ -27,6 +28,10 @@ pub use admin::{Actor, NewUser, UserChanges};
 pub use chat::{ConversationPage, PageQuery, ReadMarker, SendRequest, Sent};
 pub use classes::{AnnounceRequest, AnnouncementSent, Member, MyClass};
 pub use export::{Export, ExportRecord};
+pub use export_scoped::{
+    EXPORT_PAGE, ExportFormat, ExportHeader, ExportSubject, ExportedConversation, ScopedExport,
+    ScopedRecord,
+};
 pub use moderation::{
     EditRequest, HoldRequest, MAX_HOLD_REASON_CHARS, MessageHistory, ReportQuery, ReportReceipt,
     ReportRequest, ReportView, RetentionReport,
@@ -161,6 +166,8 @@ pub struct ChatService {
     rules_cache: moderation::RulesCache,
     /// Reports, pauses and moderation-queue actions, per user.
     moderation_limiter: RateLimiter<UserId>,
+    /// Scoped exports (one person, one conversation) per admin: each reads a whole history.
+    export_limiter: RateLimiter<UserId>,
     /// Monotonic within the process, so audit entries written in the same millisecond still
     /// sort in the order they happened.
     audit_ids: Mutex<ulid::Generator>,
@@ -188,6 +195,7 @@ impl ChatService {
             notify_limiter: RateLimiter::new(notify::NOTIFY_SETTINGS_RATE),
             rules_cache: moderation::RulesCache::default(),
             moderation_limiter: RateLimiter::new(moderation::MODERATION_RATE),
+            export_limiter: RateLimiter::new(export_scoped::EXPORT_RATE),
             audit_ids: Mutex::new(ulid::Generator::new()),
         }
     }

@@ -20,6 +20,7 @@ mod audit;
 mod basics;
 mod classes;
 mod export;
+mod export_scoped;
 mod family;
 mod first_sign_in;
 mod journal;
