@@ -208,11 +208,15 @@ pub async fn settings(command: SettingsCommand) -> anyhow::Result<()> {
         }
         SettingsCommand::Set {
             guardian_oversight,
+            retention_days,
+            edit_window_minutes,
             store,
         } => {
             let service = open_service(&store).await?;
             let patch = SettingsPatch {
                 guardian_oversight: guardian_oversight.map(|switch| switch == OnOff::On),
+                retention_days: retention_days.map(|retention| retention.0),
+                edit_window_minutes,
                 ..SettingsPatch::default()
             };
             service.update_settings(Actor::Operator, patch).await?
@@ -226,6 +230,11 @@ pub async fn settings(command: SettingsCommand) -> anyhow::Result<()> {
 fn print_settings(settings: &SchoolSettings) {
     let on_off = |on: bool| if on { "on" } else { "off" };
     println!("guardian-oversight {}", on_off(settings.guardian_oversight));
+    match settings.retention_days {
+        Some(days) => println!("retention-days {days}"),
+        None => println!("retention-days forever"),
+    }
+    println!("edit-window-minutes {}", settings.edit_window_minutes);
 }
 
 /// The first line of standard input, without its line ending.

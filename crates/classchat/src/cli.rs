@@ -45,6 +45,13 @@ pub enum Command {
     /// information system (OneRoster CSV).
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Legal holds: keep a user's or a conversation's history whatever the retention
+    /// policy says.
+    #[command(subcommand)]
+    Hold(crate::safeguarding::HoldCommand),
+    /// The school's retention policy: preview what it would delete, or run it now.
+    #[command(subcommand)]
+    Retention(crate::safeguarding::RetentionCommand),
 }
 
 /// Which store to use and where it is.
@@ -359,10 +366,30 @@ pub enum SettingsCommand {
         /// (each read audited as guardian.read; students are told).
         #[arg(long, value_enum)]
         guardian_oversight: Option<OnOff>,
+        /// Delete conversations whose last message is older than this many days (30 to
+        /// 36500), except under legal hold; `forever` keeps everything (the default).
+        #[arg(long, value_parser = parse_retention)]
+        retention_days: Option<Retention>,
+        /// Minutes after sending an author may edit a message (0 to 1440; 0: never).
+        #[arg(long)]
+        edit_window_minutes: Option<u32>,
         /// Store settings.
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// A retention period as typed: a number of days, or keep forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<u32>);
+
+fn parse_retention(raw: &str) -> Result<Retention, String> {
+    if raw == "forever" {
+        return Ok(Retention(None));
+    }
+    raw.parse::<u32>()
+        .map(|days| Retention(Some(days)))
+        .map_err(|_| "a number of days, or forever".to_owned())
 }
 
 /// The server's own background jobs (`serve` and `demo`).

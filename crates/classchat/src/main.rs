@@ -23,6 +23,7 @@ mod files;
 mod open_files;
 mod retention;
 mod roster;
+mod safeguarding;
 mod secret;
 mod serve;
 mod tables;
@@ -45,6 +46,8 @@ async fn main() -> ExitCode {
         Command::Tables(command) => tables::tables(command).await,
         Command::Export(args) => export::export(args).await,
         Command::Roster(command) => roster::roster(command).await,
+        Command::Hold(command) => safeguarding::hold(command).await,
+        Command::Retention(command) => safeguarding::retention(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,5 +15,6 @@ mod process;
 mod push;
 mod redis;
 mod roster;
+mod safeguarding;
 mod secret;
 mod sign_in_codes;
