@@ -11,6 +11,8 @@
 //!   timeouts, HTTP/2 streams), making room by closing the longest-idle one.
 //! - [`dto`]: the JSON shapes of DESIGN.md with their OpenAPI schemas.
 //! - [`roster_report`]: the JSON of a roster import's diff, shared with the CLI.
+//! - [`export`]: one person's or conversation's history written as JSON Lines, CSV or a
+//!   printable HTML transcript, a page at a time (the admin export routes and the CLI).
 //! - `error`: the single mapping from errors to status codes and `{"error":{…}}` bodies.
 //! - `extract`: JSON body and query extractors that reject with that same error shape.
 //! - [`openapi`]: the generated OpenAPI 3.1 document; `schemas`: the schemas of the values
@@ -32,6 +34,7 @@ mod connections;
 mod device;
 pub mod dto;
 mod error;
+pub mod export;
 mod extract;
 mod listener;
 mod metrics;

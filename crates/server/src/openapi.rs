@@ -9,8 +9,8 @@
 
 use crate::dto::{self, ErrorBody};
 use crate::routes::{
-    admin, chat, classes, families, graphql, notify, ops, roster, session, sign_in_codes,
-    unsubscribe,
+    admin, chat, classes, exports, families, graphql, moderation, notify, ops, reports, roster,
+    session, sign_in_codes, unsubscribe,
 };
 use crate::schemas;
 use utoipa::openapi::RefOr;
@@ -31,12 +31,15 @@ use utoipa::{Modify, OpenApi, ToResponse};
     paths(
         session::login, session::logout, sign_in_codes::first_sign_in,
         chat::get_teachers, chat::get_students, chat::get_chats, chat::read, chat::send, chat::mark_read,
+        moderation::edit, moderation::remove, moderation::report, moderation::pause, moderation::resume,
         live_socket,
         graphql::execute, graphql::subscribe,
         admin::list_users, admin::create_user, admin::update_user,
         admin::list_links, admin::add_link, admin::remove_link, admin::list_audit,
         families::list_guardians, families::add_guardian, families::remove_guardian,
         families::settings, families::update_settings,
+        reports::list_reports, reports::report_view, reports::step_report, reports::message_history,
+        exports::export_user, exports::export_conversation,
         notify::notify_settings, notify::update_notify_settings, notify::add_push_subscription, notify::remove_push_subscription,
         notify::set_email,
         unsubscribe::unsubscribe_page, unsubscribe::unsubscribe_digests,
@@ -52,6 +55,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
             schemas::ClientMessageId, schemas::DisplayName, schemas::NewPassword, schemas::Role,
             schemas::Limit, schemas::AuditEntryId, schemas::ClassId, schemas::SignInCode,
             schemas::Search, schemas::AccountStatus,
+            schemas::ReportId, schemas::ReportStateFilter, schemas::Context,
         ),
         responses(Unauthorized, PayloadTooLarge, RateLimited, TooManyAttempts, Busy, Unavailable, Timeout),
     ),
@@ -62,7 +66,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "graphql", description = "The same API in GraphQL (`schema.graphql`)"),
         (name = "notifications", description = "Reaching the signed-in user when away: Web Push subscriptions, email digests, quiet hours"),
-        (name = "admin", description = "Users, links, guardians, settings and the audit log (admins only)"),
+        (name = "admin", description = "Users, links, guardians, settings, the moderation queue and the audit log (admins only)"),
         (name = "ops", description = "Probes, metrics and this document"),
         (name = "web", description = "The embedded web client"),
     )
@@ -139,8 +143,9 @@ impl Modify for RequestTimeouts {
 ///
 /// The token is checked before the upgrade, so a refused client never gets a socket.
 /// Frames are JSON text: the client sends an `action` (`sendMessage`, `typing`,
-/// `markRead`, `sync`, `ping`), the server answers with a `type` (`ack`, `message`,
-/// `typing`, `read`, `presence`, `pong`, `error`). The frame protocol, its limits and close
+/// `markRead`, `editMessage`, `removeMessage`, `sync`, `ping`), the server answers with a
+/// `type` (`ack`, `message`, `messageEdited`, `messageRemoved`, `paused`, `typing`,
+/// `read`, `presence`, `link`, `pong`, `error`). The frame protocol, its limits and close
 /// codes are described in the README, "Live updates over WebSocket".
 #[utoipa::path(get, path = "/chat/ws", tag = "live",
     params(("token" = Option<String>, Query,

@@ -281,3 +281,11 @@ schema! {
         "01JDQ1Z8X4V9P3K2M5N7R8T6W0",
     )
 }
+
+// After `schema!`, which it uses (a macro is in scope only below its definition).
+mod moderation;
+
+pub(crate) use moderation::{
+    Context, EditWindowMinutes, FlagPattern, FlagWord, PauseReason, ReportDetails, ReportId,
+    ReportNote, ReportReasonChosen, ReportStateFilter, ReportStepState,
+};

@@ -55,6 +55,13 @@ pub struct SettingsDto {
     /// even in their quiet hours (each audited as `message.urgent`).
     #[schema(value_type = Vec<schemas::UserId>)]
     pub urgent_senders: Vec<String>,
+    /// Minutes after sending that an author may edit a message (0: never). 15 by default.
+    pub edit_window_minutes: u32,
+    /// Words that put a message into the moderation queue (matched as whole words,
+    /// ignoring case); the message is delivered as usual.
+    pub flag_words: Vec<String>,
+    /// Patterns (the `regex` crate's syntax, ignoring case) that do the same.
+    pub flag_patterns: Vec<String>,
 }
 
 impl From<&SchoolSettings> for SettingsDto {
@@ -69,6 +76,9 @@ impl From<&SchoolSettings> for SettingsDto {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            edit_window_minutes: settings.edit_window_minutes,
+            flag_words: settings.flag_words.clone(),
+            flag_patterns: settings.flag_patterns.clone(),
         }
     }
 }
@@ -90,4 +100,13 @@ pub struct SettingsPatchRequest {
     /// The teachers allowed urgent sends (the whole list, replacing the one before).
     #[schema(value_type = Option<Vec<schemas::UserId>>, max_items = 1000)]
     pub urgent_senders: Option<Vec<String>>,
+    /// A new edit window, in minutes (0: no edits; at most a day).
+    #[schema(value_type = Option<schemas::EditWindowMinutes>)]
+    pub edit_window_minutes: Option<u32>,
+    /// A new word list (the whole list, replacing the one before).
+    #[schema(value_type = Option<Vec<schemas::FlagWord>>, max_items = 500)]
+    pub flag_words: Option<Vec<String>>,
+    /// New patterns (the whole list, replacing the one before).
+    #[schema(value_type = Option<Vec<schemas::FlagPattern>>, max_items = 50)]
+    pub flag_patterns: Option<Vec<String>>,
 }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 mod contacts;
 mod family;
+mod moderation;
 mod notify;
 
 pub use contacts::{
@@ -17,6 +18,11 @@ pub use contacts::{
     TeachersResponse,
 };
 pub use family::{GuardianLinkDto, GuardiansResponse, SettingsDto, SettingsPatchRequest};
+pub use moderation::{
+    EditMessageRequest, MessageHistoryDto, PauseDto, PauseRequest, PausedDto, RemoveMessageRequest,
+    ReportDto, ReportMessageRequest, ReportReceiptDto, ReportStepDto, ReportViewDto,
+    ReportsResponse, ResumeRequest, StepReportRequest, VersionDto,
+};
 pub use notify::{
     HoursDto, NotifyPatchRequest, NotifySettingsDto, ScheduleDto, SentDto, SubscribeRequest,
     SubscriptionDto, SubscriptionKeys,
@@ -58,7 +64,7 @@ pub struct MessageDto {
     /// The author's userId.
     #[schema(example = "abc")]
     pub author: String,
-    /// The text, trimmed, 1–4000 characters.
+    /// The text, trimmed, 1–4000 characters; empty once removed (but to admins).
     #[schema(example = "i am the student!")]
     pub message_body: String,
     /// Server-assigned ULID.
@@ -71,6 +77,16 @@ pub struct MessageDto {
     /// student of the class, each in their own conversation): the announcement's ULID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announcement_id: Option<String>,
+    /// When its author last edited it; absent until they do. (Admins read the earlier
+    /// texts in `GET /admin/messages/history`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-11-24T14:03:10.000000Z")]
+    pub edited_at: Option<String>,
+    /// When its author removed it; absent unless they did. A removed message reads
+    /// `"messageBody": ""` for everyone but admins, who get the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-11-24T14:05:00.000000Z")]
+    pub removed_at: Option<String>,
 }
 
 impl From<&Message> for MessageDto {
@@ -83,6 +99,8 @@ impl From<&Message> for MessageDto {
             message_id: message.message_id.to_string(),
             client_message_id: message.client_message_id.as_ref().map(ToString::to_string),
             announcement_id: message.announcement_id.map(|id| id.to_string()),
+            edited_at: message.edited_at.map(|at| at.to_string()),
+            removed_at: message.removed_at.map(|at| at.to_string()),
         }
     }
 }
@@ -177,6 +195,9 @@ pub struct ReadResponse {
     /// first read, on pages read backwards (`before`), and for an admin. An addition to
     /// DESIGN.md's shape.
     pub peer_read_at: Option<String>,
+    /// The conversation's pause, so a client can say why its student or guardian cannot
+    /// write (and the teacher that they can resume it); `null` when it is not paused.
+    pub pause: Option<PauseDto>,
 }
 
 /// `POST /chat/send` request.
@@ -301,9 +322,12 @@ pub struct AuditEntryDto {
     /// The admin's userId, or `cli`.
     pub actor: String,
     /// `conversation.read`, `contacts.read`, `user.create`, `user.update`, `link.add`,
-    /// `link.remove`, `school.export`.
+    /// `link.remove`, `school.export`, …; for safeguarding `message.edit`,
+    /// `message.remove`, `message.history`, `report.review`, `report.action`,
+    /// `report.dismiss`, `conversation.pause`, `conversation.resume`.
     pub action: String,
-    /// The conversationId, userId or link it was done to.
+    /// The conversationId, userId or link it was done to (a message as
+    /// `conversationId@timestamp`, a report by its reportId).
     pub target: String,
 }
 

@@ -2,8 +2,8 @@
 
 use crate::auth::AuthUser;
 use crate::dto::{
-    ChatDto, ChatsResponse, ContactDto, ErrorBody, MarkReadRequest, MessageDto, ReadResponse,
-    SendMessageRequest, SentDto, StudentsResponse, TeachersResponse,
+    ChatDto, ChatsResponse, ContactDto, ErrorBody, MarkReadRequest, MessageDto, PauseDto,
+    ReadResponse, SendMessageRequest, SentDto, StudentsResponse, TeachersResponse,
 };
 use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
@@ -150,8 +150,9 @@ pub struct ReadQuery {
     after: Option<String>,
 }
 
-/// A page of a conversation, oldest first; the newest page without cursors. Admin reads
-/// are written to the audit log.
+/// A page of a conversation, oldest first; the newest page without cursors, with the
+/// conversation's pause. A removed message reads `"messageBody": ""` with `removedAt`,
+/// but to admins, whose reads are written to the audit log.
 #[utoipa::path(get, path = "/chat/read", tag = "chat", params(ReadQuery),
     security(("bearer" = [])),
     responses(
@@ -179,6 +180,7 @@ async fn read(
         messages: read.page.messages.iter().map(MessageDto::from).collect(),
         has_more: read.page.has_more,
         peer_read_at: read.peer_read_at.map(|at| at.to_string()),
+        pause: read.pause.as_ref().map(PauseDto::from),
     }))
 }
 
@@ -192,7 +194,7 @@ async fn read(
                 description = "`true` when this answers a retry with a clientMessageId already stored (nothing new was written), `false` otherwise"))),
         (status = 400, description = "malformed JSON (`invalid_json`), conversationId (`invalid_conversation_id`) or clientMessageId (`invalid_client_message_id`)", body = ErrorBody),
         (status = 401, response = Unauthorized),
-        (status = 403, description = "author is not the caller, not a participant, an admin, or a pair with neither a link nor history (`forbidden`); `urgent` from anyone but a teacher the school allows (`forbidden`); no longer linked (`not_linked`); or the account is disabled (`account_disabled`)", body = ErrorBody),
+        (status = 403, description = "author is not the caller, not a participant, an admin, or a pair with neither a link nor history (`forbidden`); `urgent` from anyone but a teacher the school allows (`forbidden`); no longer linked (`not_linked`); a student or guardian in a paused conversation (`conversation_paused`, saying who paused it and why); or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 404, description = "a user in the conversationId does not exist (`not_found`; to related pairs only)", body = ErrorBody),
         (status = 409, description = "clientMessageId already used in another conversation (`client_message_id_reused`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),

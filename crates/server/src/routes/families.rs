@@ -161,7 +161,7 @@ async fn settings(
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 404, description = "someone in `urgentSenders` does not exist (`not_found`)", body = ErrorBody),
-        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`); someone in `urgentSenders` is not a teacher (`invalid_role`)", body = ErrorBody),
+        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`); someone in `urgentSenders` is not a teacher (`invalid_role`); `editWindowMinutes` over 1440, a flag word or pattern breaking a limit, or a pattern that does not compile (`invalid_request`, naming it, e.g. `flagPatterns[1]`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn update_settings(
@@ -182,6 +182,9 @@ async fn update_settings(
             .urgent_senders
             .map(|ids| ids.iter().map(|id| UserId::parse(id)).collect())
             .transpose()?,
+        edit_window_minutes: body.edit_window_minutes,
+        flag_words: body.flag_words,
+        flag_patterns: body.flag_patterns,
         ..SettingsPatch::default()
     };
     let settings = state

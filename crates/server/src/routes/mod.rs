@@ -3,10 +3,13 @@
 pub(crate) mod admin;
 pub(crate) mod chat;
 pub(crate) mod classes;
+pub(crate) mod exports;
 pub(crate) mod families;
 pub(crate) mod graphql;
+pub(crate) mod moderation;
 pub(crate) mod notify;
 pub(crate) mod ops;
+pub(crate) mod reports;
 pub(crate) mod roster;
 pub(crate) mod session;
 pub(crate) mod sign_in_codes;
@@ -22,8 +25,11 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(sign_in_codes::router())
         .merge(chat::router())
+        .merge(moderation::router())
+        .merge(reports::router())
         .merge(classes::router())
         .merge(admin::router())
+        .merge(exports::router())
         .merge(families::router())
         .merge(notify::router())
         .merge(unsubscribe::router())

@@ -4,7 +4,7 @@
 //! one implementation.
 
 use super::frames::{ClientFrame, ServerFrame, ack_frame, chat_error_frame, event_frame};
-use classchat_core::service::SendRequest;
+use classchat_core::service::{EditRequest, SendRequest};
 use classchat_core::{ChatService, ConnectionId, Event, User};
 use classchat_live::{ReplayItem, ReplaySink};
 use std::future::Future;
@@ -76,6 +76,36 @@ pub async fn perform(
             .await
             .err()
             .map(|error| chat_error_frame(&error, None)),
+        // The other connections of both participants get the event through the hub; the
+        // one that asked gets the same frame as its answer.
+        ClientFrame::EditMessage {
+            conversation_id,
+            timestamp,
+            message_body,
+        } => {
+            let request = EditRequest {
+                conversation_id: &conversation_id,
+                timestamp: &timestamp,
+                message_body: &message_body,
+                origin: Some(origin),
+            };
+            Some(match service.edit_message(user, request).await {
+                Ok(edited) => event_frame(&Event::Edited(edited)).to_text(),
+                Err(error) => chat_error_frame(&error, None),
+            })
+        }
+        ClientFrame::RemoveMessage {
+            conversation_id,
+            timestamp,
+        } => Some(
+            match service
+                .remove_message(user, &conversation_id, &timestamp, Some(origin))
+                .await
+            {
+                Ok(removed) => event_frame(&Event::Removed(removed)).to_text(),
+                Err(error) => chat_error_frame(&error, None),
+            },
+        ),
         ClientFrame::Sync { since } => {
             replay(service, user, &since, sink).await;
             return;

@@ -2,7 +2,7 @@
 //! Gateway style) from clients, and typed by `type` from the server.
 
 use crate::codes::TransportCode;
-use crate::dto::{MessageDto, quiet_fields};
+use crate::dto::{MessageDto, PauseDto, quiet_fields};
 use axum::extract::ws::Utf8Bytes;
 use classchat_core::service::Sent;
 use classchat_core::{ChatError, Event};
@@ -28,6 +28,22 @@ pub enum ClientFrame {
     Typing {
         /// The conversation.
         conversation_id: String,
+    },
+    /// Replace the text of the caller's own message (answered by `messageEdited`).
+    EditMessage {
+        /// The conversation.
+        conversation_id: String,
+        /// The message's timestamp.
+        timestamp: String,
+        /// The new text.
+        message_body: String,
+    },
+    /// Remove the caller's own message (answered by `messageRemoved`).
+    RemoveMessage {
+        /// The conversation.
+        conversation_id: String,
+        /// The message's timestamp.
+        timestamp: String,
     },
     /// Move the caller's read marker.
     MarkRead {
@@ -78,6 +94,14 @@ struct ConversationFields {
 struct MarkReadFields {
     conversation_id: String,
     timestamp: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EditMessageFields {
+    conversation_id: String,
+    timestamp: String,
+    message_body: String,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +157,22 @@ impl ClientFrame {
                     timestamp: fields.timestamp,
                 })
             }
+            "editMessage" => {
+                let fields: EditMessageFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::EditMessage {
+                    conversation_id: fields.conversation_id,
+                    timestamp: fields.timestamp,
+                    message_body: fields.message_body,
+                })
+            }
+            "removeMessage" => {
+                // The same fields as `markRead`: a conversation and a message's timestamp.
+                let fields: MarkReadFields = serde_json::from_value(value).map_err(invalid)?;
+                Ok(Self::RemoveMessage {
+                    conversation_id: fields.conversation_id,
+                    timestamp: fields.timestamp,
+                })
+            }
             "sync" => {
                 let fields: SyncFields = serde_json::from_value(value).map_err(invalid)?;
                 Ok(Self::Sync {
@@ -143,7 +183,8 @@ impl ClientFrame {
             other => Err(FrameError {
                 code: TransportCode::UnknownAction,
                 message: format!(
-                    "unknown action {other:?}; use sendMessage, typing, markRead, sync or ping"
+                    "unknown action {other:?}; use sendMessage, typing, markRead, editMessage, \
+                     removeMessage, sync or ping"
                 ),
                 client_message_id,
             }),
@@ -220,6 +261,24 @@ pub enum ServerFrame<'a> {
         /// Linked now, or not any more.
         linked: bool,
     },
+    /// An author edited a message: it as it now reads, with `editedAt`.
+    MessageEdited {
+        /// The message.
+        message: MessageDto,
+    },
+    /// An author removed a message: its tombstone (`messageBody` empty, `removedAt`).
+    MessageRemoved {
+        /// The tombstone.
+        message: MessageDto,
+    },
+    /// The conversation was paused (its student or guardian cannot write) or resumed.
+    #[serde(rename_all = "camelCase")]
+    Paused {
+        /// The conversation.
+        conversation_id: String,
+        /// The pause in force; `null` once resumed.
+        pause: Option<PauseDto>,
+    },
     /// Answer to `ping`.
     Pong,
 }
@@ -266,15 +325,18 @@ pub fn event_frame(event: &Event) -> ServerFrame<'static> {
             conversation_id: conversation_id.to_string(),
             linked: *linked,
         },
-        // Placeholder until the safeguarding frames exist.
-        Event::Edited(message) | Event::Removed(message) => ServerFrame::Message {
+        Event::Edited(message) => ServerFrame::MessageEdited {
+            message: MessageDto::from(message),
+        },
+        Event::Removed(message) => ServerFrame::MessageRemoved {
             message: MessageDto::from(message),
         },
         Event::Paused {
-            conversation_id, ..
-        } => ServerFrame::Link {
+            conversation_id,
+            pause,
+        } => ServerFrame::Paused {
             conversation_id: conversation_id.to_string(),
-            linked: true,
+            pause: pause.as_ref().map(PauseDto::from),
         },
     }
 }
@@ -328,84 +390,5 @@ pub fn frame_error_frame(error: &FrameError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_every_action() {
-        let send = ClientFrame::parse(
-            r#"{"action":"sendMessage","conversationId":"a+b","messageBody":"hi","clientMessageId":"c1"}"#,
-        );
-        assert_eq!(
-            send,
-            Ok(ClientFrame::SendMessage {
-                conversation_id: "a+b".into(),
-                message_body: "hi".into(),
-                client_message_id: Some("c1".into()),
-                urgent: false,
-            })
-        );
-        assert!(matches!(
-            ClientFrame::parse(r#"{"action":"typing","conversationId":"a+b"}"#),
-            Ok(ClientFrame::Typing { .. })
-        ));
-        assert!(matches!(
-            ClientFrame::parse(r#"{"action":"markRead","conversationId":"a+b","timestamp":"x"}"#),
-            Ok(ClientFrame::MarkRead { .. })
-        ));
-        assert!(matches!(
-            ClientFrame::parse(r#"{"action":"sync","since":"x"}"#),
-            Ok(ClientFrame::Sync { .. })
-        ));
-        assert_eq!(
-            ClientFrame::parse(r#"{"action":"ping"}"#),
-            Ok(ClientFrame::Ping)
-        );
-    }
-
-    #[test]
-    fn malformed_frames_get_precise_codes() {
-        let code = |text: &str| ClientFrame::parse(text).unwrap_err().code.as_str();
-        assert_eq!(code("not json"), "invalid_json");
-        assert_eq!(code("[]"), "invalid_frame");
-        assert_eq!(code(r#"{"action":5}"#), "invalid_frame");
-        assert_eq!(code(r#"{"action":"dance"}"#), "unknown_action");
-        assert_eq!(
-            code(r#"{"action":"sendMessage","conversationId":"a+b"}"#),
-            "invalid_frame"
-        );
-        assert_eq!(code(r#"{"action":"sync","since":5}"#), "invalid_frame");
-    }
-
-    #[test]
-    fn failed_sends_echo_their_client_message_id() {
-        let error =
-            ClientFrame::parse(r#"{"action":"sendMessage","clientMessageId":"c9"}"#).unwrap_err();
-        assert_eq!(error.client_message_id.as_deref(), Some("c9"));
-    }
-
-    #[test]
-    fn server_frames_have_the_documented_shape() {
-        let pong = ServerFrame::Pong.to_text();
-        assert_eq!(pong, r#"{"type":"pong"}"#);
-        let presence = ServerFrame::Presence {
-            user_id: "t1".into(),
-            online: true,
-        }
-        .to_text();
-        assert_eq!(
-            presence,
-            r#"{"type":"presence","userId":"t1","online":true}"#
-        );
-        let error = ServerFrame::Error {
-            code: "forbidden",
-            message: "no",
-            client_message_id: None,
-        }
-        .to_text();
-        assert_eq!(
-            error,
-            r#"{"type":"error","code":"forbidden","message":"no"}"#
-        );
-    }
-}
+#[path = "frames_tests.rs"]
+mod tests;

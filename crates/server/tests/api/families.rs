@@ -297,6 +297,9 @@ async fn oversight_is_off_until_an_admin_turns_it_on_and_every_read_is_audited()
             "pushPreview": false,
             "digestText": false,
             "urgentSenders": [],
+            "editWindowMinutes": 15,
+            "flagWords": [],
+            "flagPatterns": [],
         }),
         "the other settings stay at their defaults"
     );

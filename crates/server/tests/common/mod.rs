@@ -41,6 +41,9 @@ pub struct TestApp {
     pub db_path: PathBuf,
     /// The live registry, to count sockets.
     pub live: Live,
+    /// The store the server runs on, for tests that check what is stored without going
+    /// through (and being audited by) the API.
+    pub store: Arc<dyn classchat_core::Store>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -144,7 +147,8 @@ pub async fn spawn_app_customised(
         _ => Arc::new(SqliteStore::open(&db_path, SqliteOptions::default()).expect("open store")),
     };
     let live = Live::new(live_config);
-    let service = customise(ChatService::new(store, Arc::new(SystemClock)).with_hub(live.hub()));
+    let service =
+        customise(ChatService::new(Arc::clone(&store), Arc::new(SystemClock)).with_hub(live.hub()));
     let service = Arc::new(service);
     seed_users(&service).await;
     let app = build_app(service, &live, &config);
@@ -169,6 +173,7 @@ pub async fn spawn_app_customised(
         client: reqwest::Client::new(),
         db_path,
         live,
+        store,
         shutdown: Some(shutdown),
         server: Some(handle),
         _dir: None,

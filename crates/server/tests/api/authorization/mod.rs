@@ -7,8 +7,12 @@ use crate::common::{SECRET, TestApp, now_secs, sign_token, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+mod expect;
+mod stored;
 mod table;
 
+use expect::check;
+use stored::{concrete_path, stored_state};
 use table::{Expect, SIGNED_IN, routes};
 
 /// An app with one message in `s1+t1` (from s1) and the families of the matrix (g1 is
@@ -68,8 +72,9 @@ async fn read_markers(app: &TestApp, s1: &str, t1: &str) -> Value {
     state
 }
 
-/// What the admin and the participants can observe of the school, to prove that refused
-/// requests changed nothing.
+/// What the admin and the participants can observe of the school, and what the store holds
+/// of texts, edits, removals, pauses and reports, to prove that refused requests changed
+/// nothing.
 async fn observable_state(app: &TestApp, observers: &Observers) -> Value {
     let Observers { admin, s1, t1 } = observers;
     json!({
@@ -85,41 +90,8 @@ async fn observable_state(app: &TestApp, observers: &Observers) -> Value {
         "family messages": app.read_all(t1, "g1+t1").await,
         "other family messages": app.read_all(t1, "g2+t1").await,
         "audit": app.get("/admin/audit", admin).await.body,
+        "stored": stored_state(app).await,
     })
-}
-
-/// Checks one reply against an expectation; `Err` describes the mismatch.
-fn check(reply: &crate::common::Reply, expect: Expect) -> Result<(), String> {
-    if reply.body.get("data").is_some() || reply.body.get("errors").is_some() {
-        return check_graphql(reply, expect);
-    }
-    let status = reply.status.as_u16();
-    let (wanted_status, wanted_code) = match expect {
-        Expect::Ok(status) => (status, None),
-        Expect::Refused(status, code) => (status, Some(code)),
-    };
-    if status != wanted_status {
-        return Err(format!(
-            "status {status}, wanted {wanted_status}; body {}",
-            reply.body
-        ));
-    }
-    if let Some(code) = wanted_code {
-        if reply.code() != code {
-            return Err(format!(
-                "code {:?}, wanted {code:?}; body {}",
-                reply.code(),
-                reply.body
-            ));
-        }
-        if reply.body["error"]["message"]
-            .as_str()
-            .is_none_or(str::is_empty)
-        {
-            return Err(format!("no error message; body {}", reply.body));
-        }
-    }
-    Ok(())
 }
 
 #[tokio::test]
@@ -164,12 +136,13 @@ async fn callers_without_valid_credentials_get_401_with_a_bearer_challenge_on_ev
     let mut failures = Vec::new();
     let mut cases = 0;
     for route in routes() {
+        let path = concrete_path(&app, route.path, &seeded_timestamp).await;
         for (credential, authorization) in &credentials {
             cases += 1;
             let reply = app
                 .request_with_authorization(
                     route.method.clone(),
-                    route.path,
+                    &path,
                     authorization.as_deref(),
                     route.body.json("s1", &seeded_timestamp),
                 )
@@ -200,42 +173,6 @@ async fn callers_without_valid_credentials_get_401_with_a_bearer_challenge_on_ev
     );
 }
 
-/// `expect` of a GraphQL response: always `200`; a success has no errors, a refusal an
-/// error with the REST code in `extensions.code` and no data.
-fn check_graphql(reply: &crate::common::Reply, expect: Expect) -> Result<(), String> {
-    if reply.status.as_u16() != 200 {
-        return Err(format!("status {}; body {}", reply.status, reply.body));
-    }
-    let errors = reply.body["errors"].as_array().cloned().unwrap_or_default();
-    match expect {
-        Expect::Ok(_) if errors.is_empty() => Ok(()),
-        Expect::Ok(_) => Err(format!("errors, wanted none; body {}", reply.body)),
-        Expect::Refused(_, code) => {
-            let codes: Vec<_> = errors
-                .iter()
-                .map(|error| error["extensions"]["code"].as_str().unwrap_or(""))
-                .collect();
-            let explained = errors
-                .iter()
-                .all(|error| error["message"].as_str().is_some_and(|m| !m.is_empty()));
-            // No data: none at all, or the refused (nullable) field null.
-            let data = &reply.body["data"];
-            let nothing = data.is_null()
-                || data
-                    .as_object()
-                    .is_some_and(|fields| fields.values().all(Value::is_null));
-            if codes == [code] && explained && nothing {
-                Ok(())
-            } else {
-                Err(format!(
-                    "codes {codes:?}, wanted [{code:?}]; body {}",
-                    reply.body
-                ))
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
     let (app, seeded_timestamp) = app_with_seeded_conversation().await;
@@ -250,12 +187,26 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
     let mut failures = Vec::new();
     let mut cases = 0;
     for route in routes() {
+        if let Some(setup) = &route.setup {
+            let index = SIGNED_IN.iter().position(|caller| *caller == setup.caller);
+            let token = &tokens[index.expect("a matrix caller")];
+            let path = concrete_path(&app, setup.path, &seeded_timestamp).await;
+            let body = setup.body.json(setup.caller.id(), &seeded_timestamp);
+            let reply = app
+                .request(setup.method.clone(), &path, Some(token), body)
+                .await;
+            if let Err(why) = check(&reply, setup.expect) {
+                failures.push(format!("setup of {}: {why}", route.name()));
+            }
+            state = observable_state(&app, &observers).await;
+        }
+        let path = concrete_path(&app, route.path, &seeded_timestamp).await;
         for ((caller, token), expect) in SIGNED_IN.iter().zip(&tokens).zip(route.expect) {
             cases += 1;
             let reply = app
                 .request(
                     route.method.clone(),
-                    route.path,
+                    &path,
                     Some(token),
                     route.body.json(caller.id(), &seeded_timestamp),
                 )
@@ -293,7 +244,8 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
         failures.join("\n")
     );
 
-    // Only the participants' own sends landed: the seed, then one from s1 and one from t1.
+    // Only the participants' own sends landed: the seed (which s1 edited, then removed),
+    // then one from s1 and one from t1.
     let messages = app.read_all(&tokens[0], "s1+t1").await;
     let written: Vec<_> = messages
         .iter()
@@ -302,7 +254,7 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
     assert_eq!(
         written,
         vec![
-            (json!("s1"), json!("seed")),
+            (json!("s1"), json!("")),
             (json!("s1"), json!("from s1")),
             (json!("t1"), json!("from t1")),
             (json!("s1"), json!("graphql from s1")),
@@ -312,18 +264,38 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
             (json!("t1"), json!("from t1")),
             (json!("s1"), json!("oversight s1")),
             (json!("t1"), json!("oversight t1")),
+            // The teacher's send while s1+t1 was paused.
+            (json!("t1"), json!("from t1")),
         ]
     );
+    let admin = &tokens[7];
+    let seed = app
+        .get(
+            &format!("/admin/messages/history?conversationId=s1%2Bt1&timestamp={seeded_timestamp}"),
+            admin,
+        )
+        .await;
+    assert_eq!(seed.body["message"]["messageBody"], "seed, edited by s1");
+    assert!(
+        seed.body["message"]["removedAt"].is_string(),
+        "{}",
+        seed.body
+    );
+    assert_eq!(seed.body["versions"][0]["messageBody"], "seed");
     // Each family conversation holds its own two people's messages, and nobody else's.
     let t1 = &tokens[2];
     let t2 = &tokens[3];
     for (token, conversation, expected) in [
-        (t1, "g1+t1", [("t1", "from t1"), ("g1", "from g1")]),
-        (t2, "g2+t2", [("t2", "from t2"), ("g2", "from g2")]),
+        (
+            t1,
+            "g1+t1",
+            vec![("t1", "from t1"), ("g1", "from g1"), ("t1", "from t1")],
+        ),
+        (t2, "g2+t2", vec![("t2", "from t2"), ("g2", "from g2")]),
         (
             t1,
             "g2+t1",
-            [("t1", "graphql from t1"), ("g2", "graphql from g2")],
+            vec![("t1", "graphql from t1"), ("g2", "graphql from g2")],
         ),
     ] {
         let written: Vec<_> = app
@@ -339,7 +311,6 @@ async fn signed_in_callers_get_exactly_what_the_matrix_allows() {
         assert_eq!(written, expected, "{conversation}");
     }
     // Nothing was written into the unlinked pair either.
-    let admin = &tokens[7];
     let unlinked = app.read(admin, "s1+t2", "").await;
     assert_eq!(unlinked.body["messages"], json!([]), "{}", unlinked.body);
 }

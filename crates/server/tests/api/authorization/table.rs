@@ -62,6 +62,7 @@ pub(super) enum Expect {
 
 pub(super) const OK: Expect = Expect::Ok(200);
 pub(super) const CREATED: Expect = Expect::Ok(201);
+pub(super) const ACCEPTED: Expect = Expect::Ok(202);
 pub(super) const NO_CONTENT: Expect = Expect::Ok(204);
 pub(super) const FORBIDDEN: Expect = Expect::Refused(403, "forbidden");
 /// A conversationId naming a user who does not exist, as only an admin learns it.
@@ -72,6 +73,12 @@ pub(super) const NOT_A_PAIR: Expect = Expect::Refused(400, "invalid_conversation
 pub(super) const UNSUPPORTED: Expect = Expect::Refused(415, "unsupported_media_type");
 /// Listing teachers of someone who is not a student (or students of a non-teacher).
 pub(super) const WRONG_ROLE: Expect = Expect::Refused(400, "invalid_request");
+/// An export in a format there is none of.
+pub(super) const BAD_FORMAT: Expect = Expect::Refused(400, "invalid_request");
+/// Reporting one's own message.
+pub(super) const OWN_MESSAGE: Expect = Expect::Refused(400, "invalid_request");
+/// A student or guardian writing in a paused conversation.
+pub(super) const PAUSED: Expect = Expect::Refused(403, "conversation_paused");
 
 /// The JSON body of a matrix request.
 pub(super) enum Body {
@@ -91,6 +98,8 @@ pub(super) enum Body {
     /// This GraphQL operation; `{caller}` and `{seeded}` stand for the caller's id and the
     /// seeded message's timestamp.
     Graphql(&'static str),
+    /// This JSON, with `{caller}` and `{seeded}` in its strings standing for the same.
+    Seeded(Value),
 }
 
 impl Body {
@@ -115,12 +124,20 @@ impl Body {
             Self::Graphql(query) => Some(json!({
                 "query": query.replace("{caller}", caller).replace("{seeded}", seeded_timestamp),
             })),
+            Self::Seeded(value) => {
+                let text = value
+                    .to_string()
+                    .replace("{caller}", caller)
+                    .replace("{seeded}", seeded_timestamp);
+                Some(serde_json::from_str(&text).expect("JSON"))
+            }
         }
     }
 
     pub(super) fn describe(&self) -> String {
         match self {
             Self::None | Self::MarkRead | Self::Json(_) => String::new(),
+            Self::Seeded(value) => format!(" {value}"),
             Self::SendAsCaller(conversation) => format!(" {conversation} as the caller"),
             Self::MarkReadOf(conversation) => format!(" {conversation}"),
             Self::SendAsSomeoneElse => " s1+t1 as someone else".to_owned(),
@@ -137,11 +154,36 @@ pub(super) struct Route {
     pub(super) body: Body,
     /// The answers for s1, s2, t1, t2, g1, g2, g3 and admin, in that order.
     pub(super) expect: [Expect; 8],
+    /// A request made once before the row, which it needs (e.g. the admin's pause, which
+    /// the admin's column would make only after every other caller's).
+    pub(super) setup: Option<Setup>,
+}
+
+/// A request made before a row, by one caller, with the answer it must get.
+pub(super) struct Setup {
+    pub(super) caller: Caller,
+    pub(super) method: Method,
+    pub(super) path: &'static str,
+    pub(super) body: Body,
+    pub(super) expect: Expect,
 }
 
 impl Route {
     pub(super) fn name(&self) -> String {
         format!("{} {}{}", self.method, self.path, self.body.describe())
+    }
+
+    /// This row, after `caller` made `request` with `body` and got `expect`.
+    fn after(mut self, caller: Caller, request: &'static str, body: Body, expect: Expect) -> Self {
+        let (method, path) = request.split_once(' ').expect("METHOD path");
+        self.setup = Some(Setup {
+            caller,
+            method: method.parse().expect("method"),
+            path,
+            body,
+            expect,
+        });
+        self
     }
 }
 
@@ -152,16 +194,19 @@ pub(super) fn route(request: &'static str, body: Body, expect: [Expect; 8]) -> R
         path,
         body,
         expect,
+        setup: None,
     }
 }
 
 /// Every route × every signed-in caller. Rows run top to bottom, in an order where the
 /// admin's successful changes do not disturb later rows (the link t2–s3 and the guardian
 /// link g3–s3 are added before they are removed; nothing here touches s1+t1 or its link;
-/// guardian oversight is on only between the two settings rows).
+/// guardian oversight is on only between the two settings rows). The safeguarding rows
+/// come last: they edit and finally remove the seeded message, and pause conversations
+/// only until the rows that resume them.
 #[rustfmt::skip]
 pub(super) fn routes() -> Vec<Route> {
-    use Body::{MarkRead, MarkReadOf, SendAsCaller, SendAsSomeoneElse};
+    use Body::{MarkRead, MarkReadOf, SendAsCaller, SendAsSomeoneElse, Seeded};
     let none = || Body::None;
     let new_user = json!({"userId": "s4", "displayName": "Student Four", "role": "student", "password": "password-456"});
     vec![
@@ -208,6 +253,16 @@ pub(super) fn routes() -> Vec<Route> {
         route("POST /admin/sign-in-codes",                    Body::Json(json!({"userIds": ["s3", "nobody"]})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
         route("GET /admin/audit",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // Exports of one person or one conversation: admins only (each success audited),
+        // in either id order, `+` literal or `%2B`; only the admin learns what an id names.
+        route("GET /admin/export/conversation/s1+t1",         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/export/conversation/t1%2Bs1?format=csv", none(),                      [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/export/conversation/g1+t1?format=html", none(),                       [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/export/user/s1?format=html",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/export/user/nobody",                none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("GET /admin/export/user/s1?format=pdf",         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  BAD_FORMAT]),
+        route("GET /admin/export/conversation/s1+s3",         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("GET /admin/export/conversation/s1+nobody?format=jsonl", none(),                  [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
         // The upload is read only after the caller is known to be an admin (a JSON body
         // is then refused for not being a zip); the import itself is in `roster`.
         route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),
@@ -286,5 +341,41 @@ pub(super) fn routes() -> Vec<Route> {
                                                                                                 [OK,         FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("PATCH /admin/settings",                        Body::Json(json!({"guardianOversight": false})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // Safeguarding. s1 wrote the seed: only its author changes it, never the other
+        // participant (t1), a stranger (s2, t2), a guardian or an admin. Reports come from
+        // participants about the other one's message.
+        route("POST /chat/edit",                              Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}", "messageBody": "seed, edited by {caller}"})),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/report",                            Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}", "reason": "bullying", "details": "from {caller}"})),
+                                                                                                [OWN_MESSAGE, FORBIDDEN, ACCEPTED,   FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        // The conversation's teacher and any admin pause (the admin's pause of a paused
+        // conversation answers the pause in force); then only the teacher writes.
+        route("POST /chat/pause",                             Body::Json(json!({"conversationId": "s1+t1", "reason": "matrix"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("s1+t1"),            [PAUSED,     FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/resume",                            Body::Json(json!({"conversationId": "s1+t1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/pause",                             Body::Json(json!({"conversationId": "g1+t1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/send",                              SendAsCaller("g1+t1"),            [FORBIDDEN,  FORBIDDEN,  CREATED,    FORBIDDEN,  PAUSED,     FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /chat/resume",                            Body::Json(json!({"conversationId": "t1+g1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // A pause the school made: its author cannot edit meanwhile, and only an admin
+        // resumes it, not the teacher.
+        route("POST /chat/edit",                              Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}", "messageBody": "paused, edited by {caller}"})),
+                                                                                                [PAUSED,     FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ])
+            .after(Caller::Admin, "POST /chat/pause", Body::Json(json!({"conversationId": "s1+t1"})), OK),
+        route("POST /chat/resume",                            Body::Json(json!({"conversationId": "s1+t1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        // The moderation queue is the admins' (t1's report above is in it), and so is a
+        // message's history.
+        route("GET /admin/reports",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/reports/{report}?context=1",        none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("PATCH /admin/reports/{report}",                Body::Json(json!({"state": "reviewed", "note": "matrix"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("GET /admin/messages/history?conversationId=s1%2Bt1&timestamp={seeded}", none(),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /chat/remove",                            Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}"})),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
     ]
 }
