@@ -416,19 +416,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Report>, StoreError>;
 
     /// Every legal hold, in [`HoldTarget`] order (users, then conversations).
-    async fn holds(&self) -> Result<Vec<Hold>, StoreError> {
-        Err(StoreError::Internal("legal holds are not built yet".into()))
-    }
+    async fn holds(&self) -> Result<Vec<Hold>, StoreError>;
 
     /// Keeps `hold`; `false`, with nothing changed, if its target is held already.
-    async fn put_hold(&self, _hold: &Hold) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("legal holds are not built yet".into()))
-    }
+    async fn put_hold(&self, hold: &Hold) -> Result<bool, StoreError>;
 
     /// Lifts the hold on `target`; whether there was one.
-    async fn remove_hold(&self, _target: &HoldTarget) -> Result<bool, StoreError> {
-        Err(StoreError::Internal("legal holds are not built yet".into()))
-    }
+    async fn remove_hold(&self, target: &HoldTarget) -> Result<bool, StoreError>;
 
     /// Deletes a conversation for retention, in steps a crash can stop anywhere: each
     /// call deletes at most `batch` of its messages at or before `up_to`, oldest first,
@@ -440,12 +434,10 @@ pub trait Store: Send + Sync + 'static {
     /// deletes nothing and answers `finished`. Reports and the audit log are kept.
     async fn delete_conversation(
         &self,
-        _conversation: &ConversationId,
-        _up_to: Timestamp,
-        _batch: usize,
-    ) -> Result<Deletion, StoreError> {
-        Err(StoreError::Internal("retention is not built yet".into()))
-    }
+        conversation: &ConversationId,
+        up_to: Timestamp,
+        batch: usize,
+    ) -> Result<Deletion, StoreError>;
 
     /// Appends an entry to the audit log.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

@@ -113,6 +113,23 @@ impl Store for DownStore {
     ) -> Result<Option<crate::store::Report>, StoreError> {
         self.down()
     }
+    async fn holds(&self) -> Result<Vec<crate::store::Hold>, StoreError> {
+        self.down()
+    }
+    async fn put_hold(&self, _: &crate::store::Hold) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn remove_hold(&self, _: &crate::store::HoldTarget) -> Result<bool, StoreError> {
+        self.down()
+    }
+    async fn delete_conversation(
+        &self,
+        _: &ConversationId,
+        _: Timestamp,
+        _: usize,
+    ) -> Result<crate::store::Deletion, StoreError> {
+        self.down()
+    }
     async fn add_link(&self, _: &Link) -> Result<(), StoreError> {
         self.down()
     }
