@@ -33,8 +33,8 @@ pub use export_scoped::{
     ScopedRecord,
 };
 pub use moderation::{
-    EditRequest, HoldRequest, MAX_HOLD_REASON_CHARS, MessageHistory, ReportQuery, ReportReceipt,
-    ReportRequest, ReportView, RetentionReport,
+    EditRequest, HoldRequest, MAX_CONTEXT, MAX_HOLD_REASON_CHARS, MessageHistory, ReportQuery,
+    ReportReceipt, ReportRequest, ReportView, RetentionReport,
 };
 pub use notify::{HOURS_TTL_MICROS, NotifyView, QuietHours};
 pub use people::{ClassPage, MAX_SEARCH_LEN, PeoplePage, PeopleQuery, SEARCH_PATTERN};

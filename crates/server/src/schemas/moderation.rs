@@ -12,9 +12,8 @@ use std::sync::LazyLock;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 
-/// The most messages either side of a reported one an admin may ask for: the core's
-/// `MAX_CONTEXT`, which it does not export (the API tests check the boundary).
-pub(crate) const MAX_CONTEXT: u32 = 50;
+/// The most messages either side of a reported one an admin may ask for.
+pub(crate) const MAX_CONTEXT: u32 = classchat_core::service::MAX_CONTEXT as u32;
 
 /// Control characters (`char::is_control`: C0, DEL, C1), as code point ranges.
 const CONTROL: [(u32, u32); 2] = [(0x00, 0x1f), (0x7f, 0x9f)];

@@ -9,7 +9,7 @@ mod reports;
 mod retention;
 mod revisions;
 
-pub use reports::{ReportQuery, ReportReceipt, ReportRequest, ReportView};
+pub use reports::{MAX_CONTEXT, ReportQuery, ReportReceipt, ReportRequest, ReportView};
 pub use retention::{HoldRequest, MAX_HOLD_REASON_CHARS, RetentionReport};
 pub use revisions::{EditRequest, MessageHistory};
 
