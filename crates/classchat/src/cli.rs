@@ -368,8 +368,8 @@ pub enum SettingsCommand {
         guardian_oversight: Option<OnOff>,
         /// Delete conversations whose last message is older than this many days (30 to
         /// 36500), except under legal hold; `forever` keeps everything (the default).
-        #[arg(long, value_parser = parse_retention)]
-        retention_days: Option<Retention>,
+        #[arg(long, value_parser = crate::safeguarding::parse_retention)]
+        retention_days: Option<crate::safeguarding::Retention>,
         /// Minutes after sending an author may edit a message (0 to 1440; 0: never).
         #[arg(long)]
         edit_window_minutes: Option<u32>,
@@ -377,19 +377,6 @@ pub enum SettingsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-}
-
-/// A retention period as typed: a number of days, or keep forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention(pub Option<u32>);
-
-fn parse_retention(raw: &str) -> Result<Retention, String> {
-    if raw == "forever" {
-        return Ok(Retention(None));
-    }
-    raw.parse::<u32>()
-        .map(|days| Retention(Some(days)))
-        .map_err(|_| "a number of days, or forever".to_owned())
 }
 
 /// The server's own background jobs (`serve` and `demo`).

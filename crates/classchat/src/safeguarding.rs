@@ -159,3 +159,17 @@ fn print_report(report: &RetentionReport) {
         println!("expired {conversation} {last}");
     }
 }
+
+/// A retention period as typed (`settings set --retention-days`): a number of days, or keep forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<u32>);
+
+/// Parses [`Retention`].
+pub fn parse_retention(raw: &str) -> Result<Retention, String> {
+    if raw == "forever" {
+        return Ok(Retention(None));
+    }
+    raw.parse::<u32>()
+        .map(|days| Retention(Some(days)))
+        .map_err(|_| "a number of days, or forever".to_owned())
+}

@@ -10,6 +10,7 @@ mod chat;
 #[cfg(test)]
 mod cheap_limits;
 mod classes;
+mod contacts;
 mod export;
 mod export_scoped;
 mod family;
