@@ -9,8 +9,8 @@
 
 use crate::dto::{self, ErrorBody};
 use crate::routes::{
-    admin, chat, classes, exports, families, graphql, moderation, notify, ops, reports, roster,
-    session, sign_in_codes, unsubscribe,
+    admin, chat, classes, exports, families, graphql, moderation, notify, ops, reports, retention,
+    roster, session, sign_in_codes, unsubscribe,
 };
 use crate::schemas;
 use utoipa::openapi::RefOr;
@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         families::list_guardians, families::add_guardian, families::remove_guardian,
         families::settings, families::update_settings,
         reports::list_reports, reports::report_view, reports::step_report, reports::message_history,
+        retention::list_holds, retention::set_hold, retention::release_hold, retention::preview,
         exports::export_user, exports::export_conversation,
         notify::notify_settings, notify::update_notify_settings, notify::add_push_subscription, notify::remove_push_subscription,
         notify::set_email,
@@ -66,7 +67,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
         (name = "live", description = "Real-time delivery over WebSocket"),
         (name = "graphql", description = "The same API in GraphQL (`schema.graphql`)"),
         (name = "notifications", description = "Reaching the signed-in user when away: Web Push subscriptions, email digests, quiet hours"),
-        (name = "admin", description = "Users, links, guardians, settings, the moderation queue and the audit log (admins only)"),
+        (name = "admin", description = "Users, links, guardians, settings, the moderation queue, legal holds and retention, exports and the audit log (admins only)"),
         (name = "ops", description = "Probes, metrics and this document"),
         (name = "web", description = "The embedded web client"),
     )

@@ -289,3 +289,7 @@ pub(crate) use moderation::{
     Context, EditWindowMinutes, FlagPattern, FlagWord, PauseReason, ReportDetails, ReportId,
     ReportNote, ReportReasonChosen, ReportStateFilter, ReportStepState,
 };
+
+mod retention;
+
+pub(crate) use retention::{HoldBody, RetentionDays};

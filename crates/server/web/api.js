@@ -411,7 +411,8 @@ export function removeGuardian(guardianId, studentId) {
  * The school's settings: {guardianOversight, quietHours (a schedule, or null), pushPreview,
  * digestText, urgentSenders (the userIds of the teachers allowed urgent messages),
  * editWindowMinutes (0–1440), flagWords, flagPatterns (what sends a message to the
- * moderation queue)}.
+ * moderation queue), retentionDays (30–36500 days after a conversation's last message, or
+ * null: keep everything)}.
  */
 export const getSettings = () => request('GET', '/admin/settings');
 
@@ -455,6 +456,62 @@ export function messageHistory(conversationId, timestamp) {
 
 export function listAudit({ before, limit = 50 } = {}) {
   return request('GET', '/admin/audit', { query: { before, limit } });
+}
+
+// --- Legal holds, retention and exports ------------------------------------------------
+
+/** Every legal hold: {holds: [{userId, conversationId (the other null), by, at, reason}]}. */
+export const listHolds = () => request('GET', '/admin/holds');
+
+/**
+ * Holds `{userId}` or `{conversationId}` (either id order) with an optional `reason`;
+ * answers the hold in force. Retention then deletes nothing it covers.
+ */
+export function setHold(target, reason) {
+  const body = { ...target };
+  if (reason) body.reason = reason;
+  return request('POST', '/admin/holds', { body });
+}
+
+/** Lifts the hold on `{userId}` or `{conversationId}` (404 when there was none). */
+export function releaseHold(target) {
+  return request('DELETE', '/admin/holds', { query: target });
+}
+
+/**
+ * A dry run of retention under the school's `retentionDays`: {retentionDays, cutoff,
+ * conversations, messages, held, sample: [{conversationId, lastMessageAt}]}. Deletes
+ * nothing; audited.
+ */
+export const previewRetention = () => request('POST', '/admin/retention/preview');
+
+/**
+ * Downloads an export (`kind` 'user' or 'conversation', `format` jsonl, csv or html) with
+ * the session's token, which a plain link could not send: answers {blob, filename}. A body
+ * the server cut short (the export failed part-way) rejects rather than saving half a file.
+ */
+export async function downloadExport(kind, id, format) {
+  const url = `${config.apiBase}/admin/export/${kind}/${encodeURIComponent(id)}?format=${encodeURIComponent(format)}`;
+  const headers = session ? { Authorization: `Bearer ${session.token}` } : {};
+  let response;
+  let blob;
+  try {
+    response = await fetch(url, { headers });
+    if (response.ok) blob = await response.blob();
+  } catch {
+    throw new ApiError(0, 'network', 'The download did not finish. Check your connection and try again.');
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const error = new ApiError(response.status, data?.error?.code || `http_${response.status}`,
+      data?.error?.message || `The server answered ${response.status}.`);
+    if (response.status === 401 || error.code === 'account_disabled') onUnauthorized(error);
+    throw error;
+  }
+  // The server's name is made of id characters only; a deployment that hides the header
+  // (another origin) gets the same name made here.
+  const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1];
+  return { blob, filename: named || `classchat-${kind}-${id}.${format}` };
 }
 
 // --- Helpers ---------------------------------------------------------------------------

@@ -62,6 +62,9 @@ pub struct SettingsDto {
     pub flag_words: Vec<String>,
     /// Patterns (the `regex` crate's syntax, ignoring case) that do the same.
     pub flag_patterns: Vec<String>,
+    /// Days after its last message that a conversation is deleted (30 to 36,500), unless a
+    /// legal hold keeps it; `null` (the default) keeps everything.
+    pub retention_days: Option<u32>,
 }
 
 impl From<&SchoolSettings> for SettingsDto {
@@ -79,6 +82,7 @@ impl From<&SchoolSettings> for SettingsDto {
             edit_window_minutes: settings.edit_window_minutes,
             flag_words: settings.flag_words.clone(),
             flag_patterns: settings.flag_patterns.clone(),
+            retention_days: settings.retention_days,
         }
     }
 }
@@ -100,13 +104,53 @@ pub struct SettingsPatchRequest {
     /// The teachers allowed urgent sends (the whole list, replacing the one before).
     #[schema(value_type = Option<Vec<schemas::UserId>>, max_items = 1000)]
     pub urgent_senders: Option<Vec<String>>,
-    /// A new edit window, in minutes (0: no edits; at most a day).
+    /// A new edit window, in minutes (0: no edits; at most a day). Read as a number (see
+    /// [`whole_number`]).
     #[schema(value_type = Option<schemas::EditWindowMinutes>)]
-    pub edit_window_minutes: Option<u32>,
+    pub edit_window_minutes: Option<f64>,
     /// A new word list (the whole list, replacing the one before).
     #[schema(value_type = Option<Vec<schemas::FlagWord>>, max_items = 500)]
     pub flag_words: Option<Vec<String>>,
     /// New patterns (the whole list, replacing the one before).
     #[schema(value_type = Option<Vec<schemas::FlagPattern>>, max_items = 50)]
     pub flag_patterns: Option<Vec<String>>,
+    /// A new retention period in days (30 to 36,500), or `null` to keep everything. Read
+    /// as a number (see [`whole_number`]).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<schemas::RetentionDays>, nullable = true)]
+    pub retention_days: Option<Option<f64>>,
+}
+
+/// A JSON number as the whole number it is to JSON Schema's `integer`, which the document
+/// promises (`1095.0` is 1095); anything else — a fraction, a negative, more than a `u32`
+/// holds — becomes `u32::MAX`, which every bounded setting refuses in its own words
+/// (`422`), rather than a parse error that would not name the field.
+pub(crate) fn whole_number(number: f64) -> u32 {
+    let whole = number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number);
+    match whole {
+        // In range and whole, so the conversion is exact.
+        true => number as u32,
+        false => u32::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn whole_numbers_are_taken_and_anything_else_is_out_of_every_range() {
+        for (number, expected) in [
+            (0.0, 0),
+            (1095.0, 1095),
+            (36_500.0, 36_500),
+            (4_294_967_295.0, u32::MAX),
+            (1095.5, u32::MAX),
+            (-1.0, u32::MAX),
+            (-0.5, u32::MAX),
+            (1e300, u32::MAX),
+        ] {
+            assert_eq!(whole_number(number), expected, "{number}");
+        }
+    }
 }

@@ -12,11 +12,13 @@ mod contacts;
 mod family;
 mod moderation;
 mod notify;
+mod retention;
 
 pub use contacts::{
     ChatDto, ChatsResponse, ContactDto, GuardianContactDto, PeerDto, StudentsResponse,
     TeachersResponse,
 };
+pub(crate) use family::whole_number;
 pub use family::{GuardianLinkDto, GuardiansResponse, SettingsDto, SettingsPatchRequest};
 pub use moderation::{
     EditMessageRequest, MessageHistoryDto, PauseDto, PauseRequest, PausedDto, RemoveMessageRequest,
@@ -28,6 +30,9 @@ pub use notify::{
     SubscriptionDto, SubscriptionKeys,
 };
 pub(crate) use notify::{nullable, quiet_fields};
+pub use retention::{
+    HoldDto, HoldRequestDto, HoldsResponse, RetentionPreviewDto, RetentionSampleDto,
+};
 
 /// `{"error":{"code","message"}}`: the body of every non-2xx response.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

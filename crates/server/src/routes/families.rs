@@ -3,6 +3,7 @@
 //! audited.
 
 use crate::auth::AuthUser;
+use crate::dto::whole_number;
 use crate::dto::{
     ErrorBody, GuardianLinkDto, GuardiansResponse, ScheduleDto, SettingsDto, SettingsPatchRequest,
 };
@@ -161,7 +162,7 @@ async fn settings(
         (status = 403, description = "not an admin (`forbidden`), or the account is disabled (`account_disabled`)", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 404, description = "someone in `urgentSenders` does not exist (`not_found`)", body = ErrorBody),
-        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`); someone in `urgentSenders` is not a teacher (`invalid_role`); `editWindowMinutes` over 1440, a flag word or pattern breaking a limit, or a pattern that does not compile (`invalid_request`, naming it, e.g. `flagPatterns[1]`)", body = ErrorBody),
+        (status = 422, description = "`quietHours` is not a schedule: an unknown time zone, a day named twice, an entry ending before it begins (`invalid_request`); someone in `urgentSenders` is not a teacher (`invalid_role`); `editWindowMinutes` not a whole number from 0 to 1440, `retentionDays` not one from 30 to 36500, a flag word or pattern breaking a limit, or a pattern that does not compile (`invalid_request`, naming it, e.g. `flagPatterns[1]`)", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
 async fn update_settings(
@@ -182,10 +183,10 @@ async fn update_settings(
             .urgent_senders
             .map(|ids| ids.iter().map(|id| UserId::parse(id)).collect())
             .transpose()?,
-        edit_window_minutes: body.edit_window_minutes,
+        edit_window_minutes: body.edit_window_minutes.map(whole_number),
         flag_words: body.flag_words,
         flag_patterns: body.flag_patterns,
-        ..SettingsPatch::default()
+        retention_days: body.retention_days.map(|days| days.map(whole_number)),
     };
     let settings = state
         .service

@@ -10,6 +10,7 @@ pub(crate) mod moderation;
 pub(crate) mod notify;
 pub(crate) mod ops;
 pub(crate) mod reports;
+pub(crate) mod retention;
 pub(crate) mod roster;
 pub(crate) mod session;
 pub(crate) mod sign_in_codes;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(chat::router())
         .merge(moderation::router())
         .merge(reports::router())
+        .merge(retention::router())
         .merge(classes::router())
         .merge(admin::router())
         .merge(exports::router())

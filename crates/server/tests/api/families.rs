@@ -300,6 +300,7 @@ async fn oversight_is_off_until_an_admin_turns_it_on_and_every_read_is_audited()
             "editWindowMinutes": 15,
             "flagWords": [],
             "flagPatterns": [],
+            "retentionDays": null,
         }),
         "the other settings stay at their defaults"
     );

@@ -4,14 +4,17 @@
 // whether a push shows the start of the message or only who wrote, and whether email
 // digests quote messages. Urgent messages: the teachers allowed to send messages that
 // notify a student or guardian even in their quiet hours. Safeguarding: the edit window and
-// the words and patterns that flag a message (settings-safeguarding.js). Each switch is
-// saved as soon as it is turned; the hours and the safeguarding rules with their own Save
-// buttons; each teacher added or removed at once.
+// the words and patterns that flag a message (settings-safeguarding.js), and how long
+// conversations are kept, with a preview of what retention would delete
+// (settings-retention.js). Each switch is saved as soon as it is turned; the hours, the
+// safeguarding rules and retention with their own Save buttons; each teacher added or
+// removed at once.
 
 import * as api from '../api.js';
 import { h, avatar, bidi, isolate, replace, show } from '../dom.js';
 import { ScheduleEditor } from './schedule.js';
 import { SafeguardingSettings } from './settings-safeguarding.js';
+import { RetentionSettings } from './settings-retention.js';
 
 /** A switch for one boolean setting `key`, saved on change. */
 class SettingSwitch {
@@ -255,6 +258,7 @@ export class SettingsPanel {
     this.switches = [this.oversight, this.pushPreview, this.digestText];
     this.urgent = new UrgentSenders({ onSaved });
     this.safeguarding = new SafeguardingSettings({ onSaved });
+    this.retention = new RetentionSettings({ onSaved, name: (id) => context.names.get(id) || id });
     this.hours = new ScheduleEditor({
       label: 'School notification hours',
       anyTime: 'Students and guardians are notified at any time.',
@@ -306,6 +310,8 @@ export class SettingsPanel {
           'People may edit or remove their own messages; the other side sees that they did, and the school keeps what was there. ',
           'Messages that contain a word or match a pattern below go to the moderation queue.'),
         this.safeguarding.element,
+        h('h3', { class: 'card-subtitle' }, 'Retention'),
+        this.retention.element,
       ),
     );
   }
@@ -316,6 +322,7 @@ export class SettingsPanel {
     this.hours.setDisabled(true);
     this.urgent.setDisabled(true);
     this.safeguarding.setDisabled(true);
+    this.retention.setDisabled(true);
     this.urgent.loadTeachers();
     try {
       this.apply(await api.getSettings(), { hours: true });
@@ -327,8 +334,8 @@ export class SettingsPanel {
   }
 
   /**
-   * Shows the settings as saved; the hours' and the safeguarding rules' fields only when
-   * asked (not to undo edits).
+   * Shows the settings as saved; the hours', the safeguarding rules' and retention's fields
+   * only when asked (not to undo edits).
    */
   apply(settings, { hours }) {
     for (const setting of this.switches) setting.apply(settings);
@@ -337,6 +344,7 @@ export class SettingsPanel {
       this.hours.setDisabled(false);
       this.hours.set(settings.quietHours ?? null);
       this.safeguarding.apply(settings);
+      this.retention.apply(settings);
     }
   }
 }

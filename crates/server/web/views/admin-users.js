@@ -2,13 +2,15 @@
 // form that opens under their row); list a teacher's conversations, including those with
 // students no longer linked, to open any of them in the read-only viewer; disable or
 // re-enable an account (a disabled account cannot sign in, and its open sessions stop
-// working at their next request). Find people by a search (part of the userId or name)
-// and by role, status and class, a page at a time; the filters live in the page's address
-// (#/admin/users?q=…&role=…&status=…&classId=…), so they are kept when coming back.
+// working at their next request); export someone's history (export-menu.js). Find people
+// by a search (part of the userId or name) and by role, status and class, a page at a
+// time; the filters live in the page's address (#/admin/users?q=…&role=…&status=…&classId=…),
+// so they are kept when coming back.
 
 import * as api from '../api.js';
 import { h, avatar, bidi, namesList, replace, show, formatCount, debounce } from '../dom.js';
 import { ClassPicker } from './admin-classes.js';
+import { ExportMenu } from './export-menu.js';
 
 // The server's rules (crates/core/src/user.rs), checked here first for a clearer message.
 const MIN_PASSWORD_CHARS = 8;
@@ -276,6 +278,12 @@ export class UsersPanel {
           : null,
         editButton('rename', 'Rename', `Rename ${user.displayName}`),
         editButton('password', 'Reset password', `Reset password for ${user.displayName}`),
+        user.role === 'admin' ? null : new ExportMenu({
+          kind: 'user',
+          id: user.userId,
+          label: `the history of ${user.displayName}`,
+          toast: this.context.toast,
+        }).element,
         toggle),
     );
   }

@@ -1,7 +1,7 @@
-// The admin's screen: people, the moderation queue (its tab counts the open reports), links,
-// families (guardians), the roster import, the school's settings (families, notifications,
-// safeguarding), the audit log, and a read-only conversation viewer, where the office may
-// also pause and resume the conversation.
+// The admin's screen: people, the moderation queue (its tab counts the open reports), legal
+// holds, links, families (guardians), the roster import, the school's settings (families,
+// notifications, safeguarding, retention), the audit log, and a read-only conversation
+// viewer, where the office may also pause and resume the conversation and export it.
 // Admins never take part in conversations, so there is no live connection here; every
 // conversation read is audited by the server, and the viewer says so before loading.
 
@@ -17,6 +17,8 @@ import { AuditPanel } from './admin-audit.js';
 import { RosterPanel } from './admin-roster.js';
 import { ModerationPanel } from './moderation.js';
 import { PauseControl } from './pause.js';
+import { HoldsPanel } from './holds.js';
+import { ExportMenu } from './export-menu.js';
 
 /** Open reports counted for the tab: one page; a fuller queue shows as "200+". */
 const COUNT_LIMIT = 200;
@@ -26,6 +28,7 @@ const COUNT_EVERY_MS = 60_000;
 const TABS = [
   { id: 'users', label: 'People' },
   { id: 'moderation', label: 'Moderation' },
+  { id: 'holds', label: 'Legal holds' },
   { id: 'links', label: 'Links' },
   { id: 'families', label: 'Families' },
   { id: 'roster', label: 'Roster' },
@@ -65,6 +68,7 @@ export class AdminScreen {
     this.panels = {
       users: new UsersPanel(context),
       moderation: new ModerationPanel(context),
+      holds: new HoldsPanel(context),
       links: new LinksPanel(context),
       families: new FamiliesPanel(context),
       roster: new RosterPanel(context),
@@ -149,6 +153,12 @@ export class AdminScreen {
       onChanged: (changed) => state.setPause(conversationId, changed),
       toast: this.hooks.toast,
     });
+    const exportMenu = new ExportMenu({
+      kind: 'conversation',
+      id: conversationId,
+      label: `the conversation of ${name(studentId)} and ${name(teacherId)}`,
+      toast: this.hooks.toast,
+    });
     const view = new ConversationView({
       state,
       conversationId,
@@ -168,6 +178,7 @@ export class AdminScreen {
       onBack: () => this.hooks.navigate('#/admin/links'),
       backLabel: 'Back to links',
       pause: { viewer: 'admin', memberName: name(studentId), nameOf: name, control: pause },
+      tools: exportMenu.element,
     });
     this.viewer = view;
     replace(this.content, h('div', { class: 'viewer-frame' }, view.element));

@@ -42,6 +42,7 @@ export class ConversationView {
    *   onRemove(message), onReport(message, reason, details)}, each a Promise
    * @param {object} [options.pause]  how a pause is told: {viewer ('student'|'guardian'|
    *   'teacher'|'admin'), memberName, nameOf?, control? (a PauseControl for the header)}
+   * @param {Node} [options.tools]  more of the header's actions (the office's Export)
    */
   constructor(options) {
     this.options = options;
@@ -110,7 +111,8 @@ export class ConversationView {
           h('h2', { dir: 'auto' }, this.peer.name),
           (this.subtitle = h('p', { class: 'subtitle' }, this.peer.subtitle)),
         ),
-        options.pause?.control && h('div', { class: 'conversation-actions' }, options.pause.control.element),
+        (options.tools || options.pause?.control) &&
+          h('div', { class: 'conversation-actions' }, options.tools, options.pause?.control?.element),
       ),
       options.readOnly &&
         h(

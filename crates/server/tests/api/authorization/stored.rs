@@ -1,7 +1,8 @@
 //! What the store itself holds of safeguarding, read without the API (so looking is never
 //! audited): every message's text as stored with its edit and removal, its earlier
-//! versions, each conversation's pause, and the moderation queue. And the concrete path of
-//! a matrix row, whose placeholders name what only exists once the school is running.
+//! versions, each conversation's pause, the moderation queue, the legal holds and the
+//! school's settings. And the concrete path of a matrix row, whose placeholders name what
+//! only exists once the school is running.
 
 use crate::common::TestApp;
 use classchat_core::ConversationId;
@@ -54,9 +55,13 @@ pub(super) async fn stored_state(app: &TestApp) -> Value {
         .list_reports(None, None, 200)
         .await
         .expect("reports");
+    let holds = app.store.holds().await.expect("holds");
+    let settings = app.store.settings().await.expect("settings");
     json!({
         "conversations": conversations,
         "reports": reports.iter().map(|report| format!("{report:?}")).collect::<Vec<_>>(),
+        "holds": holds.iter().map(|hold| format!("{hold:?}")).collect::<Vec<_>>(),
+        "settings": format!("{settings:?}"),
     })
 }
 

@@ -79,6 +79,10 @@ pub(super) const BAD_FORMAT: Expect = Expect::Refused(400, "invalid_request");
 pub(super) const OWN_MESSAGE: Expect = Expect::Refused(400, "invalid_request");
 /// A student or guardian writing in a paused conversation.
 pub(super) const PAUSED: Expect = Expect::Refused(403, "conversation_paused");
+/// A legal hold naming both a user and a conversation (or neither).
+pub(super) const NOT_ONE_TARGET: Expect = Expect::Refused(400, "invalid_request");
+/// A value out of its bounds (a retention period under 30 days).
+pub(super) const OUT_OF_BOUNDS: Expect = Expect::Refused(422, "invalid_request");
 
 /// The JSON body of a matrix request.
 pub(super) enum Body {
@@ -263,6 +267,33 @@ pub(super) fn routes() -> Vec<Route> {
         route("GET /admin/export/user/s1?format=pdf",         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  BAD_FORMAT]),
         route("GET /admin/export/conversation/s1+s3",         none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
         route("GET /admin/export/conversation/s1+nobody?format=jsonl", none(),                  [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        // Legal holds and retention are the admins' (each change and each preview audited):
+        // the admin holds s1 and s2+t1 (given in the other id order), then lifts both, and
+        // sets a retention period, which a preview then applies (nothing here is old).
+        route("GET /admin/holds",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/holds",                            Body::Json(json!({"userId": "s1", "reason": "matrix"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("POST /admin/holds",                            Body::Json(json!({"conversationId": "t1+s2"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  CREATED   ]),
+        route("POST /admin/holds",                            Body::Json(json!({"userId": "s1", "conversationId": "s1+t1"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_ONE_TARGET]),
+        route("POST /admin/holds",                            Body::Json(json!({"userId": "nobody"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("POST /admin/holds",                            Body::Json(json!({"conversationId": "s1+s3"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_A_PAIR]),
+        route("GET /admin/holds",                             none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("DELETE /admin/holds?userId=s1",                none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        route("DELETE /admin/holds?conversationId=s2%2Bt1",   none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NO_CONTENT]),
+        route("DELETE /admin/holds?userId=s1",                none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_FOUND ]),
+        route("DELETE /admin/holds",                          none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  NOT_ONE_TARGET]),
+        route("POST /admin/retention/preview",                none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("PATCH /admin/settings",                        Body::Json(json!({"retentionDays": 7})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OUT_OF_BOUNDS]),
+        route("PATCH /admin/settings",                        Body::Json(json!({"retentionDays": 1095})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /admin/retention/preview",                none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("PATCH /admin/settings",                        Body::Json(json!({"retentionDays": null})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         // The upload is read only after the caller is known to be an admin (a JSON body
         // is then refused for not being a zip); the import itself is in `roster`.
         route("POST /admin/roster",                           Body::Json(json!({})),            [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  UNSUPPORTED]),

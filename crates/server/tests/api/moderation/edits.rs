@@ -96,13 +96,15 @@ async fn only_the_author_edits_and_only_within_the_window() {
     let page = school.app.read(&school.s1, "s1+t1", "").await;
     assert_eq!(page.body["messages"][0]["messageBody"], "first draft");
 
-    // Out of range, or not a number at all.
+    // Out of range, not a whole number, or not a number at all.
+    for minutes in [json!(1441), json!(-1), json!(2.5)] {
+        school
+            .settings(json!({"editWindowMinutes": minutes}))
+            .await
+            .assert_error(422, "invalid_request");
+    }
     school
-        .settings(json!({"editWindowMinutes": 1441}))
-        .await
-        .assert_error(422, "invalid_request");
-    school
-        .settings(json!({"editWindowMinutes": -1}))
+        .settings(json!({"editWindowMinutes": "15"}))
         .await
         .assert_error(400, "invalid_json");
     let widest = school.settings(json!({"editWindowMinutes": 1440})).await;
