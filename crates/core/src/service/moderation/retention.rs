@@ -86,11 +86,11 @@ impl ChatService {
         actor: Actor<'_>,
         request: HoldRequest<'_>,
     ) -> Result<Hold, ChatError> {
+        let name = actor.authorise()?;
         let reason = request
             .reason
             .map(|raw| crate::text::bounded_text(raw, MAX_HOLD_REASON_CHARS, "reason"))
             .transpose()?;
-        let name = actor.authorise()?;
         self.check_actor_rate(actor)?;
         let target = self.hold_target(actor, request).await?;
         if let Some(existing) = self
