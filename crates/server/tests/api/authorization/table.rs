@@ -377,11 +377,18 @@ pub(super) fn routes() -> Vec<Route> {
         // participants about the other one's message.
         route("POST /chat/edit",                              Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}", "messageBody": "seed, edited by {caller}"})),
                                                                                                 [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        // The same over GraphQL, where each refusal is an error with the REST code.
+        route("POST /graphql", Body::Graphql("mutation { editMessage(conversationId: \"t1+s1\", timestamp: \"{seeded}\", messageBody: \"seed, edited by {caller}\") { editedAt } }"),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /chat/report",                            Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}", "reason": "bullying", "details": "from {caller}"})),
                                                                                                 [OWN_MESSAGE, FORBIDDEN, ACCEPTED,   FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { reportMessage(conversationId: \"s1+t1\", timestamp: \"{seeded}\", reason: \"spam\") { status } }"),
+                                                                                                [OWN_MESSAGE, FORBIDDEN, OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         // The conversation's teacher and any admin pause (the admin's pause of a paused
         // conversation answers the pause in force); then only the teacher writes.
         route("POST /chat/pause",                             Body::Json(json!({"conversationId": "s1+t1", "reason": "matrix"})),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("mutation { pauseConversation(conversationId: \"s1+t1\", reason: \"graphql\") { byRole } }"),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /chat/send",                              SendAsCaller("s1+t1"),            [PAUSED,     FORBIDDEN,  CREATED,    FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
         route("POST /chat/resume",                            Body::Json(json!({"conversationId": "s1+t1"})),
@@ -398,6 +405,8 @@ pub(super) fn routes() -> Vec<Route> {
             .after(Caller::Admin, "POST /chat/pause", Body::Json(json!({"conversationId": "s1+t1"})), OK),
         route("POST /chat/resume",                            Body::Json(json!({"conversationId": "s1+t1"})),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
+        route("POST /graphql", Body::Graphql("mutation { resumeConversation(conversationId: \"t1+s1\") }"),
+                                                                                                [FORBIDDEN,  FORBIDDEN,  OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         // The moderation queue is the admins' (t1's report above is in it), and so is a
         // message's history.
         route("GET /admin/reports",                           none(),                           [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
@@ -407,6 +416,8 @@ pub(super) fn routes() -> Vec<Route> {
         route("GET /admin/messages/history?conversationId=s1%2Bt1&timestamp={seeded}", none(),
                                                                                                 [FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  OK        ]),
         route("POST /chat/remove",                            Seeded(json!({"conversationId": "s1+t1", "timestamp": "{seeded}"})),
+                                                                                                [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
+        route("POST /graphql", Body::Graphql("mutation { removeMessage(conversationId: \"s1+t1\", timestamp: \"{seeded}\") { removedAt } }"),
                                                                                                 [OK,         FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  FORBIDDEN ]),
     ]
 }
