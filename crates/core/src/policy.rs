@@ -344,8 +344,8 @@ fn not_linked() -> ChatError {
 mod moderation;
 mod notify;
 pub use moderation::{
-    may_edit_at, may_pause, may_pause_at_all, may_report, may_report_at_all, may_resume,
-    may_revise, may_revise_at_all, may_step_report, may_write_while,
+    may_edit_at, may_name_message, may_pause, may_pause_at_all, may_report, may_report_at_all,
+    may_resume, may_revise, may_revise_at_all, may_step_report, may_write_while,
 };
 pub use notify::{may_change_notify_prefs, may_send_urgent, may_subscribe_push};
 

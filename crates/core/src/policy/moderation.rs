@@ -41,6 +41,18 @@ pub fn may_report_at_all(caller: &User) -> Result<(), ChatError> {
     }
 }
 
+/// May `caller` name a message of `conversation` to change or report it? Only its two
+/// participants: decided before the message is read, so a guardian overseeing their
+/// child's conversation (or anyone else) cannot learn which timestamps hold a message.
+pub fn may_name_message(caller: &User, conversation: &ConversationId) -> Result<(), ChatError> {
+    if conversation.has_participant(&caller.id) {
+        return Ok(());
+    }
+    Err(ChatError::forbidden(
+        "only the people in a conversation change or report its messages",
+    ))
+}
+
 /// May `caller` edit or remove `message`? Only its author, so never an admin, a guardian
 /// reading their child's conversation, or the other participant. An announcement copy
 /// is one of many identical messages, so it is not edited on its own, and a removed

@@ -176,3 +176,17 @@ fn reports_move_forward_only() {
         }
     }
 }
+
+#[test]
+fn only_participants_name_a_message_to_change_or_report() {
+    let conversation = conversation();
+    for caller in everyone() {
+        let allowed = may_name_message(&caller, &conversation).is_ok();
+        assert_eq!(
+            allowed,
+            ["s1", "t1"].contains(&caller.id.as_str()),
+            "{}",
+            caller.id
+        );
+    }
+}

@@ -182,22 +182,12 @@ impl ChatService {
             self.store.message_versions(conversation, report.timestamp),
             self.store.pause(conversation),
         );
-        let take = |page: crate::store::MessagePage| {
-            page.messages.into_iter().take(context).collect::<Vec<_>>()
-        };
-        let mut messages = match context {
-            0 => Vec::new(),
-            _ => {
-                let mut earlier = earlier?.messages;
-                let skip = earlier.len().saturating_sub(context);
-                earlier.drain(..skip);
-                earlier
-            }
-        };
+        // Pages ask for at least one message; `context` (maybe 0) decides what is kept:
+        // the last of the earlier ones, the first of the later ones.
+        let mut messages = earlier?.messages;
+        messages.drain(..messages.len().saturating_sub(context));
         messages.extend(message?);
-        if context > 0 {
-            messages.extend(take(later?));
-        }
+        messages.extend(later?.messages.into_iter().take(context));
         Ok(ReportView {
             report,
             context: messages,

@@ -211,11 +211,7 @@ impl ChatService {
             relation,
             ..
         } = self.named_conversation(caller, raw).await?;
-        if !conversation.has_participant(&caller.id) {
-            return Err(ChatError::forbidden(
-                "only the people in a conversation change or report its messages",
-            ));
-        }
+        policy::may_name_message(caller, &conversation)?;
         let message = self
             .store
             .message(&conversation, timestamp)
