@@ -8,7 +8,7 @@ use classchat_core::hub::{Delivery, Event, Hub, NullHub};
 use classchat_core::message::{Message, MessageBody};
 use classchat_core::notify::{Notice, Notifier, NotifyPrefs};
 use classchat_core::store::Store;
-use classchat_core::time::{SystemClock, Timestamp};
+use classchat_core::time::{Clock, SystemClock, Timestamp};
 use classchat_core::user::{DisplayName, Role, User, UserRecord};
 use classchat_core::{ConversationId, MemoryStore, MessageId, UserId};
 use classchat_notify::push::VapidKeys;
@@ -150,7 +150,8 @@ async fn nobody_is_pushed_while_online_in_quiet_hours_or_with_push_off() {
     assert_eq!(notifier.metrics().value("online"), Some(1));
 
     let (store, service, notifier) = setup(Arc::new(NullHub), &["/push/created/1"]).await;
-    let later = Timestamp::parse("2026-12-04T08:00:00Z").unwrap();
+    // Quiet until tomorrow: the notifier runs on the system clock.
+    let later = SystemClock.now().plus_micros(24 * 3600 * 1_000_000);
     notifier.message_stored(notice("quiet", Some(later)));
     settle().await;
     assert_eq!(notifier.metrics().value("held"), Some(1));
