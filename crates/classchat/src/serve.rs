@@ -21,15 +21,18 @@ use std::sync::Arc;
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let jwt_secret = signing_secret(&args.http, &args.store.db)?;
     let live = Live::new(args.http.live_config());
+    let mut redis_hub = None;
     let hub = match &args.redis_url {
         Some(url) => {
             let config = RedisHubConfig {
                 url: url.clone(),
                 namespace: redis_namespace(&args.store.dynamodb.table_prefix),
             };
-            let hub: Arc<dyn Hub> = RedisHub::connect(&config, Arc::clone(live.registry()))
+            let redis = RedisHub::connect(&config, Arc::clone(live.registry()))
                 .await
                 .context("cannot start the Redis fan-out (--redis-url)")?;
+            redis_hub = Some(Arc::clone(&redis));
+            let hub: Arc<dyn Hub> = redis;
             if args.store.store == StoreKind::Sqlite {
                 tracing::warn!(
                     "--redis-url with the SQLite store: nodes only share messages if they \
@@ -53,6 +56,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
+    if let Some(redis) = &redis_hub {
+        redis.use_store(Arc::clone(&served.store));
+    }
     crate::retention::start(&served.service, args.jobs.retention_every);
     if args.store.store == StoreKind::Dynamodb
         && args.http.jwt_secret.is_none()
@@ -107,6 +113,8 @@ pub struct Served {
     pub service: Arc<ChatService>,
     /// The notifier's counters, if there is one.
     pub metrics: Option<MetricsHook>,
+    /// The store the service works on.
+    pub store: Arc<dyn Store>,
 }
 
 /// Opens the configured store and wraps it in the service, for a command that serves
@@ -137,7 +145,7 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
             release_every: notify_every,
             ..NotifierConfig::default()
         };
-        let notifier = PushNotifier::start(store, hub, push, clock, config, digests);
+        let notifier = PushNotifier::start(Arc::clone(&store), hub, push, clock, config, digests);
         let counters = notifier.metrics();
         metrics = Some(MetricsHook(Arc::new(move |text: &mut String| {
             counters.render(text)
@@ -147,6 +155,7 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
     Ok(Served {
         service: Arc::new(service),
         metrics,
+        store,
     })
 }
 

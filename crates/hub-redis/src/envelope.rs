@@ -7,7 +7,13 @@
 //! {"v":1,"node":"01J…","seq":42,"recipients":["s1","t1"],
 //!  "payload":{"event":{"type":"typing","conversationId":"s1+t1","user":"s1"}}}
 //! {"v":1,"node":"01J…","seq":43,"recipients":["s1"],"payload":{"revoke":"account_disabled"}}
+//! {"v":1,"node":"01J…","seq":44,"recipients":["s1"],"payload":{"resync":1733300000000000}}
 //! ```
+//!
+//! Each envelope goes to one recipient's channel (`<namespace>:u:<userId>`), so its
+//! `recipients` names that one user; an envelope on the node channel (`<namespace>:events`)
+//! concerns everyone it names, or every user of the node if it names nobody. `resync`
+//! says events for its recipients since that instant (microseconds) may have been lost.
 //!
 //! Fields added since are optional and absent by default (a message's `editedAt` and
 //! `removedAt`), so envelopes of nodes that predate them still parse; an event type a node
@@ -16,7 +22,7 @@
 //! A node reads the header (`v`, `node`, `seq`) of every envelope, so a version it does
 //! not know still counts in the sender's sequence, and is then skipped with a warning.
 
-use classchat_core::{Event, Revocation, UserId};
+use classchat_core::{Clock, Event, Revocation, SystemClock, Timestamp, UserId};
 use event::EventDto;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -28,19 +34,32 @@ mod tests;
 /// The envelope format this node writes and reads.
 pub(crate) const VERSION: u32 = 1;
 
-/// An envelope on its way out; its sequence number is set by the publishing task.
-#[derive(Debug, Serialize)]
+/// An envelope on its way out, for any number of recipients; the publishing task writes
+/// one copy per recipient ([`Outgoing::encode`]) and numbers each.
+#[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
-    /// Always [`VERSION`].
-    pub(crate) v: u32,
     /// The publishing node.
     pub(crate) node: String,
-    /// The publishing node's count of envelopes so far: consecutive unless one was lost.
-    pub(crate) seq: u64,
-    /// The users whose connections it concerns.
+    /// The users whose connections it concerns; none for every user of every node.
     pub(crate) recipients: Vec<String>,
-    /// The [`Payload`], serialised when it was published.
+    /// The [`Payload`], serialised once for every copy.
     pub(crate) payload: Box<RawValue>,
+    /// When it was made: no event it carries is newer (a message is stored, and stamped,
+    /// before it is published).
+    pub(crate) at: Timestamp,
+    /// Whether it ends sessions: one that never reached Redis is sent again, not merely
+    /// resynchronised.
+    pub(crate) revokes: bool,
+}
+
+/// One copy of an envelope as written to Redis.
+#[derive(Serialize)]
+struct Wire<'a> {
+    v: u32,
+    node: &'a str,
+    seq: u64,
+    recipients: &'a [&'a str],
+    payload: &'a RawValue,
 }
 
 /// An envelope as read from Redis, before its payload is opened.
@@ -66,6 +85,8 @@ enum Payload {
     Event(EventDto),
     /// The recipients' sessions ended ([`Revocation::as_str`]): their connections close.
     Revoke(String),
+    /// Events for the recipients since this instant (microseconds) may have been lost.
+    Resync(i64),
 }
 
 /// What an opened envelope asks of this node.
@@ -88,6 +109,13 @@ pub(crate) enum Received {
         /// Why.
         why: Revocation,
     },
+    /// Check the store for what the recipients (all users here if none) may have missed.
+    Resync {
+        /// Whose events were lost; empty for every user here.
+        recipients: Vec<UserId>,
+        /// Since when.
+        since: Timestamp,
+    },
 }
 
 /// Why an envelope was skipped.
@@ -107,6 +135,12 @@ impl Outgoing {
         Self::new(node, recipients, &Payload::Event(EventDto::from(event)))
     }
 
+    /// An envelope saying that events for `recipients` (everyone, if none) since `since`
+    /// may have been lost.
+    pub(crate) fn resync(node: &str, recipients: &[UserId], since: Timestamp) -> Option<Self> {
+        Self::new(node, recipients, &Payload::Resync(since.as_micros()))
+    }
+
     /// An envelope ending `user`'s sessions.
     pub(crate) fn revoke(node: &str, user: &UserId, why: Revocation) -> Option<Self> {
         let payload = Payload::Revoke(why.as_str().to_owned());
@@ -114,6 +148,7 @@ impl Outgoing {
     }
 
     fn new(node: &str, recipients: &[UserId], payload: &Payload) -> Option<Self> {
+        let revokes = matches!(payload, Payload::Revoke(_));
         let payload = match serde_json::value::to_raw_value(payload) {
             Ok(payload) => payload,
             Err(error) => {
@@ -122,14 +157,32 @@ impl Outgoing {
             }
         };
         Some(Self {
-            v: VERSION,
+            at: SystemClock.now(),
+            revokes,
             node: node.to_owned(),
-            seq: 0,
             recipients: recipients
                 .iter()
                 .map(|user| user.as_str().to_owned())
                 .collect(),
             payload,
+        })
+    }
+}
+
+impl Outgoing {
+    /// The copy of this envelope for `recipient` (`None`: the copy naming every
+    /// recipient, for the node channel), numbered `seq`.
+    pub(crate) fn encode(&self, recipient: Option<&str>, seq: u64) -> serde_json::Result<String> {
+        let recipients: Vec<&str> = match recipient {
+            Some(one) => vec![one],
+            None => self.recipients.iter().map(String::as_str).collect(),
+        };
+        serde_json::to_string(&Wire {
+            v: VERSION,
+            node: &self.node,
+            seq,
+            recipients: &recipients,
+            payload: &self.payload,
         })
     }
 }
@@ -156,6 +209,11 @@ impl Incoming<'_> {
             Payload::Event(event) => Ok(Received::Event {
                 recipients,
                 event: event.validated().map_err(|error| malformed(&error))?,
+            }),
+            Payload::Resync(since) => Ok(Received::Resync {
+                recipients,
+                since: Timestamp::from_micros(since)
+                    .ok_or_else(|| malformed(&format!("resync since {since}")))?,
             }),
             Payload::Revoke(why) => Ok(Received::Revoke {
                 recipients,

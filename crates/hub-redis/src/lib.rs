@@ -6,15 +6,19 @@
 //! "connected to any node".
 //!
 //! - **Events**: a node delivers an event to its own connections at once, then publishes
-//!   it on one channel (`<namespace>:events`) in a versioned envelope of domain events
-//!   (see `envelope`; never the clients' frames); every other node validates it and
-//!   delivers it to the recipients' connections it holds, encoding it for their wire
-//!   formats itself. Publishing is
-//!   queued and pipelined, so Redis never holds up a send. Redis pub/sub is
-//!   fire-and-forget, so a node that loses its subscription closes its sockets with 1012
-//!   (once when it notices, once when it is back), and so does a node that sees a gap in
-//!   another node's sequence numbers: their clients reconnect and `sync` from the store,
-//!   which is the source of truth. Nothing acknowledged is lost.
+//!   a copy for each recipient on that recipient's channel (`<namespace>:u:<userId>`) in a
+//!   versioned envelope of domain events (see `envelope`; never the clients' frames). A
+//!   node subscribes to a user's channel while it holds one of their connections (see
+//!   `subscriptions`), so Redis hands an event only to the nodes that hold a recipient,
+//!   and they validate it and deliver it, encoding it for their clients' wire formats
+//!   themselves. Publishing is queued and pipelined, so Redis never holds up a send.
+//! - **Recovery** (see `recheck`): Redis pub/sub is fire-and-forget, and the store is the
+//!   source of truth. An event that never reached Redis is remembered by its recipients,
+//!   and its node asks the nodes holding them to resynchronise them once Redis is back
+//!   (revocations are sent again). A node that lost its subscription looks, once it is
+//!   back, for the users it holds who have something new in the store since shortly
+//!   before. Either way only those users' connections are closed with 1012, so their
+//!   clients reconnect and `sync`; nobody else reconnects. Nothing acknowledged is lost.
 //! - **Revocation**: a user whose sessions end (disabled, role or password changed,
 //!   signed out) has their connections closed on this node at once and on the others
 //!   through the same channel (an envelope with `revoke` instead of a frame).
@@ -28,20 +32,25 @@
 mod envelope;
 mod presence;
 mod publisher;
+mod recheck;
 mod relay;
+mod subscriptions;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
 use async_trait::async_trait;
-use classchat_core::{Delivery, Event, Hub, Revocation, UserId};
+use classchat_core::{Delivery, Event, Hub, Revocation, Store, UserId};
 use classchat_live::{LiveEvent, Registry};
 use envelope::Outgoing;
 use presence::Presence;
-use publisher::Publisher;
+use publisher::{Channels, Publisher};
+use recheck::Recheck;
 use redis::aio::ConnectionManagerConfig;
+use relay::Relay;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use subscriptions::Subscriptions;
 use tokio::task::JoinHandle;
 
 /// How long a Redis command may take before the hub gives up on it (and falls back to
@@ -104,6 +113,8 @@ pub struct RedisHub {
     local: Arc<Registry>,
     publisher: Publisher,
     presence: Presence,
+    subscriptions: Arc<Subscriptions>,
+    recheck: Arc<Recheck>,
     listening: Arc<AtomicBool>,
     warnings: WarnThrottle,
     tasks: Vec<JoinHandle<()>>,
@@ -132,30 +143,39 @@ impl RedisHub {
             .await
             .map_err(unreachable)?;
         let node = ulid::Ulid::new().to_string();
-        let channel = format!("{}:events", config.namespace);
+        let node_channel = format!("{}:events", config.namespace);
         let presence = Presence::new(&config.namespace, &node, commands.clone());
         presence.heartbeat(&local).await.map_err(unreachable)?;
 
-        let subscribed = relay::subscribe(&client, &channel)
-            .await
-            .map_err(unreachable)?;
+        let subscriptions = Arc::new(Subscriptions::new(&config.namespace));
+        let recheck = Arc::new(Recheck::new(Arc::clone(&local)));
         let listening = Arc::new(AtomicBool::new(true));
-        let relay = tokio::spawn(relay::run(
+        let relay = Relay {
             client,
-            channel.clone(),
-            node.clone(),
-            Arc::clone(&local),
-            subscribed,
-            Arc::clone(&listening),
-        ));
+            node_channel: node_channel.clone(),
+            node: node.clone(),
+            registry: Arc::clone(&local),
+            subscriptions: Arc::clone(&subscriptions),
+            recheck: Arc::clone(&recheck),
+            listening: Arc::clone(&listening),
+        };
+        let subscribed = relay.subscribe().await.map_err(unreachable)?;
+        let relay = tokio::spawn(relay.run(subscribed));
         let heartbeat = tokio::spawn(presence::beat(presence.clone(), Arc::clone(&local)));
-        let (publisher, publishing) = Publisher::start(commands, channel);
+        let channels = Channels {
+            subscriptions: Arc::clone(&subscriptions),
+            node_channel,
+            node: node.clone(),
+        };
+        let (publisher, publishing) = Publisher::start(commands, channels);
         tracing::info!(%node, "fan-out through Redis");
         Ok(Arc::new(Self {
             node,
             local,
             publisher,
             presence,
+            subscriptions,
+            recheck,
             listening,
             warnings: WarnThrottle::default(),
             tasks: vec![relay, heartbeat, publishing],
@@ -171,6 +191,20 @@ impl RedisHub {
     /// subscription and getting it back).
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Acquire)
+    }
+
+    /// Gives the hub the store, so that after lost events it closes only the connections
+    /// of the users with something new there (see the crate docs); until then it closes
+    /// every connection of the users concerned. The store is opened after the hub, which
+    /// the service needs first, hence a setter.
+    pub fn use_store(&self, store: Arc<dyn Store>) {
+        self.recheck.use_store(store);
+    }
+
+    /// Users looked at for lost events, and users whose connections were closed to catch
+    /// up, since this node started.
+    pub fn resync_counts(&self) -> (u64, u64) {
+        self.recheck.counts()
     }
 
     fn warn_unreachable(&self, what: &str, error: &dyn std::fmt::Display) {
@@ -218,7 +252,15 @@ impl Hub for RedisHub {
         if !first_here {
             return false;
         }
-        match self.presence.attach(user).await {
+        // Subscribed before the connection reads its client's first frame (a `sync`).
+        let (subscribed, attached) = tokio::join!(
+            self.subscriptions.subscribe(user),
+            self.presence.attach(user)
+        );
+        if let Err(error) = subscribed {
+            self.warn_unreachable("this user's events from other nodes wait", &error);
+        }
+        match attached {
             Ok(first_anywhere) => first_anywhere,
             Err(error) => {
                 self.warn_unreachable("presence decided by this node alone", &error);
@@ -231,7 +273,14 @@ impl Hub for RedisHub {
         if !last_here {
             return false;
         }
-        match self.presence.detach(user, &self.local).await {
+        let (unsubscribed, detached) = tokio::join!(
+            self.subscriptions.unsubscribe(user, &self.local),
+            self.presence.detach(user, &self.local)
+        );
+        if let Err(error) = unsubscribed {
+            self.warn_unreachable("an unused subscription stays", &error);
+        }
+        match detached {
             Ok(last_anywhere) => last_anywhere,
             Err(error) => {
                 self.warn_unreachable("presence decided by this node alone", &error);

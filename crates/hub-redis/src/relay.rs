@@ -1,9 +1,13 @@
-//! Receiving other nodes' events: one subscription to the event channel, delivered into
-//! this node's registry, re-established with backoff when Redis goes away.
+//! Receiving other nodes' events: one subscribed connection listening on the node channel
+//! and on the channel of every user held here (see [`crate::subscriptions`]), delivered
+//! into this node's registry, and re-established with backoff when Redis goes away.
 
 use super::WarnThrottle;
 use super::envelope::{Incoming, Received};
-use classchat_live::{CloseReason, LiveEvent, Registry};
+use super::recheck::Recheck;
+use super::subscriptions::Subscriptions;
+use classchat_core::{Clock, SystemClock, Timestamp, UserId};
+use classchat_live::{LiveEvent, Registry};
 use futures::StreamExt;
 use redis::aio::PubSubStream;
 use std::collections::HashMap;
@@ -15,68 +19,159 @@ use std::time::Duration;
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest wait between two attempts to resubscribe.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Taken off the moment a lost subscription is noticed: what was published a little
+/// earlier may have been lost too, and other nodes' clocks may run ahead of this one's.
+const LOSS_MARGIN_MICROS: i64 = 10_000_000;
 
-/// Subscribes to `channel` on a connection of its own (a subscribed connection can do
-/// nothing else).
-pub(crate) async fn subscribe(
-    client: &redis::Client,
-    channel: &str,
-) -> redis::RedisResult<PubSubStream> {
-    let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(channel).await?;
-    Ok(pubsub.into_on_message())
+/// What the receiving task works with.
+pub(crate) struct Relay {
+    /// Where to subscribe again.
+    pub(crate) client: redis::Client,
+    /// The channel every node listens on.
+    pub(crate) node_channel: String,
+    /// This node's id: its own envelopes are skipped.
+    pub(crate) node: String,
+    /// This node's connections.
+    pub(crate) registry: Arc<Registry>,
+    /// The users' channels this node listens on.
+    pub(crate) subscriptions: Arc<Subscriptions>,
+    /// Targeted recovery.
+    pub(crate) recheck: Arc<Recheck>,
+    /// Whether events from other nodes arrive right now.
+    pub(crate) listening: Arc<AtomicBool>,
 }
 
-/// Delivers every event published by another node until the process ends. Events
-/// published while this node was not subscribed are gone (pub/sub keeps nothing), so each
-/// time the subscription is lost, and again once it is back, this node's sockets are
-/// closed with 1012: their clients reconnect and catch up from the store with `sync`.
-pub(crate) async fn run(
-    client: redis::Client,
-    channel: String,
-    node: String,
-    registry: Arc<Registry>,
-    mut subscribed: PubSubStream,
-    listening: Arc<AtomicBool>,
-) {
-    loop {
-        let mut sequences = Sequences::default();
-        while let Some(message) = subscribed.next().await {
-            let envelope = match serde_json::from_slice::<Incoming<'_>>(message.get_payload_bytes())
-            {
-                Ok(envelope) if envelope.node != node => envelope,
-                Ok(_) => continue,
-                Err(error) => {
-                    tracing::warn!(%error, "ignoring a malformed event from Redis");
-                    continue;
-                }
-            };
-            match sequences.observe(&envelope.node, envelope.seq) {
-                Observed::Next => {}
-                Observed::Repeated => continue,
-                Observed::After(missed) => {
-                    tracing::warn!(
-                        from = %envelope.node,
-                        missed,
-                        "events from another node were lost; closing sockets so clients catch up"
-                    );
-                    registry.close_all(CloseReason::MissedEvents);
+impl Relay {
+    /// Opens a subscribed connection: the node channel, then the channel of every user
+    /// held here.
+    pub(crate) async fn subscribe(&self) -> redis::RedisResult<PubSubStream> {
+        let (mut sink, stream) = self.client.get_async_pubsub().await?.split();
+        sink.subscribe(&self.node_channel).await?;
+        // Attached before the users are listed: a user connecting from now on subscribes
+        // on their own; one connected before is in the list.
+        self.subscriptions.attach(Some(sink));
+        if let Err(error) = self
+            .subscriptions
+            .subscribe_all(&self.registry.users())
+            .await
+        {
+            self.subscriptions.attach(None);
+            return Err(error);
+        }
+        Ok(stream)
+    }
+
+    /// Delivers every event published by another node until the process ends. Events
+    /// published while this node was not subscribed are gone (pub/sub keeps nothing), so
+    /// once the subscription is back, the users held here are looked up in the store and
+    /// only those who may have missed something are sent to catch up.
+    pub(crate) async fn run(self, mut subscribed: PubSubStream) {
+        loop {
+            let mut sequences = Sequences::default();
+            while let Some(message) = subscribed.next().await {
+                self.receive(&message, &mut sequences);
+            }
+            self.listening.store(false, Ordering::Release);
+            self.subscriptions.attach(None);
+            let since = SystemClock.now().plus_micros(-LOSS_MARGIN_MICROS);
+            tracing::warn!("lost the Redis subscription; events from other nodes wait for it");
+            subscribed = self.resubscribe().await;
+            self.listening.store(true, Ordering::Release);
+            tracing::info!("Redis subscription back; looking for what its users missed");
+            let recheck = Arc::clone(&self.recheck);
+            let users = self.registry.users();
+            tokio::spawn(async move { recheck.run(users, since).await });
+        }
+    }
+
+    fn receive(&self, message: &redis::Msg, sequences: &mut Sequences) {
+        let envelope = match serde_json::from_slice::<Incoming<'_>>(message.get_payload_bytes()) {
+            Ok(envelope) if envelope.node != self.node => envelope,
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(%error, "ignoring a malformed event from Redis");
+                return;
+            }
+        };
+        if sequences.repeated(&envelope.node, envelope.seq) {
+            return;
+        }
+        let received = match envelope.open() {
+            Ok(received) => received,
+            Err(error) => {
+                tracing::warn!(%error, from = %envelope.node, "ignoring an event from Redis");
+                return;
+            }
+        };
+        // A copy on a user's channel concerns that user only, whatever it names.
+        let channel = message.get_channel_name();
+        let only = match self.subscriptions.user_of(channel) {
+            Some(user) => match UserId::parse(user) {
+                Ok(user) => Some(user),
+                Err(_) => return,
+            },
+            None => None,
+        };
+        self.deliver(received, only.as_ref());
+    }
+
+    /// Does what another node's envelope asks. The connection that caused an event lives
+    /// on the publishing node: nothing to skip here.
+    fn deliver(&self, received: Received, only: Option<&UserId>) {
+        let keep = |recipients: Vec<UserId>| -> Vec<UserId> {
+            match only {
+                Some(user) => recipients.into_iter().filter(|r| r == user).collect(),
+                None => recipients,
+            }
+        };
+        match received {
+            Received::Event { recipients, event } => {
+                self.registry
+                    .deliver_to(&keep(recipients), None, &LiveEvent::new(event));
+            }
+            Received::Revoke { recipients, why } => {
+                for user in &keep(recipients) {
+                    self.registry.revoke(user, why);
                 }
             }
-            match envelope.open() {
-                Ok(received) => deliver(&registry, received),
-                Err(error) => {
-                    tracing::warn!(%error, from = %envelope.node, "ignoring an event from Redis")
-                }
+            Received::Resync { recipients, since } => {
+                let users = match (recipients.is_empty(), only) {
+                    (true, None) => self.registry.users(),
+                    _ => keep(recipients),
+                };
+                self.resync(users, since);
             }
         }
-        listening.store(false, Ordering::Release);
-        tracing::warn!("lost the Redis subscription; closing sockets so clients catch up");
-        registry.close_all(CloseReason::MissedEvents);
-        subscribed = resubscribe(&client, &channel).await;
-        tracing::info!("Redis subscription back; closing sockets opened meanwhile");
-        registry.close_all(CloseReason::MissedEvents);
-        listening.store(true, Ordering::Release);
+    }
+
+    fn resync(&self, users: Vec<UserId>, since: Timestamp) {
+        let users: Vec<UserId> = users
+            .into_iter()
+            .filter(|user| self.registry.connections_of(user) > 0)
+            .collect();
+        if users.is_empty() {
+            return;
+        }
+        let recheck = Arc::clone(&self.recheck);
+        tokio::spawn(async move { recheck.run(users, since).await });
+    }
+
+    /// Tries to subscribe again, with growing pauses, until it works.
+    async fn resubscribe(&self) -> PubSubStream {
+        let mut backoff = MIN_BACKOFF;
+        let warnings = WarnThrottle::default();
+        loop {
+            tokio::time::sleep(backoff).await;
+            match self.subscribe().await {
+                Ok(stream) => return stream,
+                Err(error) => {
+                    if warnings.allow() {
+                        tracing::warn!(%error, "cannot subscribe to Redis; retrying");
+                    }
+                }
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
     }
 }
 
@@ -84,71 +179,29 @@ pub(crate) async fn run(
 /// (nodes that restarted have new ids, so old ones pile up).
 const REMEMBERED_NODES: usize = 1024;
 
-/// The last sequence number seen from each other node.
+/// The last sequence number seen from each other node. A node numbers every copy it
+/// publishes, and Redis hands one publisher's messages to a subscriber in order, so a
+/// number not above the last is a repeat (a retried pipeline that had gone through). A
+/// jump is normal: the copies in between went to users held elsewhere.
 #[derive(Default)]
 struct Sequences {
     last: HashMap<String, u64>,
 }
 
-/// How an envelope's sequence number relates to what came before from its node.
-#[derive(Debug, PartialEq, Eq)]
-enum Observed {
-    /// The next one (or the first heard from that node).
-    Next,
-    /// Seen already: a retried `PUBLISH` that had gone through.
-    Repeated,
-    /// This many events before it never arrived.
-    After(u64),
-}
-
 impl Sequences {
-    fn observe(&mut self, node: &str, seq: u64) -> Observed {
+    fn repeated(&mut self, node: &str, seq: u64) -> bool {
         if self.last.len() >= REMEMBERED_NODES && !self.last.contains_key(node) {
             self.last.clear();
         }
-        let previous = self.last.get(node).copied();
-        match previous {
-            Some(last) if seq <= last => Observed::Repeated,
-            Some(last) if seq > last + 1 => {
+        match self.last.get_mut(node) {
+            Some(last) if seq <= *last => true,
+            Some(last) => {
+                *last = seq;
+                false
+            }
+            None => {
                 self.last.insert(node.to_owned(), seq);
-                Observed::After(seq - last - 1)
-            }
-            _ => {
-                self.last.insert(node.to_owned(), seq);
-                Observed::Next
-            }
-        }
-    }
-}
-
-/// Tries to subscribe again, with growing pauses, until it works.
-async fn resubscribe(client: &redis::Client, channel: &str) -> PubSubStream {
-    let mut backoff = MIN_BACKOFF;
-    let warnings = WarnThrottle::default();
-    loop {
-        tokio::time::sleep(backoff).await;
-        match subscribe(client, channel).await {
-            Ok(stream) => return stream,
-            Err(error) => {
-                if warnings.allow() {
-                    tracing::warn!(%error, "cannot subscribe to Redis; retrying");
-                }
-            }
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-/// Does what another node's envelope asks. The connection that caused an event lives on
-/// the publishing node: nothing to skip here.
-fn deliver(registry: &Registry, received: Received) {
-    match received {
-        Received::Event { recipients, event } => {
-            registry.deliver_to(&recipients, None, &LiveEvent::new(event));
-        }
-        Received::Revoke { recipients, why } => {
-            for user in &recipients {
-                registry.revoke(user, why);
+                false
             }
         }
     }
@@ -159,14 +212,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sequence_numbers_reveal_lost_and_repeated_events_per_node() {
+    fn sequence_numbers_reveal_repeats_per_node() {
         let mut sequences = Sequences::default();
-        assert_eq!(sequences.observe("a", 5), Observed::Next);
-        assert_eq!(sequences.observe("a", 6), Observed::Next);
-        assert_eq!(sequences.observe("b", 1), Observed::Next);
-        assert_eq!(sequences.observe("a", 6), Observed::Repeated);
-        assert_eq!(sequences.observe("a", 9), Observed::After(2));
-        assert_eq!(sequences.observe("a", 10), Observed::Next);
-        assert_eq!(sequences.observe("b", 2), Observed::Next);
+        assert!(!sequences.repeated("a", 5));
+        assert!(!sequences.repeated("a", 6));
+        assert!(!sequences.repeated("b", 1));
+        assert!(sequences.repeated("a", 6));
+        assert!(!sequences.repeated("a", 9));
+        assert!(sequences.repeated("a", 7));
+        assert!(!sequences.repeated("b", 2));
     }
 }

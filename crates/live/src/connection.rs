@@ -39,6 +39,8 @@ pub struct Connection {
     /// Microseconds since the Unix epoch of the last frame received, on the [`crate::Live`]
     /// clock, for dead-peer checks.
     last_seen: AtomicI64,
+    /// When it was registered, on the [`crate::Live`] clock.
+    opened_at: Timestamp,
 }
 
 impl Connection {
@@ -58,6 +60,7 @@ impl Connection {
             close: OnceLock::new(),
             seam: Mutex::new(Seam::default()),
             last_seen: AtomicI64::new(now.as_micros()),
+            opened_at: now,
         });
         (connection, receiver)
     }
@@ -65,6 +68,12 @@ impl Connection {
     /// Its id, unique in this process.
     pub fn id(&self) -> &ConnectionId {
         &self.id
+    }
+
+    /// When it was registered: a hub catching up on lost events leaves alone a connection
+    /// opened after them, whose client's `sync` fetched them already.
+    pub fn opened_at(&self) -> Timestamp {
+        self.opened_at
     }
 
     /// Whose connection it is.

@@ -97,9 +97,28 @@ impl Registry {
 
     /// Closes every connection of `user` here, saying why their sessions ended.
     pub fn revoke(&self, user: &UserId, why: Revocation) {
-        for connection in self.shard(user).get(user).into_iter().flatten() {
-            connection.close(CloseReason::Revoked(why));
-        }
+        self.close_user(user, CloseReason::Revoked(why));
+    }
+
+    /// When the oldest connection of `user` here was opened; `None` if they have none.
+    pub fn oldest_connection(&self, user: &UserId) -> Option<Timestamp> {
+        self.shard(user)
+            .get(user)?
+            .iter()
+            .map(|connection| connection.opened_at())
+            .min()
+    }
+
+    /// Asks every connection of `user` here to close, for `reason`; how many there were.
+    /// A hub resynchronises only the users who may have missed events this way, rather
+    /// than every connection of the node.
+    pub fn close_user(&self, user: &UserId, reason: CloseReason) -> usize {
+        let shard = self.shard(user);
+        let connections = shard.get(user).map_or(&[][..], Vec::as_slice);
+        connections
+            .iter()
+            .for_each(|connection| connection.close(reason));
+        connections.len()
     }
 
     /// Removes a connection; whether it was the user's last (they just went offline).

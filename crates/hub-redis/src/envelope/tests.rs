@@ -10,7 +10,7 @@ fn user(id: &str) -> UserId {
 }
 
 fn round_trip(outgoing: &Outgoing) -> Result<Received, EnvelopeError> {
-    let text = serde_json::to_string(outgoing).unwrap();
+    let text = outgoing.encode(None, 1).unwrap();
     let incoming: Incoming<'_> = serde_json::from_str(&text).unwrap();
     assert_eq!(incoming.v, VERSION);
     assert_eq!(incoming.node, "n1");
@@ -97,6 +97,34 @@ fn every_event_crosses_as_itself() {
         Received::Revoke {
             recipients: vec![user("s1")],
             why: Revocation::PasswordChanged,
+        }
+    );
+    let since = Timestamp::from_micros(1_733_300_000_000_000).unwrap();
+    let resync = Outgoing::resync("n1", &[], since).unwrap();
+    assert_eq!(
+        round_trip(&resync).unwrap(),
+        Received::Resync {
+            recipients: vec![],
+            since,
+        }
+    );
+}
+
+#[test]
+fn each_recipient_gets_a_copy_naming_only_them() {
+    let event = Event::Presence {
+        user: user("s1"),
+        online: true,
+    };
+    let outgoing = Outgoing::event("n1", &[user("s1"), user("t1")], &event).unwrap();
+    let copy = outgoing.encode(Some("t1"), 7).unwrap();
+    let incoming: Incoming<'_> = serde_json::from_str(&copy).unwrap();
+    assert_eq!(incoming.seq, 7);
+    assert_eq!(
+        incoming.open().unwrap(),
+        Received::Event {
+            recipients: vec![user("t1")],
+            event,
         }
     );
 }

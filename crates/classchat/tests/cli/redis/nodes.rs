@@ -70,6 +70,7 @@ impl Cluster {
         let hub = RedisHub::connect(&config, Arc::clone(live.registry()))
             .await
             .expect("connect the hub");
+        hub.use_store(Arc::clone(&self.store));
         let service =
             ChatService::new(Arc::clone(&self.store), Arc::new(SystemClock)).with_hub(hub.clone());
         let app = build_app(
