@@ -142,6 +142,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .map(|subscriber| collect(subscriber, collect_until))
         .collect();
     // Open loop: every millisecond, send what the offered rate owes by now.
+    let redis_before = match &servers {
+        Servers::Two(nodes) => Some(nodes.redis_stats().await?),
+        Servers::One(_) => None,
+    };
     let started = Instant::now();
     let mut sent = 0u64;
     let mut next = 0usize;
@@ -162,6 +166,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let offered_secs = started.elapsed().as_secs_f64();
+    let before = redis_before;
     let histogram = merged(collectors).await?;
     let graphql = merged(graphql_collectors).await?;
     let received = histogram.len();
@@ -185,6 +190,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     / histogram.value_at_quantile(0.99).max(1) as f64,
                 "",
             );
+    }
+    if let (Servers::Two(nodes), Some(before)) = (&servers, before) {
+        // Redis's own view: with a channel per user, an event is written once, to the
+        // node holding its recipient, not to every node.
+        let after = nodes.redis_stats().await?;
+        let publishes = after.publishes.saturating_sub(before.publishes);
+        let bytes = after.output_bytes.saturating_sub(before.output_bytes);
+        report
+            .add("redis_publishes", publishes, "")
+            .add("redis_output_bytes_per_message", bytes as f64 / sent.max(1) as f64, "B")
+            .add("redis_channels", after.channels, "");
     }
     report.emit(common)?;
     drop(held);

@@ -25,6 +25,7 @@ pub struct TwoNodes {
     /// Node B: same database, same secret, same Redis.
     pub b: Server,
     redis: Child,
+    socket: std::path::PathBuf,
     _database: Database,
 }
 
@@ -41,6 +42,74 @@ impl TwoNodes {
     }
 }
 
+/// What Redis itself counted during a run (`INFO`): how much pub/sub cost it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RedisStats {
+    /// `PUBLISH` commands served (`cmdstat_publish` calls).
+    pub publishes: u64,
+    /// Bytes Redis wrote to its clients (`total_net_output_bytes`): every copy of every
+    /// event it handed a subscriber is in it.
+    pub output_bytes: u64,
+    /// Channels with at least one subscriber (`pubsub_channels`).
+    pub channels: u64,
+}
+
+impl TwoNodes {
+    /// Redis's own counters now.
+    pub async fn redis_stats(&self) -> anyhow::Result<RedisStats> {
+        let info = info(&self.socket).await?;
+        let field = |name: &str| -> u64 {
+            info.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let publishes = info
+            .lines()
+            .find_map(|line| line.strip_prefix("cmdstat_publish:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|calls| calls.parse().ok())
+            .unwrap_or(0);
+        Ok(RedisStats {
+            publishes,
+            output_bytes: field("total_net_output_bytes"),
+            channels: field("pubsub_channels"),
+        })
+    }
+}
+
+/// `INFO everything` from the Redis on `socket`, as text.
+async fn info(socket: &Path) -> anyhow::Result<String> {
+    let exchange = async {
+        let mut stream = UnixStream::connect(socket).await?;
+        stream.write_all(b"INFO everything\r\n").await?;
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        // A bulk string: `$<length>\r\n<text>\r\n`.
+        loop {
+            let read = stream.read(&mut chunk).await?;
+            if read == 0 {
+                break;
+            }
+            reply.extend_from_slice(&chunk[..read]);
+            if let Some(header_end) = reply.windows(2).position(|w| w == b"\r\n") {
+                let length: usize = std::str::from_utf8(&reply[1..header_end])
+                    .ok()
+                    .and_then(|text| text.parse().ok())
+                    .unwrap_or(0);
+                if reply.len() >= header_end + 2 + length {
+                    break;
+                }
+            }
+        }
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&reply).into_owned())
+    };
+    tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .context("Redis did not answer INFO in time")?
+        .context("cannot read INFO from Redis")
+}
+
 /// Seeds a fresh database with `seed`, starts Redis beside it, then node A and node B.
 pub async fn start_two(common: &Common, seed: &Seed) -> anyhow::Result<TwoNodes> {
     let database = server::seed_classchat(common, seed).await?;
@@ -53,6 +122,7 @@ pub async fn start_two(common: &Common, seed: &Seed) -> anyhow::Result<TwoNodes>
         a,
         b,
         redis,
+        socket,
         _database: database,
     })
 }
