@@ -122,7 +122,8 @@
 //! members read them), `announcements` (class announcements), `audit`, `item` (key
 //! layout and item
 //! conversion), `ops` (paged Queries, batch reads, transactions), `error` (error mapping),
-//! `store_impl` (the `Store` port, each method handed to its module).
+//! `store_impl` (the `Store` port, each method handed to its module), `metering` (requests
+//! and capacity units counted per DynamoDB operation, for tests, benchmarks and metrics).
 //!
 //! [`Store`]: classchat_core::store::Store
 //! [`StoreError::Unavailable`]: classchat_core::store::StoreError::Unavailable
@@ -140,6 +141,7 @@ mod holds;
 mod item;
 mod leases;
 mod messages;
+pub mod metering;
 mod notify;
 mod ops;
 mod pages;

@@ -6,11 +6,13 @@
 //! and with one owner under racing registrations, pending notifications merged and taken
 //! once under racing writers and leases won by one node, revisions and report steps made
 //! on one reading applied once, retention steps within one transaction and once across
-//! nodes, and outages. One test binary for all of them.
+//! nodes, outages, and what each operation costs in requests and capacity units. One test
+//! binary for all of them.
 
 mod announcements;
 mod classes;
 mod conformance;
+mod cost;
 mod family;
 mod fixtures;
 mod moderation;
