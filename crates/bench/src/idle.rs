@@ -155,13 +155,25 @@ pub async fn hold(
     n: usize,
     per_worker: usize,
 ) -> anyhow::Result<Held> {
+    hold_range(server, target, 0..n, per_worker).await
+}
+
+/// Opens the idle sockets of users `users` (numbered as [`hold`] numbers them) to
+/// `server`: several nodes each hold their own share of one school's idle users.
+pub async fn hold_range(
+    server: &Server,
+    target: Target,
+    users: std::ops::Range<usize>,
+    per_worker: usize,
+) -> anyhow::Result<Held> {
+    let n = users.len();
     let workers = n.div_ceil(per_worker.max(1)).max(1);
     let exe = std::env::current_exe()?;
     let mut children = Vec::new();
     let mut readers = Vec::new();
     for w in 0..workers {
-        let from = w * n / workers;
-        let to = (w + 1) * n / workers;
+        let from = users.start + w * n / workers;
+        let to = users.start + (w + 1) * n / workers;
         let mut child = Command::new(&exe)
             .args(["worker", "--target", target.name(), "--url"])
             .arg(server.ws())

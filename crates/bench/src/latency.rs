@@ -1,14 +1,16 @@
 //! Scenario `latency`: a fixed offered rate R (open loop, round-robin over K pairs) with N
 //! idle sockets present; the body carries the send instant, the recipient records
 //! sender-send → recipient-receive in an HdrHistogram (µs). Loss = sent − received.
-//! With `--nodes 2` (classchat), senders and idle sockets are on node A and recipients on
-//! node B, so every message crosses Redis pub/sub (see [`crate::nodes`]).
+//! With `--nodes N` (classchat, 2 to 8), the idle sockets are spread evenly over the
+//! nodes, and pair i's sender is on node i mod N and its recipient on the next node, so
+//! every message crosses Redis pub/sub (see [`crate::nodes`]); the report adds each
+//! node's RSS per socket, the connect rate, and Redis's own counters.
 //! With `--graphql` (classchat), each recipient also holds a GraphQL socket subscribed to
 //! `messageAdded` of its conversation, and the same messages' latency to it is reported
 //! beside `/chat/ws`'s (`graphql_delivery_*`), from the same run.
 
 use crate::client::{self, Event, Receiver};
-use crate::nodes::{self, TwoNodes};
+use crate::nodes::{self, Nodes};
 use crate::report::{self, Report};
 use crate::seed::Seed;
 use crate::send::{auth, connect_pair_across};
@@ -38,9 +40,9 @@ pub struct Args {
     /// Most idle sockets per worker process.
     #[arg(long, default_value_t = 8000)]
     pub per_worker: usize,
-    /// classchat nodes: 1, or 2 sharing the database and fanning out through a private
-    /// redis-server (senders on node A, recipients on node B).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    /// classchat nodes: 1, or up to 8 sharing the database and fanning out through a
+    /// private redis-server (each pair's sender and recipient on neighbouring nodes).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub nodes: u8,
     /// Also deliver to a GraphQL `messageAdded` subscription of each recipient, and report
     /// its latency beside the `/chat/ws` socket's (classchat only).
@@ -48,33 +50,25 @@ pub struct Args {
     pub graphql: bool,
 }
 
-/// The server(s) under test: one, or two nodes behind Redis.
+/// The server(s) under test: one, or several nodes behind Redis.
 enum Servers {
     One(Box<Server>),
-    Two(Box<TwoNodes>),
+    Many(Box<Nodes>),
 }
 
 impl Servers {
-    /// Where senders and idle sockets connect.
-    fn senders(&self) -> &Server {
+    /// Every node.
+    fn all(&self) -> Vec<&Server> {
         match self {
-            Servers::One(server) => server,
-            Servers::Two(nodes) => &nodes.a,
-        }
-    }
-
-    /// Where recipients connect.
-    fn recipients(&self) -> &Server {
-        match self {
-            Servers::One(server) => server,
-            Servers::Two(nodes) => &nodes.b,
+            Servers::One(server) => vec![server],
+            Servers::Many(nodes) => nodes.nodes.iter().collect(),
         }
     }
 
     async fn stop(self) -> anyhow::Result<()> {
         match self {
             Servers::One(server) => server.stop().await,
-            Servers::Two(nodes) => nodes.stop().await,
+            Servers::Many(nodes) => nodes.stop().await,
         }
     }
 }
@@ -102,19 +96,45 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bail!("--graphql is for --target classchat only");
     }
     let servers = match common.target {
-        Target::Classchat if args.nodes == 2 => {
-            Servers::Two(Box::new(nodes::start_two(common, &seed).await?))
-        }
+        Target::Classchat if args.nodes > 1 => Servers::Many(Box::new(
+            nodes::start(common, &seed, usize::from(args.nodes)).await?,
+        )),
         Target::Classchat => Servers::One(Box::new(server::start_classchat(common, &seed).await?)),
         Target::Socketio => Servers::One(Box::new(server::start_socketio(common).await?)),
         Target::Synapse => return crate::synapse::latency(&args).await,
     };
-    let (sender_node, recipient_node) = (servers.senders(), servers.recipients());
-    let held = idle::hold(sender_node, common.target, args.idle, args.per_worker).await?;
+    let all = servers.all();
+    let count = all.len();
+    let rss_before = all
+        .iter()
+        .map(|node| server::rss_kib(node.pid))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let connecting = Instant::now();
+    let mut held = Vec::new();
+    for (k, node) in all.iter().enumerate() {
+        let users = k * args.idle / count..(k + 1) * args.idle / count;
+        held.push(idle::hold_range(node, common.target, users, args.per_worker).await?);
+    }
+    let connect_secs = connecting.elapsed().as_secs_f64();
+    let opened: u64 = held.iter().map(|h| h.opened).sum();
+    let failed: u64 = held.iter().map(|h| h.failed).sum();
+    let rss_per_socket: Vec<String> = all
+        .iter()
+        .zip(&rss_before)
+        .zip(&held)
+        .map(|((node, before), held)| {
+            let after = server::rss_kib(node.pid).unwrap_or(0);
+            format!(
+                "{:.1}",
+                after.saturating_sub(*before) as f64 / held.opened.max(1) as f64
+            )
+        })
+        .collect();
     let mut senders = Vec::new();
     let mut recipients = Vec::new();
     let mut subscribers = Vec::new();
     for i in 0..args.pairs {
+        let (sender_node, recipient_node) = (all[i % count], all[(i + 1) % count]);
         let (tx, mut rx, recipient, conversation) =
             connect_pair_across(sender_node, recipient_node, common.target, i).await?;
         // Acks are not measured here; drain them.
@@ -143,7 +163,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     // Open loop: every millisecond, send what the offered rate owes by now.
     let redis_before = match &servers {
-        Servers::Two(nodes) => Some(nodes.redis_stats().await?),
+        Servers::Many(nodes) => Some(nodes.redis_stats().await?),
         Servers::One(_) => None,
     };
     let started = Instant::now();
@@ -175,7 +195,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .add("rate", args.rate, "/s")
         .add("achieved_rate", sent as f64 / offered_secs, "/s")
         .add("nodes", u64::from(args.nodes), "")
-        .add("idle", held.opened, "")
+        .add("idle", opened, "")
+        .add("idle_failed", failed, "")
+        .add("connect_per_s", opened as f64 / connect_secs, "/s")
+        .add(
+            "rss_per_socket_kib_by_node",
+            rss_per_socket.join(" "),
+            "KiB",
+        )
         .add("pairs", args.pairs as u64, "")
         .add("sent", sent, "")
         .add("lost", sent.saturating_sub(received), "")
@@ -191,7 +218,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 "",
             );
     }
-    if let (Servers::Two(nodes), Some(before)) = (&servers, before) {
+    if let (Servers::Many(nodes), Some(before)) = (&servers, before) {
         // Redis's own view: with a channel per user, an event is written once, to the
         // node holding its recipient, not to every node.
         let after = nodes.redis_stats().await?;
@@ -199,7 +226,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let bytes = after.output_bytes.saturating_sub(before.output_bytes);
         report
             .add("redis_publishes", publishes, "")
-            .add("redis_output_bytes_per_message", bytes as f64 / sent.max(1) as f64, "B")
+            .add(
+                "redis_output_bytes_per_message",
+                bytes as f64 / sent.max(1) as f64,
+                "B",
+            )
             .add("redis_channels", after.channels, "");
     }
     report.emit(common)?;

@@ -1,7 +1,7 @@
-//! Two classchat nodes behind one Redis, as a many-node deployment runs them: a private
-//! `redis-server` on a Unix socket in the database's temp directory, node A and node B
+//! Several classchat nodes behind one Redis, as a many-node deployment runs them: a
+//! private `redis-server` on a Unix socket in the database's temp directory, and the nodes
 //! serving the same SQLite file with the same token secret and `--redis-url`. An event
-//! published on one node reaches the other's connections through Redis pub/sub only.
+//! published on one node reaches the others' connections through Redis pub/sub only.
 
 use crate::Common;
 use crate::seed::Seed;
@@ -17,23 +17,22 @@ use tokio::process::{Child, Command};
 /// How long `redis-server` may take to answer its first PING.
 const REDIS_START: Duration = Duration::from_secs(10);
 
-/// Node A, node B and their Redis; every process is killed on drop (nodes first, the
+/// The nodes and their Redis; every process is killed on drop (nodes first, the
 /// database's directory last).
-pub struct TwoNodes {
-    /// Node A.
-    pub a: Server,
-    /// Node B: same database, same secret, same Redis.
-    pub b: Server,
+pub struct Nodes {
+    /// The nodes: same database, same secret, same Redis.
+    pub nodes: Vec<Server>,
     redis: Child,
     socket: std::path::PathBuf,
     _database: Database,
 }
 
-impl TwoNodes {
-    /// Stops both nodes, then Redis (SIGKILL: nothing to keep).
+impl Nodes {
+    /// Stops every node, then Redis (SIGKILL: nothing to keep).
     pub async fn stop(mut self) -> anyhow::Result<()> {
-        self.b.stop().await?;
-        self.a.stop().await?;
+        while let Some(node) = self.nodes.pop() {
+            node.stop().await?;
+        }
         self.redis
             .kill()
             .await
@@ -54,7 +53,7 @@ pub struct RedisStats {
     pub channels: u64,
 }
 
-impl TwoNodes {
+impl Nodes {
     /// Redis's own counters now.
     pub async fn redis_stats(&self) -> anyhow::Result<RedisStats> {
         let info = info(&self.socket).await?;
@@ -110,17 +109,18 @@ async fn info(socket: &Path) -> anyhow::Result<String> {
         .context("cannot read INFO from Redis")
 }
 
-/// Seeds a fresh database with `seed`, starts Redis beside it, then node A and node B.
-pub async fn start_two(common: &Common, seed: &Seed) -> anyhow::Result<TwoNodes> {
+/// Seeds a fresh database with `seed`, starts Redis beside it, then `count` nodes.
+pub async fn start(common: &Common, seed: &Seed, count: usize) -> anyhow::Result<Nodes> {
     let database = server::seed_classchat(common, seed).await?;
     let socket = database.dir.path().join("redis.sock");
     let redis = start_redis(database.dir.path(), &socket).await?;
     let url = format!("unix://{}", socket.display());
-    let a = database.serve_node(common, Some(&url)).await?;
-    let b = database.serve_node(common, Some(&url)).await?;
-    Ok(TwoNodes {
-        a,
-        b,
+    let mut nodes = Vec::with_capacity(count);
+    for _ in 0..count {
+        nodes.push(database.serve_node(common, Some(&url)).await?);
+    }
+    Ok(Nodes {
+        nodes,
         redis,
         socket,
         _database: database,
