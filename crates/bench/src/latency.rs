@@ -2,9 +2,12 @@
 //! idle sockets present; the body carries the send instant, the recipient records
 //! sender-send → recipient-receive in an HdrHistogram (µs). Loss = sent − received.
 //! With `--nodes N` (classchat, 2 to 8), the idle sockets are spread evenly over the
-//! nodes, and pair i's sender is on node i mod N and its recipient on the next node, so
-//! every message crosses Redis pub/sub (see [`crate::nodes`]); the report adds each
-//! node's RSS per socket, the connect rate, and Redis's own counters.
+//! nodes, every sender is on the first node and pair i's recipient on node 1 + i mod
+//! (N − 1), so every message crosses Redis pub/sub (see [`crate::nodes`]); the report
+//! adds each node's RSS per socket, the connect rate, and Redis's own counters. The
+//! senders share a node because the nodes share one SQLite file, which takes writes from
+//! one process at a time: spread over the nodes, they would measure SQLite's file lock,
+//! not the fan-out (a many-node deployment stores in DynamoDB).
 //! With `--graphql` (classchat), each recipient also holds a GraphQL socket subscribed to
 //! `messageAdded` of its conversation, and the same messages' latency to it is reported
 //! beside `/chat/ws`'s (`graphql_delivery_*`), from the same run.
@@ -41,7 +44,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8000)]
     pub per_worker: usize,
     /// classchat nodes: 1, or up to 8 sharing the database and fanning out through a
-    /// private redis-server (each pair's sender and recipient on neighbouring nodes).
+    /// private redis-server (senders on the first node, recipients on the others).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub nodes: u8,
     /// Also deliver to a GraphQL `messageAdded` subscription of each recipient, and report
@@ -134,7 +137,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut recipients = Vec::new();
     let mut subscribers = Vec::new();
     for i in 0..args.pairs {
-        let (sender_node, recipient_node) = (all[i % count], all[(i + 1) % count]);
+        let recipient = if count > 1 { 1 + i % (count - 1) } else { 0 };
+        let (sender_node, recipient_node) = (all[0], all[recipient]);
         let (tx, mut rx, recipient, conversation) =
             connect_pair_across(sender_node, recipient_node, common.target, i).await?;
         // Acks are not measured here; drain them.
