@@ -7,6 +7,7 @@
 mod client;
 mod history;
 mod idle;
+mod lambda;
 mod latency;
 mod login_flood;
 mod matrix;
@@ -97,6 +98,9 @@ enum Command {
     /// A district's roster import (CLI and server: time, peak RSS), then class
     /// announcements to 35 listening students: POST and delivery latency.
     Roster(roster::Args),
+    /// The Lambda functions' binaries under an emulated Runtime API (on moto): size, cold
+    /// starts, warm invocations, peak RSS.
+    Lambda(lambda::Args),
     /// Internal: a worker process holding a share of the idle sockets.
     #[command(hide = true)]
     Worker(idle::WorkerArgs),
@@ -116,6 +120,7 @@ fn main() -> anyhow::Result<()> {
             Command::LoginFlood(args) => login_flood::run(args).await,
             Command::Registry(args) => registry::run(args).await,
             Command::Roster(args) => roster::run(args).await,
+            Command::Lambda(args) => lambda::run(args).await,
             Command::Worker(args) => idle::worker(args).await,
         }
     })

@@ -23,6 +23,8 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod secret;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod ws;
 
 pub use config::LambdaConfig;

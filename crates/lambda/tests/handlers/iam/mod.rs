@@ -5,8 +5,9 @@
 //!
 //! Which sources each function runs:
 //! - all: the store (`crates/store-dynamodb/src`, minus `tables.rs`, which only the
-//!   operator's `classchat tables create` runs, and `testing.rs`) and `crates/lambda/src`
-//!   (config, secret, deployment);
+//!   operator's `classchat tables create` runs, `testing.rs`, and `metering`, which only
+//!   tests and the bench install) and `crates/lambda/src`
+//!   (config, secret, deployment; minus `testing/`, the test-support feature's emulator);
 //! - all but the AppSync authorizer, which only reads the user and the secret: the
 //!   deliveries (connections, hub, and AppSync's hub and publisher);
 //! - each its own handler and binary: `http.rs`, `ws/`, `appsync/resolver.rs`,

@@ -89,7 +89,15 @@ fn sources(dir: &str, except: &[&str]) -> Vec<Source> {
 
 /// The sources the function running `binary` (see [`FUNCTIONS`]) links.
 pub(super) fn sources_of(binary: &str) -> Vec<Source> {
-    let mut linked = sources("crates/store-dynamodb/src", &["tables.rs", "testing.rs"]);
+    // The request meter reads items again only where a test or the bench installed it.
+    let not_deployed = [
+        "tables.rs",
+        "testing.rs",
+        "metering.rs",
+        "metering/model.rs",
+        "metering/settle.rs",
+    ];
+    let mut linked = sources("crates/store-dynamodb/src", &not_deployed);
     linked.extend(
         sources("crates/lambda/src", &[])
             .into_iter()
@@ -102,7 +110,9 @@ pub(super) fn sources_of(binary: &str) -> Vec<Source> {
                     .any(|(owner, handler)| *owner != binary && path.contains(handler));
                 let delivery = binary == "appsync-authorizer"
                     && DELIVERY.iter().any(|file| path.ends_with(file));
-                !(other_binary || other_handler || delivery)
+                // The Runtime API emulator (feature `test-support`): never in a deployment.
+                let test_support = path.contains("/testing/");
+                !(other_binary || other_handler || delivery || test_support)
             }),
     );
     linked
