@@ -12,7 +12,10 @@ use crate::report::{self, Report};
 use anyhow::{Context, bail};
 use classchat_core::service::{Actor, NewUser};
 use classchat_core::{ChatService, SystemClock};
-use classchat_lambda::testing::{FunctionSpec, ManagementSink, RuntimeEmulator, create_secret};
+use classchat_lambda::testing::{
+    FunctionSpec, ManagementSink, RuntimeEmulator, WS_CONNECT, WS_DISCONNECT, create_secret,
+    http_event, ws_event,
+};
 use classchat_store_dynamodb::DynamoStore;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -46,9 +49,6 @@ const PASSWORD: &str = "bench-password-1";
 const TEACHER: &str = "t1";
 /// Sends per student: under the per-user burst (30), so no send is rate limited.
 const SENDS_PER_STUDENT: usize = 25;
-const HTTP_EVENT: &str = include_str!("../../lambda/tests/fixtures/http-api-v2-login.json");
-const WS_CONNECT: &str = include_str!("../../lambda/tests/fixtures/ws-connect.json");
-const WS_DISCONNECT: &str = include_str!("../../lambda/tests/fixtures/ws-disconnect.json");
 
 /// Runs the scenario and reports each binary.
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -277,50 +277,6 @@ async fn login(function: &RuntimeEmulator, user: &str) -> anyhow::Result<String>
         .as_str()
         .map(str::to_owned)
         .with_context(|| format!("the login of {user}: {body}"))
-}
-
-/// An HTTP API (v2) event for `method path` with `token` and `body`.
-fn http_event(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> anyhow::Result<Value> {
-    let mut event: Value = serde_json::from_str(HTTP_EVENT)?;
-    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
-    event["rawPath"] = raw_path.into();
-    event["rawQueryString"] = query.into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = raw_path.into();
-    event["pathParameters"]["proxy"] = raw_path.trim_start_matches('/').into();
-    let headers = event["headers"]
-        .as_object_mut()
-        .context("the fixture's headers")?;
-    headers.remove("content-length");
-    if let Some(token) = token {
-        headers.insert("authorization".into(), format!("Bearer {token}").into());
-    }
-    event["body"] = body.map_or(Value::Null, Into::into);
-    Ok(event)
-}
-
-/// A WebSocket event from `fixture` for `connection`, with `token` on `$connect`.
-fn ws_event(fixture: &str, connection: &str, token: Option<&str>) -> anyhow::Result<Value> {
-    let mut event: Value = serde_json::from_str(fixture)?;
-    event["requestContext"]["connectionId"] = connection.into();
-    match token {
-        Some(token) => {
-            event["queryStringParameters"]["token"] = token.into();
-            event["multiValueQueryStringParameters"]["token"] = json!([token]);
-        }
-        None => {
-            if let Some(event) = event.as_object_mut() {
-                event.remove("queryStringParameters");
-                event.remove("multiValueQueryStringParameters");
-            }
-        }
-    }
-    Ok(event)
 }
 
 fn record(histogram: &mut Histogram<u64>, took: std::time::Duration) -> anyhow::Result<()> {

@@ -10,9 +10,11 @@
 //! stand-ins of [`create_secret`] and [`ManagementSink`].
 
 mod emulator;
+mod events;
 mod runtime_api;
 mod services;
 
 pub use emulator::{EmulatorError, FunctionError, FunctionSpec, Invocation, InvokeError};
 pub use emulator::{MEMORY_SIZE_MB, RuntimeEmulator, Stopped};
+pub use events::{FixtureError, WS_CONNECT, WS_DISCONNECT, WS_MESSAGE, http_event, ws_event};
 pub use services::{ManagementSink, create_secret};

@@ -5,7 +5,7 @@
 //! leave out. Live frames reach the loopback Management API from the child processes.
 
 use crate::common::{Harness, fixture};
-use classchat_lambda::testing::{EmulatorError, FunctionSpec, InvokeError, RuntimeEmulator};
+use classchat_lambda::testing::{self, EmulatorError, FunctionSpec, InvokeError, RuntimeEmulator};
 use serde_json::{Value, json};
 
 const HTTP_BIN: &str = env!("CARGO_BIN_EXE_classchat-http");
@@ -47,20 +47,7 @@ async fn start(harness: &Harness, bin: &str, name: &str) -> RuntimeEmulator {
 
 /// An HTTP API (v2) event for `method path` with `token` and a raw `body`.
 fn http_event(method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Value {
-    let mut event = fixture("http-api-v2-login.json");
-    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
-    event["rawPath"] = raw_path.into();
-    event["rawQueryString"] = query.into();
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = raw_path.into();
-    event["pathParameters"]["proxy"] = raw_path.trim_start_matches('/').into();
-    let headers = event["headers"].as_object_mut().expect("headers");
-    headers.remove("content-length");
-    if let Some(token) = token {
-        headers.insert("authorization".into(), format!("Bearer {token}").into());
-    }
-    event["body"] = body.map_or(Value::Null, Into::into);
-    event
+    testing::http_event(method, path, token, body).expect("the HTTP fixture")
 }
 
 /// Invokes the HTTP function: the status and the JSON body (`Null` when empty).

@@ -20,6 +20,7 @@
 //! through). Those are [`Deferred`]: charged later by reading the items as they are then
 //! (see `settle`).
 
+pub(crate) use crate::item::item_size;
 use crate::item::Item;
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -32,7 +33,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Select};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use std::collections::HashMap;
 
@@ -40,44 +41,6 @@ use std::collections::HashMap;
 const READ_UNIT: usize = 4096;
 /// Bytes per write capacity unit.
 const WRITE_UNIT: usize = 1024;
-
-/// The size of `item` as DynamoDB counts it.
-pub(crate) fn item_size(item: &Item) -> usize {
-    item.iter()
-        .map(|(name, value)| name.len() + value_size(value))
-        .sum()
-}
-
-fn value_size(value: &AttributeValue) -> usize {
-    match value {
-        AttributeValue::S(text) => text.len(),
-        AttributeValue::N(number) => number_size(number),
-        AttributeValue::B(bytes) => bytes.as_ref().len(),
-        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::Ss(texts) => texts.iter().map(String::len).sum(),
-        AttributeValue::Ns(numbers) => numbers.iter().map(|n| number_size(n)).sum(),
-        AttributeValue::Bs(blobs) => blobs.iter().map(|b| b.as_ref().len()).sum(),
-        AttributeValue::L(values) => 3 + values.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(name, v)| 1 + name.len() + value_size(v))
-                .sum::<usize>()
-        }
-        _ => 0,
-    }
-}
-
-/// One byte per two significant digits, plus one.
-fn number_size(number: &str) -> usize {
-    let digits: String = number
-        .chars()
-        .take_while(|c| !matches!(c, 'e' | 'E'))
-        .filter(char::is_ascii_digit)
-        .collect();
-    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
-    significant.max(1).div_ceil(2) + 1
-}
 
 /// Half read units for one read of `bytes` (halves, so eventually consistent reads add up
 /// exactly).
@@ -380,6 +343,8 @@ fn whole_items(query: &QueryInput) -> QueryInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::item::number_size;
+    use aws_sdk_dynamodb::types::AttributeValue;
 
     fn s(text: &str) -> AttributeValue {
         AttributeValue::S(text.to_owned())
