@@ -20,8 +20,8 @@
 //! through). Those are [`Deferred`]: charged later by reading the items as they are then
 //! (see `settle`).
 
-pub(crate) use crate::item::item_size;
 use crate::item::Item;
+pub(crate) use crate::item::item_size;
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
 };
