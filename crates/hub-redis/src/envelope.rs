@@ -173,17 +173,25 @@ impl Outgoing {
     /// The copy of this envelope for `recipient` (`None`: the copy naming every
     /// recipient, for the node channel), numbered `seq`.
     pub(crate) fn encode(&self, recipient: Option<&str>, seq: u64) -> serde_json::Result<String> {
-        let recipients: Vec<&str> = match recipient {
-            Some(one) => vec![one],
-            None => self.recipients.iter().map(String::as_str).collect(),
+        let wire = |recipients: &[&str]| {
+            serde_json::to_string(&Wire {
+                v: VERSION,
+                node: &self.node,
+                seq,
+                recipients,
+                payload: &self.payload,
+            })
         };
-        serde_json::to_string(&Wire {
-            v: VERSION,
-            node: &self.node,
-            seq,
-            recipients: &recipients,
-            payload: &self.payload,
-        })
+        match recipient {
+            Some(one) => wire(&[one]),
+            None => wire(
+                &self
+                    .recipients
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use classchat_lambda::{JwtSecret, LambdaError};
 #[tokio::test]
 async fn the_secret_is_read_from_secrets_manager_without_its_trailing_newline() {
     let client = secrets_client();
-    let arn = create_secret(&client, &format!("{SECRET}\n")).await;
+    let arn = create_secret(&format!("{SECRET}\n")).await;
     let secret = JwtSecret::fetch(&client, &arn).await.expect("read");
     assert_eq!(secret.bytes(), SECRET.as_bytes());
     assert!(
@@ -20,7 +20,7 @@ async fn the_secret_is_read_from_secrets_manager_without_its_trailing_newline() 
 #[tokio::test]
 async fn a_secret_shorter_than_32_bytes_stops_the_cold_start() {
     let client = secrets_client();
-    let arn = create_secret(&client, &"s".repeat(31)).await;
+    let arn = create_secret(&"s".repeat(31)).await;
     let error = JwtSecret::fetch(&client, &arn).await.unwrap_err();
     assert!(matches!(error, LambdaError::Secret(_)), "{error:?}");
     let message = error.to_string();

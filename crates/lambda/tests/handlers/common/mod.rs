@@ -169,19 +169,15 @@ pub fn secrets_client() -> aws_sdk_secretsmanager::Client {
 }
 
 /// Stores `value` as a new secret on the emulator; its ARN.
-pub async fn create_secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {
+pub async fn create_secret(value: &str) -> String {
     let name = format!(
         "classchat-jwt-{}",
         classchat_store_dynamodb::testing::fresh_prefix()
     );
-    let created = client
-        .create_secret()
-        .name(name)
-        .secret_string(value)
-        .send()
+    let endpoint = classchat_store_dynamodb::testing::emulator_endpoint();
+    classchat_lambda::testing::create_secret(&endpoint, "us-east-1", &name, value)
         .await
-        .expect("create a secret on the emulator");
-    created.arn().expect("the new secret's ARN").to_owned()
+        .expect("create a secret on the emulator")
 }
 
 impl Harness {
@@ -195,7 +191,7 @@ impl Harness {
         let fake = FakeManagement::default();
         let endpoint = fake.start().await;
         let secrets = secrets_client();
-        let arn = create_secret(&secrets, SECRET).await;
+        let arn = create_secret(SECRET).await;
         let config = LambdaConfig::from_lookup(|name| match name {
             "CLASSCHAT_JWT_SECRET_ARN" => Some(arn.clone()),
             "CLASSCHAT_WS_ENDPOINT" => Some(endpoint.clone()),
