@@ -9,11 +9,11 @@
 
 use crate::close::CloseReason;
 use crate::event::LiveEvent;
+use crate::outbox::{OutboundReceiver, Outbox, Refused};
 use crate::seam::{Held, LiveMessage, Seam};
 use classchat_core::{ChatError, ConnectionId, MessageId, Timestamp, UserId};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Something waiting to be written to a connection.
@@ -32,7 +32,7 @@ pub enum Outbound {
 pub struct Connection {
     id: ConnectionId,
     user: UserId,
-    outbound: mpsc::Sender<Outbound>,
+    outbox: Outbox,
     closing: CancellationToken,
     close: OnceLock<CloseReason>,
     seam: Mutex<Seam>,
@@ -50,19 +50,24 @@ impl Connection {
         user: UserId,
         capacity: usize,
         now: Timestamp,
-    ) -> (Arc<Self>, mpsc::Receiver<Outbound>) {
-        let (outbound, receiver) = mpsc::channel(capacity.max(1));
+    ) -> (Arc<Self>, OutboundReceiver) {
         let connection = Arc::new(Self {
             id,
             user,
-            outbound,
+            outbox: Outbox::new(capacity),
             closing: CancellationToken::new(),
             close: OnceLock::new(),
             seam: Mutex::new(Seam::default()),
             last_seen: AtomicI64::new(now.as_micros()),
             opened_at: now,
         });
+        let receiver = OutboundReceiver::new(Arc::clone(&connection));
         (connection, receiver)
+    }
+
+    /// Its queue.
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     /// Its id, unique in this process.
@@ -85,14 +90,14 @@ impl Connection {
     /// the client cannot keep up, and the connection is closed rather than letting memory
     /// grow.
     pub fn push(&self, item: Outbound) -> bool {
-        match self.outbound.try_send(item) {
+        match self.outbox.try_push(item) {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Full) => {
                 tracing::warn!(connection = %self.id, "outbound queue full; closing slow consumer");
                 self.close(CloseReason::TooSlow);
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(Refused::Gone) => false,
         }
     }
 
@@ -100,29 +105,19 @@ impl Connection {
     /// asked for waits for the client to read rather than being dropped, yet leaves space
     /// for live events, which never wait. False once the connection is gone.
     pub async fn push_leaving_room(&self, item: Outbound, room: usize) -> bool {
-        let wanted = (room + 1).min(self.outbound.max_capacity());
-        match self.outbound.reserve_many(wanted).await {
-            Ok(mut permits) => match permits.next() {
-                Some(permit) => {
-                    permit.send(item);
-                    true
-                }
-                None => false,
-            },
-            Err(_) => false,
-        }
+        self.outbox.push_with_room(item, room + 1).await
     }
 
     /// Queue places a replay leaves free for live events.
     pub fn replay_headroom(&self) -> usize {
-        self.outbound.max_capacity() / 4
+        self.outbox.capacity() / 4
     }
 
     /// Delivers a live event: a message unless the last replay already sent it, and held
     /// back while a replay runs; anything else at once.
     pub fn push_live(&self, event: &Arc<LiveEvent>) {
         if let Some(id) = event.message_id() {
-            let limit = self.outbound.max_capacity();
+            let limit = self.outbox.capacity();
             if let LiveMessage::Absorbed = self.seam().live_message(id, event, limit) {
                 return;
             }

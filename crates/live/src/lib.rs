@@ -5,6 +5,8 @@
 //!   recipient and encoded at most once per wire format ([`WireFormat`]).
 //! - [`connection`]: one live connection as the rest of the system sees it: its bounded
 //!   outbound queue and backpressure policy, its close reason, its last sign of life.
+//! - `outbox`: a connection's bounded queue ([`OutboundReceiver`] is its reading end),
+//!   which costs nothing while a connection is idle.
 //! - [`registry`]: every live connection of this process by user, sharded so that
 //!   deliveries to different users do not take the same lock.
 //! - [`replay`]: the one streaming `sync` replay, a batch at a time into a sink.
@@ -25,6 +27,7 @@ pub mod connection;
 pub mod event;
 pub mod hub;
 mod live;
+mod outbox;
 pub mod registry;
 pub mod replay;
 pub mod seam;
@@ -34,5 +37,6 @@ pub use connection::{Connection, Outbound};
 pub use event::{LiveEvent, WireFormat};
 pub use hub::LocalHub;
 pub use live::{Live, LiveConfig};
+pub use outbox::OutboundReceiver;
 pub use registry::{Registration, Registry};
 pub use replay::{REPLAY_BATCH, ReplayItem, ReplaySink, replay};

@@ -46,9 +46,14 @@ impl Default for LiveConfig {
     }
 }
 
-/// The live side of a node, shared by its transports.
+/// The live side of a node, shared by its transports. One pointer wide: every
+/// connection's tasks hold a clone.
 #[derive(Clone)]
 pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     registry: Arc<Registry>,
     config: LiveConfig,
     clock: Arc<dyn Clock>,
@@ -61,73 +66,78 @@ pub struct Live {
 impl Live {
     /// A fresh registry with `config`, on the system clock.
     pub fn new(config: LiveConfig) -> Self {
+        Self::build(config, Arc::new(SystemClock))
+    }
+
+    fn build(config: LiveConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
-            registry: Arc::new(Registry::with_shards(config.registry_shards)),
-            config,
-            clock: Arc::new(SystemClock),
-            shutdown: CancellationToken::new(),
-            open: TaskTracker::new(),
+            inner: Arc::new(Inner {
+                registry: Arc::new(Registry::with_shards(config.registry_shards)),
+                config,
+                clock,
+                shutdown: CancellationToken::new(),
+                open: TaskTracker::new(),
+            }),
         }
     }
 
     /// The same, keeping time by `clock` (the service's).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self::build(self.inner.config, clock)
     }
 
     /// The in-process hub delivering into this registry; give it to `ChatService::with_hub`.
     pub fn hub(&self) -> Arc<dyn Hub> {
-        Arc::new(LocalHub::new(Arc::clone(&self.registry)))
+        Arc::new(LocalHub::new(Arc::clone(&self.inner.registry)))
     }
 
     /// The registry of this process's connections: where a multi-node hub delivers the
     /// events it receives from other nodes.
     pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
+        &self.inner.registry
     }
 
     /// The limits of connections.
     pub fn config(&self) -> &LiveConfig {
-        &self.config
+        &self.inner.config
     }
 
     /// The clock connections keep time by, for transports that keep time of their own.
     pub fn clock(&self) -> Arc<dyn Clock> {
-        Arc::clone(&self.clock)
+        Arc::clone(&self.inner.clock)
     }
 
     /// Now, on the clock connections keep time by.
     pub fn now(&self) -> Timestamp {
-        self.clock.now()
+        self.inner.clock.now()
     }
 
     /// Connections receiving events right now. A connection leaves as soon as it starts
     /// closing, even while its close frame is still being written.
     pub fn connection_count(&self) -> usize {
-        self.registry.connection_count()
+        self.inner.registry.connection_count()
     }
 
     /// Whether the node is shutting down: new connections are refused.
     pub fn is_shutting_down(&self) -> bool {
-        self.shutdown.is_cancelled()
+        self.inner.shutdown.is_cancelled()
     }
 
     /// Refuses new connections and closes every open one.
     pub fn shut_down(&self) {
-        self.shutdown.cancel();
-        self.registry.close_all(CloseReason::ShuttingDown);
+        self.inner.shutdown.cancel();
+        self.inner.registry.close_all(CloseReason::ShuttingDown);
     }
 
     /// Waits until every connection has closed (close frame written or given up on), or
     /// `limit` passes. Woken by the last connection's end, never polled.
     pub async fn drained(&self, limit: Duration) {
-        self.open.close();
-        let _ = tokio::time::timeout(limit, self.open.wait()).await;
+        self.inner.open.close();
+        let _ = tokio::time::timeout(limit, self.inner.open.wait()).await;
     }
 
     /// Counts a connection as open until the returned token is dropped.
     pub fn connection_opened(&self) -> TaskTrackerToken {
-        self.open.token()
+        self.inner.open.token()
     }
 }

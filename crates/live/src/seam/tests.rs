@@ -11,7 +11,6 @@ use classchat_core::store::Store;
 use classchat_core::user::UserRecord;
 use classchat_core::{Clock, DisplayName, Hub, Limits, Link, Message, Role, SystemClock};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 struct School {
     service: ChatService,
@@ -79,8 +78,8 @@ impl School {
 }
 
 /// Every message event queued so far, in order.
-fn drain(outbound: &mut mpsc::Receiver<Outbound>, into: &mut Vec<Message>) {
-    while let Ok(item) = outbound.try_recv() {
+fn drain(outbound: &mut crate::OutboundReceiver, into: &mut Vec<Message>) {
+    while let Some(item) = outbound.try_recv() {
         match item {
             Outbound::Event(event) => match event.event() {
                 Event::Message(message) => into.push(message.clone()),
