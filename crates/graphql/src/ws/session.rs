@@ -17,7 +17,7 @@ use crate::api::Api;
 use crate::subscription::Feed;
 use async_trait::async_trait;
 use classchat_core::{ChatError, Timestamp, User};
-use classchat_live::{CloseReason, Connection, Live, Outbound, Registration};
+use classchat_live::{CloseReason, Connection, Live, Outbound, OutboundReceiver, Registration};
 use futures::stream::{AbortHandle, Abortable, BoxStream, SelectAll};
 use futures::{Stream, StreamExt};
 use serde_json::Value;
@@ -231,7 +231,7 @@ impl Session<'_> {
     async fn run(
         mut self,
         incoming: &mut (impl Stream<Item = Incoming> + Unpin + Send),
-        outbound: &mut mpsc::Receiver<Outbound>,
+        outbound: &mut OutboundReceiver,
         expiry: tokio::time::Sleep,
         max_subscriptions: usize,
     ) -> User {

@@ -35,6 +35,9 @@ use serde::Deserialize;
 /// flush at the end of a batch.
 const WRITE_BATCH_BYTES: usize = 16 * 1024;
 
+/// Bytes of a socket's read buffer, which it holds for its whole life.
+const READ_BUFFER_BYTES: usize = 512;
+
 /// The WebSocket route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/chat/ws", get(upgrade))
@@ -72,13 +75,13 @@ async fn upgrade(
     }
     let upgrade = upgrade.map_err(|rejection| ApiError::NotWebSocket(rejection.body_text()))?;
     let config = *state.live.config();
-    // tungstenite allocates its read buffer up front (128 KiB by default): 1 KiB keeps an
-    // idle socket near 9 KiB in all (measured), and larger frames are simply read in
-    // several chunks. Outgoing frames collect in the write buffer until the connection's
+    // tungstenite allocates its read buffer up front (128 KiB by default) and keeps it for
+    // the socket's life: 512 bytes hold a typical frame (a `sendMessage` is 200-400); a
+    // larger one grows the buffer to its size and is read 512 bytes a call. Outgoing frames collect in the write buffer until the connection's
     // writer flushes (once per batch of queued frames, so a busy socket costs one write
     // syscall per batch rather than per frame) or the buffer passes this size.
     Ok(upgrade
-        .read_buffer_size(1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(config.max_message_bytes * 4)
         .max_frame_size(config.max_message_bytes)

@@ -6,12 +6,11 @@
 use super::close::close_code;
 use super::frames::{ChatWs, chat_error_frame};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use classchat_live::{CloseReason, Connection, Live, Outbound};
+use classchat_live::{CloseReason, Connection, Live, Outbound, OutboundReceiver};
 use futures::SinkExt;
 use futures::stream::SplitSink;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// Most queued frames written before one flush.
 const MAX_BATCH_FRAMES: usize = 64;
@@ -24,7 +23,7 @@ pub(crate) struct Writer {
     /// The socket's sending half.
     sink: SplitSink<WebSocket, Message>,
     /// What the connection has queued.
-    outbound: mpsc::Receiver<Outbound>,
+    outbound: OutboundReceiver,
     /// The connection: its close reason, and its peer's last sign of life.
     connection: Arc<Connection>,
     /// The live side: its clock and ping interval.
@@ -35,7 +34,7 @@ impl Writer {
     /// A writer draining `outbound` into `sink`.
     pub(crate) fn new(
         sink: SplitSink<WebSocket, Message>,
-        outbound: mpsc::Receiver<Outbound>,
+        outbound: OutboundReceiver,
         connection: Arc<Connection>,
         live: &Live,
     ) -> Self {
@@ -94,7 +93,8 @@ impl Writer {
                 return;
             }
         }
-        self.close().await;
+        // Boxed: an idle socket's task would otherwise carry this rare state's size.
+        Box::pin(self.close()).await;
     }
 
     /// Writes `first` and whatever else is already queued (up to [`MAX_BATCH_FRAMES`]),
@@ -103,8 +103,8 @@ impl Writer {
         self.sink.feed(first).await?;
         for _ in 1..MAX_BATCH_FRAMES {
             match self.outbound.try_recv() {
-                Ok(item) => self.sink.feed(text(item)).await?,
-                Err(_) => break,
+                Some(item) => self.sink.feed(text(item)).await?,
+                None => break,
             }
         }
         self.sink.flush().await
