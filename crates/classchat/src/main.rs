@@ -14,6 +14,14 @@
 //! - `open_files`: raising the open-file limit at start-up.
 //! - `tables`: creating and checking the DynamoDB tables.
 
+/// jemalloc rather than glibc's malloc: with tens of thousands of idle sockets, each a few
+/// small long-lived allocations interleaved with the short-lived ones of its handshake,
+/// glibc's per-thread arenas keep about a fifth more resident memory (`classchat-bench
+/// idle`, BENCHMARKS.md "Idle sockets (issue 19)").
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod admin;
 mod cli;
 mod demo;
