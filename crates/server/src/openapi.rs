@@ -74,6 +74,9 @@ use utoipa::{Modify, OpenApi, ToResponse};
 )]
 pub struct ApiDoc;
 
+/// The document `/openapi.json` serves: `ApiDoc`'s, as checked in (see the test below).
+pub(crate) const DOCUMENT: &str = include_str!("../openapi.json");
+
 /// No token, a forged, malformed or expired one, or the token of a user who no longer
 /// exists (`unauthorized`). Carries `WWW-Authenticate: Bearer`.
 #[derive(ToResponse)]
@@ -228,6 +231,29 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "token",
             SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("token"))),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openapi.json` is what the route annotations generate. After a deliberate change,
+    /// rewrite it with `CLASSCHAT_WRITE_SCHEMA=1 cargo test -p classchat-server --lib` and
+    /// review the diff.
+    #[test]
+    fn the_checked_in_document_is_the_generated_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let mut generated = ApiDoc::openapi().to_pretty_json().unwrap();
+        generated.push('\n');
+        if std::env::var_os("CLASSCHAT_WRITE_SCHEMA").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        assert!(
+            DOCUMENT == generated,
+            "openapi.json differs from the generated document; if the change is meant, \
+             rewrite it with CLASSCHAT_WRITE_SCHEMA=1 cargo test -p classchat-server --lib"
         );
     }
 }
