@@ -90,7 +90,13 @@ pub async fn connect(
         Target::Synapse => bail!("Synapse is not a WebSocket target"),
     };
     let stream = tcp(host, source).await?;
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
+    // tungstenite's default read buffer is 128 KiB, allocated and zeroed per socket: with
+    // it the load generator spent twice the server's CPU on connecting (page faults and
+    // memset, `perf` of `idle`), on the two cores it shares with the server. 4 KiB holds
+    // any frame of the scenarios in one read.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4096);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
         .await
         .context("WebSocket handshake")?;
     if target == Target::Socketio {
