@@ -94,8 +94,8 @@ pub async fn connect(
     // it the load generator spent twice the server's CPU on connecting (page faults and
     // memset, `perf` of `idle`), on the two cores it shares with the server. 4 KiB holds
     // any frame of the scenarios in one read.
-    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(4096);
+    let config =
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
         .await
         .context("WebSocket handshake")?;
