@@ -2,7 +2,9 @@
 //! subscription for a while, or another node could not publish), look in the store,
 //! which is the source of truth, and close only the connections of the users who have
 //! something new since then (with 1012: their clients reconnect and `sync`), or whose
-//! account was disabled meanwhile. Everyone else stays connected: after a Redis restart
+//! account was disabled meanwhile or whose tokens were revoked (a role or password
+//! change, a sign-out: the stored token version moved past a connection's; the client's
+//! reconnect is then refused). Everyone else stays connected: after a Redis restart
 //! with 100,000 sockets, only the users who were sent something reconnect.
 //!
 //! Until the hub is given the store ([`crate::RedisHub::use_store`]), it cannot tell,
@@ -65,7 +67,8 @@ impl Recheck {
                         // A connection opened since synced what came before it.
                         let opened = registry.oldest_connection(&user)?;
                         let since = since.max(opened.plus_micros(-SKEW_MICROS));
-                        let stale = missed_something(store.as_ref(), &user, since).await;
+                        let version = registry.oldest_token_version(&user);
+                        let stale = missed_something(store.as_ref(), &user, since, version).await;
                         stale.then_some(user)
                     })
                     .buffer_unordered(CONCURRENCY)
@@ -89,15 +92,80 @@ impl Recheck {
     }
 }
 
-/// Whether `user` has a conversation with news since `since`, or is disabled or gone; a
-/// store that cannot answer counts as yes.
-async fn missed_something(store: &dyn Store, user: &UserId, since: Timestamp) -> bool {
+/// Whether `user` has a conversation with news since `since`, is disabled or gone, or has
+/// a stored token version past `version` (their oldest connection's here); a store that
+/// cannot answer counts as yes.
+async fn missed_something(
+    store: &dyn Store,
+    user: &UserId,
+    since: Timestamp,
+    version: Option<u64>,
+) -> bool {
     match store.conversations_since(user, since).await {
         Ok(conversations) if conversations.is_empty() => {}
         _ => return true,
     }
     match store.get_user(user).await {
-        Ok(Some(record)) => record.user.disabled,
+        Ok(Some(record)) => {
+            record.user.disabled || version.is_some_and(|version| record.token_version > version)
+        }
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use classchat_core::memory::MemoryStore;
+    use classchat_core::user::UserRecord;
+    use classchat_core::{DisplayName, Role, User};
+
+    async fn store_user(store: &MemoryStore, id: &str, token_version: u64) {
+        let record = UserRecord {
+            user: User {
+                id: UserId::parse(id).unwrap(),
+                display_name: DisplayName::parse(id).unwrap(),
+                role: Role::Teacher,
+                disabled: false,
+            },
+            password_hash: "not a hash".into(),
+            token_version,
+        };
+        store.create_user(&record).await.unwrap();
+    }
+
+    /// A revocation published while this node was not listening (a role or password
+    /// change, a sign-out) still ends the connections opened with the older token; a
+    /// connection whose token is current, or whose transport did not say, stays.
+    #[tokio::test]
+    async fn a_connection_whose_token_was_revoked_meanwhile_is_closed() {
+        let store = Arc::new(MemoryStore::new());
+        let registry = Arc::new(Registry::default());
+        let mut connections = Vec::new();
+        for (id, stored, opened_with) in [
+            ("revoked", 4, Some(3)),
+            ("current", 3, Some(3)),
+            ("untold", 9, None),
+        ] {
+            store_user(&store, id, stored).await;
+            let registration = registry
+                .register(&UserId::parse(id).unwrap(), 8, 4, Timestamp::MIN)
+                .unwrap();
+            if let Some(version) = opened_with {
+                registration.connection.set_token_version(version);
+            }
+            connections.push((id, registration));
+        }
+        let recheck = Recheck::new(Arc::clone(&registry));
+        recheck.use_store(store);
+        let users = connections
+            .iter()
+            .map(|(id, _)| UserId::parse(id).unwrap())
+            .collect();
+        assert_eq!(recheck.run(users, Timestamp::MIN).await, 1);
+        for (id, registration) in &connections {
+            let closed = registration.connection.close_reason();
+            assert_eq!(closed.is_some(), *id == "revoked", "{id}: {closed:?}");
+        }
     }
 }

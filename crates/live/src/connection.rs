@@ -12,7 +12,7 @@ use crate::event::LiveEvent;
 use crate::outbox::{OutboundReceiver, Outbox, Refused};
 use crate::seam::{Held, LiveMessage, Seam};
 use classchat_core::{ChatError, ConnectionId, MessageId, Timestamp, UserId};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use tokio_util::sync::CancellationToken;
 
@@ -41,7 +41,13 @@ pub struct Connection {
     last_seen: AtomicI64,
     /// When it was registered, on the [`crate::Live`] clock.
     opened_at: Timestamp,
+    /// The user's token version its token carries ([`UNKNOWN_VERSION`] until the
+    /// transport says): a hub that lost events checks it against the stored one.
+    token_version: AtomicU64,
 }
+
+/// A connection whose transport did not give its token version.
+const UNKNOWN_VERSION: u64 = u64::MAX;
 
 impl Connection {
     /// A connection of `user` and the receiving end of its queue of `capacity` items.
@@ -60,6 +66,7 @@ impl Connection {
             seam: Mutex::new(Seam::default()),
             last_seen: AtomicI64::new(now.as_micros()),
             opened_at: now,
+            token_version: AtomicU64::new(UNKNOWN_VERSION),
         });
         let receiver = OutboundReceiver::new(Arc::clone(&connection));
         (connection, receiver)
@@ -79,6 +86,18 @@ impl Connection {
     /// opened after them, whose client's `sync` fetched them already.
     pub fn opened_at(&self) -> Timestamp {
         self.opened_at
+    }
+
+    /// Records the token version of the token the connection was opened with: once the
+    /// user's stored version moves past it (disabled, role or password changed, signed
+    /// out), a hub that may have missed the revocation closes the connection.
+    pub fn set_token_version(&self, version: u64) {
+        self.token_version.store(version, Ordering::Relaxed);
+    }
+
+    /// The token version the connection was opened with, if its transport gave it.
+    pub fn token_version(&self) -> Option<u64> {
+        Some(self.token_version.load(Ordering::Relaxed)).filter(|&v| v != UNKNOWN_VERSION)
     }
 
     /// Whose connection it is.

@@ -108,6 +108,16 @@ impl Registry {
             .min()
     }
 
+    /// The oldest token version among the connections of `user` here whose transport gave
+    /// one; `None` if there is none.
+    pub fn oldest_token_version(&self, user: &UserId) -> Option<u64> {
+        self.shard(user)
+            .get(user)?
+            .iter()
+            .filter_map(|connection| connection.token_version())
+            .min()
+    }
+
     /// Asks every connection of `user` here to close, for `reason`; how many there were.
     /// A hub resynchronises only the users who may have missed events this way, rather
     /// than every connection of the node.

@@ -43,6 +43,7 @@ impl Authenticate for ByUserId {
         Ok(Authenticated {
             user,
             expires_at: Timestamp::from_micros(in_an_hour).expect("an hour from now"),
+            token_version: 0,
         })
     }
 }

@@ -34,6 +34,9 @@ pub struct Authenticated {
     pub user: User,
     /// When the token expires: the connection closes then.
     pub expires_at: Timestamp,
+    /// The user's token version the token carries: the connection ends once the stored
+    /// one moves past it.
+    pub token_version: u64,
 }
 
 /// The server's token check, as the session needs it: the same one every route uses.
@@ -83,8 +86,11 @@ pub(crate) async fn serve(
         queue: outgoing,
         closed: AtomicBool::new(false),
     };
-    let Some(Authenticated { user, expires_at }) =
-        initialise(api, authenticate, header_token, &mut incoming, &out).await
+    let Some(Authenticated {
+        user,
+        expires_at,
+        token_version,
+    }) = initialise(api, authenticate, header_token, &mut incoming, &out).await
     else {
         return;
     };
@@ -103,6 +109,7 @@ pub(crate) async fn serve(
         out.close(CLOSE_FORBIDDEN, CloseReason::TooManyConnections.describe());
         return;
     };
+    connection.set_token_version(token_version);
     if let Err(error) = api.service().connection_opened(&user, first).await {
         tracing::warn!(%error, "cannot announce presence");
     }

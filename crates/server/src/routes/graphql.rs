@@ -127,6 +127,7 @@ impl Authenticate for TokenCheck {
         Ok(Authenticated {
             user: session.user,
             expires_at: Timestamp::from_micros(micros).unwrap_or(Timestamp::MIN),
+            token_version: session.token_version,
         })
     }
 }

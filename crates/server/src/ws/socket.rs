@@ -75,6 +75,7 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, session: Sessi
         let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(Some(close)))).await;
         return;
     };
+    connection.set_token_version(session.token_version);
     tracing::debug!(user = %user.id, connection = %connection.id(), "connected");
     if let Err(error) = state.service.connection_opened(&user, first).await {
         tracing::warn!(%error, "cannot announce presence");
