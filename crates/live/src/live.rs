@@ -66,15 +66,11 @@ struct Inner {
 impl Live {
     /// A fresh registry with `config`, on the system clock.
     pub fn new(config: LiveConfig) -> Self {
-        Self::build(config, Arc::new(SystemClock))
-    }
-
-    fn build(config: LiveConfig, clock: Arc<dyn Clock>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 registry: Arc::new(Registry::with_shards(config.registry_shards)),
                 config,
-                clock,
+                clock: Arc::new(SystemClock),
                 shutdown: CancellationToken::new(),
                 open: TaskTracker::new(),
             }),
@@ -83,7 +79,16 @@ impl Live {
 
     /// The same, keeping time by `clock` (the service's).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        Self::build(self.inner.config, clock)
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                registry: Arc::clone(&inner.registry),
+                config: inner.config,
+                clock,
+                shutdown: inner.shutdown.clone(),
+                open: inner.open.clone(),
+            }),
+        }
     }
 
     /// The in-process hub delivering into this registry; give it to `ChatService::with_hub`.

@@ -100,19 +100,8 @@ async fn ws(function: &RuntimeEmulator, route: &str, connection: &str, extra: Va
 
 /// The `userId` of the Connections item of `connection`, if there is one.
 async fn connection_owner(harness: &Harness, connection: &str) -> Option<String> {
-    let item = harness
-        .dynamo
-        .get_item()
-        .table_name(&harness.connections_table)
-        .key(
-            "connectionId",
-            aws_sdk_dynamodb::types::AttributeValue::S(connection.into()),
-        )
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("read the Connections item");
-    item.item()?.get("userId")?.as_s().ok().cloned()
+    let item = harness.connection_item(connection).await?;
+    item.get("userId")?.as_s().ok().cloned()
 }
 
 #[tokio::test]

@@ -17,17 +17,9 @@ async fn connect_registers_and_disconnect_forgets() {
     );
 
     let item = harness
-        .dynamo
-        .get_item()
-        .table_name(&harness.connections_table)
-        .key(
-            "connectionId",
-            aws_sdk_dynamodb::types::AttributeValue::S("CVshEdk9IAMCJ8A=".into()),
-        )
-        .send()
+        .connection_item("CVshEdk9IAMCJ8A=")
         .await
-        .unwrap();
-    let item = item.item().expect("stored");
+        .expect("stored");
     assert_eq!(item["userId"].as_s().unwrap(), "s1");
     let ttl: u64 = item["ttl"].as_n().unwrap().parse().unwrap();
     assert!(

@@ -267,6 +267,25 @@ impl Harness {
             .collect()
     }
 
+    /// The Connections item of `connection`, if there is one (a consistent read).
+    pub async fn connection_item(
+        &self,
+        connection: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.dynamo
+            .get_item()
+            .table_name(&self.connections_table)
+            .key(
+                "connectionId",
+                aws_sdk_dynamodb::types::AttributeValue::S(connection.into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("read the Connections item")
+            .item
+    }
+
     /// Runs `$connect` for `user` on `connection`; the status.
     pub async fn connect(&self, user: &str, connection: &str) -> i64 {
         let token = self.token(user).await;
