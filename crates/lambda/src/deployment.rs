@@ -86,7 +86,10 @@ impl Deployment {
 pub async fn load(
     config: &LambdaConfig,
 ) -> Result<(SdkConfig, DynamoStore, JwtSecret), LambdaError> {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(classchat_store_dynamodb::https_client())
+        .load()
+        .await;
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
     let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn).await?;
     let store = DynamoStore::connect(&config.dynamo).await?;

@@ -7,7 +7,11 @@
 //! endpoint answers again.
 
 use crate::error::SetupError;
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::imds::region::ImdsRegionProvider;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -97,7 +101,9 @@ impl TableNames {
 /// Builds the SDK client for `config`.
 pub(crate) async fn client(config: &DynamoConfig) -> aws_sdk_dynamodb::Client {
     let timeouts = config.timeouts.unwrap_or_default();
+    let https = crate::https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https.clone())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(timeouts.max_attempts.max(1))
@@ -118,8 +124,7 @@ pub(crate) async fn client(config: &DynamoConfig) -> aws_sdk_dynamodb::Client {
         (None, true) => loader.region(Region::new(
             env_region().unwrap_or_else(|| DEFAULT_REGION.to_owned()),
         )),
-        (None, false) => loader
-            .region(RegionProviderChain::default_provider().or_else(Region::new(DEFAULT_REGION))),
+        (None, false) => loader.region(default_region_chain(https)),
     };
     if let Some(endpoint) = &config.endpoint {
         loader = loader.endpoint_url(endpoint);
@@ -136,6 +141,17 @@ pub(crate) async fn client(config: &DynamoConfig) -> aws_sdk_dynamodb::Client {
         }
     }
     aws_sdk_dynamodb::Client::new(&loader.load().await)
+}
+
+/// The SDK's default region chain (environment, profile, EC2 instance metadata), then
+/// [`DEFAULT_REGION`]. Spelled out because the chain's instance-metadata lookup needs an
+/// HTTP client and the SDK crates are built without a default one (see `https`).
+fn default_region_chain(https: aws_sdk_dynamodb::config::SharedHttpClient) -> RegionProviderChain {
+    let imds = ProviderConfig::without_region().with_http_client(https);
+    RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(ProfileFileRegionProvider::new())
+        .or_else(ImdsRegionProvider::builder().configure(&imds).build())
+        .or_else(Region::new(DEFAULT_REGION))
 }
 
 /// Whether `endpoint` points at this machine (an emulator, never AWS itself).

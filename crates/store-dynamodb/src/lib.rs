@@ -111,7 +111,8 @@
 //! `clientMessageId` gets the stored message back rather than a duplicate.
 //!
 //! # Layout
-//! `config` (client, names, timeouts), `tables` (create/check), `users` (users, links),
+//! `config` (client, names, timeouts), `https` (the HTTPS client of every AWS call:
+//! rustls with ring), `tables` (create/check), `users` (users, links),
 //! `messages` (append), `pages` (reading messages), `revisions` (edits and removals, their
 //! versions), `pauses`, `reports` (the moderation queue), `holds` (legal holds), `retention`
 //! (deleting a conversation for retention), `read_marker` (mark_read), `contacts`
@@ -138,6 +139,7 @@ mod contacts;
 mod error;
 mod family;
 mod holds;
+mod https;
 mod item;
 mod leases;
 mod messages;
@@ -161,6 +163,7 @@ mod users;
 
 pub use config::{DEFAULT_REGION, DynamoConfig, TableNames, Timeouts};
 pub use error::{SetupError, TableProblems, WrongTable};
+pub use https::{https_client, https_connector};
 pub use tables::{CONNECTION_ID, CONNECTIONS_BY_USER, TTL_ATTRIBUTE, TableOutcome};
 
 /// A classchat store in three DynamoDB tables.

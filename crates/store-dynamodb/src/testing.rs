@@ -80,6 +80,23 @@ pub async fn fresh_store() -> DynamoStore {
     store_with_prefix(&fresh_prefix()).await
 }
 
+/// [`crate::https_client`] trusting only the PEM certificates in `roots` (no system
+/// roots): for tests that serve TLS under a certificate of their own making.
+///
+/// # Panics
+/// On its first request, when `roots` holds no valid PEM certificate (the SDK parses it
+/// then).
+pub fn https_client_trusting(roots: &[u8]) -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+    let trust = TrustStore::empty().with_pem_certificate(roots);
+    crate::https::client(
+        TlsContext::builder()
+            .with_trust_store(trust)
+            .build()
+            .unwrap_or_else(|error| panic!("TLS context: {error}")),
+    )
+}
+
 /// Copies of an announcement written per transaction: an announcement to more students
 /// than this takes several.
 pub const ANNOUNCEMENT_COPIES_PER_TRANSACTION: usize = crate::announcements::COPIES_PER_TRANSACTION;

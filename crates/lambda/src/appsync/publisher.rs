@@ -3,8 +3,10 @@
 //! `publishMessage`, an edit `publishMessageEdited`, a removal `publishMessageRemoved`
 //! (which AppSync's enhanced filters hand to the participants' subscriptions only), an
 //! unlink also `endLink`, a revocation `endUserSessions`. Each call is a GraphQL POST signed
-//! with SigV4 (service `appsync`) by the function role's credentials. Best effort, like
-//! every delivery: a failed call is logged, never turned into the send's answer.
+//! with SigV4 (service `appsync`) by the function role's credentials, and sent through a
+//! connector of the SDK's own HTTPS client (`classchat_store_dynamodb::https_connector`:
+//! rustls with ring, the system's roots). Best effort, like every delivery: a failed call
+//! is logged, never turned into the send's answer.
 
 use super::documents::{
     END_LINK, END_USER_SESSIONS, PUBLISH_INBOX_EVENT, PUBLISH_MESSAGE, PUBLISH_MESSAGE_EDITED,
@@ -14,14 +16,12 @@ use aws_config::SdkConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
-use bytes::Bytes;
+use aws_smithy_runtime_api::client::http::{HttpConnector, SharedHttpConnector};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
 use classchat_core::moderation::Pause;
 use classchat_core::{Delivery, Event, Message, Revocation, UserId};
-use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
@@ -50,16 +50,14 @@ pub enum PublishError {
     },
 }
 
-/// The HTTP(S) client of the calls.
-type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// A signed client of one AppSync API's GraphQL endpoint.
 #[derive(Clone)]
 pub struct AppSyncPublisher {
     url: String,
     region: String,
     credentials: SharedCredentialsProvider,
-    http: HttpClient,
+    /// Holds the connection pool: cloned with the publisher, built once.
+    http: SharedHttpConnector,
 }
 
 impl std::fmt::Debug for AppSyncPublisher {
@@ -91,16 +89,11 @@ impl AppSyncPublisher {
         region: &str,
         credentials: SharedCredentialsProvider,
     ) -> Result<Self, PublishError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls()?)
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Self {
             url: url.to_owned(),
             region: region.to_owned(),
             credentials,
-            http: Client::builder(TokioExecutor::new()).build(connector),
+            http: classchat_store_dynamodb::https_connector(),
         })
     }
 
@@ -205,12 +198,14 @@ impl AppSyncPublisher {
             request = request.header(name, value);
         }
         let request = request
-            .body(Full::new(Bytes::from(body)))
+            .body(SdkBody::from(body))
+            .map_err(|error| PublishError::Http(error.to_string()))?;
+        let request = HttpRequest::try_from(request)
             .map_err(|error| PublishError::Http(error.to_string()))?;
         let exchange = async {
             let answer = self
                 .http
-                .request(request)
+                .call(request)
                 .await
                 .map_err(|error| error.to_string())?;
             let status = answer.status().as_u16();
@@ -233,20 +228,6 @@ impl AppSyncPublisher {
         }
         Ok(parsed["data"].clone())
     }
-}
-
-/// TLS with the aws-lc-rs provider (named: the build links more than one) and the
-/// system's roots, as the SDK's own client has them.
-fn tls() -> Result<rustls::ClientConfig, PublishError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(certificate);
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| PublishError::Http(error.to_string()))?;
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// A message as the `PublishMessageInput` (and `MessageEvent.message`) has it: a removed

@@ -26,6 +26,7 @@ pub async fn create_secret(
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
         .endpoint_url(endpoint)
+        .http_client(classchat_store_dynamodb::https_client())
         .build();
     let created = aws_sdk_secretsmanager::Client::from_conf(config)
         .create_secret()

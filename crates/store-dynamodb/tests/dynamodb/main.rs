@@ -6,8 +6,9 @@
 //! and with one owner under racing registrations, pending notifications merged and taken
 //! once under racing writers and leases won by one node, revisions and report steps made
 //! on one reading applied once, retention steps within one transaction and once across
-//! nodes, outages, and what each operation costs in requests and capacity units. One test
-//! binary for all of them.
+//! nodes, outages, what each operation costs in requests and capacity units, and that the
+//! SDK's HTTPS client (rustls with ring) does a real TLS handshake. One test binary for all
+//! of them.
 
 mod announcements;
 mod classes;
@@ -15,6 +16,7 @@ mod conformance;
 mod cost;
 mod family;
 mod fixtures;
+mod https;
 mod moderation;
 mod multi_node;
 mod notify;

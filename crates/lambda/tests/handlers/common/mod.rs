@@ -149,10 +149,12 @@ pub struct Harness {
     pub secrets: aws_sdk_secretsmanager::Client,
 }
 
-/// An SDK configuration with the emulator's placeholder credentials.
+/// An SDK configuration with the emulator's placeholder credentials (and the HTTP client
+/// every configuration is given: the SDK crates are built without a default one).
 fn sdk_config() -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(classchat_store_dynamodb::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "test", "test", None, None, "test",
