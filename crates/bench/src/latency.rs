@@ -18,6 +18,7 @@ use crate::report::{self, Report};
 use crate::seed::Seed;
 use crate::send::{auth, connect_pair_across};
 use crate::server::{self, Server};
+use crate::stages::Stages;
 use crate::{Common, Target, idle};
 use anyhow::bail;
 use std::sync::OnceLock;
@@ -170,6 +171,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Servers::Many(nodes) => Some(nodes.redis_stats().await?),
         Servers::One(_) => None,
     };
+    let bases: Vec<&str> = servers.all().iter().map(|s| s.http.as_str()).collect();
+    let metrics_client = reqwest::Client::new();
+    let stages_before = match common.target {
+        Target::Classchat => Some(Stages::read(&metrics_client, &bases).await?),
+        _ => None,
+    };
     let started = Instant::now();
     let mut sent = 0u64;
     let mut next = 0usize;
@@ -236,6 +243,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 "B",
             )
             .add("redis_channels", after.channels, "");
+    }
+    if let Some(before) = stages_before {
+        Stages::read(&metrics_client, &bases)
+            .await?
+            .report_since(&before, &mut report);
     }
     report.emit(common)?;
     drop(held);

@@ -19,6 +19,7 @@ mod seed;
 mod send;
 mod server;
 mod sio;
+mod stages;
 mod synapse;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -13,7 +13,7 @@ use classchat_notify::push::PushClient;
 use classchat_notify::{DigestConfig, NotifierConfig, PushNotifier};
 use classchat_server::{ConnectionLimits, Live, MetricsHook, Server, ServerConfig, build_app};
 use classchat_store_dynamodb::DynamoStore;
-use classchat_store_sqlite::{SqliteOptions, SqliteStore};
+use classchat_store_sqlite::{SqliteOptions, SqliteStore, WriterStages};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -107,11 +107,11 @@ pub struct Serving<'a> {
     pub notify_every: std::time::Duration,
 }
 
-/// A service ready to serve, and the counters its notifier keeps for `/metrics`.
+/// A service ready to serve, and what its notifier and store count for `/metrics`.
 pub struct Served {
     /// The use-cases.
     pub service: Arc<ChatService>,
-    /// The notifier's counters, if there is one.
+    /// The notifier's counters and the SQLite writer's stages, where there are any.
     pub metrics: Option<MetricsHook>,
     /// The store the service works on.
     pub store: Arc<dyn Store>,
@@ -120,14 +120,14 @@ pub struct Served {
 /// Opens the configured store and wraps it in the service, for a command that serves
 /// no one (no live delivery, no notifications).
 pub async fn open_service(args: &StoreArgs) -> anyhow::Result<Arc<ChatService>> {
-    let store = open_store(args).await?;
+    let (store, _) = open_store(args).await?;
     Ok(Arc::new(ChatService::new(store, Arc::new(SystemClock))))
 }
 
 /// Opens the configured store and wraps it in a serving node's service: events through
 /// the hub, the configured limits, and a notifier for people who are away.
 pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Result<Served> {
-    let store = open_store(args).await?;
+    let (store, store_stages) = open_store(args).await?;
     let Serving {
         hub,
         http,
@@ -138,7 +138,7 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
     let mut service = ChatService::new(Arc::clone(&store), Arc::new(SystemClock))
         .with_hub(Arc::clone(&hub))
         .with_limits(limits(http));
-    let mut metrics = None;
+    let mut notifier_counters = None;
     if push.is_some() || digests.is_some() {
         let clock = Arc::new(SystemClock);
         let config = NotifierConfig {
@@ -146,12 +146,19 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
             ..NotifierConfig::default()
         };
         let notifier = PushNotifier::start(Arc::clone(&store), hub, push, clock, config, digests);
-        let counters = notifier.metrics();
-        metrics = Some(MetricsHook(Arc::new(move |text: &mut String| {
-            counters.render(text)
-        })));
+        notifier_counters = Some(notifier.metrics());
         service = service.with_notifier(notifier);
     }
+    let metrics = (notifier_counters.is_some() || store_stages.is_some()).then(|| {
+        MetricsHook(Arc::new(move |text: &mut String| {
+            if let Some(counters) = &notifier_counters {
+                counters.render(text);
+            }
+            if let Some(stages) = &store_stages {
+                stages.render(text);
+            }
+        }))
+    });
     Ok(Served {
         service: Arc::new(service),
         metrics,
@@ -159,9 +166,12 @@ pub async fn open_serving(args: &StoreArgs, serving: Serving<'_>) -> anyhow::Res
     })
 }
 
-/// Opens the configured store.
-async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = match args.store {
+/// Opens the configured store, with the SQLite writer's stage histograms when it is
+/// SQLite (for `/metrics`).
+async fn open_store(
+    args: &StoreArgs,
+) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<WriterStages>>)> {
+    let opened: (Arc<dyn Store>, _) = match args.store {
         StoreKind::Sqlite => {
             let path = args.db.clone();
             let options = SqliteOptions {
@@ -171,7 +181,8 @@ async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
                 .await
                 .context("store start-up task failed")?
                 .with_context(|| format!("cannot open the database {}", args.db.display()))?;
-            Arc::new(store)
+            let stages = store.writer_stages();
+            (Arc::new(store), Some(stages))
         }
         StoreKind::Dynamodb => {
             let store = DynamoStore::connect(&dynamo_config(&args.dynamodb)).await?;
@@ -180,10 +191,10 @@ async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
                 .await
                 .context("the DynamoDB store is not ready")?;
             tracing::info!(tables = ?store.tables().all(), "using DynamoDB");
-            Arc::new(store)
+            (Arc::new(store), None)
         }
     };
-    Ok(store)
+    Ok(opened)
 }
 
 /// The limits `http` configures.

@@ -29,6 +29,8 @@
 //!   classes, and the plan that diffs an import against the store.
 //! - [`login_guard`]: sign-in limits per account (growing pauses) and per client address.
 //! - [`hashing`]: argon2id on a small pool of its own with a bounded queue.
+//! - [`histogram`]: lock-free latency histograms for the stages of a message's path,
+//!   rendered for `/metrics`.
 //! - [`service`]: `ChatService`, the one place the use-cases live.
 //! - [`error`]: `ChatError`, the one error type transports map to their wire format.
 //!
@@ -43,6 +45,7 @@ pub mod contact;
 pub mod conversation;
 pub mod error;
 pub mod hashing;
+pub mod histogram;
 pub mod hub;
 pub mod ids;
 pub mod link;

@@ -5,6 +5,7 @@
 use classchat_core::{Event, MessageId};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 /// A client wire format: how a transport turns an event into its frame.
 pub trait WireFormat: 'static {
@@ -26,6 +27,10 @@ struct Cached<F: WireFormat>(F::Frame);
 pub struct LiveEvent {
     event: Event,
     encodings: [OnceLock<Box<dyn Any + Send + Sync>>; CACHED_FORMATS],
+    /// When it entered live delivery, for the delivery histograms (`stages`).
+    born: Instant,
+    /// Whether it is a stored message replayed to one connection rather than a live event.
+    replayed: bool,
 }
 
 impl LiveEvent {
@@ -34,7 +39,30 @@ impl LiveEvent {
         Arc::new(Self {
             event,
             encodings: Default::default(),
+            born: Instant::now(),
+            replayed: false,
         })
+    }
+
+    /// A stored event replayed to one connection (a `sync`): delivered like a live one,
+    /// but left out of the delivery histograms.
+    pub fn replayed(event: Event) -> Arc<Self> {
+        Arc::new(Self {
+            event,
+            encodings: Default::default(),
+            born: Instant::now(),
+            replayed: true,
+        })
+    }
+
+    /// How long ago it entered live delivery.
+    pub(crate) fn age(&self) -> Duration {
+        self.born.elapsed()
+    }
+
+    /// Whether it is a replayed stored event.
+    pub(crate) fn is_replayed(&self) -> bool {
+        self.replayed
     }
 
     /// The event.

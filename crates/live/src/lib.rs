@@ -15,6 +15,7 @@
 //! - [`close`]: why a connection ends; transports map it to their own codes.
 //! - [`hub`]: the single-process [`LocalHub`].
 //! - [`Live`]: the registry, its configuration, its clock, and shutdown.
+//! - `stages`: the process's delivery histograms ([`LiveStages`]), for `/metrics`.
 //!
 //! The domain events themselves, and who receives them, are decided by `ChatService`
 //! and carried by the core's `Hub` port ([`classchat_core::Event`],
@@ -31,6 +32,7 @@ mod outbox;
 pub mod registry;
 pub mod replay;
 pub mod seam;
+mod stages;
 
 pub use close::CloseReason;
 pub use connection::{Connection, Outbound};
@@ -40,3 +42,4 @@ pub use live::{Live, LiveConfig};
 pub use outbox::OutboundReceiver;
 pub use registry::{Registration, Registry};
 pub use replay::{REPLAY_BATCH, ReplayItem, ReplaySink, replay};
+pub use stages::{LiveStages, stages};

@@ -168,7 +168,7 @@ impl OutboundReceiver {
         let closing: &CancellationToken = self.connection.closing();
         loop {
             if let Some(item) = outbox.pop() {
-                return Some(item);
+                return Some(taken(item));
             }
             if closing.is_cancelled() {
                 return None;
@@ -182,8 +182,16 @@ impl OutboundReceiver {
 
     /// The next item, if one is queued now.
     pub fn try_recv(&mut self) -> Option<Outbound> {
-        self.connection.outbox().pop()
+        self.connection.outbox().pop().map(taken)
     }
+}
+
+/// Counts an event leaving its queue in the delivery histograms.
+fn taken(item: Outbound) -> Outbound {
+    if let Outbound::Event(event) = &item {
+        crate::stages::stages().taken(event);
+    }
+    item
 }
 
 impl Drop for OutboundReceiver {

@@ -208,7 +208,7 @@ impl ReplaySink for SeamSink<'_> {
                     if self.connection.replay_skips(message.message_id, recent) {
                         continue;
                     }
-                    let event = LiveEvent::new(Event::Message(message));
+                    let event = LiveEvent::replayed(Event::Message(message));
                     if !self
                         .connection
                         .push_leaving_room(Outbound::Event(event), self.room)

@@ -55,6 +55,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         "classchat_websocket_connections {}",
         state.live.connection_count()
     );
+    classchat_live::stages().render(&mut text);
     if let Some(more) = &state.more_metrics {
         (more.0)(&mut text);
     }

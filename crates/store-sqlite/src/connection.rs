@@ -5,12 +5,14 @@
 //! natural place to batch commits later. Reads run on pooled connections in tokio's blocking
 //! pool; WAL lets them proceed while the writer commits.
 
+use crate::checkpoint;
 use crate::error::classify;
+use classchat_core::histogram::Histogram;
 use classchat_core::store::StoreError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// How hard SQLite works to make a commit survive power loss.
@@ -78,8 +80,17 @@ pub(crate) fn open_connection(
 }
 
 /// Most writes committed together. Bounds how long one batch holds the write lock and how
-/// many callers wait on one fsync.
-const MAX_BATCH: usize = 512;
+/// many callers wait on one fsync. A commit writes each page it dirtied once, however many
+/// messages changed it, so under load larger batches cost fewer pages per message: 2,048
+/// against 512 took the writer alone from 19.3k to 24.1k appends/s (2,000 conversations,
+/// two in flight each, `synchronous = FULL`).
+const MAX_BATCH: usize = 2048;
+
+/// Pages of the writer's cache (negative: KiB), 64 MiB. Appends land at the end of every
+/// active conversation, all over the tables and the client-id index; with SQLite's default
+/// 2 MiB, a busy school's working set was read back from the file on every batch. Only the
+/// pages read take memory.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// A write, run by the writer thread inside the batch's transaction. It reports whether it
 /// succeeded (its savepoint is rolled back otherwise) and hands back what to do once the
@@ -96,19 +107,72 @@ type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// no caller hears "done" before the commit that makes its write durable.
 pub(crate) struct Writer {
     jobs: mpsc::Sender<WriteJob>,
+    stages: Arc<WriterStages>,
+}
+
+/// How long each stage of a write takes, for `/metrics` and `classchat-bench`: where a
+/// message's time goes between its arrival and its acknowledgement.
+#[derive(Default)]
+pub struct WriterStages {
+    /// From a write's submission until the writer thread starts it: the queue behind the
+    /// batch being committed.
+    queued: Histogram,
+    /// One batch, from `BEGIN` to the end of its `COMMIT`.
+    batch: Histogram,
+    /// The `COMMIT` alone: writing the WAL, its fsync, and any checkpoint it runs.
+    commit: Histogram,
+    /// From a write's submission until its caller is told the outcome.
+    write: Histogram,
+}
+
+impl WriterStages {
+    /// Appends the histograms in the Prometheus text format. The mean batch size is
+    /// `classchat_sqlite_write_seconds_count / classchat_sqlite_batch_seconds_count`.
+    pub fn render(&self, out: &mut String) {
+        self.queued.render(
+            out,
+            "classchat_sqlite_queued_seconds",
+            "Time a write waited for the SQLite writer thread.",
+        );
+        self.batch.render(
+            out,
+            "classchat_sqlite_batch_seconds",
+            "Time one batch of writes took, BEGIN to COMMIT.",
+        );
+        self.commit.render(
+            out,
+            "classchat_sqlite_commit_seconds",
+            "Time a batch's COMMIT took: the WAL write, its fsync and any checkpoint.",
+        );
+        self.write.render(
+            out,
+            "classchat_sqlite_write_seconds",
+            "Time from a write's submission until its caller heard the outcome.",
+        );
+    }
 }
 
 impl Writer {
     /// Starts the writer thread owning `connection`. It ends when the `Writer` is dropped,
     /// after finishing every job already queued.
     ///
-    /// Checkpoints stay SQLite's (inside a commit, every 1,000 WAL pages): on a thread of
-    /// their own they overlapped the next batch, but their fsync of the database file
-    /// queued the writer's WAL fsync behind it and delivery p99 at 10k msgs/s doubled;
-    /// checkpointing every 250 pages was worse too, 4,000 no better (measured with
-    /// `classchat-bench latency`).
-    pub(crate) fn start(connection: Connection) -> Result<Self, StoreError> {
+    /// Checkpoints run on a thread of their own with `checkpoints`, its own connection to
+    /// the same database (see `checkpoint`); the writer tells it after each batch.
+    pub(crate) fn start(
+        connection: Connection,
+        checkpoints: Connection,
+    ) -> Result<Self, StoreError> {
+        connection
+            .execute_batch(&format!(
+                "PRAGMA cache_size = -{WRITER_CACHE_KIB};
+                 PRAGMA wal_autocheckpoint = {};",
+                checkpoint::BACKSTOP_PAGES
+            ))
+            .map_err(classify)?;
+        let committed = checkpoint::start(checkpoints)?;
         let (sender, receiver) = mpsc::channel::<WriteJob>();
+        let stages = Arc::new(WriterStages::default());
+        let thread_stages = Arc::clone(&stages);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
@@ -120,13 +184,17 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(&connection, batch);
+                    run_batch(&connection, batch, &thread_stages);
+                    committed.notify();
                 }
             })
             .map_err(|error| {
                 StoreError::Internal(format!("cannot start writer thread: {error}"))
             })?;
-        Ok(Self { jobs: sender })
+        Ok(Self {
+            jobs: sender,
+            stages,
+        })
     }
 
     /// Runs `work` in the writer's next transaction and returns its result once that
@@ -137,11 +205,14 @@ impl Writer {
         work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (reply, result) = oneshot::channel();
+        let (submitted, stages) = (Instant::now(), Arc::clone(&self.stages));
         let job: WriteJob = Box::new(move |connection| {
+            stages.queued.observe(submitted.elapsed());
             let outcome = work(connection);
             let succeeded = outcome.is_ok();
             let completion: Completion = Box::new(move |commit| {
                 let _ = reply.send(commit.and(outcome));
+                stages.write.observe(submitted.elapsed());
             });
             (succeeded, completion)
         });
@@ -151,6 +222,11 @@ impl Writer {
         result
             .await
             .map_err(|_| StoreError::Internal("the writer dropped a job".into()))?
+    }
+
+    /// The writer's stage histograms.
+    pub(crate) fn stages(&self) -> Arc<WriterStages> {
+        Arc::clone(&self.stages)
     }
 
     /// Proves the writer can write: an empty job through the queue, in a batch's
@@ -170,8 +246,9 @@ impl Writer {
 }
 
 /// Runs one batch in one transaction and reports the commit's outcome to every job.
-fn run_batch(connection: &Connection, batch: Vec<WriteJob>) {
+fn run_batch(connection: &Connection, batch: Vec<WriteJob>, stages: &WriterStages) {
     let mut completions = Vec::with_capacity(batch.len());
+    let began = Instant::now();
     let commit = (|| {
         statement(connection, "BEGIN IMMEDIATE")?;
         for job in batch {
@@ -183,8 +260,12 @@ fn run_batch(connection: &Connection, batch: Vec<WriteJob>) {
             }
             statement(connection, "RELEASE job")?;
         }
-        statement(connection, "COMMIT")
+        let committing = Instant::now();
+        let committed = statement(connection, "COMMIT");
+        stages.commit.observe(committing.elapsed());
+        committed
     })();
+    stages.batch.observe(began.elapsed());
     if commit.is_err() && !connection.is_autocommit() {
         let _ = connection.execute_batch("ROLLBACK");
     }

@@ -38,10 +38,9 @@ pub(crate) fn linked(
 /// Conversations of `user` with at least one message, newest activity first.
 pub(crate) fn active(connection: &Connection, user: &UserId) -> Result<Vec<Contact>, StoreError> {
     let sql = format!(
-        "SELECT c.conversation_id, {CONTACT_COLUMNS} FROM (
-            SELECT * FROM conversations WHERE user_id = ?1 ORDER BY last_ts DESC
-         ) AS c
+        "SELECT c.conversation_id, {CONTACT_COLUMNS} FROM conversations c
          JOIN users u ON u.user_id = c.peer_id
+         WHERE c.user_id = ?1
          ORDER BY c.last_ts DESC"
     );
     query(connection, &sql, user)

@@ -2,6 +2,8 @@
 //!
 //! # Layout
 //! - [`connection`]: connection set-up, the single writer thread, the reader pool.
+//! - `checkpoint`: copying the write-ahead log into the database on a thread of its own,
+//!   off the writer's path.
 //! - `files`: the database's files are created owner-only (0600).
 //! - `migrations`: the versioned, embedded schema.
 //! - `users`, `messages`, `contacts`, `audit`: the queries, one file per concern, each a
@@ -47,6 +49,7 @@
 
 mod announcements;
 mod audit;
+mod checkpoint;
 pub mod connection;
 mod contacts;
 mod error;
@@ -70,7 +73,7 @@ mod store_impl;
 pub mod testing;
 mod users;
 
-pub use connection::Synchronous;
+pub use connection::{Synchronous, WriterStages};
 
 use classchat_core::store::StoreError;
 use connection::{Readers, Writer, open_connection};
@@ -109,8 +112,9 @@ impl SqliteStore {
         files::prepare(&path)?;
         let mut connection = open_connection(&path, options.synchronous)?;
         migrations::migrate(&mut connection)?;
+        let checkpoints = open_connection(&path, options.synchronous)?;
         Ok(Self {
-            writer: Writer::start(connection)?,
+            writer: Writer::start(connection, checkpoints)?,
             readers: Arc::new(Readers::new(path.clone(), options.synchronous)),
             path,
         })
@@ -119,5 +123,11 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How long the writer's stages take (queue, batch, commit, whole write), for
+    /// `/metrics`. The histograms live as long as any holder of this handle.
+    pub fn writer_stages(&self) -> Arc<WriterStages> {
+        self.writer.stages()
     }
 }

@@ -55,39 +55,37 @@ pub(crate) fn append(connection: &Connection, new: &NewMessage) -> Result<Append
         })
         .map_err(classify)?;
 
+    // Both summaries in one statement: the author's (nothing unread) and the peer's (one
+    // more unread).
     let peer = new.conversation_id.peer_of(&new.author);
-    for (owner, peer, unread_increment) in [(&new.author, peer, 0), (peer, &new.author, 1)] {
-        connection
-            .prepare_cached(
-                "INSERT INTO conversations (user_id, conversation_id, peer_id, last_ts, last_author, last_body,
-                                            last_message_id, last_client_message_id, read_ts, unread_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (user_id, conversation_id) DO UPDATE SET
-                    last_ts = excluded.last_ts,
-                    last_author = excluded.last_author,
-                    last_body = excluded.last_body,
-                    last_message_id = excluded.last_message_id,
-                    last_client_message_id = excluded.last_client_message_id,
-                    last_edited_at = NULL,
-                    last_removed_at = NULL,
-                    unread_count = unread_count + excluded.unread_count",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    owner.as_str(),
-                    conversation,
-                    peer.as_str(),
-                    ts.as_micros(),
-                    message.author.as_str(),
-                    message.body.as_str(),
-                    message_id,
-                    client_id,
-                    Timestamp::MIN.as_micros(),
-                    unread_increment
-                ])
-            })
-            .map_err(classify)?;
-    }
+    connection
+        .prepare_cached(
+            "INSERT INTO conversations (user_id, conversation_id, peer_id, last_ts, last_author, last_body,
+                                        last_message_id, last_client_message_id, read_ts, unread_count)
+             VALUES (?1, ?3, ?2, ?4, ?1, ?5, ?6, ?7, ?8, 0), (?2, ?3, ?1, ?4, ?1, ?5, ?6, ?7, ?8, 1)
+             ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+                last_ts = excluded.last_ts,
+                last_author = excluded.last_author,
+                last_body = excluded.last_body,
+                last_message_id = excluded.last_message_id,
+                last_client_message_id = excluded.last_client_message_id,
+                last_edited_at = NULL,
+                last_removed_at = NULL,
+                unread_count = unread_count + excluded.unread_count",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                message.author.as_str(),
+                peer.as_str(),
+                conversation,
+                ts.as_micros(),
+                message.body.as_str(),
+                message_id,
+                client_id,
+                Timestamp::MIN.as_micros(),
+            ])
+        })
+        .map_err(classify)?;
     Ok(Appended::Created(message))
 }
 

@@ -306,6 +306,13 @@ CREATE TABLE holds (
     reason   TEXT
 ) WITHOUT ROWID;
 "#,
+    // Summaries lose their index by activity. Every message moved two of its entries (one
+    // per participant), a third of the pages a send dirtied, while the two queries it served
+    // read a user's summaries whole anyway (the contact list) or nearly so (a `sync`): they
+    // now read the user's primary-key range and sort what they return.
+    r#"
+DROP INDEX conversations_by_activity;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer classchat.

@@ -82,6 +82,27 @@ async fn operator_sets_up_a_school_serves_it_and_restarts_without_losing_anythin
         .await
         .unwrap();
     assert_eq!(sent["messageBody"], "durable?");
+    // The SQLite writer's stages are on `/metrics`, with the send among them.
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for stage in ["queued", "batch", "commit", "write"] {
+        assert!(
+            metrics.contains(&format!(
+                "# TYPE classchat_sqlite_{stage}_seconds histogram"
+            )),
+            "{metrics}"
+        );
+    }
+    let writes: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("classchat_sqlite_write_seconds_count "))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0);
+    assert!(writes >= 1, "the send was a write: {metrics}");
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     assert!(dir.path().join("school.db.jwt-secret").exists());

@@ -322,4 +322,9 @@ async fn probes_answer() {
         "{text}"
     );
     assert!(text.contains("classchat_websocket_connections 0"), "{text}");
+    assert!(
+        text.contains("# TYPE classchat_live_queued_seconds histogram")
+            && text.contains("# TYPE classchat_live_since_arrival_seconds histogram"),
+        "{text}"
+    );
 }

@@ -241,7 +241,8 @@ fn plan(connection: &Connection, sql: &str) -> Vec<(i64, i64, String)> {
 
 /// The tables a plan scans whole. A `SCAN` of a subquery's result (`CO-ROUTINE x` or
 /// `MATERIALIZE x` elsewhere in the plan) costs what that subquery searched, and `SCAN
-/// CONSTANT ROW` is no table at all.
+/// CONSTANT ROW` and `SCAN n-ROW VALUES CLAUSE` (a multi-row `INSERT`'s own rows) are no
+/// table at all.
 fn scanned_tables(plan: &[(i64, i64, String)]) -> Vec<String> {
     let subqueries: Vec<&str> = plan
         .iter()
@@ -254,7 +255,7 @@ fn scanned_tables(plan: &[(i64, i64, String)]) -> Vec<String> {
         .collect();
     plan.iter()
         .filter_map(|(_, _, detail)| detail.strip_prefix("SCAN "))
-        .filter(|rest| !rest.starts_with("CONSTANT ROW"))
+        .filter(|rest| !rest.starts_with("CONSTANT ROW") && !rest.ends_with("-ROW VALUES CLAUSE"))
         .map(|rest| rest.split_whitespace().next().unwrap_or(rest).to_owned())
         .filter(|name| !subqueries.contains(&name.as_str()))
         .collect()
