@@ -36,22 +36,21 @@ pub struct LiveEvent {
 impl LiveEvent {
     /// Shares `event` with its recipients.
     pub fn new(event: Event) -> Arc<Self> {
-        Arc::new(Self {
-            event,
-            encodings: Default::default(),
-            born: Instant::now(),
-            replayed: false,
-        })
+        Self::shared(event, false)
     }
 
     /// A stored event replayed to one connection (a `sync`): delivered like a live one,
     /// but left out of the delivery histograms.
     pub fn replayed(event: Event) -> Arc<Self> {
+        Self::shared(event, true)
+    }
+
+    fn shared(event: Event, replayed: bool) -> Arc<Self> {
         Arc::new(Self {
             event,
             encodings: Default::default(),
             born: Instant::now(),
-            replayed: true,
+            replayed,
         })
     }
 

@@ -5,9 +5,9 @@
 //! each connection records into the same histograms, whichever `Live` it belongs to.
 
 use crate::LiveEvent;
-use classchat_core::Event;
 use classchat_core::histogram::Histogram;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use classchat_core::{Clock, Event, SystemClock};
+use std::time::Duration;
 
 /// The delivery histograms.
 #[derive(Default)]
@@ -36,12 +36,12 @@ impl LiveStages {
         }
         self.queued.observe(event.age());
         if let Event::Message(message) = event.event() {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| {
-                    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
-                });
-            let micros = now.saturating_sub(message.timestamp.as_micros()).max(0);
+            // Timestamps are the system clock's (the service's `SystemClock`).
+            let micros = SystemClock
+                .now()
+                .as_micros()
+                .saturating_sub(message.timestamp.as_micros())
+                .max(0);
             self.since_arrival
                 .observe(Duration::from_micros(micros.unsigned_abs()));
         }
