@@ -6,6 +6,8 @@
 //! its URL as [`ENDPOINT_VAR`]. Without it these helpers panic — a DynamoDB test must fail
 //! loudly, never pass by skipping.
 
+pub mod costs;
+
 use crate::{DynamoConfig, DynamoStore, Timeouts};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;

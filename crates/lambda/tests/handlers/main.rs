@@ -9,6 +9,7 @@ mod appsync;
 mod appsync_families;
 mod appsync_matrix;
 mod appsync_moderation;
+mod cost;
 mod fan_out;
 mod http;
 mod iam;

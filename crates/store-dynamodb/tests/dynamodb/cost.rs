@@ -14,31 +14,10 @@ use crate::fixtures::{append, linked_conversation, message};
 use classchat_core::service::{PageQuery, SendRequest};
 use classchat_core::store::{Appended, PageRequest, Side, Store};
 use classchat_core::{ChatService, Clock, ConversationId, Message, Timestamp, User, UserId};
-use classchat_store_dynamodb::metering::{RequestMeter, Usage};
+use classchat_store_dynamodb::metering::RequestMeter;
 use classchat_store_dynamodb::testing;
-use std::future::Future;
+use classchat_store_dynamodb::testing::costs::{Cost, check, cost, measure};
 use std::sync::Arc;
-
-/// One line of a cost table: an operation and what it costs.
-#[derive(Debug, Clone, PartialEq)]
-struct Cost {
-    operation: &'static str,
-    /// Requests by DynamoDB operation, as [`Usage::requests_by_operation`] writes them.
-    requests: &'static str,
-    /// Read capacity units.
-    rcu: f64,
-    /// Write capacity units.
-    wcu: u64,
-}
-
-const fn cost(operation: &'static str, requests: &'static str, rcu: f64, wcu: u64) -> Cost {
-    Cost {
-        operation,
-        requests,
-        rcu,
-        wcu,
-    }
-}
 
 /// The store's calls. Sends check the link (and, for the student's, that the
 /// conversation is not paused) inside their one transaction.
@@ -128,53 +107,6 @@ impl School {
     fn before_all(&self) -> Timestamp {
         Timestamp::from_micros(self.seeded[0].timestamp.as_micros() - 1).unwrap()
     }
-}
-
-/// What `call` cost: counted from zero, sized once it is done.
-async fn measure<T>(meter: &RequestMeter, call: impl Future<Output = T>) -> (T, Usage) {
-    meter.reset();
-    let output = call.await;
-    meter.settle().await.unwrap();
-    let usage = meter.snapshot();
-    assert_eq!(usage.unsettled, 0, "everything sized");
-    (output, usage)
-}
-
-/// Prints `measured` as a table and checks it against `expected`, naming every line that
-/// differs (and printing the table to paste).
-fn check(title: &str, measured: &[(&'static str, Usage)], expected: &[Cost]) {
-    println!("\n{title}\n");
-    println!("| operation | requests | by type | RCU | WCU |");
-    println!("|---|---:|---|---:|---:|");
-    let mut differing = Vec::new();
-    let mut table = Vec::new();
-    for (index, (operation, usage)) in measured.iter().enumerate() {
-        let by_type = usage.requests_by_operation();
-        let (rcu, wcu) = (usage.read_units(), usage.write_units());
-        println!(
-            "| {operation} | {} | {by_type} | {rcu} | {wcu} |",
-            usage.requests()
-        );
-        table.push(format!(
-            "    cost({operation:?}, {by_type:?}, {rcu:?}, {wcu}),"
-        ));
-        let same = expected.get(index).is_some_and(|cost| {
-            (cost.operation, cost.requests, cost.rcu, cost.wcu)
-                == (*operation, by_type.as_str(), rcu, wcu)
-        });
-        if !same {
-            differing.push(format!(
-                "  expected {:?}\n  measured {operation}: {by_type}, {rcu} RCU, {wcu} WCU",
-                expected.get(index)
-            ));
-        }
-    }
-    assert!(
-        differing.is_empty() && measured.len() == expected.len(),
-        "{title}: the cost of an operation changed:\n{}\nthe table now:\n{}",
-        differing.join("\n"),
-        table.join("\n")
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

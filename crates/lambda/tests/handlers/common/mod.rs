@@ -14,6 +14,7 @@ use classchat_core::service::{Actor, NewUser};
 use classchat_lambda::appsync::AppSyncPublisher;
 use classchat_lambda::ws::WsHandler;
 use classchat_lambda::{Deployment, JwtSecret, LambdaConfig};
+use classchat_store_dynamodb::metering::RequestMeter;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -147,6 +148,9 @@ pub struct Harness {
     pub connections_table: String,
     pub user_info_table: String,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// Counts the deployment's DynamoDB requests (not the harness's own: `dynamo` is
+    /// unmetered).
+    pub meter: RequestMeter,
 }
 
 /// An SDK configuration with the emulator's placeholder credentials (and the HTTP client
@@ -200,6 +204,8 @@ impl Harness {
             _ => None,
         })
         .expect("config");
+        let meter = RequestMeter::new();
+        let store = store.with_meter(&meter);
         let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn)
             .await
             .expect("read the secret");
@@ -225,6 +231,7 @@ impl Harness {
             connections_table,
             user_info_table,
             secrets,
+            meter,
         }
     }
 
@@ -291,8 +298,13 @@ impl Harness {
     /// Runs `$connect` for `user` on `connection`; the status.
     pub async fn connect(&self, user: &str, connection: &str) -> i64 {
         let token = self.token(user).await;
+        self.connect_with(&token, connection).await
+    }
+
+    /// Runs `$connect` with `token` on `connection`; the status.
+    pub async fn connect_with(&self, token: &str, connection: &str) -> i64 {
         let mut event = fixture("ws-connect.json");
-        event["queryStringParameters"]["token"] = token.clone().into();
+        event["queryStringParameters"]["token"] = token.into();
         event["multiValueQueryStringParameters"]["token"] = serde_json::json!([token]);
         event["requestContext"]["connectionId"] = connection.into();
         let response = self
