@@ -1,12 +1,17 @@
 // The server is killed mid-conversation and started again on the same port and database.
 // A message sent while the browser was disconnected shows up after it reconnects (sync),
-// exactly once, and sending works again.
+// exactly once, and sending works again. And when a node of a cluster closes with 1012
+// because events were missed, the client's next sync starts where the node says.
 
 import { test } from 'node:test';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
 import assert from 'node:assert/strict';
+import { WebSocketServer } from 'ws';
 import {
-  useSchool, ALICE_AND_MS_RIVERA, startServer, openPage, signIn, online, contact, eventually, screenshots, login, sendMessage,
+  useSchool, ALICE_AND_MS_RIVERA, ROOT, startServer, openPage, signIn, online, contact, eventually, screenshots, login, sendMessage,
 } from '../lib/harness.js';
 
 /** Listens on `port` and drops every connection: the browser sees a dead server. */
@@ -85,4 +90,55 @@ test('a message typed while the server is down fails visibly and can be retried'
   await failed.getByRole('button', { name: 'Retry' }).click();
   await page.locator('.message.own[data-status="sent"]', { hasText: 'Are you there?' }).waitFor();
   await eventually('exactly one copy', async () => (await page.locator('.message', { hasText: 'Are you there?' }).count()) === 1);
+});
+
+test('after a 1012 naming when events were missed, the next sync starts there', async () => {
+  // A stand-in node on loopback: serves a blank page and the real live.js (same origin, as
+  // the browser requires of a page reaching loopback), records each connection's first
+  // frame (the client's sync), and closes the connection the way the test says.
+  const liveJs = readFileSync(path.join(ROOT, 'crates/server/web/live.js'));
+  const http = createServer((request, response) => {
+    const script = request.url === '/live.js';
+    response.writeHead(200, { 'content-type': script ? 'text/javascript' : 'text/html' });
+    response.end(script ? liveJs : '<!doctype html><title>node</title>');
+  });
+  const server = new WebSocketServer({ server: http });
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const base = `127.0.0.1:${http.address().port}`;
+  const firstFrames = [];
+  const connections = [];
+  server.on('connection', (socket) => {
+    connections.push(socket);
+    socket.once('message', (data) => firstFrames.push(JSON.parse(String(data))));
+  });
+  const synced = (count) => eventually(`${count} syncs`, async () => firstFrames.length >= count);
+
+  const page = await openPage(school.browser, `http://${base}/`);
+  const newest = '2026-06-01T08:00:00.000000Z';
+  await page.evaluate(async ({ url, newest }) => {
+    const { LiveConnection } = await import('/live.js');
+    window.live = new LiveConnection({ url: () => url, since: () => newest, onFrame: () => {} });
+    window.live.start();
+  }, { url: `ws://${base}/chat/ws`, newest });
+
+  await synced(1);
+  assert.deepEqual(firstFrames[0], { action: 'sync', since: newest });
+  // Events missed since before the newest message the client holds: sync from there.
+  const missed = '2026-06-01T07:59:58.500000Z';
+  connections[0].close(1012, `events may have been missed since ${missed}; reconnect and sync from then`);
+  await synced(2);
+  assert.deepEqual(firstFrames[1], { action: 'sync', since: missed });
+  // A later time than the newest held: the newest held is earlier, so it stays.
+  connections[1].close(1012, 'events may have been missed since 2026-06-01T09:00:00.000000Z; reconnect and sync from then');
+  await synced(3);
+  assert.deepEqual(firstFrames[2], { action: 'sync', since: newest });
+  // Used once: an ordinary restart afterwards syncs from the newest held again.
+  connections[2].close(1001, 'server going away');
+  await synced(4);
+  assert.deepEqual(firstFrames[3], { action: 'sync', since: newest });
+
+  await page.evaluate(() => window.live.stop());
+  server.close();
+  http.close();
+  assert.deepEqual(page.errors, []);
 });

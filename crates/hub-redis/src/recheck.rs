@@ -1,7 +1,9 @@
 //! Targeted recovery: when events for some users may have been lost (this node lost its
 //! subscription for a while, or another node could not publish), look in the store,
 //! which is the source of truth, and close only the connections of the users who have
-//! something new since then (with 1012: their clients reconnect and `sync`), or whose
+//! something new since then (with 1012, naming the time to `sync` from: their clients
+//! reconnect and sync from there, not from the newest message they hold, which may be
+//! newer than what they missed), or whose
 //! account was disabled meanwhile or whose tokens were revoked (a role or password
 //! change, a sign-out: the stored token version moved past a connection's; the client's
 //! reconnect is then refused). Everyone else stays connected: after a Redis restart
@@ -55,11 +57,11 @@ impl Recheck {
     }
 
     /// Closes the connections of those of `users` who may have missed events since
-    /// `since`; how many users that was.
+    /// `since`, telling each client where to sync from; how many users that was.
     pub(crate) async fn run(&self, users: Vec<UserId>, since: Timestamp) -> usize {
         let checked = users.len();
-        let stale: Vec<UserId> = match self.store.get() {
-            None => users,
+        let stale: Vec<(UserId, Timestamp)> = match self.store.get() {
+            None => users.into_iter().map(|user| (user, since)).collect(),
             Some(store) => {
                 let registry = &self.registry;
                 futures::stream::iter(users)
@@ -69,7 +71,7 @@ impl Recheck {
                         let since = since.max(opened.plus_micros(-SKEW_MICROS));
                         let version = registry.oldest_token_version(&user);
                         let stale = missed_something(store.as_ref(), &user, since, version).await;
-                        stale.then_some(user)
+                        stale.then_some((user, since))
                     })
                     .buffer_unordered(CONCURRENCY)
                     .filter_map(std::future::ready)
@@ -79,7 +81,10 @@ impl Recheck {
         };
         let closed = stale
             .iter()
-            .filter(|user| self.registry.close_user(user, CloseReason::MissedEvents) > 0)
+            .filter(|(user, since)| {
+                let reason = CloseReason::MissedEvents { since: *since };
+                self.registry.close_user(user, reason) > 0
+            })
             .count();
         self.checked.fetch_add(checked as u64, Ordering::Relaxed);
         self.resynced.fetch_add(closed as u64, Ordering::Relaxed);

@@ -1,7 +1,10 @@
 // The live connection: one WebSocket per tab that reconnects by itself. After every
 // (re)connect it asks the server to replay what it missed (`sync` since the newest
 // timestamp the client knows), so a network drop or a server restart loses nothing; the
-// app dedupes replayed messages by messageId.
+// app dedupes replayed messages by messageId. A node of a cluster that lost events closes
+// with 1012 and names the time they were missed since ("… since <timestamp>; …"): the
+// next sync starts there if that is earlier, because live events that did arrive in the
+// meantime can be newer than the ones that were missed.
 
 const PING_EVERY_MS = 25_000; // under the server's 30 s idle ping, and most proxies' 60 s
 const PONG_TIMEOUT_MS = 10_000; // a half-open TCP connection never fires 'close' by itself
@@ -28,6 +31,7 @@ export class LiveConnection {
     this.pingTimer = null;
     this.pongTimer = null;
     this.status = 'offline';
+    this.missedSince = null; // from a 1012 close: the next sync starts no later than this
     this.onBrowserOnline = () => this.reconnectNow();
     this.onVisible = () => {
       if (document.visibilityState === 'visible') this.reconnectNow();
@@ -103,7 +107,10 @@ export class LiveConnection {
       opened = true;
       this.attempt = 0;
       this.setStatus('online');
-      const since = this.options.since();
+      let since = this.options.since();
+      // Timestamps share one fixed-width format, so they compare as strings.
+      if (since && this.missedSince && this.missedSince < since) since = this.missedSince;
+      this.missedSince = null;
       if (since) this.send({ action: 'sync', since });
       this.startPing();
       this.options.onOpen?.();
@@ -124,9 +131,16 @@ export class LiveConnection {
       if (this.socket !== socket) return;
       this.socket = null;
       this.clearPing();
+      if (event.code === 1012) this.noteMissed(event.reason);
       this.options.onClosed?.(opened, event.code);
       if (!this.stopped) this.scheduleRetry();
     });
+  }
+
+  /** Remembers the earliest time a 1012 close says events were missed since. */
+  noteMissed(reason) {
+    const since = /\bsince (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)/.exec(reason || '')?.[1];
+    if (since && (!this.missedSince || since < this.missedSince)) this.missedSince = since;
   }
 
   /** Exponential backoff with jitter, so a restarted server is not hit by every tab at once. */

@@ -21,6 +21,7 @@ use classchat_live::{CloseReason, Connection, Live, Outbound, OutboundReceiver, 
 use futures::stream::{AbortHandle, Abortable, BoxStream, SelectAll};
 use futures::{Stream, StreamExt};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -106,7 +107,7 @@ pub(crate) async fn serve(
         live.now(),
     )
     else {
-        out.close(CLOSE_FORBIDDEN, CloseReason::TooManyConnections.describe());
+        out.close(CLOSE_FORBIDDEN, &CloseReason::TooManyConnections.describe());
         return;
     };
     connection.set_token_version(token_version);
@@ -297,7 +298,7 @@ impl Session<'_> {
         }
         if let Some(reason) = self.connection.close_reason() {
             let (code, text) = close_of(reason);
-            self.out.close(code, text);
+            self.out.close(code, &text);
         }
         self.user
     }
@@ -416,16 +417,16 @@ impl Session<'_> {
 }
 
 /// The close code and reason of `reason` on this protocol.
-fn close_of(reason: CloseReason) -> (u16, &'static str) {
+fn close_of(reason: CloseReason) -> (u16, Cow<'static, str>) {
     match reason {
         CloseReason::Revoked(_) | CloseReason::TokenExpired | CloseReason::TooManyConnections => {
             (CLOSE_FORBIDDEN, reason.describe())
         }
         CloseReason::ShuttingDown | CloseReason::PeerGone => (1001, reason.describe()),
         CloseReason::TooBig => (1009, reason.describe()),
-        CloseReason::MissedEvents => (1012, reason.describe()),
+        CloseReason::MissedEvents { .. } => (1012, reason.describe()),
         CloseReason::TooSlow => (1013, reason.describe()),
-        CloseReason::Normal => (1000, ""),
+        CloseReason::Normal => (1000, Cow::Borrowed("")),
     }
 }
 

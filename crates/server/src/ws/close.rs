@@ -27,7 +27,7 @@ pub fn close_code(reason: CloseReason) -> u16 {
             CLOSE_POLICY_VIOLATION
         }
         CloseReason::TooBig => CLOSE_TOO_BIG,
-        CloseReason::MissedEvents => CLOSE_SERVICE_RESTART,
+        CloseReason::MissedEvents { .. } => CLOSE_SERVICE_RESTART,
         CloseReason::TooSlow => CLOSE_TRY_AGAIN_LATER,
     }
 }

@@ -70,7 +70,7 @@ pub(crate) async fn serve(mut socket: WebSocket, state: AppState, session: Sessi
         let reason = CloseReason::TooManyConnections;
         let close = CloseFrame {
             code: super::close::close_code(reason),
-            reason: Utf8Bytes::from_static(reason.describe()),
+            reason: Utf8Bytes::from(reason.describe().into_owned()),
         };
         let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(Some(close)))).await;
         return;

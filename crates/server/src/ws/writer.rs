@@ -119,7 +119,7 @@ impl Writer {
             .unwrap_or(CloseReason::Normal);
         let close = CloseFrame {
             code: close_code(reason),
-            reason: Utf8Bytes::from_static(reason.describe()),
+            reason: Utf8Bytes::from(reason.describe().into_owned()),
         };
         let closed = tokio::time::timeout(CLOSE_GRACE, async {
             let _ = self.sink.send(Message::Close(Some(close))).await;

@@ -20,6 +20,8 @@ pub struct Client {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// Frames read while waiting for the `pong` of [`Client::connect`].
     early: Vec<Value>,
+    /// The reason of the server's close frame, once it sent one.
+    close_reason: Option<String>,
 }
 
 impl Client {
@@ -33,6 +35,7 @@ impl Client {
         let mut client = Self {
             stream,
             early: Vec::new(),
+            close_reason: None,
         };
         client.send(json!({"action": "ping"})).await;
         let deadline = Instant::now() + FRAME_WAIT;
@@ -111,6 +114,11 @@ impl Client {
         }
     }
 
+    /// The reason the server gave when it closed the socket, once it did.
+    pub fn close_reason(&self) -> Option<&str> {
+        self.close_reason.as_deref()
+    }
+
     /// Closes from the client side.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
@@ -131,6 +139,7 @@ impl Client {
                     ));
                 }
                 Some(Ok(Message::Close(frame))) => {
+                    self.close_reason = frame.as_ref().map(|frame| frame.reason.to_string());
                     return Err(frame.map(|frame| u16::from(frame.code)));
                 }
                 Some(Ok(_)) => {}
