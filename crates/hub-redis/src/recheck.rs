@@ -15,7 +15,7 @@
 use classchat_core::{Store, Timestamp, UserId};
 use classchat_live::{CloseReason, Registry};
 use futures::StreamExt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Users looked up in the store at once.
@@ -58,34 +58,54 @@ impl Recheck {
 
     /// Closes the connections of those of `users` who may have missed events since
     /// `since`, telling each client where to sync from; how many users that was.
+    ///
+    /// Each is closed as soon as it is found, and news is looked for first (one query a
+    /// user), the revocations after (one more): a node holding 17,000 users takes
+    /// seconds to check them all, and the users with something missed are the ones
+    /// waiting.
     pub(crate) async fn run(&self, users: Vec<UserId>, since: Timestamp) -> usize {
         let checked = users.len();
-        let stale: Vec<(UserId, Timestamp)> = match self.store.get() {
-            None => users.into_iter().map(|user| (user, since)).collect(),
+        let closed = AtomicUsize::new(0);
+        let close = |user: &UserId, since: Timestamp| {
+            if self
+                .registry
+                .close_user(user, CloseReason::MissedEvents { since })
+                > 0
+            {
+                closed.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        match self.store.get() {
+            None => users.iter().for_each(|user| close(user, since)),
             Some(store) => {
                 let registry = &self.registry;
-                futures::stream::iter(users)
+                let close = &close;
+                let quiet: Vec<(UserId, Timestamp)> = futures::stream::iter(users)
                     .map(|user| async move {
                         // A connection opened since synced what came before it.
                         let opened = registry.oldest_connection(&user)?;
                         let since = since.max(opened.plus_micros(-SKEW_MICROS));
-                        let version = registry.oldest_token_version(&user);
-                        let stale = missed_something(store.as_ref(), &user, since, version).await;
-                        stale.then_some((user, since))
+                        if has_news(store.as_ref(), &user, since).await {
+                            close(&user, since);
+                            return None;
+                        }
+                        Some((user, since))
                     })
                     .buffer_unordered(CONCURRENCY)
                     .filter_map(std::future::ready)
                     .collect()
-                    .await
+                    .await;
+                futures::stream::iter(quiet)
+                    .for_each_concurrent(CONCURRENCY, |(user, since)| async move {
+                        let version = registry.oldest_token_version(&user);
+                        if ended(store.as_ref(), &user, version).await {
+                            close(&user, since);
+                        }
+                    })
+                    .await;
             }
-        };
-        let closed = stale
-            .iter()
-            .filter(|(user, since)| {
-                let reason = CloseReason::MissedEvents { since: *since };
-                self.registry.close_user(user, reason) > 0
-            })
-            .count();
+        }
+        let closed = closed.into_inner();
         self.checked.fetch_add(checked as u64, Ordering::Relaxed);
         self.resynced.fetch_add(closed as u64, Ordering::Relaxed);
         tracing::info!(
@@ -97,19 +117,15 @@ impl Recheck {
     }
 }
 
-/// Whether `user` has a conversation with news since `since`, is disabled or gone, or has
-/// a stored token version past `version` (their oldest connection's here); a store that
-/// cannot answer counts as yes.
-async fn missed_something(
-    store: &dyn Store,
-    user: &UserId,
-    since: Timestamp,
-    version: Option<u64>,
-) -> bool {
-    match store.conversations_since(user, since).await {
-        Ok(conversations) if conversations.is_empty() => {}
-        _ => return true,
-    }
+/// Whether `user` has a conversation with news since `since`; a store that cannot
+/// answer counts as yes.
+async fn has_news(store: &dyn Store, user: &UserId, since: Timestamp) -> bool {
+    !matches!(store.conversations_since(user, since).await, Ok(conversations) if conversations.is_empty())
+}
+
+/// Whether `user` is disabled or gone, or has a stored token version past `version`
+/// (their oldest connection's here); a store that cannot answer counts as yes.
+async fn ended(store: &dyn Store, user: &UserId, version: Option<u64>) -> bool {
     match store.get_user(user).await {
         Ok(Some(record)) => {
             record.user.disabled || version.is_some_and(|version| record.token_version > version)
