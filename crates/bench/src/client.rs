@@ -42,6 +42,8 @@ pub struct Receiver {
     rx: SplitStream<Ws>,
     tx: mpsc::UnboundedSender<Message>,
     protocol: Protocol,
+    /// The reason of the server's close frame, once it sent one.
+    close_reason: Option<String>,
 }
 
 /// What a receiver's frames are.
@@ -131,6 +133,7 @@ fn split(ws: Ws, protocol: Protocol) -> (mpsc::UnboundedSender<Message>, Receive
         rx,
         tx: tx.clone(),
         protocol,
+        close_reason: None,
     };
     (tx, receiver)
 }
@@ -199,6 +202,15 @@ impl Sender {
             .map_err(|_| anyhow::anyhow!("connection closed"))
     }
 
+    /// Asks for every message of the user's conversations after `since` (`/chat/ws`'s
+    /// `sync`), as a client does after the server closed its socket.
+    pub fn sync(&self, since: &str) -> anyhow::Result<()> {
+        let text = serde_json::json!({"action": "sync", "since": since}).to_string();
+        self.tx
+            .send(Message::text(text))
+            .map_err(|_| anyhow::anyhow!("connection closed"))
+    }
+
     /// Closes the connection.
     pub fn close(&self) {
         let _ = self.tx.send(Message::Close(None));
@@ -206,6 +218,11 @@ impl Sender {
 }
 
 impl Receiver {
+    /// The reason the server gave when it closed the connection, if it did.
+    pub fn close_reason(&self) -> Option<&str> {
+        self.close_reason.as_deref()
+    }
+
     /// The next event, or `None` when the connection is closed.
     pub async fn next(&mut self) -> anyhow::Result<Option<Event>> {
         loop {
@@ -214,7 +231,10 @@ impl Receiver {
             };
             let text = match frame? {
                 Message::Text(text) => text,
-                Message::Close(_) => return Ok(None),
+                Message::Close(frame) => {
+                    self.close_reason = frame.map(|frame| frame.reason.to_string());
+                    return Ok(None);
+                }
                 _ => continue,
             };
             let event = match self.protocol {

@@ -10,9 +10,10 @@ use crate::{Common, Target};
 use anyhow::{Context, bail};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
 /// Options of `idle`.
@@ -144,7 +145,25 @@ pub struct Held {
     pub failed: u64,
     /// The first failure, if any.
     pub first_error: String,
+    /// Each worker's stdin (a line asks for its count of closed sockets) and stdout.
+    control: Vec<(ChildStdin, Lines<BufReader<ChildStdout>>)>,
     _children: Vec<tokio::process::Child>,
+}
+
+impl Held {
+    /// How many of the held sockets the server has closed so far, over all workers.
+    pub async fn closed(&mut self) -> anyhow::Result<u64> {
+        let mut closed = 0;
+        for (stdin, stdout) in &mut self.control {
+            stdin.write_all(b"closed\n").await?;
+            let line = stdout.next_line().await?.context("a worker exited early")?;
+            closed += line
+                .strip_prefix("closed ")
+                .and_then(|count| count.parse::<u64>().ok())
+                .with_context(|| format!("a worker answered {line:?}"))?;
+        }
+        Ok(closed)
+    }
 }
 
 /// Opens `n` idle sockets (`idle-<i>`) through worker processes of at most `per_worker`
@@ -185,11 +204,12 @@ pub async fn hold_range(
             .spawn()
             .context("cannot start a worker")?;
         let stdout = child.stdout.take().context("worker stdout")?;
-        readers.push(BufReader::new(stdout).lines());
+        let stdin = child.stdin.take().context("worker stdin")?;
+        readers.push((stdin, BufReader::new(stdout).lines()));
         children.push(child);
     }
     let (mut opened, mut failed, mut first_error) = (0u64, 0u64, String::new());
-    for lines in &mut readers {
+    for (_, lines) in &mut readers {
         let line = lines.next_line().await?.context("a worker exited early")?;
         let mut parts = line.splitn(4, ' ');
         let _ready = parts.next();
@@ -203,18 +223,22 @@ pub async fn hold_range(
         opened,
         failed,
         first_error,
+        control: readers,
         _children: children,
     })
 }
 
 /// The worker: opens its share, prints `ready <opened> <failed> <first error>`, holds the
-/// sockets until its stdin closes.
+/// sockets until its stdin closes, and answers each line of its stdin with `closed <n>`:
+/// how many of its sockets the server has closed.
 pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let secret = std::env::var("CLASSCHAT_BENCH_SECRET").unwrap_or_default();
     let limit = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let closed = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for i in args.from..args.to {
         let (limit, url, secret) = (limit.clone(), args.url.clone(), secret.clone());
+        let closed = closed.clone();
         let target = args.target;
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await?;
@@ -229,7 +253,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
                 .map_err(|_| anyhow::anyhow!("no WebSocket handshake within 15 s"))
                 .and_then(|r| r)
                 .with_context(|| format!("socket {i}"))?;
-            tokio::spawn(client::drain(receiver));
+            tokio::spawn(async move {
+                client::drain(receiver).await;
+                closed.fetch_add(1, Ordering::Relaxed);
+            });
             Ok::<_, anyhow::Error>(sender)
         }));
     }
@@ -246,9 +273,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         }
     }
     println!("ready {} {failed} {first_error}", held.len());
-    let mut stdin = tokio::io::stdin();
-    let mut buf = [0u8; 64];
-    while stdin.read(&mut buf).await.unwrap_or(0) > 0 {}
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(_)) = stdin.next_line().await {
+        println!("closed {}", closed.load(Ordering::Relaxed));
+    }
     for sender in &held {
         sender.close();
     }

@@ -14,6 +14,7 @@ mod matrix;
 mod nodes;
 mod registry;
 mod report;
+mod restart;
 mod roster;
 mod seed;
 mod send;
@@ -102,6 +103,9 @@ enum Command {
     /// The Lambda functions' binaries under an emulated Runtime API (on moto): size, cold
     /// starts, warm invocations, peak RSS.
     Lambda(lambda::Args),
+    /// Several nodes behind Redis under load; Redis killed and restarted: how many
+    /// sockets are closed, and how long until delivery is whole.
+    RedisRestart(restart::Args),
     /// Internal: a worker process holding a share of the idle sockets.
     #[command(hide = true)]
     Worker(idle::WorkerArgs),
@@ -122,6 +126,7 @@ fn main() -> anyhow::Result<()> {
             Command::Registry(args) => registry::run(args).await,
             Command::Roster(args) => roster::run(args).await,
             Command::Lambda(args) => lambda::run(args).await,
+            Command::RedisRestart(args) => restart::run(args).await,
             Command::Worker(args) => idle::worker(args).await,
         }
     })

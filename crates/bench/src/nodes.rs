@@ -24,7 +24,7 @@ pub struct Nodes {
     pub nodes: Vec<Server>,
     redis: Child,
     socket: std::path::PathBuf,
-    _database: Database,
+    database: Database,
 }
 
 impl Nodes {
@@ -38,6 +38,21 @@ impl Nodes {
             .await
             .context("cannot stop redis-server")?;
         Ok(())
+    }
+}
+
+impl Nodes {
+    /// Kills Redis (SIGKILL, as a crash), keeps it down for `down`, starts it again on the
+    /// same socket, empty, and returns once it answers PING: when it was back.
+    pub async fn restart_redis(&mut self, down: Duration) -> anyhow::Result<Instant> {
+        self.redis
+            .kill()
+            .await
+            .context("cannot kill redis-server")?;
+        let _ = std::fs::remove_file(&self.socket);
+        tokio::time::sleep(down).await;
+        self.redis = start_redis(self.database.dir.path(), &self.socket).await?;
+        Ok(Instant::now())
     }
 }
 
@@ -123,7 +138,7 @@ pub async fn start(common: &Common, seed: &Seed, count: usize) -> anyhow::Result
         nodes,
         redis,
         socket,
-        _database: database,
+        database,
     })
 }
 
