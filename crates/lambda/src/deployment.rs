@@ -8,7 +8,7 @@ use crate::connections::ConnectionTable;
 use crate::error::LambdaError;
 use crate::hub::ApiGatewayHub;
 use crate::secret::JwtSecret;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use classchat_core::{ChatService, SystemClock};
 use classchat_store_dynamodb::DynamoStore;
 use std::sync::Arc;
@@ -80,18 +80,20 @@ impl Deployment {
     }
 }
 
-/// What every function needs first: the AWS configuration of the environment, the store,
+/// What every function needs first: the AWS configuration of the execution environment
+/// (see `environment`), the store,
 /// and the token signing secret (read from Secrets Manager: one request, which fails the
 /// cold start with the reason if the secret cannot be read or is shorter than 32 bytes).
 pub async fn load(
     config: &LambdaConfig,
 ) -> Result<(SdkConfig, DynamoStore, JwtSecret), LambdaError> {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(classchat_store_dynamodb::https_client())
-        .load()
-        .await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let sdk = crate::environment::sdk_config()?;
+    let mut secrets = aws_sdk_secretsmanager::config::Builder::from(&sdk);
+    if let Some(endpoint) = crate::environment::endpoint_url("SECRETS_MANAGER") {
+        secrets = secrets.endpoint_url(endpoint);
+    }
+    let secrets = aws_sdk_secretsmanager::Client::from_conf(secrets.build());
     let jwt_secret = JwtSecret::fetch(&secrets, &config.jwt_secret_arn).await?;
-    let store = DynamoStore::connect(&config.dynamo).await?;
+    let store = DynamoStore::connect_with(&sdk, &config.dynamo)?;
     Ok((sdk, store, jwt_secret))
 }

@@ -19,6 +19,7 @@ pub mod appsync;
 pub mod config;
 pub mod connections;
 pub mod deployment;
+pub mod environment;
 pub mod error;
 pub mod http;
 pub mod hub;

@@ -14,7 +14,7 @@ use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use std::time::Duration;
 
@@ -98,25 +98,47 @@ impl TableNames {
     }
 }
 
+/// Retries of `timeouts`: quick, since a store call is on a request's path.
+fn retry_config(timeouts: Timeouts) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(timeouts.max_attempts.max(1))
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_millis(500))
+}
+
+/// The timeouts of `timeouts`.
+fn timeout_config(timeouts: Timeouts) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(timeouts.connect)
+        .operation_attempt_timeout(timeouts.attempt)
+        .operation_timeout(timeouts.operation)
+        .build()
+}
+
+/// Builds the SDK client for `config` over an SDK configuration made elsewhere (its
+/// region, credentials and HTTP client), with `config`'s endpoint, region and timeouts.
+pub(crate) fn client_from(sdk: &SdkConfig, config: &DynamoConfig) -> aws_sdk_dynamodb::Client {
+    let timeouts = config.timeouts.unwrap_or_default();
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .retry_config(retry_config(timeouts))
+        .timeout_config(timeout_config(timeouts));
+    if let Some(region) = &config.region {
+        builder = builder.region(Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &config.endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
 /// Builds the SDK client for `config`.
 pub(crate) async fn client(config: &DynamoConfig) -> aws_sdk_dynamodb::Client {
     let timeouts = config.timeouts.unwrap_or_default();
     let https = crate::https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https.clone())
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(timeouts.max_attempts.max(1))
-                .with_initial_backoff(Duration::from_millis(50))
-                .with_max_backoff(Duration::from_millis(500)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(timeouts.connect)
-                .operation_attempt_timeout(timeouts.attempt)
-                .operation_timeout(timeouts.operation)
-                .build(),
-        );
+        .retry_config(retry_config(timeouts))
+        .timeout_config(timeout_config(timeouts));
     let local = config.endpoint.as_deref().is_some_and(is_loopback);
     loader = match (&config.region, local) {
         (Some(region), _) => loader.region(Region::new(region.clone())),

@@ -181,6 +181,18 @@ impl DynamoStore {
         Ok(Self::with_client(config::client(config).await, tables))
     }
 
+    /// Like [`Self::connect`], over an SDK configuration made elsewhere (its region,
+    /// credentials and HTTP client): a Lambda function builds one from its execution
+    /// environment without aws-config's default chain. `config`'s endpoint, region and
+    /// timeouts apply on top.
+    pub fn connect_with(
+        sdk: &aws_config::SdkConfig,
+        config: &DynamoConfig,
+    ) -> Result<Self, SetupError> {
+        let tables = TableNames::with_prefix(&config.table_prefix)?;
+        Ok(Self::with_client(config::client_from(sdk, config), tables))
+    }
+
     /// A store over an SDK client configured elsewhere (e.g. in a Lambda handler).
     pub fn with_client(client: aws_sdk_dynamodb::Client, tables: TableNames) -> Self {
         Self {
