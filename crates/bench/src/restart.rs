@@ -13,7 +13,8 @@
 //! Reported: idle sockets closed, pair sockets reconnected, messages acked and lost (acked
 //! but never received, live or by sync), duplicates (what syncs replayed that had arrived), the delivery latency of every message and of
 //! those sent once Redis was back, and `whole_after`: from Redis's return until the last
-//! message acked before it had been received.
+//! message acked before it had been received. A message acked and never received fails
+//! the run.
 
 use crate::client::{self, Event, Receiver, Sender};
 use crate::latency::now_micros;
@@ -25,6 +26,7 @@ use crate::server::Server;
 use crate::{Common, Target, idle};
 use anyhow::bail;
 use classchat_core::Timestamp;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -227,7 +229,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .latency("after_restart", &after);
     report.emit(common)?;
     drop(held);
-    nodes.stop().await
+    nodes.stop().await?;
+    if lost > 0 {
+        bail!("{lost} acknowledged messages never reached their recipient");
+    }
+    Ok(())
 }
 
 fn poisoned() -> anyhow::Error {
@@ -284,22 +290,10 @@ async fn sender(peer: Peer, mut queue: mpsc::UnboundedReceiver<u64>, tally: Arc<
                     }
                 }
             },
-            event = rx.next() => match event {
-                Ok(Some(Event::Ack)) => {
-                    if let (Some(n), Ok(mut acked)) = (pending.pop_front(), tally.acked.lock()) {
-                        acked.insert(n);
-                    }
-                }
-                Ok(Some(Event::Error(_))) => {
-                    pending.pop_front();
-                    tally.errors.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(Some(_)) => {}
-                _ => {
-                    pending.clear();
-                    tally.sender_reconnects.fetch_add(1, Ordering::Relaxed);
-                    (tx, rx) = peer.connect().await;
-                }
+            event = rx.next() => if !answered(event, &mut pending, &tally) {
+                pending.clear();
+                tally.sender_reconnects.fetch_add(1, Ordering::Relaxed);
+                (tx, rx) = peer.connect().await;
             },
         }
     }
@@ -309,21 +303,36 @@ async fn sender(peer: Peer, mut queue: mpsc::UnboundedReceiver<u64>, tally: Arc<
     while !pending.is_empty() {
         tokio::select! {
             _ = &mut deadline => break,
-            event = rx.next() => match event {
-                Ok(Some(Event::Ack)) => {
-                    if let (Some(n), Ok(mut acked)) = (pending.pop_front(), tally.acked.lock()) {
-                        acked.insert(n);
-                    }
-                }
-                Ok(Some(Event::Error(_))) => {
-                    pending.pop_front();
-                }
-                Ok(Some(_)) => {}
-                _ => break,
+            event = rx.next() => if !answered(event, &mut pending, &tally) {
+                break;
             },
         }
     }
     tx.close();
+}
+
+/// Takes one event of a sender's socket: an ack or an error answers the oldest pending
+/// send (acks come in the order of the sends). False once the socket is closed.
+fn answered(
+    event: anyhow::Result<Option<Event>>,
+    pending: &mut VecDeque<u64>,
+    tally: &Tally,
+) -> bool {
+    match event {
+        Ok(Some(Event::Ack)) => {
+            if let (Some(n), Ok(mut acked)) = (pending.pop_front(), tally.acked.lock()) {
+                acked.insert(n);
+            }
+            true
+        }
+        Ok(Some(Event::Error(_))) => {
+            pending.pop_front();
+            tally.errors.fetch_add(1, Ordering::Relaxed);
+            true
+        }
+        Ok(Some(_)) => true,
+        _ => false,
+    }
 }
 
 /// A recipient: records in the tally when each message number first arrived, until told
@@ -339,10 +348,13 @@ async fn recipient(peer: Peer, mut stopping: watch::Receiver<bool>, tally: Arc<T
             event = rx.next() => match event {
                 Ok(Some(Event::Message(body))) => {
                     if let (Some(n), Ok(mut received)) = (number(&body), tally.received.lock()) {
-                        if received.contains_key(&n) {
-                            tally.duplicates.fetch_add(1, Ordering::Relaxed);
-                        } else {
-                            received.insert(n, now_micros());
+                        match received.entry(n) {
+                            Entry::Occupied(_) => {
+                                tally.duplicates.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Entry::Vacant(slot) => {
+                                slot.insert(now_micros());
+                            }
                         }
                     }
                     last_seen = wall_micros();
