@@ -23,6 +23,10 @@ KEYS = {
                "cli_reimport_ms", "cli_dry_run_ms", "server_import_ms",
                "server_peak_after_import_kib", "announce_post_p50_us", "announce_post_p99_us",
                "announce_delivery_p50_us", "announce_delivery_p99_us", "copies_lost"],
+    "redis-restart": ["nodes", "idle", "idle_closed", "pairs", "sender_reconnects",
+                      "recipient_reconnects", "redis_down_ms", "acked", "lost", "duplicates",
+                      "closed_after_back_p50_us", "closed_after_back_max_us",
+                      "whole_after_ms", "after_restart_p50_us", "after_restart_p99_us"],
     "registry": ["shards", "idle", "recipients", "publishers", "rate", "delivered_per_s",
                  "deliver_p50_ns", "deliver_p99_ns", "queued_p50_us", "queued_p99_us", "lost"],
 }
