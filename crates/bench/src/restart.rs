@@ -25,7 +25,7 @@ use crate::send::auth;
 use crate::server::Server;
 use crate::{Common, Target, idle};
 use anyhow::bail;
-use classchat_core::Timestamp;
+use classchat_core::{Clock, SystemClock, Timestamp};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -339,9 +339,9 @@ fn answered(
 /// to stop; reconnects and syncs when its socket is closed.
 async fn recipient(peer: Peer, mut stopping: watch::Receiver<bool>, tally: Arc<Tally>) {
     let (mut tx, mut rx) = peer.connect().await;
-    // Wall-clock µs of the last message that arrived: a reconnect syncs from a second
-    // before it (the server stamps messages with the same machine's clock).
-    let mut last_seen = wall_micros();
+    // When the last message arrived: a reconnect syncs from a second before it (the
+    // server stamps messages with the same machine's clock).
+    let mut last_seen = SystemClock.now();
     loop {
         tokio::select! {
             _ = stopping.changed() => break,
@@ -357,7 +357,7 @@ async fn recipient(peer: Peer, mut stopping: watch::Receiver<bool>, tally: Arc<T
                             }
                         }
                     }
-                    last_seen = wall_micros();
+                    last_seen = SystemClock.now();
                 }
                 Ok(Some(_)) => {}
                 _ => {
@@ -367,15 +367,13 @@ async fn recipient(peer: Peer, mut stopping: watch::Receiver<bool>, tally: Arc<T
                     }
                     // From the newest message it holds (less a second for the clocks), or
                     // from where the server says events were missed, if that is earlier.
-                    let newest = Timestamp::from_micros(last_seen - 1_000_000);
-                    let since = match (rx.close_reason().and_then(since_in), newest) {
-                        (Some(told), Some(newest)) => Some(told.min(newest)),
-                        (told, newest) => told.or(newest),
-                    };
+                    let newest = last_seen.plus_micros(-1_000_000);
+                    let since = rx
+                        .close_reason()
+                        .and_then(since_in)
+                        .map_or(newest, |told| told.min(newest));
                     (tx, rx) = peer.connect().await;
-                    if let Some(since) = since {
-                        let _ = tx.sync(&since.to_string());
-                    }
+                    let _ = tx.sync(&since.to_string());
                 }
             },
         }
@@ -387,13 +385,6 @@ async fn recipient(peer: Peer, mut stopping: watch::Receiver<bool>, tally: Arc<T
 fn since_in(reason: &str) -> Option<Timestamp> {
     let (_, rest) = reason.split_once(" since ")?;
     Timestamp::parse(rest.split(';').next()?).ok()
-}
-
-/// Microseconds since the Unix epoch, now.
-fn wall_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_micros() as i64)
 }
 
 /// The message number in a body `t=<µs> n=<number>`.

@@ -12,7 +12,7 @@
 //! tables, so the capacity is the same on every run. The service's caches (the school's
 //! settings, the teacher's notification hours: read once per 30 s per process) are warm.
 
-use crate::common::{Harness, PASSWORD, fixture};
+use crate::common::{Harness, PASSWORD};
 use classchat_core::service::{Actor, NewUser};
 use classchat_store_dynamodb::testing::costs::{Cost, check, cost, measure};
 use serde_json::{Value, json};
@@ -46,17 +46,6 @@ fn send(conversation: &str, number: usize) -> Value {
         "messageBody": body(number),
         "clientMessageId": format!("web-{number:032x}"),
     })
-}
-
-/// Runs `$disconnect` on `connection`.
-async fn disconnect(harness: &Harness, connection: &str) -> i64 {
-    let mut event = fixture("ws-disconnect.json");
-    event["requestContext"]["connectionId"] = connection.into();
-    let response = harness
-        .ws()
-        .handle(serde_json::from_value(event).unwrap())
-        .await;
-    response.status_code
 }
 
 /// The timestamp of the newest message posted to `connection`.
@@ -101,8 +90,8 @@ async fn each_websocket_event_costs_what_the_table_says() {
             .await,
         200
     );
-    assert_eq!(disconnect(&harness, "warm-s1").await, 200);
-    assert_eq!(disconnect(&harness, "warm-t1").await, 200);
+    assert_eq!(harness.disconnect("warm-s1").await, 200);
+    assert_eq!(harness.disconnect("warm-t1").await, 200);
 
     let meter = &harness.meter;
     let mut measured = Vec::new();
@@ -164,11 +153,11 @@ async fn each_websocket_event_costs_what_the_table_says() {
     );
     row(
         "$disconnect: the student's second connection",
-        measure(meter, disconnect(&harness, "c-s1-phone")).await,
+        measure(meter, harness.disconnect("c-s1-phone")).await,
     );
     row(
         "$disconnect: the student's last connection (6 teachers told)",
-        measure(meter, disconnect(&harness, "c-s1")).await,
+        measure(meter, harness.disconnect("c-s1")).await,
     );
     check("WebSocket function, per event", &measured, WS_COSTS);
 }

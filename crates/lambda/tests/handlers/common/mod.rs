@@ -314,6 +314,17 @@ impl Harness {
         response.status_code
     }
 
+    /// Runs `$disconnect` on `connection`; the status.
+    pub async fn disconnect(&self, connection: &str) -> i64 {
+        let mut event = fixture("ws-disconnect.json");
+        event["requestContext"]["connectionId"] = connection.into();
+        let response = self
+            .ws()
+            .handle(serde_json::from_value(event).unwrap())
+            .await;
+        response.status_code
+    }
+
     /// Sends `frame` on `connection` through `route`; the status.
     pub async fn frame(&self, connection: &str, route: &str, frame: &Value) -> i64 {
         let mut event = fixture("ws-message.json");
